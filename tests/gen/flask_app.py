@@ -14,17 +14,29 @@ Routes (the work per route differs on purpose, so latencies differ):
   GET/PUT/DELETE /orders/<id>   same MethodView
   POST /cart                    JSON body, totals, 201
   GET  /report                  flask_sqlalchemy (sqlite in memory) + template
+  GET  /dashboard/<category>    several ORM queries + an UPDATE/commit,
+                                statistics, csv export, big template
+                                (only requested by the "heavy" mix)
   GET  /static/<file>           Flask's own static route (tests/gen/static)
   anything else                 404 (Flask's NotFound handling)
 All data is built from a fixed seed, so the same request does the same work.
+
+create_app(heavy=True) adds what real apps run on every request: a signed
+cookie session (itsdangerous) updated in before_request and an
+after_request hook setting headers; profiles then grow to the 50-100 KB of
+real Flask apps.  The committed tests/data/werkzeug/ uses heavy=False.
 """
+import csv
+import datetime
 import hashlib
+import io
 import json
 import os
 import random
+import statistics
 
-from flask import (Blueprint, Flask, abort, jsonify, render_template, request,
-                   url_for)
+from flask import (Blueprint, Flask, abort, g, jsonify, render_template,
+                   request, session, url_for)
 from flask.views import MethodView
 from flask_sqlalchemy import SQLAlchemy
 
@@ -146,7 +158,60 @@ def seed_db(n=300, seed=99):
     db.session.commit()
 
 
-def create_app():
+def dashboard_view(category):
+    if category not in CATEGORIES:
+        abort(404)
+    q = Item.query.filter(Item.category == category)
+    items = q.order_by(Item.sold.desc(), Item.id).limit(40).all()
+    sold = [it.sold for it in q.all()]
+    revenue = (db.session.query(db.func.sum(Item.cents * Item.sold))
+               .filter(Item.category == category).scalar() or 0)
+    # a write, as real dashboards record views
+    first = items[0] if items else None
+    if first is not None:
+        first.sold += 1
+        db.session.commit()
+    stats = {
+        "items": len(sold),
+        "median_sold": statistics.median(sold) if sold else 0,
+        "mean_sold": round(statistics.mean(sold), 2) if sold else 0,
+        "stdev_sold": round(statistics.pstdev(sold), 2) if sold else 0,
+        "revenue_eur": "%.2f" % (revenue / 100.0),
+    }
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["id", "name", "cents", "sold"])
+    for it in items:
+        w.writerow([it.id, it.name, it.cents, it.sold])
+    picks = [p for p in CATALOG if p.category == category][:12]
+    generated = datetime.datetime(2024, 1, 1) + datetime.timedelta(
+        minutes=len(sold))
+    return render_template("dashboard.html", category=category, stats=stats,
+                           items=items, picks=picks, nav=NAV,
+                           csv_preview=buf.getvalue()[:2000],
+                           generated=generated.isoformat(),
+                           visits=session.get("visits", 0))
+
+
+def add_heavy_hooks(app):
+    app.secret_key = "profreport-test-secret"
+
+    @app.before_request
+    def count_visit():
+        g.request_id = hashlib.sha256(
+            request.path.encode("utf-8")).hexdigest()[:16]
+        session["visits"] = session.get("visits", 0) + 1
+        session["last"] = request.path
+
+    @app.after_request
+    def add_headers(resp):
+        resp.headers["X-Request-Id"] = g.get("request_id", "-")
+        resp.headers["X-Visits"] = str(session.get("visits", 0))
+        resp.set_cookie("seen", "1", max_age=3600, samesite="Lax")
+        return resp
+
+
+def create_app(heavy=False):
     app = Flask(__name__,
                 static_folder=os.path.join(HERE, "static"),
                 template_folder=os.path.join(HERE, "templates"))
@@ -159,6 +224,10 @@ def create_app():
                      methods=["GET", "POST"])
     app.add_url_rule("/orders/<int:oid>", view_func=order_view,
                      methods=["GET", "PUT", "DELETE"])
+
+    app.add_url_rule("/dashboard/<category>", view_func=dashboard_view)
+    if heavy:
+        add_heavy_hooks(app)
 
     @app.route("/")
     def index():

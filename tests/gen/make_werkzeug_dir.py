@@ -17,8 +17,10 @@ a non-ASCII and a dotted name, blueprint items/search, MethodView GET/POST/
 PUT/DELETE, POST /cart, sqlalchemy report, static files, HEAD, 404), then
 the rest are drawn at random with the weights of --mix:
   light  (default) cheap-to-moderate mix: small files, for committed data
-  heavy  more template/sqlalchemy/json work per request: larger files, like
-         profiles of real Flask apps (for bench/gen_bench.sh)
+  heavy  create_app(heavy=True) (signed cookie session + after_request
+         hook on every request) and more template/sqlalchemy/json work,
+         incl. /dashboard/<category>: files of ~50-100 KB like profiles of
+         real Flask apps (for bench/gen_bench.sh)
 
 As in production, two requests with the same method, path, rounded ms and
 second overwrite each other, so a directory may hold fewer than N files.
@@ -29,7 +31,7 @@ files present.  Files already in OUTDIR are kept (werkzeug just adds more).
 The committed tests/data/werkzeug/ was made with:
     rm -rf tests/data/werkzeug
     /usr/bin/python3 tests/gen/make_werkzeug_dir.py tests/data/werkzeug 40
-(40 requests -> 33 files, ~1.3 MB; names carry the generation time).
+(40 requests -> 34 files, ~1.3 MB; names carry the generation time).
 """
 import argparse
 import os
@@ -84,6 +86,7 @@ def random_request(rng, mix):
         (6, 18, "report"),
         (8, 2, "static"),
         (5, 2, "notfound"),
+        (0, 14, "dashboard"),
     ]
     total = sum(k[1 if heavy else 0] for k in kinds)
     x = rng.uniform(0, total)
@@ -129,6 +132,8 @@ def random_request(rng, mix):
     if kind == "static":
         return ("GET", rng.choice(["/static/style.css", "/static/app.js"]),
                 {})
+    if kind == "dashboard":
+        return ("GET", "/dashboard/%s" % rng.choice(flask_app.CATEGORIES), {})
     return ("GET", "/missing/page-%d" % rng.randrange(1000), {})
 
 
@@ -148,7 +153,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     os.makedirs(args.outdir, exist_ok=True)
-    app = flask_app.create_app()
+    app = flask_app.create_app(heavy=args.mix == "heavy")
     app.wsgi_app = ProfilerMiddleware(app.wsgi_app,
                                       profile_dir=args.outdir, stream=None)
     client = app.test_client()
