@@ -1,0 +1,119 @@
+# profreport - plain Makefile. `make demo` and `make test` set up what they
+# need (Debian packages, installed with apt-get when run as root).
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+           -Wformat=2 -Wvla
+PYTHON  ?= /usr/bin/python3
+
+BUILD_DEPS := pkg-config libcsv-dev libcmark-gfm-dev \
+              libcmark-gfm-extensions-dev zlib1g-dev
+TEST_DEPS  := $(BUILD_DEPS) libcriterion-dev python3
+
+# libcsv ships no .pc file: plain -lcsv.
+PKGS     := libcmark-gfm zlib
+PC_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PC_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS      = $(PC_LIBS) -lcmark-gfm-extensions -lcsv -lm -pthread
+
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_OBJ  := $(LIB_SRC:lib/%.c=build/lib/%.o)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+EX_SRC   := $(sort $(wildcard examples/*.c))
+
+ALL_CFLAGS = $(WARN) $(CFLAGS) -Iinclude -Ilib $(PC_CFLAGS) -pthread
+# Tests and CI: warnings are errors, sanitizers on.
+SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+TEST_CFLAGS = $(WARN) -Werror -O1 -g $(SAN) -Iinclude -Ilib $(PC_CFLAGS) -pthread
+
+.PHONY: all deps test-deps demo test unit difftest clitest bench install \
+        uninstall clean format lint sanitize
+
+all: build/profreport build/libprofreport.a $(EX_SRC:examples/%.c=build/examples/%)
+
+deps:
+	@./mk/deps.sh $(BUILD_DEPS)
+
+test-deps:
+	@./mk/deps.sh $(TEST_DEPS)
+
+build/lib/%.o: lib/%.c $(wildcard lib/*.h) include/profreport.h | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/libprofreport.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+build/profreport: cmd/profreport.c build/libprofreport.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libprofreport.a $(LIBS)
+
+build/examples/%: examples/%.c build/libprofreport.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libprofreport.a $(LIBS)
+
+# ---- tests --------------------------------------------------------------
+
+build/san/lib/%.o: lib/%.c $(wildcard lib/*.h) include/profreport.h | test-deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -c -o $@ $<
+
+build/san/unit: $(TEST_SRC) $(LIB_SRC:lib/%.c=build/san/lib/%.o) tests/testutil.h
+	$(CC) $(TEST_CFLAGS) -o $@ $(TEST_SRC) \
+	    $(LIB_SRC:lib/%.c=build/san/lib/%.o) $(LIBS) -lcriterion
+
+build/san/profreport: cmd/profreport.c $(LIB_SRC:lib/%.c=build/san/lib/%.o)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_SRC:lib/%.c=build/san/lib/%.o) $(LIBS)
+
+unit: build/san/unit
+	cd tests && ASAN_OPTIONS=detect_leaks=1 ../build/san/unit --jobs 2
+
+difftest: build/san/profreport test-deps
+	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/difftest.sh
+
+clitest: build/san/profreport
+	PROFREPORT=build/san/profreport ./tests/clitest.sh
+
+test: test-deps
+	$(MAKE) unit difftest clitest all
+
+sanitize: unit
+
+# ---- demo, bench --------------------------------------------------------
+
+demo: all
+	./build/profreport examples/profiles
+
+bench: all
+	./bench/bench.sh
+
+# ---- install ------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 build/profreport $(DESTDIR)$(PREFIX)/bin/profreport
+	install -m 644 build/libprofreport.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/profreport.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|' mk/profreport.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/profreport.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/profreport \
+	    $(DESTDIR)$(PREFIX)/lib/libprofreport.a \
+	    $(DESTDIR)$(PREFIX)/include/profreport.h \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/profreport.pc
+
+format:
+	clang-format -i cmd/*.c lib/*.c lib/*.h include/*.h tests/*.c tests/*.h examples/*.c
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr -Iinclude -Ilib lib cmd
+
+clean:
+	rm -rf build

@@ -1,0 +1,263 @@
+/*
+ * profreport.h - read Python cProfile/profile stats files, aggregate them
+ * across requests, and render reports.
+ *
+ * This is the only public header of libprofreport.
+ *
+ * Ownership, once for the whole API: every object a function returns
+ * through a `**out` argument or as a pointer is owned by the caller and is
+ * released with the matching `pr_*_free`, which accepts NULL. Pointers
+ * *into* an object (strings, entries, rows) stay valid until that object is
+ * freed and must not be freed on their own. The library never prints,
+ * never exits and never aborts: every failure is a pr_status, and where an
+ * input is at fault a pr_error says which input, at which byte offset, and
+ * what was expected there.
+ */
+#ifndef PROFREPORT_H
+#define PROFREPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PR_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Status codes. Values are part of the ABI: never renumber, only append. */
+typedef enum pr_status {
+    PR_OK = 0,
+    PR_ERR_NOMEM = 1,        /* out of memory */
+    PR_ERR_IO = 2,           /* open/read/write failed; msg has strerror */
+    PR_ERR_EMPTY = 3,        /* zero-length input */
+    PR_ERR_TRUNCATED = 4,    /* input ends inside an object */
+    PR_ERR_BAD_TYPE = 5,     /* unknown or misplaced marshal type code */
+    PR_ERR_BAD_LENGTH = 6,   /* negative or impossible length or count */
+    PR_ERR_BAD_REF = 7,      /* reference to an unknown or unfinished object */
+    PR_ERR_TOO_DEEP = 8,     /* nesting deeper than PR_MAX_DEPTH */
+    PR_ERR_NOT_STATS = 9,    /* valid marshal, but not a pstats dict */
+    PR_ERR_BAD_VALUE = 10,   /* a number out of range: NaN, overflow, < 0 */
+    PR_ERR_GZIP = 11,        /* corrupt or truncated gzip stream */
+    PR_ERR_TOO_BIG = 12,     /* input larger than the configured limit */
+    PR_ERR_NOT_FILE = 13,    /* a FIFO, device or other non-regular file */
+    PR_ERR_LOOP = 14,        /* symbolic link loop in a directory walk */
+    PR_ERR_USAGE = 15,       /* invalid argument to a library function */
+    PR_ERR_NO_INPUT = 16     /* nothing could be read at all */
+} pr_status;
+
+/* Where and why an input failed. `offset` is the byte offset in the
+ * decoded (decompressed) stream, or PR_NO_OFFSET when there is none. */
+#define PR_NO_OFFSET UINT64_MAX
+typedef struct pr_error {
+    pr_status code;
+    uint64_t offset;
+    char msg[200]; /* "expected ..." in words; always NUL-terminated */
+} pr_error;
+
+/* Static, never-NULL description of a status ("truncated input"). */
+const char *pr_strerror(pr_status code);
+
+/* ------------------------------------------------------------------ */
+/* One profile                                                        */
+/* ------------------------------------------------------------------ */
+
+/* Marshal nesting limit. Stats need depth 5; code objects a little more. */
+#define PR_MAX_DEPTH 1000
+
+/* A byte string. Not NUL-terminated; may contain NUL. Names are the bytes
+ * found in the file: UTF-8 (with CPython's surrogatepass encoding of lone
+ * surrogates) for Python 3, raw bytes for Python 2 `str`. */
+typedef struct pr_str {
+    const char *ptr;
+    size_t len;
+} pr_str;
+
+/* A function as pstats keys it: (file, line, name). Built-ins have file
+ * "~" (cProfile) or "" (profile.py) and line 0. A code-object name
+ * (`python -m profile`) is given as `<code object N, file "F", line L>`. */
+typedef struct pr_func_key {
+    pr_str file;
+    int64_t line;
+    pr_str name;
+} pr_func_key;
+
+/* Calls into a function from one caller. cProfile records (nc, cc, tt, ct)
+ * per caller; profile.py records only a call count, which is given in nc
+ * and cc with count_only set and tt = ct = 0. */
+typedef struct pr_caller {
+    pr_func_key key;
+    int64_t nc;
+    int64_t cc;
+    double tt;
+    double ct;
+    int count_only;
+} pr_caller;
+
+/* One function's statistics, as pstats holds them: cc primitive calls,
+ * nc total calls, tt own time, ct cumulative time (seconds). */
+typedef struct pr_entry {
+    pr_func_key key;
+    int64_t cc;
+    int64_t nc;
+    double tt;
+    double ct;
+    size_t ncallers;
+    const pr_caller *callers;
+} pr_entry;
+
+typedef struct pr_profile pr_profile;
+
+/* Parses one stats file held in memory (already decompressed). `buf` may
+ * be NULL only when len is 0. On success *out holds a profile that does
+ * not point into buf. On failure *out is NULL and err (if not NULL) says
+ * where and why. Keys that are not function keys (e.g. 3.15's
+ * ('__sampled__',)) are skipped and counted in pr_profile_skipped_keys. */
+pr_status pr_profile_parse(const void *buf, size_t len, pr_profile **out,
+                           pr_error *err);
+
+/* Reads and parses a file; a name ending in ".gz", or content starting with
+ * the gzip magic, is decompressed with zlib first. */
+pr_status pr_profile_load(const char *path, pr_profile **out, pr_error *err);
+
+size_t pr_profile_count(const pr_profile *p);
+const pr_entry *pr_profile_entry(const pr_profile *p, size_t i);
+size_t pr_profile_skipped_keys(const pr_profile *p);
+/* Bytes after the top-level object, ignored like Python does. */
+uint64_t pr_profile_trailing_bytes(const pr_profile *p);
+void pr_profile_free(pr_profile *p);
+
+/* ------------------------------------------------------------------ */
+/* Aggregation over many files                                        */
+/* ------------------------------------------------------------------ */
+
+typedef struct pr_agg pr_agg;
+
+/* Called once per input that could not be read (from the thread that
+ * called pr_agg_run, in input order). `path` is the file's path. */
+typedef void (*pr_skip_fn)(void *ctx, const char *path, const pr_error *err);
+
+typedef struct pr_agg_options {
+    int threads;            /* worker threads; 0 = number of online CPUs */
+    uint64_t max_file_size; /* decoded bytes per file; 0 = 1 GiB */
+    pr_skip_fn on_skip;     /* may be NULL */
+    void *skip_ctx;
+} pr_agg_options;
+
+/* Creates an empty aggregate. opts may be NULL for defaults. */
+pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out);
+
+/* Adds the files named by paths[0..n): directories are walked recursively
+ * for `*.prof` and `*.prof.gz`; other paths are read whatever their name.
+ * Every file that cannot be read is recorded as skipped (see
+ * pr_agg_skipped) and the run goes on. Returns PR_OK unless memory ran out
+ * or thread creation failed; an input that yields no profile is not a
+ * failure of this call. May be called several times. */
+pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n);
+
+/* Adds one profile already in memory, as if read from `name`. */
+pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
+                            size_t len);
+
+/* Counts. */
+size_t pr_agg_files_read(const pr_agg *agg);
+size_t pr_agg_files_skipped(const pr_agg *agg);
+
+/* The i-th skipped input: its path and error. NULL past the end. */
+const char *pr_agg_skipped(const pr_agg *agg, size_t i, pr_error *err);
+
+void pr_agg_free(pr_agg *agg);
+
+/* ------------------------------------------------------------------ */
+/* Reports                                                            */
+/* ------------------------------------------------------------------ */
+
+/* A read-only view of an aggregate, sorted for output. It copies what it
+ * needs, so the aggregate may be freed first. */
+typedef struct pr_report pr_report;
+
+typedef struct pr_report_options {
+    size_t top;   /* rows in "top N" tables; 0 = 20 */
+} pr_report_options;
+
+/* One merged function, as pstats.Stats(*files) holds it. */
+typedef struct pr_func_row {
+    pr_func_key key;
+    int64_t nc;
+    int64_t cc;
+    double tt;
+    double ct;
+} pr_func_row;
+
+pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
+                          pr_report **out);
+
+/* Files read, skipped, total calls, and time covered. Times are Unix
+ * seconds; first/last are 0 when no request carried a time. */
+typedef struct pr_summary {
+    size_t files;
+    size_t skipped;
+    size_t functions;
+    int64_t total_calls;
+    int64_t primitive_calls;
+    double total_tt;        /* pstats' "in T seconds": sum of tottime */
+    double profiled_s;      /* sum over requests of the profiled time */
+    double first_time;
+    double last_time;
+} pr_summary;
+
+void pr_report_summary(const pr_report *r, pr_summary *out);
+
+/* Functions sorted by key (file, line, name) in byte order. */
+size_t pr_report_functions(const pr_report *r, const pr_func_row **rows);
+
+void pr_report_free(pr_report *r);
+
+/* ------------------------------------------------------------------ */
+/* Rendering                                                          */
+/* ------------------------------------------------------------------ */
+
+typedef enum pr_format { PR_FORMAT_MD = 0, PR_FORMAT_CSV = 1 } pr_format;
+
+typedef enum pr_table { PR_TABLE_ALL = 0, PR_TABLE_FUNCTIONS = 1 } pr_table;
+
+/* Writes the report (or one table of it) to `out`. Fails with PR_ERR_IO
+ * when a write fails, PR_ERR_USAGE for a table the format cannot show. */
+pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
+                    FILE *out, pr_error *err);
+
+/* Names for command lines: "md" -> PR_FORMAT_MD, "functions" -> ... */
+int pr_format_parse(const char *s, pr_format *out);
+int pr_table_parse(const char *s, pr_table *out);
+
+/* ------------------------------------------------------------------ */
+/* Output files that appear whole or not at all                       */
+/* ------------------------------------------------------------------ */
+
+typedef struct pr_outfile pr_outfile;
+
+/* Opens a temporary file next to `path` (same directory, so the final
+ * rename is atomic) and returns a stream to write the content to. Nothing
+ * exists under `path` until pr_outfile_commit. */
+pr_status pr_outfile_open(const char *path, pr_outfile **out, FILE **stream,
+                          pr_error *err);
+
+/* Flushes, syncs and renames the temporary file over `path`, then frees
+ * `f`. On failure the temporary file is removed and `path` is untouched. */
+pr_status pr_outfile_commit(pr_outfile *f, pr_error *err);
+
+/* Removes the temporary file and frees `f` (NULL is fine). */
+void pr_outfile_abort(pr_outfile *f);
+
+/* Path of the temporary file, for a signal handler that must unlink it. */
+const char *pr_outfile_temp_path(const pr_outfile *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PROFREPORT_H */

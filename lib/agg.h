@@ -1,0 +1,43 @@
+/* agg.h - internal view of an aggregate, for the report builder. */
+#ifndef PR_AGG_H
+#define PR_AGG_H
+
+#include "table.h"
+
+/* One profile file = one request. */
+typedef struct request {
+    char *path;
+    size_t order;       /* position among all inputs, for stable output */
+    uint64_t size;
+    int64_t mtime_ns;
+    double profiled_s;  /* the request root's cumtime, else sum of tottime */
+    double total_tt;    /* pstats' total: sum of tottime */
+    double wall_ms;     /* from the file name, else profiled_s * 1000 */
+    double time;        /* Unix seconds: from the file name, else mtime */
+    int named;          /* the file name matched the name format */
+} request;
+
+typedef struct skip {
+    char *path;
+    size_t order;
+    pr_error err;
+} skip;
+
+/* A partial aggregate: each worker thread fills its own, and they are
+ * merged in a fixed order so results do not depend on scheduling. */
+typedef struct shard {
+    functab funcs;
+    ftable all;
+    request *req;
+    size_t nreq, capreq;
+    skip *skips;
+    size_t nskips, capskips;
+} shard;
+
+struct pr_agg {
+    pr_agg_options opts;
+    shard main;
+    size_t inputs; /* files seen by earlier add calls, for ordering */
+};
+
+#endif

@@ -1,0 +1,406 @@
+/* aggregate.c - read many profiles in parallel and merge them like
+ * pstats.Stats(*files) does. Memory grows with distinct functions and
+ * edges; per file only a small request record is kept. */
+#define _POSIX_C_SOURCE 200809L
+#include "agg.h"
+#include "source.h"
+#include "stats.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { MAX_THREADS = 64 };
+#define DEFAULT_MAX_FILE (1ULL << 30)
+
+static void shard_init(shard *s)
+{
+    memset(s, 0, sizeof *s);
+    functab_init(&s->funcs);
+}
+
+static void shard_free(shard *s)
+{
+    functab_free(&s->funcs);
+    ftable_free(&s->all);
+    for (size_t i = 0; i < s->nreq; i++)
+        free(s->req[i].path);
+    free(s->req);
+    for (size_t i = 0; i < s->nskips; i++)
+        free(s->skips[i].path);
+    free(s->skips);
+    memset(s, 0, sizeof *s);
+}
+
+static pr_status add_skip(shard *s, const char *path, size_t order,
+                          const pr_error *err)
+{
+    if (s->nskips == s->capskips) {
+        size_t cap = s->capskips ? s->capskips * 2 : 16;
+        skip *v = realloc(s->skips, cap * sizeof *v);
+        if (v == NULL)
+            return PR_ERR_NOMEM;
+        s->skips = v;
+        s->capskips = cap;
+    }
+    char *p = strdup(path);
+    if (p == NULL)
+        return PR_ERR_NOMEM;
+    skip *k = &s->skips[s->nskips++];
+    k->path = p;
+    k->order = order;
+    k->err = *err;
+    return PR_OK;
+}
+
+static pr_status add_request(shard *s, const request *r)
+{
+    if (s->nreq == s->capreq) {
+        size_t cap = s->capreq ? s->capreq * 2 : 256;
+        request *v = realloc(s->req, cap * sizeof *v);
+        if (v == NULL)
+            return PR_ERR_NOMEM;
+        s->req = v;
+        s->capreq = cap;
+    }
+    s->req[s->nreq++] = *r;
+    return PR_OK;
+}
+
+static int ends_with(pr_str s, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return s.len >= n && memcmp(s.ptr + s.len - n, suffix, n) == 0;
+}
+
+/* werkzeug's ProfilerMiddleware roots each request at its `runapp`
+ * closure (pstats-format.md 4.1); its cumtime is the profiled time. */
+static int is_request_root(const pr_entry *e)
+{
+    return e->ncallers == 0 && e->key.name.len == 6 &&
+           memcmp(e->key.name.ptr, "runapp", 6) == 0 &&
+           ends_with(e->key.file, "profiler.py");
+}
+
+/* Adds one parsed profile to the shard's function and edge tables. */
+static pr_status add_view(shard *s, const sview *v, request *r)
+{
+    pr_status st;
+    double root_ct = -1;
+    r->total_tt = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const pr_entry *e = &v->entries[i];
+        uint32_t fid = functab_intern(&s->funcs, &e->key);
+        if (fid == UINT32_MAX)
+            return PR_ERR_NOMEM;
+        if ((st = ftable_add_func(&s->all, fid, e->cc, e->nc, e->tt, e->ct)))
+            return st;
+        r->total_tt += e->tt;
+        if (root_ct < 0 && is_request_root(e))
+            root_ct = e->ct;
+        for (size_t j = 0; j < e->ncallers; j++) {
+            const pr_caller *c = &e->callers[j];
+            uint32_t cid = functab_intern(&s->funcs, &c->key);
+            if (cid == UINT32_MAX)
+                return PR_ERR_NOMEM;
+            if ((st = ftable_add_edge(&s->all, cid, fid, c->nc, c->cc, c->tt,
+                                      c->ct, c->count_only)))
+                return st;
+        }
+    }
+    r->profiled_s = root_ct >= 0 ? root_ct : r->total_tt;
+    return PR_OK;
+}
+
+/* Per-thread scratch, reused for every file the thread reads. */
+typedef struct worker {
+    pr_agg *agg;
+    const src_list *list;
+    size_t first, step, base_order;
+    shard out;
+    mdecoder dec;
+    sview view;
+    rbuf raw, unz;
+    pr_status status; /* PR_ERR_NOMEM stops the worker */
+} worker;
+
+static pr_status process(worker *w, const char *name, size_t order,
+                         const unsigned char *data, size_t len,
+                         const src_stat *sst)
+{
+    pr_error err;
+    pr_status st = sview_parse(&w->view, &w->dec, data, len, &err);
+    if (st == PR_OK && w->view.n == 0)
+        st = pr__fail(&err, PR_ERR_NOT_STATS, 0,
+                      "no functions in the stats dict (pstats refuses it)");
+    if (st == PR_ERR_NOMEM)
+        return st;
+    if (st != PR_OK)
+        return add_skip(&w->out, name, order, &err);
+    request r;
+    memset(&r, 0, sizeof r);
+    r.order = order;
+    r.size = sst->size;
+    r.mtime_ns = sst->mtime_ns;
+    if ((st = add_view(&w->out, &w->view, &r)) != PR_OK)
+        return st;
+    r.wall_ms = r.profiled_s * 1000.0;
+    r.time = (double)sst->mtime_ns / 1e9;
+    if ((r.path = strdup(name)) == NULL)
+        return PR_ERR_NOMEM;
+    if ((st = add_request(&w->out, &r)) != PR_OK) {
+        free(r.path);
+        return st;
+    }
+    return PR_OK;
+}
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    uint64_t max = w->agg->opts.max_file_size;
+    for (size_t i = w->first; i < w->list->n; i += w->step) {
+        const src_file *f = &w->list->v[i];
+        size_t order = w->base_order + i;
+        pr_status st;
+        if (f->failed) {
+            st = add_skip(&w->out, f->path, order, &f->err);
+        } else {
+            const unsigned char *data;
+            size_t len;
+            src_stat sst;
+            pr_error err;
+            st = src_load(f->path, max, &w->raw, &w->unz, &data, &len, &sst,
+                          &err);
+            if (st == PR_OK)
+                st = process(w, f->path, order, data, len, &sst);
+            else if (st != PR_ERR_NOMEM)
+                st = add_skip(&w->out, f->path, order, &err);
+        }
+        if (st != PR_OK) {
+            w->status = st;
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* ---- merging shards -------------------------------------------------- */
+
+static pr_status shard_merge(shard *dst, shard *src)
+{
+    pr_status st = PR_OK;
+    uint32_t *remap = NULL;
+    if (src->funcs.n > 0) {
+        remap = malloc(src->funcs.n * sizeof *remap);
+        if (remap == NULL)
+            return PR_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < src->funcs.n; i++)
+        if ((remap[i] = functab_intern(&dst->funcs, &src->funcs.keys[i])) ==
+            UINT32_MAX) {
+            free(remap);
+            return PR_ERR_NOMEM;
+        }
+    st = ftable_merge(&dst->all, &src->all, remap);
+    free(remap);
+    if (st != PR_OK)
+        return st;
+    /* Requests and skips move over; their strings change owner. */
+    for (size_t i = 0; i < src->nreq; i++) {
+        if ((st = add_request(dst, &src->req[i])) != PR_OK)
+            return st;
+        src->req[i].path = NULL;
+    }
+    src->nreq = 0;
+    for (size_t i = 0; i < src->nskips; i++) {
+        if (dst->nskips == dst->capskips) {
+            size_t cap = dst->capskips ? dst->capskips * 2 : 16;
+            skip *v = realloc(dst->skips, cap * sizeof *v);
+            if (v == NULL)
+                return PR_ERR_NOMEM;
+            dst->skips = v;
+            dst->capskips = cap;
+        }
+        dst->skips[dst->nskips++] = src->skips[i];
+        src->skips[i].path = NULL;
+    }
+    src->nskips = 0;
+    return PR_OK;
+}
+
+static int cmp_req(const void *a, const void *b)
+{
+    size_t x = ((const request *)a)->order, y = ((const request *)b)->order;
+    return (x > y) - (x < y);
+}
+
+static int cmp_skip(const void *a, const void *b)
+{
+    size_t x = ((const skip *)a)->order, y = ((const skip *)b)->order;
+    return (x > y) - (x < y);
+}
+
+/* ---- public API ------------------------------------------------------ */
+
+pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out)
+{
+    *out = NULL;
+    pr_agg *a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return PR_ERR_NOMEM;
+    if (opts != NULL)
+        a->opts = *opts;
+    if (a->opts.max_file_size == 0)
+        a->opts.max_file_size = DEFAULT_MAX_FILE;
+    if (a->opts.threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        a->opts.threads = n > 0 ? (int)n : 1;
+    }
+    if (a->opts.threads > MAX_THREADS)
+        a->opts.threads = MAX_THREADS;
+    shard_init(&a->main);
+    *out = a;
+    return PR_OK;
+}
+
+void pr_agg_free(pr_agg *agg)
+{
+    if (agg == NULL)
+        return;
+    shard_free(&agg->main);
+    free(agg);
+}
+
+static pr_status run_list(pr_agg *agg, const src_list *list)
+{
+    size_t nthreads = (size_t)agg->opts.threads;
+    if (nthreads > list->n)
+        nthreads = list->n ? list->n : 1;
+    worker *ws = calloc(nthreads, sizeof *ws);
+    if (ws == NULL)
+        return PR_ERR_NOMEM;
+    pthread_t tids[MAX_THREADS];
+    size_t started = 0;
+    pr_status st = PR_OK;
+    size_t old_skips = agg->main.nskips;
+    for (size_t i = 0; i < nthreads; i++) {
+        worker *w = &ws[i];
+        w->agg = agg;
+        w->list = list;
+        w->first = i;
+        w->step = nthreads;
+        w->base_order = agg->inputs;
+        shard_init(&w->out);
+        mdecoder_init(&w->dec);
+        sview_init(&w->view);
+    }
+    /* The calling thread is worker 0; the others get threads. */
+    for (size_t i = 1; i < nthreads; i++) {
+        if (pthread_create(&tids[i], NULL, work, &ws[i]) != 0)
+            break;
+        started = i;
+    }
+    work(&ws[0]);
+    for (size_t i = 1; i <= started; i++)
+        pthread_join(tids[i], NULL);
+    /* Threads that could not start: do their share here. */
+    for (size_t i = started + 1; i < nthreads; i++)
+        work(&ws[i]);
+    for (size_t i = 0; i < nthreads; i++) {
+        if (st == PR_OK)
+            st = ws[i].status;
+        if (st == PR_OK)
+            st = shard_merge(&agg->main, &ws[i].out);
+        shard_free(&ws[i].out);
+        mdecoder_free(&ws[i].dec);
+        sview_free(&ws[i].view);
+        rbuf_free(&ws[i].raw);
+        rbuf_free(&ws[i].unz);
+    }
+    free(ws);
+    agg->inputs += list->n;
+    shard *m = &agg->main;
+    qsort(m->req, m->nreq, sizeof *m->req, cmp_req);
+    qsort(m->skips, m->nskips, sizeof *m->skips, cmp_skip);
+    if (agg->opts.on_skip != NULL)
+        for (size_t i = old_skips; i < m->nskips; i++)
+            agg->opts.on_skip(agg->opts.skip_ctx, m->skips[i].path,
+                              &m->skips[i].err);
+    return st;
+}
+
+pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
+{
+    if (agg == NULL || (paths == NULL && n > 0))
+        return PR_ERR_USAGE;
+    src_list list;
+    memset(&list, 0, sizeof list);
+    pr_status st = src_walk(&list, paths, n);
+    if (st == PR_OK)
+        st = run_list(agg, &list);
+    src_list_free(&list);
+    return st;
+}
+
+pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
+                            size_t len)
+{
+    if (agg == NULL || name == NULL || (buf == NULL && len > 0))
+        return PR_ERR_USAGE;
+    worker w;
+    memset(&w, 0, sizeof w);
+    shard_init(&w.out);
+    mdecoder_init(&w.dec);
+    sview_init(&w.view);
+    src_stat sst = {len, 0};
+    const unsigned char *data = buf;
+    pr_error err;
+    pr_status st = PR_OK;
+    if (len >= 2 && data[0] == 0x1f && data[1] == 0x8b) {
+        st = src_gunzip(data, len, agg->opts.max_file_size, &w.unz, &err);
+        if (st == PR_OK) {
+            data = w.unz.p;
+            len = w.unz.len;
+        } else if (st != PR_ERR_NOMEM) {
+            st = add_skip(&w.out, name, agg->inputs, &err);
+            len = 0;
+            data = NULL;
+        }
+    }
+    if (st == PR_OK && data != NULL)
+        st = process(&w, name, agg->inputs, data, len, &sst);
+    size_t old_skips = agg->main.nskips;
+    if (st == PR_OK)
+        st = shard_merge(&agg->main, &w.out);
+    agg->inputs++;
+    if (st == PR_OK && agg->opts.on_skip != NULL)
+        for (size_t i = old_skips; i < agg->main.nskips; i++)
+            agg->opts.on_skip(agg->opts.skip_ctx, agg->main.skips[i].path,
+                              &agg->main.skips[i].err);
+    shard_free(&w.out);
+    mdecoder_free(&w.dec);
+    sview_free(&w.view);
+    rbuf_free(&w.unz);
+    return st;
+}
+
+size_t pr_agg_files_read(const pr_agg *agg)
+{
+    return agg ? agg->main.nreq : 0;
+}
+
+size_t pr_agg_files_skipped(const pr_agg *agg)
+{
+    return agg ? agg->main.nskips : 0;
+}
+
+const char *pr_agg_skipped(const pr_agg *agg, size_t i, pr_error *err)
+{
+    if (agg == NULL || i >= agg->main.nskips)
+        return NULL;
+    if (err != NULL)
+        *err = agg->main.skips[i].err;
+    return agg->main.skips[i].path;
+}

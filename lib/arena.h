@@ -1,0 +1,29 @@
+/* arena.h - bump allocator for per-file parse state, released at once. */
+#ifndef PR_ARENA_H
+#define PR_ARENA_H
+
+#include <stddef.h>
+
+typedef struct arena_chunk arena_chunk;
+
+typedef struct arena {
+    arena_chunk *head;  /* current chunk; older chunks follow ->next */
+    size_t used;        /* bytes used in head */
+} arena;
+
+/* A position to roll back to (for backtracking parsers). */
+typedef struct arena_mark {
+    arena_chunk *head;
+    size_t used;
+} arena_mark;
+
+void arena_init(arena *a);
+/* 16-byte aligned; NULL when out of memory or n is absurd. */
+void *arena_alloc(arena *a, size_t n);
+arena_mark arena_get_mark(const arena *a);
+void arena_rewind(arena *a, arena_mark m);
+/* Drops everything but keeps the largest chunk for reuse. */
+void arena_reset(arena *a);
+void arena_free(arena *a);
+
+#endif

@@ -1,0 +1,112 @@
+/* escape.c - escaping for Markdown and CSV (HTML comes from cmark-gfm). */
+#include "escape.h"
+
+#include <csv.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Length of the valid UTF-8 sequence at p (strict: no surrogates, no
+ * overlongs), or 0 when the byte there does not start one. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t len;
+    uint32_t cp;
+    if ((p[0] & 0xE0) == 0xC0) {
+        len = 2;
+        cp = p[0] & 0x1F;
+    } else if ((p[0] & 0xF0) == 0xE0) {
+        len = 3;
+        cp = p[0] & 0x0F;
+    } else if ((p[0] & 0xF8) == 0xF0) {
+        len = 4;
+        cp = p[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3F);
+    }
+    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+void esc_md(FILE *out, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        size_t l = utf8_len(p + i, n - i);
+        if (l == 0) {
+            /* A surrogate escape (U+DC80..U+DCFF, CPython's encoding of an
+             * undecodable byte) stands for one original byte. */
+            if (c == 0xED && i + 2 < n && (p[i + 1] == 0xB2 || p[i + 1] == 0xB3) &&
+                (p[i + 2] & 0xC0) == 0x80) {
+                unsigned byte = (unsigned)((p[i + 1] & 0x01) << 6 | (p[i + 2] & 0x3F)) | 0x80;
+                fprintf(out, "\\\\x%02x", byte);
+                i += 3;
+            } else {
+                fprintf(out, "\\\\x%02x", c);
+                i++;
+            }
+            continue;
+        }
+        if (l == 1) {
+            if (c == '\n' || c == '\r' || c == '\t')
+                fputc(' ', out);
+            else if (c < 0x20 || c == 0x7F)
+                fprintf(out, "\\\\x%02x", c);
+            /* Only what can start an inline construct inside a table
+             * cell; the rest stays readable in a terminal. */
+            else if (strchr("\\`*_[]<>|~&", c) != NULL)
+                fprintf(out, "\\%c", c);
+            else
+                fputc(c, out);
+        } else {
+            fwrite(p + i, 1, l, out);
+        }
+        i += l;
+    }
+}
+
+void esc_csv(FILE *out, const char *p, size_t n)
+{
+    if (n > 0 && memchr(p, ',', n) == NULL && memchr(p, '"', n) == NULL &&
+        memchr(p, '\n', n) == NULL && memchr(p, '\r', n) == NULL &&
+        p[0] != ' ' && p[n - 1] != ' ') {
+        fwrite(p, 1, n, out);
+        return;
+    }
+    if (n == 0)
+        return; /* an empty field needs no quotes */
+    csv_fwrite(out, p, n);
+}
+
+void pr__func_label(const pr_func_key *k,
+                    void (*put)(FILE *, const char *, size_t), FILE *out)
+{
+    const pr_str *f = &k->file, *n = &k->name;
+    if (f->len == 1 && f->ptr[0] == '~' && k->line == 0) {
+        if (n->len >= 2 && n->ptr[0] == '<' && n->ptr[n->len - 1] == '>') {
+            put(out, "{", 1);
+            put(out, n->ptr + 1, n->len - 2);
+            put(out, "}", 1);
+        } else {
+            put(out, n->ptr, n->len);
+        }
+        return;
+    }
+    char line[32];
+    int ln = snprintf(line, sizeof line, ":%lld(", (long long)k->line);
+    put(out, f->ptr, f->len);
+    put(out, line, (size_t)ln);
+    put(out, n->ptr, n->len);
+    put(out, ")", 1);
+}

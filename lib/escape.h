@@ -1,0 +1,24 @@
+/* escape.h - the one place where text from a profile is made safe for an
+ * output format. Every renderer goes through these. */
+#ifndef PR_ESCAPE_H
+#define PR_ESCAPE_H
+
+#include "profreport.h"
+
+#include <stdio.h>
+
+/* Markdown text inside a GFM table cell or paragraph: ASCII punctuation
+ * that means something is backslash-escaped, line breaks become spaces,
+ * and bytes that are not UTF-8 (Python 2 names, surrogate-escaped file
+ * names) are shown as \xNN. */
+void esc_md(FILE *out, const char *p, size_t n);
+
+/* One CSV field through libcsv: quoted only when it has to be. */
+void esc_csv(FILE *out, const char *p, size_t n);
+
+/* pstats' way of naming a function: file:line(name), or {label} for
+ * built-ins keyed ('~', 0, '<label>'). Writes through `put`. */
+void pr__func_label(const pr_func_key *k,
+                    void (*put)(FILE *, const char *, size_t), FILE *out);
+
+#endif

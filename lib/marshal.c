@@ -1,0 +1,661 @@
+/* marshal.c - Python marshal decoder for stats files.
+ *
+ * Accepts the union of what CPython 2.x/3.x and PyPy3 write (marshal
+ * versions 0-5): see shared docs pstats-format.md, section 2. One cursor,
+ * every read through a checked helper, every length checked against the
+ * bytes that remain before anything is allocated.
+ */
+#include "marshal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FLAG_REF 0x80
+
+/* Attempts at decoding a code object under some layout, per file. Real
+ * files need a handful; the cap keeps hostile nesting from backtracking
+ * exponentially. Code objects nest (consts) only a few levels deep. */
+enum { CODE_BUDGET = 100000, MAX_CODE_DEPTH = 64 };
+
+static mval NONE_VAL = {MV_NONE, 1, 0, 0, {0}};
+static mval TRUE_VAL = {MV_BOOL, 1, 0, 0, {.i = 1}};
+static mval FALSE_VAL = {MV_BOOL, 1, 0, 0, {.i = 0}};
+static mval OTHER_VAL = {MV_OTHER, 1, 0, 0, {0}};
+
+pr_status pr__fail(pr_error *err, pr_status code, uint64_t offset,
+                   const char *fmt, ...)
+{
+    if (err != NULL) {
+        err->code = code;
+        err->offset = offset;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+void mdecoder_init(mdecoder *d)
+{
+    memset(d, 0, sizeof *d);
+    arena_init(&d->arena);
+}
+
+void mdecoder_free(mdecoder *d)
+{
+    arena_free(&d->arena);
+    free(d->refs);
+    free(d->interned);
+    free(d->stack);
+    memset(d, 0, sizeof *d);
+}
+
+static int grow(mval ***v, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 256;
+    while (ncap < need)
+        ncap *= 2;
+    mval **nv = realloc(*v, ncap * sizeof **v);
+    if (nv == NULL)
+        return -1;
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
+
+static pr_status push(mval ***v, size_t *n, size_t *cap, mval *x,
+                      pr_error *err, uint64_t off)
+{
+    if (grow(v, cap, *n + 1) != 0)
+        return pr__fail(err, PR_ERR_NOMEM, off, "out of memory");
+    (*v)[(*n)++] = x;
+    return PR_OK;
+}
+
+/* ---- checked reads ---------------------------------------------------- */
+
+static size_t left(const mdecoder *d) { return d->len - d->pos; }
+
+static pr_status need(mdecoder *d, size_t n, const char *what, pr_error *err)
+{
+    if (left(d) < n)
+        return pr__fail(err, PR_ERR_TRUNCATED, d->pos,
+                        "truncated: expected %s (%zu bytes), %zu left", what,
+                        n, left(d));
+    return PR_OK;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static pr_status rd_i32(mdecoder *d, int32_t *v, const char *what,
+                        pr_error *err)
+{
+    pr_status st = need(d, 4, what, err);
+    if (st != PR_OK)
+        return st;
+    *v = (int32_t)le32(d->buf + d->pos);
+    d->pos += 4;
+    return PR_OK;
+}
+
+/* A length or count: int32 in 0..0x7FFFFFFF that also fits the input,
+ * given each unit takes at least `unit` bytes. */
+static pr_status rd_len(mdecoder *d, size_t *n, size_t unit, const char *what,
+                        pr_error *err)
+{
+    uint64_t at = d->pos;
+    int32_t v;
+    pr_status st = rd_i32(d, &v, what, err);
+    if (st != PR_OK)
+        return st;
+    if (v < 0)
+        return pr__fail(err, PR_ERR_BAD_LENGTH, at, "negative %s: %ld", what,
+                        (long)v);
+    if ((uint64_t)v * unit > left(d))
+        return pr__fail(err, PR_ERR_BAD_LENGTH, at,
+                        "%s of %ld does not fit in the %zu bytes left", what,
+                        (long)v, left(d));
+    *n = (size_t)v;
+    return PR_OK;
+}
+
+static mval *new_val(mdecoder *d, mkind kind, uint64_t off, pr_error *err)
+{
+    mval *v = arena_alloc(&d->arena, sizeof *v);
+    if (v == NULL) {
+        pr__fail(err, PR_ERR_NOMEM, off, "out of memory");
+        return NULL;
+    }
+    memset(v, 0, sizeof *v);
+    v->kind = (uint8_t)kind;
+    v->done = 1;
+    v->off = off;
+    return v;
+}
+
+/* ---- scalars ----------------------------------------------------------- */
+
+/* `l`: 15-bit digits, least significant first, sign in the count. */
+static pr_status rd_long(mdecoder *d, int64_t *out, pr_error *err)
+{
+    uint64_t at = d->pos;
+    int32_t n;
+    pr_status st = rd_i32(d, &n, "long digit count", err);
+    if (st != PR_OK)
+        return st;
+    if (n == INT32_MIN)
+        return pr__fail(err, PR_ERR_BAD_LENGTH, at, "bad long digit count");
+    size_t nd = (size_t)(n < 0 ? -n : n);
+    if (nd > left(d) / 2)
+        return pr__fail(err, PR_ERR_BAD_LENGTH, at,
+                        "long of %zu digits does not fit in the %zu bytes left",
+                        nd, left(d));
+    uint64_t mag = 0;
+    for (size_t i = 0; i < nd; i++) {
+        const unsigned char *p = d->buf + d->pos + 2 * i;
+        unsigned dig = (unsigned)p[0] | (unsigned)p[1] << 8;
+        if (dig > 0x7FFF)
+            return pr__fail(err, PR_ERR_BAD_VALUE, d->pos + 2 * i,
+                            "long digit out of range");
+        if (i == nd - 1 && dig == 0)
+            return pr__fail(err, PR_ERR_BAD_VALUE, d->pos + 2 * i,
+                            "long with a zero top digit");
+        if (dig != 0 && 15 * i >= 63)
+            return pr__fail(err, PR_ERR_BAD_VALUE, at,
+                            "integer does not fit in 64 bits");
+        uint64_t add = (uint64_t)dig << (15 * i);
+        if (15 * i + 15 > 63 && (add >> (15 * i)) != dig)
+            return pr__fail(err, PR_ERR_BAD_VALUE, at,
+                            "integer does not fit in 64 bits");
+        mag |= add;
+    }
+    d->pos += 2 * nd;
+    if (mag > (uint64_t)INT64_MAX + (n < 0 ? 1u : 0u))
+        return pr__fail(err, PR_ERR_BAD_VALUE, at,
+                        "integer does not fit in 64 bits");
+    *out = n < 0 ? (int64_t)(0 - mag) : (int64_t)mag;
+    return PR_OK;
+}
+
+/* `f`: text float, uint8 length. Parsed by hand-off to strtod on a
+ * NUL-terminated copy; the library never calls setlocale, so '.' holds. */
+static pr_status rd_text_float(mdecoder *d, double *out, pr_error *err)
+{
+    uint64_t at = d->pos;
+    pr_status st = need(d, 1, "float text length", err);
+    if (st != PR_OK)
+        return st;
+    size_t n = d->buf[d->pos++];
+    if ((st = need(d, n, "float text", err)) != PR_OK)
+        return st;
+    char tmp[256];
+    memcpy(tmp, d->buf + d->pos, n);
+    tmp[n] = '\0';
+    char *end;
+    *out = strtod(tmp, &end);
+    if (n == 0 || *end != '\0')
+        return pr__fail(err, PR_ERR_BAD_VALUE, at, "bad float text");
+    d->pos += n;
+    return PR_OK;
+}
+
+/* a/A/z/Z: one byte per code point (Latin-1). ASCII is used in place;
+ * bytes >= 0x80 are re-encoded as UTF-8 so every MV_STR is UTF-8. */
+static pr_status latin1_str(mdecoder *d, mval *v, size_t n, pr_error *err)
+{
+    const unsigned char *p = d->buf + d->pos;
+    size_t high = 0;
+    for (size_t i = 0; i < n; i++)
+        high += p[i] >> 7;
+    if (high == 0) {
+        v->u.s.ptr = (const char *)p;
+        v->u.s.len = n;
+        return PR_OK;
+    }
+    unsigned char *q = arena_alloc(&d->arena, n + high);
+    if (q == NULL)
+        return pr__fail(err, PR_ERR_NOMEM, v->off, "out of memory");
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < 0x80) {
+            q[j++] = p[i];
+        } else {
+            q[j++] = (unsigned char)(0xC0 | p[i] >> 6);
+            q[j++] = (unsigned char)(0x80 | (p[i] & 0x3F));
+        }
+    }
+    v->u.s.ptr = (const char *)q;
+    v->u.s.len = j;
+    return PR_OK;
+}
+
+/* ---- objects ----------------------------------------------------------- */
+
+static pr_status rd_obj(mdecoder *d, int depth, mval **out, pr_error *err);
+
+/* Reserves a ref slot for a flagged container before its children. */
+static pr_status reserve(mdecoder *d, int flag, mval *v, pr_error *err)
+{
+    if (!flag)
+        return PR_OK;
+    return push(&d->refs, &d->nrefs, &d->caprefs, v, err, v->off);
+}
+
+static pr_status rd_seq(mdecoder *d, int depth, mval *v, size_t n,
+                        pr_error *err)
+{
+    v->done = 0;
+    v->n = (uint32_t)n;
+    v->u.items = NULL;
+    if (n > 0) {
+        v->u.items = arena_alloc(&d->arena, n * sizeof *v->u.items);
+        if (v->u.items == NULL)
+            return pr__fail(err, PR_ERR_NOMEM, v->off, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        pr_status st = rd_obj(d, depth + 1, &v->u.items[i], err);
+        if (st != PR_OK)
+            return st;
+        if (v->u.items[i] == NULL)
+            return pr__fail(err, PR_ERR_BAD_TYPE, d->pos - 1,
+                            "expected an object, found the NULL marker '0'");
+    }
+    v->done = 1;
+    return PR_OK;
+}
+
+static pr_status rd_dict(mdecoder *d, int depth, mval *v, pr_error *err)
+{
+    size_t base = d->nstack;
+    v->done = 0;
+    for (;;) {
+        mval *k, *x;
+        pr_status st = rd_obj(d, depth + 1, &k, err);
+        if (st != PR_OK)
+            return st;
+        if (k == NULL)
+            break;
+        uint64_t voff = d->pos;
+        if ((st = rd_obj(d, depth + 1, &x, err)) != PR_OK)
+            return st;
+        if (x == NULL)
+            return pr__fail(err, PR_ERR_BAD_TYPE, voff,
+                            "expected a dict value, found the NULL marker '0'");
+        if ((st = push(&d->stack, &d->nstack, &d->capstack, k, err, voff)) ||
+            (st = push(&d->stack, &d->nstack, &d->capstack, x, err, voff)))
+            return st;
+    }
+    size_t nitems = d->nstack - base;
+    if (nitems / 2 > UINT32_MAX)
+        return pr__fail(err, PR_ERR_BAD_LENGTH, v->off, "dict too large");
+    v->n = (uint32_t)(nitems / 2);
+    v->u.items = NULL;
+    if (nitems > 0) {
+        v->u.items = arena_alloc(&d->arena, nitems * sizeof *v->u.items);
+        if (v->u.items == NULL)
+            return pr__fail(err, PR_ERR_NOMEM, v->off, "out of memory");
+        memcpy(v->u.items, d->stack + base, nitems * sizeof *v->u.items);
+    }
+    d->nstack = base;
+    v->done = 1;
+    return PR_OK;
+}
+
+/* Code object layouts (pstats-format.md 2.9). `kinds` gives, per object
+ * field, what it must be: b = bytes, t = tuple, s = str or bytes. */
+typedef struct code_layout {
+    int nints;         /* int32 fields before the objects */
+    const char *kinds; /* object fields before firstlineno */
+    int file_idx, name_idx;
+    const char *trail; /* object fields after firstlineno */
+} code_layout;
+
+static const code_layout LAYOUTS[] = {
+    {5, "btttbsss", 5, 6, "bb"}, /* CPython 3.11 - 3.14 */
+    {6, "btttttss", 6, 7, "b"},  /* CPython 3.8 - 3.10, PyPy3 */
+    {5, "btttttss", 6, 7, "b"},  /* CPython 3.0 - 3.7 */
+    {4, "btttttss", 6, 7, "b"},  /* CPython 2.x */
+};
+enum { NLAYOUTS = sizeof LAYOUTS / sizeof LAYOUTS[0] };
+
+static int kind_ok(char want, const mval *v)
+{
+    switch (want) {
+    case 'b': return v->kind == MV_BYTES || v->kind == MV_STR;
+    case 't': return v->kind == MV_TUPLE;
+    default: return v->kind == MV_STR || v->kind == MV_BYTES;
+    }
+}
+
+static pr_status try_layout(mdecoder *d, int depth, const code_layout *L,
+                            mval *v, pr_error *err)
+{
+    pr_status st;
+    int32_t ignored, line;
+    mval *f[8] = {0};
+    for (int i = 0; i < L->nints; i++)
+        if ((st = rd_i32(d, &ignored, "code object header", err)) != PR_OK)
+            return st;
+    for (size_t i = 0; L->kinds[i]; i++) {
+        uint64_t at = d->pos;
+        if ((st = rd_obj(d, depth + 1, &f[i], err)) != PR_OK)
+            return st;
+        if (f[i] == NULL || !kind_ok(L->kinds[i], f[i]))
+            return pr__fail(err, PR_ERR_BAD_TYPE, at,
+                            "code object field %zu has the wrong type", i);
+    }
+    if ((st = rd_i32(d, &line, "code object firstlineno", err)) != PR_OK)
+        return st;
+    for (const char *t = L->trail; *t; t++) {
+        mval *x;
+        uint64_t at = d->pos;
+        if ((st = rd_obj(d, depth + 1, &x, err)) != PR_OK)
+            return st;
+        if (x == NULL || !kind_ok(*t, x))
+            return pr__fail(err, PR_ERR_BAD_TYPE, at,
+                            "code object trailer has the wrong type");
+    }
+    const mval *file = f[L->file_idx], *name = f[L->name_idx];
+    /* pstats shows repr(code): keep the name, file and line; drop the
+     * address, which differs between runs. */
+    size_t cap = name->u.s.len + file->u.s.len + 64;
+    char *s = arena_alloc(&d->arena, cap);
+    if (s == NULL)
+        return pr__fail(err, PR_ERR_NOMEM, v->off, "out of memory");
+    int n = snprintf(s, cap, "<code object %.*s, file \"%.*s\", line %ld>",
+                     (int)name->u.s.len, name->u.s.ptr, (int)file->u.s.len,
+                     file->u.s.ptr, (long)line);
+    v->u.code.name.ptr = s;
+    v->u.code.name.len = n < 0 ? 0 : (size_t)n;
+    v->u.code.file = file->u.s;
+    v->u.code.line = line;
+    return PR_OK;
+}
+
+static pr_status rd_code(mdecoder *d, int depth, mval *v, int flag,
+                         pr_error *err)
+{
+    if (d->code_depth >= MAX_CODE_DEPTH)
+        return pr__fail(err, PR_ERR_TOO_DEEP, v->off,
+                        "code objects nested more than %d deep",
+                        MAX_CODE_DEPTH);
+    pr_status st = reserve(d, flag, v, err);
+    if (st != PR_OK)
+        return st;
+    v->done = 0;
+    size_t pos = d->pos, nrefs = d->nrefs, nint = d->ninterned;
+    size_t nstack = d->nstack;
+    arena_mark mark = arena_get_mark(&d->arena);
+    pr_error best = {PR_ERR_BAD_TYPE, v->off, "code object of no known layout"};
+    d->code_depth++;
+    for (int k = 0; k < NLAYOUTS; k++) {
+        int li = (d->last_layout + k) % NLAYOUTS;
+        if (d->budget == 0) {
+            d->code_depth--;
+            return pr__fail(err, PR_ERR_TOO_DEEP, v->off,
+                            "code objects too complex to decode");
+        }
+        d->budget--;
+        pr_error e;
+        st = try_layout(d, depth, &LAYOUTS[li], v, &e);
+        if (st == PR_OK) {
+            d->last_layout = li;
+            d->code_depth--;
+            v->done = 1;
+            return PR_OK;
+        }
+        if (st == PR_ERR_NOMEM || st == PR_ERR_TOO_DEEP) {
+            d->code_depth--;
+            if (err)
+                *err = e;
+            return st;
+        }
+        if (e.offset != PR_NO_OFFSET && e.offset >= best.offset)
+            best = e;
+        d->pos = pos;
+        d->nrefs = nrefs;
+        d->ninterned = nint;
+        d->nstack = nstack;
+        arena_rewind(&d->arena, mark);
+    }
+    d->code_depth--;
+    if (err)
+        *err = best;
+    return best.code;
+}
+
+static pr_status rd_obj(mdecoder *d, int depth, mval **out, pr_error *err)
+{
+    pr_status st;
+    if (depth > PR_MAX_DEPTH)
+        return pr__fail(err, PR_ERR_TOO_DEEP, d->pos,
+                        "objects nested more than %d deep", PR_MAX_DEPTH);
+    uint64_t at = d->pos;
+    if (left(d) == 0)
+        return pr__fail(err, PR_ERR_TRUNCATED, at,
+                        "truncated: expected a type byte");
+    int byte = d->buf[d->pos++];
+    int flag = byte & FLAG_REF;
+    int code = byte & 0x7F;
+    mval *v = NULL;
+    size_t n;
+    int32_t i32;
+
+    switch (code) {
+    case '0':
+        *out = NULL;
+        return PR_OK;
+    case 'N': *out = &NONE_VAL; return PR_OK;
+    case 'T': *out = &TRUE_VAL; return PR_OK;
+    case 'F': *out = &FALSE_VAL; return PR_OK;
+    case '.':
+    case 'S': *out = &OTHER_VAL; return PR_OK;
+    case 'r':
+        if ((st = rd_i32(d, &i32, "reference index", err)) != PR_OK)
+            return st;
+        if (i32 < 0 || (size_t)i32 >= d->nrefs)
+            return pr__fail(err, PR_ERR_BAD_REF, at,
+                            "reference %ld to an unknown object (%zu known)",
+                            (long)i32, d->nrefs);
+        if (!d->refs[i32]->done)
+            return pr__fail(err, PR_ERR_BAD_REF, at,
+                            "reference %ld to an unfinished container (cycle)",
+                            (long)i32);
+        *out = d->refs[i32];
+        return PR_OK;
+    case 'R':
+        if ((st = rd_i32(d, &i32, "interned string index", err)) != PR_OK)
+            return st;
+        if (i32 < 0 || (size_t)i32 >= d->ninterned)
+            return pr__fail(err, PR_ERR_BAD_REF, at,
+                            "interned string %ld unknown (%zu known)",
+                            (long)i32, d->ninterned);
+        *out = d->interned[i32];
+        return PR_OK;
+    case '(':
+    case ')':
+    case '[':
+    case '<':
+    case '>':
+        if ((v = new_val(d, code == '[' ? MV_LIST
+                            : code == '<' || code == '>' ? MV_SET
+                                                         : MV_TUPLE,
+                         at, err)) == NULL)
+            return PR_ERR_NOMEM;
+        if ((st = reserve(d, flag, v, err)) != PR_OK)
+            return st;
+        if (code == ')') {
+            if ((st = need(d, 1, "small tuple size", err)) != PR_OK)
+                return st;
+            n = d->buf[d->pos++];
+            if (n > left(d))
+                return pr__fail(err, PR_ERR_BAD_LENGTH, at + 1,
+                                "tuple of %zu items does not fit in the %zu "
+                                "bytes left", n, left(d));
+        } else if ((st = rd_len(d, &n, 1, "container size", err)) != PR_OK) {
+            return st;
+        }
+        if ((st = rd_seq(d, depth, v, n, err)) != PR_OK)
+            return st;
+        *out = v;
+        return PR_OK;
+    case ':': /* slice (version >= 5): three objects */
+        if ((v = new_val(d, MV_OTHER, at, err)) == NULL)
+            return PR_ERR_NOMEM;
+        if ((st = reserve(d, flag, v, err)) != PR_OK ||
+            (st = rd_seq(d, depth, v, 3, err)) != PR_OK)
+            return st;
+        v->kind = MV_OTHER;
+        *out = v;
+        return PR_OK;
+    case '{':
+        if ((v = new_val(d, MV_DICT, at, err)) == NULL)
+            return PR_ERR_NOMEM;
+        if ((st = reserve(d, flag, v, err)) != PR_OK ||
+            (st = rd_dict(d, depth, v, err)) != PR_OK)
+            return st;
+        *out = v;
+        return PR_OK;
+    case 'c':
+        if ((v = new_val(d, MV_CODE, at, err)) == NULL)
+            return PR_ERR_NOMEM;
+        if ((st = rd_code(d, depth, v, flag, err)) != PR_OK)
+            return st;
+        *out = v;
+        return PR_OK;
+    default:
+        break;
+    }
+
+    /* Scalars: decode, then take a ref slot if flagged. */
+    if ((v = new_val(d, MV_INT, at, err)) == NULL)
+        return PR_ERR_NOMEM;
+    switch (code) {
+    case 'i':
+        if ((st = rd_i32(d, &i32, "int32", err)) != PR_OK)
+            return st;
+        v->u.i = i32;
+        break;
+    case 'I':
+        if ((st = need(d, 8, "int64", err)) != PR_OK)
+            return st;
+        v->u.i = (int64_t)((uint64_t)le32(d->buf + d->pos) |
+                           (uint64_t)le32(d->buf + d->pos + 4) << 32);
+        d->pos += 8;
+        break;
+    case 'l':
+        if ((st = rd_long(d, &v->u.i, err)) != PR_OK)
+            return st;
+        break;
+    case 'g': {
+        if ((st = need(d, 8, "binary float", err)) != PR_OK)
+            return st;
+        uint64_t bits = (uint64_t)le32(d->buf + d->pos) |
+                        (uint64_t)le32(d->buf + d->pos + 4) << 32;
+        memcpy(&v->u.f, &bits, sizeof v->u.f);
+        d->pos += 8;
+        v->kind = MV_FLOAT;
+        break;
+    }
+    case 'f':
+        if ((st = rd_text_float(d, &v->u.f, err)) != PR_OK)
+            return st;
+        v->kind = MV_FLOAT;
+        break;
+    case 'y': /* binary complex */
+        if ((st = need(d, 16, "binary complex", err)) != PR_OK)
+            return st;
+        d->pos += 16;
+        v->kind = MV_OTHER;
+        break;
+    case 'x': /* text complex: two text floats */
+        for (int k = 0; k < 2; k++) {
+            double ignored;
+            if ((st = rd_text_float(d, &ignored, err)) != PR_OK)
+                return st;
+        }
+        v->kind = MV_OTHER;
+        break;
+    case 'u':
+    case 't':
+    case 's':
+    case 'a':
+    case 'A':
+        if ((st = rd_len(d, &n, 1, "string length", err)) != PR_OK)
+            return st;
+        goto string;
+    case 'z':
+    case 'Z':
+        if ((st = need(d, 1, "short string length", err)) != PR_OK)
+            return st;
+        n = d->buf[d->pos++];
+        if ((st = need(d, n, "short string", err)) != PR_OK)
+            return st;
+    string:
+        v->kind = code == 's' ? MV_BYTES : MV_STR;
+        if (code == 'a' || code == 'A' || code == 'z' || code == 'Z') {
+            if ((st = latin1_str(d, v, n, err)) != PR_OK)
+                return st;
+        } else {
+            v->u.s.ptr = (const char *)d->buf + d->pos;
+            v->u.s.len = n;
+        }
+        d->pos += n;
+        if (code == 't' &&
+            (st = push(&d->interned, &d->ninterned, &d->capinterned, v, err,
+                       at)) != PR_OK)
+            return st;
+        break;
+    case '?':
+        return pr__fail(err, PR_ERR_BAD_TYPE, at,
+                        "unmarshallable-object marker '?' (a failed dump)");
+    default:
+        if (code >= 0x20 && code < 0x7F)
+            return pr__fail(err, PR_ERR_BAD_TYPE, at,
+                            "unknown marshal type code '%c' (0x%02x)", code,
+                            byte);
+        return pr__fail(err, PR_ERR_BAD_TYPE, at,
+                        "unknown marshal type code 0x%02x", byte);
+    }
+    if (flag && (st = push(&d->refs, &d->nrefs, &d->caprefs, v, err, at)) !=
+                    PR_OK)
+        return st;
+    *out = v;
+    return PR_OK;
+}
+
+pr_status mdecode(mdecoder *d, const void *buf, size_t len, mval **out,
+                  size_t *end, pr_error *err)
+{
+    *out = NULL;
+    arena_reset(&d->arena);
+    d->nrefs = d->ninterned = d->nstack = 0;
+    d->buf = buf;
+    d->len = len;
+    d->pos = 0;
+    d->code_depth = 0;
+    d->budget = CODE_BUDGET;
+    if (len == 0)
+        return pr__fail(err, PR_ERR_EMPTY, 0, "empty file");
+    mval *root;
+    pr_status st = rd_obj(d, 0, &root, err);
+    if (st != PR_OK)
+        return st;
+    if (root == NULL)
+        return pr__fail(err, PR_ERR_BAD_TYPE, 0,
+                        "expected an object, found the NULL marker '0'");
+    *out = root;
+    if (end != NULL)
+        *end = d->pos;
+    return PR_OK;
+}

@@ -1,0 +1,72 @@
+/* render.c - format dispatch and helpers shared by renderers. */
+#define _POSIX_C_SOURCE 200809L
+#include "render.h"
+#include "status.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+void pr__iso_time(double unix_s, char *buf, size_t n)
+{
+    time_t t = (time_t)floor(unix_s);
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, n, "%.0f", unix_s);
+}
+
+int pr_format_parse(const char *s, pr_format *out)
+{
+    if (s == NULL)
+        return -1;
+    if (strcmp(s, "md") == 0 || strcmp(s, "markdown") == 0)
+        *out = PR_FORMAT_MD;
+    else if (strcmp(s, "csv") == 0)
+        *out = PR_FORMAT_CSV;
+    else
+        return -1;
+    return 0;
+}
+
+int pr_table_parse(const char *s, pr_table *out)
+{
+    if (s == NULL)
+        return -1;
+    if (strcmp(s, "all") == 0)
+        *out = PR_TABLE_ALL;
+    else if (strcmp(s, "functions") == 0)
+        *out = PR_TABLE_FUNCTIONS;
+    else
+        return -1;
+    return 0;
+}
+
+pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
+                    FILE *out, pr_error *err)
+{
+    if (r == NULL || out == NULL)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
+    pr_status st = PR_OK;
+    switch (fmt) {
+    case PR_FORMAT_MD:
+        if (table != PR_TABLE_ALL)
+            return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
+                            "the Markdown report has every table; "
+                            "-t selects a table for CSV");
+        render_md(r, out);
+        break;
+    case PR_FORMAT_CSV:
+        st = render_csv(r, table, out);
+        if (st != PR_OK)
+            return pr__fail(err, st, PR_NO_OFFSET,
+                            "CSV needs one table: -t functions");
+        break;
+    default:
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");
+    }
+    if (fflush(out) != 0 || ferror(out))
+        return pr__fail(err, PR_ERR_IO, PR_NO_OFFSET, "write failed: %s",
+                        strerror(errno));
+    return PR_OK;
+}

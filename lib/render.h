@@ -1,0 +1,13 @@
+/* render.h - renderers: each walks a pr_report and writes one format. */
+#ifndef PR_RENDER_H
+#define PR_RENDER_H
+
+#include "report.h"
+
+void render_md(const pr_report *r, FILE *out);
+pr_status render_csv(const pr_report *r, pr_table table, FILE *out);
+
+/* "2026-11-25T12:00:00Z" into buf (>= 21 bytes). */
+void pr__iso_time(double unix_s, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,25 @@
+/* report.h - the read-only report the renderers walk. */
+#ifndef PR_REPORT_H
+#define PR_REPORT_H
+
+#include "arena.h"
+#include "profreport.h"
+
+typedef struct report_skip {
+    const char *path;
+    pr_error err;
+} report_skip;
+
+struct pr_report {
+    pr_report_options opts;
+    pr_summary sum;
+    arena strings;        /* copies of every string the report shows */
+    pr_func_row *funcs;   /* sorted by key */
+    size_t nfuncs;
+    size_t *by_tt;        /* indexes into funcs, tottime descending */
+    size_t *by_ct;        /* indexes into funcs, cumtime descending */
+    report_skip *skips;
+    size_t nskips;
+};
+
+#endif

@@ -1,0 +1,347 @@
+/* source.c - reading profile files and walking directories.
+ *
+ * Files are read with read(2) into a reused buffer rather than mmap'd: a
+ * web server may truncate a file while we read it, which would turn an
+ * mmap access into SIGBUS; read just returns fewer bytes.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#include "source.h"
+#include "status.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+void rbuf_free(rbuf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+static int rbuf_reserve(rbuf *b, size_t need)
+{
+    if (need <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 64 * 1024;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2)
+            return -1;
+        cap *= 2;
+    }
+    unsigned char *p = realloc(b->p, cap);
+    if (p == NULL)
+        return -1;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+pr_status src_gunzip(const unsigned char *in, size_t inlen, uint64_t max,
+                     rbuf *dec, pr_error *err)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+        return pr__fail(err, PR_ERR_NOMEM, 0, "zlib could not start");
+    dec->len = 0;
+    z.next_in = (unsigned char *)in;
+    pr_status st = PR_OK;
+    size_t done_in = 0;
+    for (;;) {
+        if (dec->len == dec->cap && rbuf_reserve(dec, dec->cap + 1) != 0) {
+            st = pr__fail(err, PR_ERR_NOMEM, done_in, "out of memory");
+            break;
+        }
+        /* zlib counts in uInt: feed at most 1 GiB per call. */
+        size_t in_left = inlen - done_in - z.avail_in;
+        if (z.avail_in == 0 && in_left > 0)
+            z.avail_in = (uInt)(in_left > (1u << 30) ? (1u << 30) : in_left);
+        size_t room = dec->cap - dec->len;
+        z.next_out = dec->p + dec->len;
+        z.avail_out = (uInt)(room > (1u << 30) ? (1u << 30) : room);
+        uInt before_in = z.avail_in, before_out = z.avail_out;
+        int r = inflate(&z, Z_NO_FLUSH);
+        done_in += before_in - z.avail_in;
+        dec->len += before_out - z.avail_out;
+        if (dec->len > max) {
+            st = pr__fail(err, PR_ERR_TOO_BIG, done_in,
+                          "decompressed size exceeds the limit of %llu bytes",
+                          (unsigned long long)max);
+            break;
+        }
+        if (r == Z_STREAM_END) {
+            /* Concatenated members (gzip -c a b) decode as one stream. */
+            if (done_in < inlen && inflateReset(&z) == Z_OK)
+                continue;
+            break;
+        }
+        if (r == Z_BUF_ERROR && z.avail_in == 0 && done_in == inlen) {
+            st = pr__fail(err, PR_ERR_GZIP, done_in,
+                          "truncated gzip stream");
+            break;
+        }
+        if (r != Z_OK && r != Z_BUF_ERROR) {
+            st = pr__fail(err, PR_ERR_GZIP, done_in, "corrupt gzip data: %s",
+                          z.msg ? z.msg : "inflate failed");
+            break;
+        }
+    }
+    inflateEnd(&z);
+    return st;
+}
+
+static pr_status io_fail(pr_error *err, const char *what, int e)
+{
+    return pr__fail(err, PR_ERR_IO, PR_NO_OFFSET, "%s: %s", what, strerror(e));
+}
+
+pr_status src_load(const char *path, uint64_t max, rbuf *raw, rbuf *dec,
+                   const unsigned char **data, size_t *len, src_stat *sst,
+                   pr_error *err)
+{
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return io_fail(err, "cannot open", errno);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return io_fail(err, "cannot stat", e);
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return pr__fail(err, PR_ERR_NOT_FILE, PR_NO_OFFSET,
+                        "is a directory");
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return pr__fail(err, PR_ERR_NOT_FILE, PR_NO_OFFSET,
+                        "not a regular file (FIFO, socket or device)");
+    }
+    sst->size = (uint64_t)st.st_size;
+    sst->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+                    st.st_mtim.tv_nsec;
+    raw->len = 0;
+    pr_status result = PR_OK;
+    for (;;) {
+        /* Read until EOF, not st_size: the file may be growing. */
+        if (raw->len == raw->cap && rbuf_reserve(raw, raw->cap + 1) != 0) {
+            result = pr__fail(err, PR_ERR_NOMEM, raw->len, "out of memory");
+            break;
+        }
+        size_t room = raw->cap - raw->len;
+        ssize_t r = read(fd, raw->p + raw->len, room);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            result = io_fail(err, "read failed", errno);
+            break;
+        }
+        if (r == 0)
+            break;
+        if (raw->len == 0 && raw->p[0] != '{' && raw->p[0] != ('{' | 0x80) &&
+            raw->p[0] != 0x1f) {
+            /* Not a stats file: say so without reading the rest (a
+             * 2 GB sparse file of zeros fails here, at once). */
+            result = pr__fail(err, PR_ERR_NOT_STATS, 0,
+                              "not a stats file: first byte 0x%02x, expected "
+                              "a dict ('{', 0x7b or 0xfb) or gzip (0x1f)",
+                              raw->p[0]);
+            break;
+        }
+        raw->len += (size_t)r;
+        if (raw->len > max) {
+            result = pr__fail(err, PR_ERR_TOO_BIG, max,
+                              "file exceeds the limit of %llu bytes",
+                              (unsigned long long)max);
+            break;
+        }
+    }
+    close(fd);
+    if (result != PR_OK)
+        return result;
+    if (raw->len >= 2 && raw->p[0] == 0x1f && raw->p[1] == 0x8b) {
+        if ((result = src_gunzip(raw->p, raw->len, max, dec, err)) != PR_OK)
+            return result;
+        *data = dec->p;
+        *len = dec->len;
+        return PR_OK;
+    }
+    *data = raw->p;
+    *len = raw->len;
+    return PR_OK;
+}
+
+/* ---- directory walk ------------------------------------------------- */
+
+static pr_status list_add(src_list *l, const char *path, const pr_error *e)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        src_file *v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL)
+            return PR_ERR_NOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    src_file *f = &l->v[l->n];
+    memset(f, 0, sizeof *f);
+    if ((f->path = strdup(path)) == NULL)
+        return PR_ERR_NOMEM;
+    if (e != NULL) {
+        f->failed = 1;
+        f->err = *e;
+    }
+    l->n++;
+    return PR_OK;
+}
+
+static pr_status list_fail(src_list *l, const char *path, pr_status code,
+                           const char *detail)
+{
+    pr_error e;
+    pr__fail(&e, code, PR_NO_OFFSET, "%s", detail);
+    return list_add(l, path, &e);
+}
+
+static pr_status list_fail_errno(src_list *l, const char *path,
+                                 const char *what, int e)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
+    return list_fail(l, path, PR_ERR_IO, msg);
+}
+
+static int wanted(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 5 && strcmp(name + n - 5, ".prof") == 0) ||
+           (n > 8 && strcmp(name + n - 8, ".prof.gz") == 0);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Directories on the path from the walk's root: a directory met again
+ * while it is its own ancestor is a symlink loop. */
+typedef struct dir_id {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
+
+enum { MAX_WALK_DEPTH = 256 };
+
+static pr_status walk_dir(src_list *l, const char *dir, dir_id *stack,
+                          int depth)
+{
+    if (depth >= MAX_WALK_DEPTH)
+        return list_fail(l, dir, PR_ERR_TOO_DEEP,
+                         "directories nested more than 256 deep");
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return list_fail_errno(l, dir, "cannot open directory", errno);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    pr_status st = PR_OK;
+    struct dirent *de;
+    errno = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nv = realloc(names, cap * sizeof *nv);
+            if (nv == NULL) {
+                st = PR_ERR_NOMEM;
+                break;
+            }
+            names = nv;
+        }
+        if ((names[n] = strdup(de->d_name)) == NULL) {
+            st = PR_ERR_NOMEM;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (st == PR_OK)
+        qsort(names, n, sizeof *names, cmp_names);
+    size_t dlen = strlen(dir);
+    int slash = dlen > 0 && dir[dlen - 1] == '/';
+    for (size_t i = 0; i < n && st == PR_OK; i++) {
+        size_t plen = dlen + 1 + strlen(names[i]) + 1;
+        char *path = malloc(plen);
+        if (path == NULL) {
+            st = PR_ERR_NOMEM;
+            break;
+        }
+        snprintf(path, plen, "%s%s%s", dir, slash ? "" : "/", names[i]);
+        struct stat sb;
+        if (stat(path, &sb) != 0) {
+            int e = errno;
+            if (e == ELOOP)
+                st = list_fail(l, path, PR_ERR_LOOP, "symbolic link loop");
+            else if (wanted(names[i]) || lstat(path, &sb) != 0)
+                st = list_fail_errno(l, path, "cannot stat", e);
+            /* else: a dangling symlink of no interest */
+        } else if (S_ISDIR(sb.st_mode)) {
+            int loop = 0;
+            for (int k = 0; k < depth + 1; k++)
+                if (stack[k].dev == sb.st_dev && stack[k].ino == sb.st_ino)
+                    loop = 1;
+            if (loop) {
+                st = list_fail(l, path, PR_ERR_LOOP,
+                               "symbolic link loop: directory is its own "
+                               "ancestor");
+            } else {
+                stack[depth + 1].dev = sb.st_dev;
+                stack[depth + 1].ino = sb.st_ino;
+                st = walk_dir(l, path, stack, depth + 1);
+            }
+        } else if (wanted(names[i])) {
+            st = list_add(l, path, NULL); /* FIFOs etc. fail at load */
+        }
+        free(path);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return st;
+}
+
+pr_status src_walk(src_list *list, const char *const *paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct stat sb;
+        pr_status st;
+        if (stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            dir_id stack[MAX_WALK_DEPTH + 1];
+            stack[0].dev = sb.st_dev;
+            stack[0].ino = sb.st_ino;
+            st = walk_dir(list, paths[i], stack, 0);
+        } else {
+            st = list_add(list, paths[i], NULL); /* load reports errors */
+        }
+        if (st != PR_OK)
+            return st;
+    }
+    return PR_OK;
+}
+
+void src_list_free(src_list *list)
+{
+    for (size_t i = 0; i < list->n; i++)
+        free(list->v[i].path);
+    free(list->v);
+    memset(list, 0, sizeof *list);
+}

@@ -1,0 +1,54 @@
+/* source.h - where profiles come from: file reading (with gunzip) and
+ * directory walks. Knows nothing of marshal or reports. */
+#ifndef PR_SOURCE_H
+#define PR_SOURCE_H
+
+#include "profreport.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable byte buffer, reused across files by one worker. */
+typedef struct rbuf {
+    unsigned char *p;
+    size_t len, cap;
+} rbuf;
+
+void rbuf_free(rbuf *b);
+
+/* Facts about a file, taken from the descriptor that was read. */
+typedef struct src_stat {
+    uint64_t size;      /* bytes on disk */
+    int64_t mtime_ns;   /* modification time, ns since the epoch */
+} src_stat;
+
+/* Reads the regular file at path whole, without blocking on FIFOs or
+ * devices, then gunzips it when it starts with the gzip magic. *data and
+ * *len point into raw or dec. `max` bounds the decoded size. */
+pr_status src_load(const char *path, uint64_t max, rbuf *raw, rbuf *dec,
+                   const unsigned char **data, size_t *len, src_stat *st,
+                   pr_error *err);
+
+/* Gunzips (all members of) a gzip stream into dec, at most max bytes. */
+pr_status src_gunzip(const unsigned char *in, size_t inlen, uint64_t max,
+                     rbuf *dec, pr_error *err);
+
+/* One input found by a walk; failed is set (with err) when the walk
+ * itself could not use it (unreadable directory, symlink loop). */
+typedef struct src_file {
+    char *path;
+    int failed;
+    pr_error err;
+} src_file;
+
+typedef struct src_list {
+    src_file *v;
+    size_t n, cap;
+} src_list;
+
+/* Appends the files named by paths: directories walked recursively, in
+ * name order, for "*.prof" and "*.prof.gz"; anything else taken as is. */
+pr_status src_walk(src_list *list, const char *const *paths, size_t n);
+void src_list_free(src_list *list);
+
+#endif

@@ -1,0 +1,291 @@
+/* table.c - hash tables for the aggregate. */
+#include "table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+uint64_t pr__hash(const void *p, size_t n, uint64_t seed)
+{
+    const unsigned char *s = p;
+    uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    return mix(h ^ w);
+}
+
+/* ---- u64map ---------------------------------------------------------- */
+
+void u64map_free(u64map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+static int u64map_grow(u64map *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    uint64_t *keys = malloc(cap * sizeof *keys);
+    uint32_t *vals = malloc(cap * sizeof *vals);
+    if (keys == NULL || vals == NULL) {
+        free(keys);
+        free(vals);
+        return -1;
+    }
+    memset(keys, 0xff, cap * sizeof *keys);
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->keys[i] == UINT64_MAX)
+            continue;
+        size_t j = mix(m->keys[i]) & (cap - 1);
+        while (keys[j] != UINT64_MAX)
+            j = (j + 1) & (cap - 1);
+        keys[j] = m->keys[i];
+        vals[j] = m->vals[i];
+    }
+    free(m->keys);
+    free(m->vals);
+    m->keys = keys;
+    m->vals = vals;
+    m->cap = cap;
+    return 0;
+}
+
+uint32_t u64map_get(u64map *m, uint64_t key, int insert, uint32_t val,
+                    int *added)
+{
+    if (added)
+        *added = 0;
+    if (m->cap == 0) {
+        if (!insert || u64map_grow(m) != 0)
+            return UINT32_MAX;
+    }
+    size_t j = mix(key) & (m->cap - 1);
+    while (m->keys[j] != UINT64_MAX) {
+        if (m->keys[j] == key)
+            return m->vals[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    if (!insert)
+        return UINT32_MAX;
+    if ((m->n + 1) * 4 > m->cap * 3) {
+        if (u64map_grow(m) != 0)
+            return UINT32_MAX;
+        j = mix(key) & (m->cap - 1);
+        while (m->keys[j] != UINT64_MAX)
+            j = (j + 1) & (m->cap - 1);
+    }
+    m->keys[j] = key;
+    m->vals[j] = val;
+    m->n++;
+    if (added)
+        *added = 1;
+    return val;
+}
+
+/* ---- functab --------------------------------------------------------- */
+
+void functab_init(functab *t)
+{
+    memset(t, 0, sizeof *t);
+    arena_init(&t->strings);
+}
+
+void functab_free(functab *t)
+{
+    arena_free(&t->strings);
+    free(t->keys);
+    free(t->hashes);
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+static uint64_t key_hash(const pr_func_key *k)
+{
+    uint64_t h = pr__hash(k->file.ptr, k->file.len, (uint64_t)k->line);
+    return pr__hash(k->name.ptr, k->name.len, h);
+}
+
+static int key_eq(const pr_func_key *a, const pr_func_key *b)
+{
+    return a->line == b->line && a->file.len == b->file.len &&
+           a->name.len == b->name.len &&
+           memcmp(a->file.ptr, b->file.ptr, a->file.len) == 0 &&
+           memcmp(a->name.ptr, b->name.ptr, a->name.len) == 0;
+}
+
+static int functab_rehash(functab *t)
+{
+    size_t ns = t->nslots ? t->nslots * 2 : 1024;
+    uint32_t *slots = malloc(ns * sizeof *slots);
+    if (slots == NULL)
+        return -1;
+    memset(slots, 0xff, ns * sizeof *slots);
+    for (size_t id = 0; id < t->n; id++) {
+        size_t j = t->hashes[id] & (ns - 1);
+        while (slots[j] != UINT32_MAX)
+            j = (j + 1) & (ns - 1);
+        slots[j] = (uint32_t)id;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->nslots = ns;
+    return 0;
+}
+
+static int copy_str(arena *a, pr_str *s)
+{
+    if (s->len == 0) {
+        s->ptr = "";
+        return 0;
+    }
+    char *p = arena_alloc(a, s->len);
+    if (p == NULL)
+        return -1;
+    memcpy(p, s->ptr, s->len);
+    s->ptr = p;
+    return 0;
+}
+
+uint32_t functab_intern(functab *t, const pr_func_key *key)
+{
+    if ((t->n + 1) * 2 > t->nslots && functab_rehash(t) != 0)
+        return UINT32_MAX;
+    uint64_t h = key_hash(key);
+    size_t j = h & (t->nslots - 1);
+    while (t->slots[j] != UINT32_MAX) {
+        uint32_t id = t->slots[j];
+        if (t->hashes[id] == h && key_eq(&t->keys[id], key))
+            return id;
+        j = (j + 1) & (t->nslots - 1);
+    }
+    if (t->n >= UINT32_MAX - 1)
+        return UINT32_MAX;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        pr_func_key *keys = realloc(t->keys, cap * sizeof *keys);
+        if (keys == NULL)
+            return UINT32_MAX;
+        t->keys = keys;
+        uint64_t *hashes = realloc(t->hashes, cap * sizeof *hashes);
+        if (hashes == NULL)
+            return UINT32_MAX;
+        t->hashes = hashes;
+        t->cap = cap;
+    }
+    pr_func_key k = *key;
+    if (copy_str(&t->strings, &k.file) != 0 ||
+        copy_str(&t->strings, &k.name) != 0)
+        return UINT32_MAX;
+    uint32_t id = (uint32_t)t->n++;
+    t->keys[id] = k;
+    t->hashes[id] = h;
+    t->slots[j] = id;
+    return id;
+}
+
+/* ---- ftable ---------------------------------------------------------- */
+
+void ftable_free(ftable *t)
+{
+    u64map_free(&t->fmap);
+    u64map_free(&t->emap);
+    free(t->f);
+    free(t->e);
+    memset(t, 0, sizeof *t);
+}
+
+pr_status ftable_add_func(ftable *t, uint32_t fid, int64_t cc, int64_t nc,
+                          double tt, double ct)
+{
+    int added;
+    /* Room first, so a failed allocation never leaves a dangling index. */
+    if (t->nf == t->capf) {
+        size_t cap = t->capf ? t->capf * 2 : 1024;
+        fstat *f = realloc(t->f, cap * sizeof *f);
+        if (f == NULL)
+            return PR_ERR_NOMEM;
+        t->f = f;
+        t->capf = cap;
+    }
+    uint32_t i = u64map_get(&t->fmap, fid, 1, (uint32_t)t->nf, &added);
+    if (i == UINT32_MAX)
+        return PR_ERR_NOMEM;
+    if (added) {
+        fstat z = {fid, 0, 0, 0, 0};
+        t->f[t->nf++] = z;
+    }
+    fstat *s = &t->f[i];
+    s->cc += cc;
+    s->nc += nc;
+    s->tt += tt;
+    s->ct += ct;
+    return PR_OK;
+}
+
+pr_status ftable_add_edge(ftable *t, uint32_t caller, uint32_t callee,
+                          int64_t nc, int64_t cc, double tt, double ct,
+                          int count_only)
+{
+    int added;
+    uint64_t key = (uint64_t)caller << 32 | callee;
+    if (t->ne == t->cape) {
+        size_t cap = t->cape ? t->cape * 2 : 1024;
+        estat *e = realloc(t->e, cap * sizeof *e);
+        if (e == NULL)
+            return PR_ERR_NOMEM;
+        t->e = e;
+        t->cape = cap;
+    }
+    uint32_t i = u64map_get(&t->emap, key, 1, (uint32_t)t->ne, &added);
+    if (i == UINT32_MAX)
+        return PR_ERR_NOMEM;
+    if (added) {
+        estat z = {caller, callee, 0, 0, 0, 0, 1};
+        t->e[t->ne++] = z;
+    }
+    estat *s = &t->e[i];
+    s->nc += nc;
+    s->cc += cc;
+    s->tt += tt;
+    s->ct += ct;
+    s->count_only &= (uint8_t)(count_only != 0);
+    return PR_OK;
+}
+
+pr_status ftable_merge(ftable *dst, const ftable *src, const uint32_t *remap)
+{
+    pr_status st;
+    for (size_t i = 0; i < src->nf; i++) {
+        const fstat *s = &src->f[i];
+        uint32_t fid = remap ? remap[s->fid] : s->fid;
+        if ((st = ftable_add_func(dst, fid, s->cc, s->nc, s->tt, s->ct)))
+            return st;
+    }
+    for (size_t i = 0; i < src->ne; i++) {
+        const estat *e = &src->e[i];
+        uint32_t a = remap ? remap[e->caller] : e->caller;
+        uint32_t b = remap ? remap[e->callee] : e->callee;
+        if ((st = ftable_add_edge(dst, a, b, e->nc, e->cc, e->tt, e->ct,
+                                  e->count_only)))
+            return st;
+    }
+    return PR_OK;
+}

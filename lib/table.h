@@ -1,0 +1,77 @@
+/* table.h - the aggregate's tables: interned strings, function keys, and
+ * per-function and per-edge statistics summed exactly as pstats.Stats.add
+ * sums them (pstats-format.md 3.6). */
+#ifndef PR_TABLE_H
+#define PR_TABLE_H
+
+#include "arena.h"
+#include "profreport.h"
+
+#include <stdint.h>
+
+uint64_t pr__hash(const void *p, size_t n, uint64_t seed);
+
+/* u64 -> u32 open-addressing map; UINT64_MAX is reserved as "empty". */
+typedef struct u64map {
+    uint64_t *keys;
+    uint32_t *vals;
+    size_t n, cap; /* cap is a power of two */
+} u64map;
+
+void u64map_free(u64map *m);
+/* Finds key; when absent and `insert` is set, adds it with value `val`.
+ * Returns the slot's value, or UINT32_MAX when absent (or no memory). */
+uint32_t u64map_get(u64map *m, uint64_t key, int insert, uint32_t val,
+                    int *added);
+
+/* Function keys interned by value. Strings are copied once into an arena
+ * and live as long as the table. Ids are dense from 0. */
+typedef struct functab {
+    arena strings;
+    pr_func_key *keys;
+    uint64_t *hashes;
+    size_t n, cap;
+    uint32_t *slots; /* open addressing over ids; UINT32_MAX = empty */
+    size_t nslots;
+} functab;
+
+void functab_init(functab *t);
+void functab_free(functab *t);
+/* Id of key, adding it if new; UINT32_MAX when out of memory. */
+uint32_t functab_intern(functab *t, const pr_func_key *key);
+
+/* Statistics of functions and caller edges, keyed by function id. */
+typedef struct fstat {
+    uint32_t fid;
+    int64_t cc, nc;
+    double tt, ct;
+} fstat;
+
+typedef struct estat {
+    uint32_t caller, callee;
+    int64_t nc, cc;
+    double tt, ct;
+    uint8_t count_only; /* every contribution was a profile.py count */
+} estat;
+
+typedef struct ftable {
+    u64map fmap; /* fid -> index in f */
+    fstat *f;
+    size_t nf, capf;
+    u64map emap; /* caller << 32 | callee -> index in e */
+    estat *e;
+    size_t ne, cape;
+} ftable;
+
+void ftable_free(ftable *t);
+/* Adds one function's numbers (pstats add_func_stats). */
+pr_status ftable_add_func(ftable *t, uint32_t fid, int64_t cc, int64_t nc,
+                          double tt, double ct);
+/* Adds one caller edge (pstats add_callers). */
+pr_status ftable_add_edge(ftable *t, uint32_t caller, uint32_t callee,
+                          int64_t nc, int64_t cc, double tt, double ct,
+                          int count_only);
+/* dst += src, where src's ids map to dst's through remap (NULL: same). */
+pr_status ftable_merge(ftable *dst, const ftable *src, const uint32_t *remap);
+
+#endif
