@@ -29,7 +29,7 @@ static const char USAGE[] =
     "the time goes, merged exactly as pstats.Stats(*files) merges them.\n"
     "\n"
     "  -f, --format FMT    md (default) or csv\n"
-    "  -t, --table TABLE   for csv: functions\n"
+    "  -t, --table TABLE   for csv: functions (default) or edges\n"
     "  -o, --output FILE   write to FILE (atomically: a temporary file is\n"
     "                      renamed into place); '-' or none is stdout\n"
     "  -n, --top N         rows in the top-N tables (default 20)\n"
@@ -162,7 +162,7 @@ int main(int argc, char **argv)
             break;
         case 't':
             if (pr_table_parse(optarg, &o.table) != 0)
-                return usage_error("unknown table '%s' (functions)", optarg);
+                return usage_error("unknown table '%s' (functions, edges)", optarg);
             table_given = 1;
             break;
         case 'o': o.output = optarg; break;

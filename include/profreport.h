@@ -194,6 +194,18 @@ typedef struct pr_func_row {
     double ct;
 } pr_func_row;
 
+/* One merged caller edge: calls into `callee` made from `caller`.
+ * count_only: every file gave only a call count (profile.py). */
+typedef struct pr_edge_row {
+    pr_func_key callee;
+    pr_func_key caller;
+    int64_t nc;
+    int64_t cc;
+    double tt;
+    double ct;
+    int count_only;
+} pr_edge_row;
+
 pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
                           pr_report **out);
 
@@ -216,6 +228,9 @@ void pr_report_summary(const pr_report *r, pr_summary *out);
 /* Functions sorted by key (file, line, name) in byte order. */
 size_t pr_report_functions(const pr_report *r, const pr_func_row **rows);
 
+/* Caller edges sorted by (callee key, caller key). */
+size_t pr_report_edges(const pr_report *r, const pr_edge_row **rows);
+
 void pr_report_free(pr_report *r);
 
 /* ------------------------------------------------------------------ */
@@ -224,7 +239,13 @@ void pr_report_free(pr_report *r);
 
 typedef enum pr_format { PR_FORMAT_MD = 0, PR_FORMAT_CSV = 1 } pr_format;
 
-typedef enum pr_table { PR_TABLE_ALL = 0, PR_TABLE_FUNCTIONS = 1 } pr_table;
+/* Tables: all (Markdown only), functions (merged pstats entries), edges
+ * (merged caller edges, as pstats' callers dicts). */
+typedef enum pr_table {
+    PR_TABLE_ALL = 0,
+    PR_TABLE_FUNCTIONS = 1,
+    PR_TABLE_EDGES = 2
+} pr_table;
 
 /* Writes the report (or one table of it) to `out`. Fails with PR_ERR_IO
  * when a write fails, PR_ERR_USAGE for a table the format cannot show. */

@@ -37,6 +37,8 @@ int pr_table_parse(const char *s, pr_table *out)
         *out = PR_TABLE_ALL;
     else if (strcmp(s, "functions") == 0)
         *out = PR_TABLE_FUNCTIONS;
+    else if (strcmp(s, "edges") == 0)
+        *out = PR_TABLE_EDGES;
     else
         return -1;
     return 0;

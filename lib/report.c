@@ -63,6 +63,13 @@ static int rank(const pr_func_row *rows, size_t n, int by_ct, size_t *out)
     return 0;
 }
 
+static int cmp_edges(const void *a, const void *b)
+{
+    const pr_edge_row *x = a, *y = b;
+    int c = cmp_key(&x->callee, &y->callee);
+    return c != 0 ? c : cmp_key(&x->caller, &y->caller);
+}
+
 static int copy_str(arena *a, pr_str *s)
 {
     if (s->len == 0) {
@@ -127,6 +134,27 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     }
     r->nfuncs = n;
     qsort(r->funcs, n, sizeof *r->funcs, cmp_rows);
+    /* Each edge row carries its own copy of both keys. */
+    if ((r->edges = calloc(t->ne ? t->ne : 1, sizeof *r->edges)) == NULL)
+        goto nomem;
+    for (size_t i = 0; i < t->ne; i++) {
+        const estat *e = &t->e[i];
+        pr_edge_row *row = &r->edges[i];
+        row->callee = m->funcs.keys[e->callee];
+        row->caller = m->funcs.keys[e->caller];
+        if (copy_str(&r->strings, &row->callee.file) ||
+            copy_str(&r->strings, &row->callee.name) ||
+            copy_str(&r->strings, &row->caller.file) ||
+            copy_str(&r->strings, &row->caller.name))
+            goto nomem;
+        row->nc = e->nc;
+        row->cc = e->cc;
+        row->tt = e->tt;
+        row->ct = e->ct;
+        row->count_only = e->count_only;
+    }
+    r->nedges = t->ne;
+    qsort(r->edges, r->nedges, sizeof *r->edges, cmp_edges);
     if (rank(r->funcs, n, 0, r->by_tt) != 0 ||
         rank(r->funcs, n, 1, r->by_ct) != 0)
         goto nomem;
@@ -170,10 +198,20 @@ size_t pr_report_functions(const pr_report *r, const pr_func_row **rows)
     return r->nfuncs;
 }
 
+size_t pr_report_edges(const pr_report *r, const pr_edge_row **rows)
+{
+    if (r == NULL)
+        return 0;
+    if (rows != NULL)
+        *rows = r->edges;
+    return r->nedges;
+}
+
 void pr_report_free(pr_report *r)
 {
     if (r == NULL)
         return;
+    free(r->edges);
     arena_free(&r->strings);
     free(r->funcs);
     free(r->by_tt);

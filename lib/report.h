@@ -18,6 +18,8 @@ struct pr_report {
     size_t nfuncs;
     size_t *by_tt;        /* indexes into funcs, tottime descending */
     size_t *by_ct;        /* indexes into funcs, cumtime descending */
+    pr_edge_row *edges;   /* sorted by (callee, caller) */
+    size_t nedges;
     report_skip *skips;
     size_t nskips;
 };
