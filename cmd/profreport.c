@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum exit_code {
@@ -28,15 +29,35 @@ static const char USAGE[] =
     "directories, *.prof and *.prof.gz, walked recursively) and reports where\n"
     "the time goes, merged exactly as pstats.Stats(*files) merges them.\n"
     "\n"
-    "  -f, --format FMT    md (default) or csv\n"
-    "  -t, --table TABLE   for csv: functions (default) or edges\n"
-    "  -o, --output FILE   write to FILE (atomically: a temporary file is\n"
-    "                      renamed into place); '-' or none is stdout\n"
-    "  -n, --top N         rows in the top-N tables (default 20)\n"
-    "  -j, --threads N     worker threads (default: number of CPUs)\n"
-    "  -q, --quiet         do not list skipped files on stderr\n"
-    "  -h, --help          show this help\n"
-    "  -V, --version       show the version\n"
+    "Output:\n"
+    "  -f, --format FMT      md (default) or csv\n"
+    "  -t, --table TABLE     for csv: functions (default), edges, endpoints,\n"
+    "                        requests\n"
+    "  -o, --output FILE     write to FILE (atomically: a temporary file is\n"
+    "                        renamed into place); '-' or none is stdout\n"
+    "  -n, --top N           rows in top-N tables (default 20)\n"
+    "      --sort KEY        endpoint order: total (default), p95, mean,\n"
+    "                        count, max\n"
+    "      --bucket DUR      latency-over-time bucket (e.g. 5m, 1h, 1d);\n"
+    "                        default chosen from the time span\n"
+    "Requests:\n"
+    "      --name-format FMT werkzeug filename_format the files were written\n"
+    "                        with, e.g. '{method}.{path}.{elapsed:.3f}ms.\n"
+    "                        {time:.6f}.prof' (default: werkzeug's)\n"
+    "      --group-by KEY    endpoint (view function; default) or path\n"
+    "                        (method + URL pattern)\n"
+    "Filters (requests outside them are left out of every table):\n"
+    "      --since TIME      ISO 8601 (UTC unless an offset is given), Unix\n"
+    "      --until TIME      seconds, or a duration before now: 90m, 24h, 7d\n"
+    "      --method M        only this HTTP method\n"
+    "      --endpoint GLOB   only endpoints matching GLOB (name or label)\n"
+    "      --path GLOB       only paths (as in file names) matching GLOB\n"
+    "      --min-ms N        only requests of at least N ms wall time\n"
+    "Other:\n"
+    "  -j, --threads N       worker threads (default: number of CPUs)\n"
+    "  -q, --quiet           do not list skipped files on stderr\n"
+    "  -h, --help            show this help\n"
+    "  -V, --version         show the version\n"
     "\n"
     "Exit status: 0 when at least one profile was read (files that could\n"
     "not be read are listed with their reason and skipped); 2 for a usage\n"
@@ -60,9 +81,10 @@ typedef struct options {
     pr_format format;
     pr_table table;
     const char *output;
-    size_t top;
-    int threads;
     int quiet;
+    const char *name_format;
+    pr_agg_options agg;
+    pr_report_options report;
 } options;
 
 static void on_skip(void *ctx, const char *path, const pr_error *err)
@@ -136,7 +158,21 @@ static int write_report(const pr_report *rep, const options *o)
     return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+enum long_only {
+    OPT_SORT = 256,
+    OPT_BUCKET,
+    OPT_NAME_FORMAT,
+    OPT_GROUP_BY,
+    OPT_SINCE,
+    OPT_UNTIL,
+    OPT_METHOD,
+    OPT_ENDPOINT,
+    OPT_PATH,
+    OPT_MIN_MS,
+};
+
+/* Fills o from argv; returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, options *o)
 {
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
@@ -147,57 +183,128 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"sort", required_argument, NULL, OPT_SORT},
+        {"bucket", required_argument, NULL, OPT_BUCKET},
+        {"name-format", required_argument, NULL, OPT_NAME_FORMAT},
+        {"group-by", required_argument, NULL, OPT_GROUP_BY},
+        {"since", required_argument, NULL, OPT_SINCE},
+        {"until", required_argument, NULL, OPT_UNTIL},
+        {"method", required_argument, NULL, OPT_METHOD},
+        {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+        {"path", required_argument, NULL, OPT_PATH},
+        {"min-ms", required_argument, NULL, OPT_MIN_MS},
         {NULL, 0, NULL, 0},
     };
-    options o = {PR_FORMAT_MD, PR_TABLE_ALL, NULL, 20, 0, 0};
     int table_given = 0;
+    double now = (double)time(NULL);
     long v;
     int c;
     while ((c = getopt_long(argc, argv, "f:t:o:n:j:qhV", longopts, NULL)) !=
            -1) {
         switch (c) {
         case 'f':
-            if (pr_format_parse(optarg, &o.format) != 0)
+            if (pr_format_parse(optarg, &o->format) != 0)
                 return usage_error("unknown format '%s' (md, csv)", optarg);
             break;
         case 't':
-            if (pr_table_parse(optarg, &o.table) != 0)
-                return usage_error("unknown table '%s' (functions, edges)", optarg);
+            if (pr_table_parse(optarg, &o->table) != 0)
+                return usage_error("unknown table '%s' (functions, edges, "
+                                   "endpoints, requests)", optarg);
             table_given = 1;
             break;
-        case 'o': o.output = optarg; break;
+        case 'o': o->output = optarg; break;
         case 'n':
             if (parse_count(optarg, 1000000, &v) != 0)
                 return usage_error("--top needs a positive number, not '%s'",
                                    optarg);
-            o.top = (size_t)v;
+            o->report.top = (size_t)v;
             break;
         case 'j':
             if (parse_count(optarg, 64, &v) != 0)
                 return usage_error("--threads needs 1 to 64, not '%s'", optarg);
-            o.threads = (int)v;
+            o->agg.threads = (int)v;
             break;
-        case 'q': o.quiet = 1; break;
+        case 'q': o->quiet = 1; break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;
         case 'V': puts("profreport " PR_VERSION_STRING); return EXIT_OK;
+        case OPT_SORT:
+            if (pr_sort_parse(optarg, &o->report.sort) != 0)
+                return usage_error("unknown --sort '%s' (total, p95, mean, "
+                                   "count, max)", optarg);
+            break;
+        case OPT_BUCKET:
+            if (pr_duration_parse(optarg, &o->report.bucket_s) != 0)
+                return usage_error("--bucket needs a duration such as 5m, "
+                                   "1h or 1d, not '%s'", optarg);
+            break;
+        case OPT_NAME_FORMAT: o->name_format = optarg; break;
+        case OPT_GROUP_BY:
+            if (strcmp(optarg, "endpoint") == 0)
+                o->agg.group_by = PR_GROUP_ENDPOINT;
+            else if (strcmp(optarg, "path") == 0)
+                o->agg.group_by = PR_GROUP_PATH;
+            else
+                return usage_error("unknown --group-by '%s' (endpoint, path)",
+                                   optarg);
+            break;
+        case OPT_SINCE:
+        case OPT_UNTIL:
+            if (pr_time_parse(optarg, now, c == OPT_SINCE ? &o->agg.since
+                                                          : &o->agg.until) != 0)
+                return usage_error("cannot read the time '%s' (ISO 8601, Unix "
+                                   "seconds, or a duration like 24h)", optarg);
+            break;
+        case OPT_METHOD: o->agg.method = optarg; break;
+        case OPT_ENDPOINT: o->agg.endpoint_glob = optarg; break;
+        case OPT_PATH: o->agg.path_glob = optarg; break;
+        case OPT_MIN_MS: {
+            char *end;
+            o->agg.min_ms = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(o->agg.min_ms >= 0))
+                return usage_error("--min-ms needs a number, not '%s'", optarg);
+            break;
+        }
         default: fputs("Try 'profreport --help'.\n", stderr); return EXIT_USAGE;
         }
     }
     if (optind >= argc)
         return usage_error("%s", "no input: give profile files or directories");
-    if (o.format == PR_FORMAT_CSV && !table_given)
-        o.table = PR_TABLE_FUNCTIONS;
-    if (o.format == PR_FORMAT_MD && table_given)
+    if (o->format == PR_FORMAT_CSV && !table_given)
+        o->table = PR_TABLE_FUNCTIONS;
+    if (o->format == PR_FORMAT_MD && table_given)
         return usage_error("%s", "-t selects a CSV table; the Markdown "
                                  "report has them all");
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    memset(&o, 0, sizeof o);
+    o.format = PR_FORMAT_MD;
+    o.table = PR_TABLE_ALL;
+    o.report.top = 20;
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+
+    pr_name_format *names = NULL;
+    pr_error err;
+    if (o.name_format != NULL &&
+        pr_name_format_compile(o.name_format, &names, &err) != PR_OK)
+        return usage_error("--name-format: %s (at character %llu)", err.msg,
+                           (unsigned long long)err.offset);
 
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
-    pr_agg_options ao = {o.threads, 0, on_skip, &o};
+    o.agg.on_skip = on_skip;
+    o.agg.skip_ctx = &o;
+    o.agg.names = names;
     pr_agg *agg;
-    if (pr_agg_new(&ao, &agg) != PR_OK) {
+    if (pr_agg_new(&o.agg, &agg) != PR_OK) {
         fputs("profreport: out of memory\n", stderr);
+        pr_name_format_free(names);
         return EXIT_INTERNAL;
     }
     pr_status st = pr_agg_add_paths(agg, (const char *const *)argv + optind,
@@ -205,23 +312,30 @@ int main(int argc, char **argv)
     if (st != PR_OK) {
         fprintf(stderr, "profreport: %s\n", pr_strerror(st));
         pr_agg_free(agg);
+        pr_name_format_free(names);
         return EXIT_INTERNAL;
     }
     if (pr_agg_files_read(agg) == 0) {
-        fprintf(stderr, "profreport: no profile could be read (%zu skipped)\n",
-                pr_agg_files_skipped(agg));
+        if (pr_agg_files_filtered(agg) > 0)
+            fprintf(stderr, "profreport: no request passed the filters "
+                            "(%zu left out, %zu skipped)\n",
+                    pr_agg_files_filtered(agg), pr_agg_files_skipped(agg));
+        else
+            fprintf(stderr, "profreport: no profile could be read (%zu "
+                            "skipped)\n", pr_agg_files_skipped(agg));
         pr_agg_free(agg);
+        pr_name_format_free(names);
         return EXIT_NO_INPUT;
     }
-    pr_report_options ro = {o.top};
     pr_report *rep;
-    st = pr_report_build(agg, &ro, &rep);
+    st = pr_report_build(agg, &o.report, &rep);
     pr_agg_free(agg);
+    pr_name_format_free(names);
     if (st != PR_OK) {
         fprintf(stderr, "profreport: %s\n", pr_strerror(st));
         return EXIT_INTERNAL;
     }
-    int rc = write_report(rep, &o);
+    rc = write_report(rep, &o);
     pr_report_free(rep);
     return rc;
 }

@@ -133,6 +133,37 @@ uint64_t pr_profile_trailing_bytes(const pr_profile *p);
 void pr_profile_free(pr_profile *p);
 
 /* ------------------------------------------------------------------ */
+/* What a file name says about its request                            */
+/* ------------------------------------------------------------------ */
+
+/* A compiled werkzeug-style name template: literal text and the fields
+ * {method}, {path}, {elapsed[:spec]} (milliseconds), {time[:spec]} (Unix
+ * seconds), where spec is a str.format number format such as .0f, .3f,
+ * 06d or d. {{ and }} are literal braces. */
+typedef struct pr_name_format pr_name_format;
+
+/* fmt NULL compiles werkzeug's default, which also reads the older
+ * zero-padded names and fractional times:
+ * "{method}.{path}.{elapsed:.0f}ms.{time}.prof". Fails with PR_ERR_USAGE
+ * (err->offset = position in fmt) for an unknown field or spec. */
+pr_status pr_name_format_compile(const char *fmt, pr_name_format **out,
+                                 pr_error *err);
+void pr_name_format_free(pr_name_format *f);
+
+typedef struct pr_name_fields {
+    pr_str method;      /* points into the name given to pr_name_parse */
+    pr_str path;        /* as werkzeug wrote it: '/' turned into '.' */
+    double elapsed_ms;
+    double time;
+    int has_method, has_path, has_elapsed, has_time;
+} pr_name_fields;
+
+/* Matches the base name of `name` (a trailing ".gz" is ignored unless the
+ * format has it). Returns 1 and fills out on a match, else 0. */
+int pr_name_parse(const pr_name_format *f, const char *name,
+                  pr_name_fields *out);
+
+/* ------------------------------------------------------------------ */
 /* Aggregation over many files                                        */
 /* ------------------------------------------------------------------ */
 
@@ -142,11 +173,27 @@ typedef struct pr_agg pr_agg;
  * called pr_agg_run, in input order). `path` is the file's path. */
 typedef void (*pr_skip_fn)(void *ctx, const char *path, const pr_error *err);
 
+typedef enum pr_group_by {
+    PR_GROUP_ENDPOINT = 0, /* the view function, else method + URL pattern */
+    PR_GROUP_PATH = 1      /* always method + URL pattern */
+} pr_group_by;
+
+/* Zero-initialise, then set what you need: every zero means "default" or
+ * "no filter". Strings and the name format are borrowed for the life of
+ * the aggregate. */
 typedef struct pr_agg_options {
     int threads;            /* worker threads; 0 = number of online CPUs */
     uint64_t max_file_size; /* decoded bytes per file; 0 = 1 GiB */
     pr_skip_fn on_skip;     /* may be NULL */
     void *skip_ctx;
+    const pr_name_format *names; /* NULL: werkzeug's default names */
+    pr_group_by group_by;
+    /* Filters: a request outside them is counted as filtered, not read. */
+    const char *method;        /* exact, case-insensitive */
+    const char *endpoint_glob; /* fnmatch on the endpoint label or name */
+    const char *path_glob;     /* fnmatch on the path from the file name */
+    double min_ms;             /* wall time at least this */
+    double since, until;       /* Unix seconds; 0 = unbounded */
 } pr_agg_options;
 
 /* Creates an empty aggregate. opts may be NULL for defaults. */
@@ -164,9 +211,11 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n);
 pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
                             size_t len);
 
-/* Counts. */
+/* Counts: profiles read (= requests kept), inputs skipped as unreadable,
+ * and profiles read but left out by a filter. */
 size_t pr_agg_files_read(const pr_agg *agg);
 size_t pr_agg_files_skipped(const pr_agg *agg);
+size_t pr_agg_files_filtered(const pr_agg *agg);
 
 /* The i-th skipped input: its path and error. NULL past the end. */
 const char *pr_agg_skipped(const pr_agg *agg, size_t i, pr_error *err);
@@ -181,8 +230,18 @@ void pr_agg_free(pr_agg *agg);
  * needs, so the aggregate may be freed first. */
 typedef struct pr_report pr_report;
 
+typedef enum pr_sort {
+    PR_SORT_TOTAL = 0, /* the endpoint that costs the service most first */
+    PR_SORT_P95 = 1,
+    PR_SORT_MEAN = 2,
+    PR_SORT_COUNT = 3,
+    PR_SORT_MAX = 4
+} pr_sort;
+
 typedef struct pr_report_options {
-    size_t top;   /* rows in "top N" tables; 0 = 20 */
+    size_t top;        /* rows in "top N" tables; 0 = 20 */
+    pr_sort sort;      /* order of the endpoint table */
+    double bucket_s;   /* latency-over-time bucket; 0 = chosen from span */
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */
@@ -209,11 +268,51 @@ typedef struct pr_edge_row {
 pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
                           pr_report **out);
 
+/* One endpoint: requests grouped by the view that served them (or by
+ * method + URL pattern). Latencies are the requests' wall times in ms;
+ * percentiles use the nearest-rank method. `funcs_tt` and `funcs_ct` are
+ * the endpoint's own top functions by tottime and cumtime (up to `top`). */
+typedef struct pr_endpoint_row {
+    const char *label;  /* "view (file.py:42)" or "GET product.<int>" */
+    pr_func_key view;   /* file "" and line -1 when keyed by URL */
+    const char *method; /* the only method seen, or "*" */
+    size_t requests;
+    double total_ms, share, mean_ms;
+    double p50_ms, p90_ms, p95_ms, p99_ms, max_ms;
+    const char *slowest_file;
+    const char *examples[3]; /* distinct paths as in the file names */
+    size_t nexamples;
+    const pr_func_row *funcs_tt;
+    const pr_func_row *funcs_ct;
+    size_t nfuncs_top;  /* length of both lists */
+    size_t nfuncs;      /* distinct functions seen in the endpoint */
+} pr_endpoint_row;
+
+/* One request (= one profile file), in input order. */
+typedef struct pr_request_row {
+    const char *file;
+    const char *method;  /* "" when the file name did not say */
+    const char *path;    /* werkzeug's dotted path, or "" */
+    size_t endpoint;     /* index into pr_report_endpoints */
+    double wall_ms;      /* from the file name, else the profiled time */
+    double profiled_ms;  /* the request root's cumtime in the stats */
+    double time;         /* Unix seconds: file name, else mtime */
+    int named;           /* the file name matched the name format */
+} pr_request_row;
+
+/* Requests and latency per time bucket [start, start + bucket_s). */
+typedef struct pr_bucket_row {
+    double start;
+    size_t requests;
+    double p50_ms, p95_ms, max_ms;
+} pr_bucket_row;
+
 /* Files read, skipped, total calls, and time covered. Times are Unix
  * seconds; first/last are 0 when no request carried a time. */
 typedef struct pr_summary {
     size_t files;
     size_t skipped;
+    size_t filtered;        /* read, but outside --since/--method/... */
     size_t functions;
     int64_t total_calls;
     int64_t primitive_calls;
@@ -227,6 +326,18 @@ void pr_report_summary(const pr_report *r, pr_summary *out);
 
 /* Functions sorted by key (file, line, name) in byte order. */
 size_t pr_report_functions(const pr_report *r, const pr_func_row **rows);
+
+/* Endpoints in the order the options asked for. */
+size_t pr_report_endpoints(const pr_report *r, const pr_endpoint_row **rows);
+
+/* Requests in input order; *slowest (may be NULL) gets indexes of the
+ * requests by wall time, slowest first. */
+size_t pr_report_requests(const pr_report *r, const pr_request_row **rows,
+                          const size_t **slowest);
+
+/* Non-empty time buckets in time order, and the bucket size used. */
+size_t pr_report_buckets(const pr_report *r, const pr_bucket_row **rows,
+                         double *bucket_s);
 
 /* Caller edges sorted by (callee key, caller key). */
 size_t pr_report_edges(const pr_report *r, const pr_edge_row **rows);
@@ -244,7 +355,9 @@ typedef enum pr_format { PR_FORMAT_MD = 0, PR_FORMAT_CSV = 1 } pr_format;
 typedef enum pr_table {
     PR_TABLE_ALL = 0,
     PR_TABLE_FUNCTIONS = 1,
-    PR_TABLE_EDGES = 2
+    PR_TABLE_EDGES = 2,
+    PR_TABLE_ENDPOINTS = 3,
+    PR_TABLE_REQUESTS = 4
 } pr_table;
 
 /* Writes the report (or one table of it) to `out`. Fails with PR_ERR_IO
@@ -252,9 +365,20 @@ typedef enum pr_table {
 pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
                     FILE *out, pr_error *err);
 
-/* Names for command lines: "md" -> PR_FORMAT_MD, "functions" -> ... */
+/* Names for command lines: "md" -> PR_FORMAT_MD, "functions" -> ...,
+ * "p95" -> PR_SORT_P95. Return 0, or -1 for an unknown name. */
 int pr_format_parse(const char *s, pr_format *out);
 int pr_table_parse(const char *s, pr_table *out);
+int pr_sort_parse(const char *s, pr_sort *out);
+
+/* Parses a time for --since/--until: ISO 8601 UTC ("2026-11-25",
+ * "2026-11-25T10:00", "...:SSZ", "+02:00" offsets), Unix seconds, or a
+ * duration before `now` ("90m", "24h", "7d", "30s", "2w"). Returns 0 and
+ * sets *out (Unix seconds), or -1. */
+int pr_time_parse(const char *s, double now, double *out);
+
+/* Parses a duration such as "15m", "1h", "1d" or plain seconds. */
+int pr_duration_parse(const char *s, double *out);
 
 /* ------------------------------------------------------------------ */
 /* Output files that appear whole or not at all                       */

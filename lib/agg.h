@@ -4,9 +4,14 @@
 
 #include "table.h"
 
-/* One profile file = one request. */
+/* One profile file = one request. `path` owns one block holding the
+ * file path, the method and the URL path, each NUL-terminated; method and
+ * url point into it ("" when the file name did not say). */
 typedef struct request {
     char *path;
+    const char *method;
+    const char *url;
+    uint32_t group;     /* endpoint: id in shard.group_keys */
     size_t order;       /* position among all inputs, for stable output */
     uint64_t size;
     int64_t mtime_ns;
@@ -27,7 +32,12 @@ typedef struct skip {
  * merged in a fixed order so results do not depend on scheduling. */
 typedef struct shard {
     functab funcs;
-    ftable all;
+    /* Endpoints are keyed like functions: the view's (file, line, name),
+     * or ("", -1, "METHOD url.<int>") for a URL pattern. */
+    functab group_keys;
+    ftable *groups;     /* per endpoint, indexed by group key id */
+    size_t ngroups;
+    size_t filtered;
     request *req;
     size_t nreq, capreq;
     skip *skips;
@@ -36,6 +46,8 @@ typedef struct shard {
 
 struct pr_agg {
     pr_agg_options opts;
+    const pr_name_format *names;
+    pr_name_format *own_names; /* the default, when opts gave none */
     shard main;
     size_t inputs; /* files seen by earlier add calls, for ordering */
 };

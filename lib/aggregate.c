@@ -3,10 +3,15 @@
  * edges; per file only a small request record is kept. */
 #define _POSIX_C_SOURCE 200809L
 #include "agg.h"
+#include "endpoint.h"
 #include "source.h"
 #include "stats.h"
+#include "status.h"
 
+#include <fnmatch.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,12 +23,16 @@ static void shard_init(shard *s)
 {
     memset(s, 0, sizeof *s);
     functab_init(&s->funcs);
+    functab_init(&s->group_keys);
 }
 
 static void shard_free(shard *s)
 {
     functab_free(&s->funcs);
-    ftable_free(&s->all);
+    functab_free(&s->group_keys);
+    for (size_t i = 0; i < s->ngroups; i++)
+        ftable_free(&s->groups[i]);
+    free(s->groups);
     for (size_t i = 0; i < s->nreq; i++)
         free(s->req[i].path);
     free(s->req);
@@ -68,6 +77,24 @@ static pr_status add_request(shard *s, const request *r)
     return PR_OK;
 }
 
+/* The table of endpoint `key`, created on first use; *id is its id. */
+static ftable *group_for(shard *s, const pr_func_key *key, uint32_t *id)
+{
+    uint32_t g = functab_intern(&s->group_keys, key);
+    if (g == UINT32_MAX)
+        return NULL;
+    if (g >= s->ngroups) {
+        ftable *v = realloc(s->groups, (g + 1) * sizeof *v);
+        if (v == NULL)
+            return NULL;
+        s->groups = v;
+        memset(&v[s->ngroups], 0, (g + 1 - s->ngroups) * sizeof *v);
+        s->ngroups = g + 1;
+    }
+    *id = g;
+    return &s->groups[g];
+}
+
 static int ends_with(pr_str s, const char *suffix)
 {
     size_t n = strlen(suffix);
@@ -83,33 +110,41 @@ static int is_request_root(const pr_entry *e)
            ends_with(e->key.file, "profiler.py");
 }
 
-/* Adds one parsed profile to the shard's function and edge tables. */
-static pr_status add_view(shard *s, const sview *v, request *r)
+/* The profiled time of a request: its root's cumtime, else (no werkzeug
+ * root) pstats' total, the sum of tottime. */
+static void profiled_time(const sview *v, request *r)
 {
-    pr_status st;
     double root_ct = -1;
     r->total_tt = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        r->total_tt += v->entries[i].tt;
+        if (root_ct < 0 && is_request_root(&v->entries[i]))
+            root_ct = v->entries[i].ct;
+    }
+    r->profiled_s = root_ct >= 0 ? root_ct : r->total_tt;
+}
+
+/* Adds one parsed profile to an endpoint's function and edge tables. */
+static pr_status add_view(shard *s, ftable *t, const sview *v)
+{
+    pr_status st;
     for (size_t i = 0; i < v->n; i++) {
         const pr_entry *e = &v->entries[i];
         uint32_t fid = functab_intern(&s->funcs, &e->key);
         if (fid == UINT32_MAX)
             return PR_ERR_NOMEM;
-        if ((st = ftable_add_func(&s->all, fid, e->cc, e->nc, e->tt, e->ct)))
+        if ((st = ftable_add_func(t, fid, e->cc, e->nc, e->tt, e->ct)))
             return st;
-        r->total_tt += e->tt;
-        if (root_ct < 0 && is_request_root(e))
-            root_ct = e->ct;
         for (size_t j = 0; j < e->ncallers; j++) {
             const pr_caller *c = &e->callers[j];
             uint32_t cid = functab_intern(&s->funcs, &c->key);
             if (cid == UINT32_MAX)
                 return PR_ERR_NOMEM;
-            if ((st = ftable_add_edge(&s->all, cid, fid, c->nc, c->cc, c->tt,
-                                      c->ct, c->count_only)))
+            if ((st = ftable_add_edge(t, cid, fid, c->nc, c->cc, c->tt, c->ct,
+                                      c->count_only)))
                 return st;
         }
     }
-    r->profiled_s = root_ct >= 0 ? root_ct : r->total_tt;
     return PR_OK;
 }
 
@@ -122,8 +157,100 @@ typedef struct worker {
     mdecoder dec;
     sview view;
     rbuf raw, unz;
+    char label[8192];  /* endpoint label scratch */
     pr_status status; /* PR_ERR_NOMEM stops the worker */
 } worker;
+
+/* Endpoint key for a request: the view function when Flask dispatched to
+ * one (and grouping by endpoint), else method + URL pattern. */
+static pr_func_key endpoint_key(worker *w, const sview *v,
+                                const pr_name_fields *nf)
+{
+    pr_func_key k;
+    const pr_entry *view = NULL;
+    if (w->agg->opts.group_by == PR_GROUP_ENDPOINT)
+        view = ep_find_view(v);
+    if (view != NULL)
+        return view->key;
+    size_t n;
+    if (nf->has_path) {
+        n = (size_t)snprintf(w->label, sizeof w->label, "%.*s ",
+                             nf->has_method ? (int)nf->method.len : 1,
+                             nf->has_method ? nf->method.ptr : "?");
+        if (n >= sizeof w->label)
+            n = sizeof w->label - 1;
+        n += ep_normalize_path(nf->path, w->label + n, sizeof w->label - n);
+    } else {
+        n = (size_t)snprintf(w->label, sizeof w->label, "(name not parsed)");
+    }
+    k.file.ptr = "";
+    k.file.len = 0;
+    k.line = -1;
+    k.name.ptr = w->label;
+    k.name.len = n;
+    return k;
+}
+
+static int glob_match(const char *glob, const char *s, size_t n)
+{
+    char buf[8192];
+    if (n >= sizeof buf)
+        n = sizeof buf - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return fnmatch(glob, buf, 0) == 0;
+}
+
+/* Whether the request passes the --method/--path/--endpoint/--min-ms and
+ * time-window filters. */
+static int keep(const pr_agg_options *o, const request *r,
+                const pr_name_fields *nf, const pr_func_key *ep)
+{
+    if (o->method != NULL &&
+        (!nf->has_method || strlen(o->method) != nf->method.len ||
+         strncasecmp(o->method, nf->method.ptr, nf->method.len) != 0))
+        return 0;
+    if (o->path_glob != NULL &&
+        (!nf->has_path || !glob_match(o->path_glob, nf->path.ptr, nf->path.len)))
+        return 0;
+    if (o->endpoint_glob != NULL && !glob_match(o->endpoint_glob, ep->name.ptr,
+                                                ep->name.len)) {
+        char full[8192];
+        int n = snprintf(full, sizeof full, "%.*s (%.*s:%lld)",
+                         (int)ep->name.len, ep->name.ptr, (int)ep->file.len,
+                         ep->file.ptr, (long long)ep->line);
+        if (n < 0 || !glob_match(o->endpoint_glob, full, strlen(full)))
+            return 0;
+    }
+    if (o->min_ms > 0 && r->wall_ms < o->min_ms)
+        return 0;
+    if (o->since > 0 && r->time < o->since)
+        return 0;
+    if (o->until > 0 && r->time >= o->until)
+        return 0;
+    return 1;
+}
+
+/* One block: path, method, url, each NUL-terminated. */
+static char *request_strings(const char *path, const pr_name_fields *nf,
+                             const char **method, const char **url)
+{
+    size_t pl = strlen(path), ml = nf->has_method ? nf->method.len : 0;
+    size_t ul = nf->has_path ? nf->path.len : 0;
+    char *b = malloc(pl + ml + ul + 3);
+    if (b == NULL)
+        return NULL;
+    memcpy(b, path, pl + 1);
+    char *m = b + pl + 1;
+    memcpy(m, nf->method.ptr ? nf->method.ptr : "", ml);
+    m[ml] = '\0';
+    char *u = m + ml + 1;
+    memcpy(u, nf->path.ptr ? nf->path.ptr : "", ul);
+    u[ul] = '\0';
+    *method = m;
+    *url = u;
+    return b;
+}
 
 static pr_status process(worker *w, const char *name, size_t order,
                          const unsigned char *data, size_t len,
@@ -143,11 +270,22 @@ static pr_status process(worker *w, const char *name, size_t order,
     r.order = order;
     r.size = sst->size;
     r.mtime_ns = sst->mtime_ns;
-    if ((st = add_view(&w->out, &w->view, &r)) != PR_OK)
+    profiled_time(&w->view, &r);
+    pr_name_fields nf;
+    r.named = pr_name_parse(w->agg->names, name, &nf);
+    r.wall_ms = nf.has_elapsed ? nf.elapsed_ms : r.profiled_s * 1000.0;
+    r.time = nf.has_time ? nf.time : (double)sst->mtime_ns / 1e9;
+    pr_func_key ep = endpoint_key(w, &w->view, &nf);
+    if (!keep(&w->agg->opts, &r, &nf, &ep)) {
+        w->out.filtered++;
+        return PR_OK;
+    }
+    ftable *t = group_for(&w->out, &ep, &r.group);
+    if (t == NULL)
+        return PR_ERR_NOMEM;
+    if ((st = add_view(&w->out, t, &w->view)) != PR_OK)
         return st;
-    r.wall_ms = r.profiled_s * 1000.0;
-    r.time = (double)sst->mtime_ns / 1e9;
-    if ((r.path = strdup(name)) == NULL)
+    if ((r.path = request_strings(name, &nf, &r.method, &r.url)) == NULL)
         return PR_ERR_NOMEM;
     if ((st = add_request(&w->out, &r)) != PR_OK) {
         free(r.path);
@@ -203,16 +341,29 @@ static pr_status shard_merge(shard *dst, shard *src)
             free(remap);
             return PR_ERR_NOMEM;
         }
-    st = ftable_merge(&dst->all, &src->all, remap);
+    uint32_t *gmap = malloc((src->ngroups ? src->ngroups : 1) * sizeof *gmap);
+    if (gmap == NULL) {
+        free(remap);
+        return PR_ERR_NOMEM;
+    }
+    for (size_t g = 0; g < src->ngroups && st == PR_OK; g++) {
+        ftable *t = group_for(dst, &src->group_keys.keys[g], &gmap[g]);
+        st = t == NULL ? PR_ERR_NOMEM : ftable_merge(t, &src->groups[g], remap);
+    }
     free(remap);
-    if (st != PR_OK)
-        return st;
+    dst->filtered += src->filtered;
+    src->filtered = 0;
     /* Requests and skips move over; their strings change owner. */
-    for (size_t i = 0; i < src->nreq; i++) {
-        if ((st = add_request(dst, &src->req[i])) != PR_OK)
-            return st;
+    for (size_t i = 0; i < src->nreq && st == PR_OK; i++) {
+        request r = src->req[i];
+        r.group = gmap[r.group];
+        if ((st = add_request(dst, &r)) != PR_OK)
+            break;
         src->req[i].path = NULL;
     }
+    free(gmap);
+    if (st != PR_OK)
+        return st;
     src->nreq = 0;
     for (size_t i = 0; i < src->nskips; i++) {
         if (dst->nskips == dst->capskips) {
@@ -261,6 +412,15 @@ pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out)
     if (a->opts.threads > MAX_THREADS)
         a->opts.threads = MAX_THREADS;
     shard_init(&a->main);
+    a->names = a->opts.names;
+    if (a->names == NULL) {
+        pr_name_format *f;
+        if (pr_name_format_compile(NULL, &f, NULL) != PR_OK) {
+            pr_agg_free(a);
+            return PR_ERR_NOMEM;
+        }
+        a->names = a->own_names = f;
+    }
     *out = a;
     return PR_OK;
 }
@@ -269,6 +429,7 @@ void pr_agg_free(pr_agg *agg)
 {
     if (agg == NULL)
         return;
+    pr_name_format_free(agg->own_names);
     shard_free(&agg->main);
     free(agg);
 }
@@ -394,6 +555,11 @@ size_t pr_agg_files_read(const pr_agg *agg)
 size_t pr_agg_files_skipped(const pr_agg *agg)
 {
     return agg ? agg->main.nskips : 0;
+}
+
+size_t pr_agg_files_filtered(const pr_agg *agg)
+{
+    return agg ? agg->main.filtered : 0;
 }
 
 const char *pr_agg_skipped(const pr_agg *agg, size_t i, pr_error *err)

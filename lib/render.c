@@ -39,9 +39,25 @@ int pr_table_parse(const char *s, pr_table *out)
         *out = PR_TABLE_FUNCTIONS;
     else if (strcmp(s, "edges") == 0)
         *out = PR_TABLE_EDGES;
+    else if (strcmp(s, "endpoints") == 0)
+        *out = PR_TABLE_ENDPOINTS;
+    else if (strcmp(s, "requests") == 0)
+        *out = PR_TABLE_REQUESTS;
     else
         return -1;
     return 0;
+}
+
+int pr_sort_parse(const char *s, pr_sort *out)
+{
+    static const char *const names[] = {"total", "p95", "mean", "count",
+                                        "max"};
+    for (int i = 0; s != NULL && i < 5; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (pr_sort)i;
+            return 0;
+        }
+    return -1;
 }
 
 pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
@@ -62,7 +78,7 @@ pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
         st = render_csv(r, table, out);
         if (st != PR_OK)
             return pr__fail(err, st, PR_NO_OFFSET,
-                            "CSV needs one table: -t functions");
+                            "CSV needs one table: -t functions, edges, endpoints or requests");
         break;
     default:
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");

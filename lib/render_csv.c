@@ -3,6 +3,8 @@
 #include "escape.h"
 #include "render.h"
 
+#include <string.h>
+
 static void functions(const pr_report *r, FILE *out)
 {
     fputs("file,line,function,ncalls,primcalls,tottime,cumtime\n", out);
@@ -38,6 +40,42 @@ static void edges(const pr_report *r, FILE *out)
     }
 }
 
+static void endpoints(const pr_report *r, FILE *out)
+{
+    fputs("endpoint,method,requests,total_ms,share,mean_ms,p50_ms,p90_ms,"
+          "p95_ms,p99_ms,max_ms,slowest_file\n", out);
+    for (size_t i = 0; i < r->nendpoints; i++) {
+        const pr_endpoint_row *e = &r->endpoints[i];
+        esc_csv(out, e->label, strlen(e->label));
+        fputc(',', out);
+        esc_csv(out, e->method, strlen(e->method));
+        fprintf(out, ",%zu,%.3f,%.6f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,",
+                e->requests, e->total_ms, e->share, e->mean_ms, e->p50_ms,
+                e->p90_ms, e->p95_ms, e->p99_ms, e->max_ms);
+        esc_csv(out, e->slowest_file, strlen(e->slowest_file));
+        fputc('\n', out);
+    }
+}
+
+static void requests(const pr_report *r, FILE *out)
+{
+    fputs("file,method,path,endpoint,wall_ms,profiled_ms,timestamp\n", out);
+    for (size_t i = 0; i < r->nrequests; i++) {
+        const pr_request_row *q = &r->requests[i];
+        char when[32];
+        pr__iso_time(q->time, when, sizeof when);
+        const char *ep = r->endpoints[q->endpoint].label;
+        esc_csv(out, q->file, strlen(q->file));
+        fputc(',', out);
+        esc_csv(out, q->method, strlen(q->method));
+        fputc(',', out);
+        esc_csv(out, q->path, strlen(q->path));
+        fputc(',', out);
+        esc_csv(out, ep, strlen(ep));
+        fprintf(out, ",%.3f,%.3f,%s\n", q->wall_ms, q->profiled_ms, when);
+    }
+}
+
 pr_status render_csv(const pr_report *r, pr_table table, FILE *out)
 {
     switch (table) {
@@ -46,6 +84,12 @@ pr_status render_csv(const pr_report *r, pr_table table, FILE *out)
         return PR_OK;
     case PR_TABLE_EDGES:
         edges(r, out);
+        return PR_OK;
+    case PR_TABLE_ENDPOINTS:
+        endpoints(r, out);
+        return PR_OK;
+    case PR_TABLE_REQUESTS:
+        requests(r, out);
         return PR_OK;
     default:
         return PR_ERR_USAGE;

@@ -3,6 +3,7 @@
 #include "report.h"
 #include "agg.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,9 +32,22 @@ static int cmp_rows(const void *a, const void *b)
                    &((const pr_func_row *)b)->key);
 }
 
-/* Sorting by a value, descending, with the key order (the row index) as
- * the tie-break so output never depends on hash or thread order. qsort
- * has no context argument, so the value travels with the index. */
+static int cmp_edges(const void *a, const void *b)
+{
+    const pr_edge_row *x = a, *y = b;
+    int c = cmp_key(&x->callee, &y->callee);
+    return c != 0 ? c : cmp_key(&x->caller, &y->caller);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorting by a value, descending, with the original index as the
+ * tie-break so output never depends on hash or thread order. qsort has no
+ * context argument, so the value travels with the index. */
 typedef struct ranked {
     double v;
     size_t i;
@@ -47,13 +61,14 @@ static int cmp_ranked(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-static int rank(const pr_func_row *rows, size_t n, int by_ct, size_t *out)
+/* out[k] = index of the k-th largest v[i]. */
+static int rank_desc(const double *v, size_t n, size_t *out)
 {
     ranked *tmp = malloc((n ? n : 1) * sizeof *tmp);
     if (tmp == NULL)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        tmp[i].v = by_ct ? rows[i].ct : rows[i].tt;
+        tmp[i].v = v[i];
         tmp[i].i = i;
     }
     qsort(tmp, n, sizeof *tmp, cmp_ranked);
@@ -63,11 +78,13 @@ static int rank(const pr_func_row *rows, size_t n, int by_ct, size_t *out)
     return 0;
 }
 
-static int cmp_edges(const void *a, const void *b)
+double pr__percentile(const double *v, size_t n, double p)
 {
-    const pr_edge_row *x = a, *y = b;
-    int c = cmp_key(&x->callee, &y->callee);
-    return c != 0 ? c : cmp_key(&x->caller, &y->caller);
+    if (n == 0)
+        return 0;
+    double r = ceil(p / 100.0 * (double)n);
+    size_t k = r < 1 ? 1 : (size_t)r;
+    return v[(k > n ? n : k) - 1];
 }
 
 static int copy_str(arena *a, pr_str *s)
@@ -84,7 +101,7 @@ static int copy_str(arena *a, pr_str *s)
     return 0;
 }
 
-static char *copy_cstr(arena *a, const char *s)
+static const char *copy_cstr(arena *a, const char *s)
 {
     size_t n = strlen(s) + 1;
     char *p = arena_alloc(a, n);
@@ -92,6 +109,379 @@ static char *copy_cstr(arena *a, const char *s)
         memcpy(p, s, n);
     return p;
 }
+
+static int copy_key(arena *a, pr_func_key *k)
+{
+    return copy_str(a, &k->file) || copy_str(a, &k->name);
+}
+
+/* Function rows of one table, sorted by key, with copied strings. */
+static pr_func_row *func_rows(arena *a, const functab *names,
+                              const ftable *t)
+{
+    pr_func_row *rows = calloc(t->nf ? t->nf : 1, sizeof *rows);
+    if (rows == NULL)
+        return NULL;
+    for (size_t i = 0; i < t->nf; i++) {
+        const fstat *f = &t->f[i];
+        rows[i].key = names->keys[f->fid];
+        rows[i].nc = f->nc;
+        rows[i].cc = f->cc;
+        rows[i].tt = f->tt;
+        rows[i].ct = f->ct;
+        if (copy_key(a, &rows[i].key)) {
+            free(rows);
+            return NULL;
+        }
+    }
+    qsort(rows, t->nf, sizeof *rows, cmp_rows);
+    return rows;
+}
+
+/* Top n rows of `rows` by tt (by_ct = 0) or ct, copied into the arena. */
+static pr_func_row *top_rows(arena *a, const pr_func_row *rows, size_t n,
+                             size_t top, int by_ct)
+{
+    size_t k = n < top ? n : top;
+    double *v = calloc(n ? n : 1, sizeof *v);
+    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    pr_func_row *out = arena_alloc(a, (k ? k : 1) * sizeof *out);
+    if (v == NULL || idx == NULL || out == NULL) {
+        free(v);
+        free(idx);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = by_ct ? rows[i].ct : rows[i].tt;
+    int bad = rank_desc(v, n, idx) != 0;
+    for (size_t i = 0; !bad && i < k; i++)
+        out[i] = rows[idx[i]];
+    free(v);
+    free(idx);
+    return bad ? NULL : out;
+}
+
+/* ---- endpoint labels ------------------------------------------------- */
+
+static const char *after_packages(pr_str f, size_t *len)
+{
+    static const char *const marks[] = {"/site-packages/", "/dist-packages/"};
+    const char *best = NULL;
+    for (size_t m = 0; m < 2; m++) {
+        size_t n = strlen(marks[m]);
+        for (size_t i = 0; i + n <= f.len; i++)
+            if (memcmp(f.ptr + i, marks[m], n) == 0)
+                best = f.ptr + i + n;
+    }
+    if (best != NULL)
+        *len = f.len - (size_t)(best - f.ptr);
+    return best;
+}
+
+/* Length of the directory prefix (through '/') shared by a and b. */
+static size_t common_dir(pr_str a, pr_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len, last = 0;
+    for (size_t i = 0; i < n && a.ptr[i] == b.ptr[i]; i++)
+        if (a.ptr[i] == '/')
+            last = i + 1;
+    return last;
+}
+
+static const char *make_label(arena *a, const pr_func_key *k, size_t strip)
+{
+    size_t need = k->name.len + k->file.len + 48;
+    char *s = arena_alloc(a, need);
+    if (s == NULL)
+        return NULL;
+    if (k->line < 0) { /* keyed by URL pattern */
+        snprintf(s, need, "%.*s", (int)k->name.len, k->name.ptr);
+        return s;
+    }
+    size_t flen;
+    const char *f = after_packages(k->file, &flen);
+    if (f == NULL) {
+        f = k->file.ptr + strip;
+        flen = k->file.len - strip;
+    }
+    snprintf(s, need, "%.*s (%.*s:%lld)", (int)k->name.len, k->name.ptr,
+             (int)flen, f, (long long)k->line);
+    return s;
+}
+
+/* ---- endpoints ------------------------------------------------------- */
+
+typedef struct ep_acc {
+    double *walls;
+    size_t n;
+    double total, max;
+    size_t slowest;      /* request index */
+    const char *method;  /* NULL: none yet; "*" once they differ */
+} ep_acc;
+
+static double sort_value(const pr_endpoint_row *e, pr_sort s)
+{
+    switch (s) {
+    case PR_SORT_P95: return e->p95_ms;
+    case PR_SORT_MEAN: return e->mean_ms;
+    case PR_SORT_COUNT: return (double)e->requests;
+    case PR_SORT_MAX: return e->max_ms;
+    default: return e->total_ms;
+    }
+}
+
+static int build_endpoints(pr_report *r, const shard *m, size_t *ep_of_group)
+{
+    size_t ng = m->ngroups;
+    ep_acc *acc = calloc(ng ? ng : 1, sizeof *acc);
+    if (acc == NULL)
+        return -1;
+    int bad = 0;
+    /* Requests per group, then their wall times. */
+    size_t *count = calloc(ng ? ng : 1, sizeof *count);
+    if (count == NULL) {
+        free(acc);
+        return -1;
+    }
+    for (size_t i = 0; i < m->nreq; i++)
+        count[m->req[i].group]++;
+    for (size_t g = 0; g < ng && !bad; g++)
+        bad = (acc[g].walls = malloc((count[g] ? count[g] : 1) *
+                                     sizeof *acc[g].walls)) == NULL;
+    double all_total = 0;
+    for (size_t i = 0; i < m->nreq && !bad; i++) {
+        const request *q = &m->req[i];
+        ep_acc *e = &acc[q->group];
+        if (e->n == 0 || q->wall_ms > e->max) {
+            e->max = q->wall_ms;
+            e->slowest = i;
+        }
+        e->walls[e->n++] = q->wall_ms;
+        e->total += q->wall_ms;
+        all_total += q->wall_ms;
+        if (e->method == NULL)
+            e->method = q->method;
+        else if (strcmp(e->method, q->method) != 0)
+            e->method = "*";
+    }
+    /* Common directory of the application's view files, for labels. */
+    size_t strip = 0;
+    int first = 1;
+    pr_str base = {"", 0};
+    for (size_t g = 0; g < ng; g++) {
+        const pr_func_key *k = &m->group_keys.keys[g];
+        size_t dummy;
+        if (k->line < 0 || count[g] == 0 || after_packages(k->file, &dummy))
+            continue;
+        if (first) {
+            base = k->file;
+            strip = 0;
+            for (size_t i = 0; i < base.len; i++)
+                if (base.ptr[i] == '/')
+                    strip = i + 1;
+            first = 0;
+        } else {
+            size_t c = common_dir(base, k->file);
+            if (c < strip)
+                strip = c;
+        }
+    }
+    r->endpoints = calloc(ng ? ng : 1, sizeof *r->endpoints);
+    double *sortv = malloc((ng ? ng : 1) * sizeof *sortv);
+    size_t *order = malloc((ng ? ng : 1) * sizeof *order);
+    pr_endpoint_row *tmp = calloc(ng ? ng : 1, sizeof *tmp);
+    bad = bad || r->endpoints == NULL || sortv == NULL || order == NULL ||
+          tmp == NULL;
+    size_t n = 0;
+    for (size_t g = 0; g < ng && !bad; g++) {
+        ep_acc *a = &acc[g];
+        ep_of_group[g] = SIZE_MAX;
+        if (a->n == 0)
+            continue; /* every request of it was filtered out */
+        pr_endpoint_row *e = &tmp[n];
+        e->view = m->group_keys.keys[g];
+        if (copy_key(&r->strings, &e->view) ||
+            (e->label = make_label(&r->strings, &e->view, strip)) == NULL ||
+            (e->method = copy_cstr(&r->strings, a->method)) == NULL ||
+            (e->slowest_file = copy_cstr(&r->strings,
+                                         m->req[a->slowest].path)) == NULL) {
+            bad = 1;
+            break;
+        }
+        if (e->method[0] == '\0')
+            e->method = "?";
+        qsort(a->walls, a->n, sizeof *a->walls, cmp_double);
+        e->requests = a->n;
+        e->total_ms = a->total;
+        e->share = all_total > 0 ? a->total / all_total : 0;
+        e->mean_ms = a->total / (double)a->n;
+        e->p50_ms = pr__percentile(a->walls, a->n, 50);
+        e->p90_ms = pr__percentile(a->walls, a->n, 90);
+        e->p95_ms = pr__percentile(a->walls, a->n, 95);
+        e->p99_ms = pr__percentile(a->walls, a->n, 99);
+        e->max_ms = a->walls[a->n - 1];
+        /* Up to three distinct example paths, in input order. */
+        for (size_t i = 0; i < m->nreq && e->nexamples < 3; i++) {
+            const request *q = &m->req[i];
+            if (q->group != g || q->url[0] == '\0')
+                continue;
+            int dup = 0;
+            for (size_t k = 0; k < e->nexamples; k++)
+                dup |= strcmp(e->examples[k], q->url) == 0;
+            if (!dup &&
+                (e->examples[e->nexamples++] =
+                     copy_cstr(&r->strings, q->url)) == NULL)
+                bad = 1;
+        }
+        const ftable *t = &m->groups[g];
+        pr_func_row *rows = func_rows(&r->strings, &m->funcs, t);
+        if (rows == NULL) {
+            bad = 1;
+            break;
+        }
+        e->nfuncs = t->nf;
+        e->nfuncs_top = t->nf < r->opts.top ? t->nf : r->opts.top;
+        e->funcs_tt = top_rows(&r->strings, rows, t->nf, r->opts.top, 0);
+        e->funcs_ct = top_rows(&r->strings, rows, t->nf, r->opts.top, 1);
+        free(rows);
+        bad = e->funcs_tt == NULL || e->funcs_ct == NULL;
+        sortv[n] = sort_value(e, r->opts.sort);
+        ep_of_group[g] = n;
+        n++;
+    }
+    if (!bad) {
+        /* Sort; the tie-break is the label, for stable output. */
+        for (size_t i = 0; i < n; i++)
+            order[i] = i;
+        for (size_t i = 1; i < n; i++) { /* insertion sort: few endpoints */
+            size_t x = order[i], j = i;
+            while (j > 0) {
+                size_t y = order[j - 1];
+                int before = sortv[x] > sortv[y] ||
+                             (sortv[x] == sortv[y] &&
+                              strcmp(tmp[x].label, tmp[y].label) < 0);
+                if (!before)
+                    break;
+                order[j] = y;
+                j--;
+            }
+            order[j] = x;
+        }
+        size_t *pos = malloc((n ? n : 1) * sizeof *pos);
+        if (pos == NULL)
+            bad = 1;
+        for (size_t i = 0; !bad && i < n; i++) {
+            r->endpoints[i] = tmp[order[i]];
+            pos[order[i]] = i;
+        }
+        for (size_t g = 0; !bad && g < ng; g++)
+            if (ep_of_group[g] != SIZE_MAX)
+                ep_of_group[g] = pos[ep_of_group[g]];
+        free(pos);
+        r->nendpoints = n;
+    }
+    for (size_t g = 0; g < ng; g++)
+        free(acc[g].walls);
+    free(acc);
+    free(count);
+    free(sortv);
+    free(order);
+    free(tmp);
+    return bad ? -1 : 0;
+}
+
+/* ---- requests and time buckets ---------------------------------------- */
+
+static int build_requests(pr_report *r, const shard *m,
+                          const size_t *ep_of_group)
+{
+    size_t n = m->nreq;
+    r->requests = calloc(n ? n : 1, sizeof *r->requests);
+    r->slowest = calloc(n ? n : 1, sizeof *r->slowest);
+    double *walls = malloc((n ? n : 1) * sizeof *walls);
+    if (r->requests == NULL || r->slowest == NULL || walls == NULL) {
+        free(walls);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const request *q = &m->req[i];
+        pr_request_row *row = &r->requests[i];
+        if ((row->file = copy_cstr(&r->strings, q->path)) == NULL ||
+            (row->method = copy_cstr(&r->strings, q->method)) == NULL ||
+            (row->path = copy_cstr(&r->strings, q->url)) == NULL) {
+            free(walls);
+            return -1;
+        }
+        row->endpoint = ep_of_group[q->group];
+        row->wall_ms = q->wall_ms;
+        row->profiled_ms = q->profiled_s * 1000.0;
+        row->time = q->time;
+        row->named = q->named;
+        walls[i] = q->wall_ms;
+    }
+    r->nrequests = n;
+    int bad = rank_desc(walls, n, r->slowest);
+    free(walls);
+    return bad;
+}
+
+/* A bucket size that gives at most 48 buckets over the span. */
+static double choose_bucket(double span)
+{
+    static const double sizes[] = {60, 300, 600, 900, 1800, 3600, 10800,
+                                   21600, 43200, 86400, 604800};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        if (span / sizes[i] <= 48)
+            return sizes[i];
+    return 604800 * ceil(span / 604800 / 48);
+}
+
+static int build_buckets(pr_report *r)
+{
+    size_t n = r->nrequests;
+    if (n == 0)
+        return 0;
+    r->bucket_s = r->opts.bucket_s > 0
+                      ? r->opts.bucket_s
+                      : choose_bucket(r->sum.last_time - r->sum.first_time);
+    ranked *v = malloc(n * sizeof *v);
+    double *walls = malloc(n * sizeof *walls);
+    r->buckets = calloc(n, sizeof *r->buckets);
+    if (v == NULL || walls == NULL || r->buckets == NULL) {
+        free(v);
+        free(walls);
+        return -1;
+    }
+    /* Sort requests by bucket start (ascending), then walk the runs. */
+    for (size_t i = 0; i < n; i++) {
+        v[i].v = -floor(r->requests[i].time / r->bucket_s) * r->bucket_s;
+        v[i].i = i;
+    }
+    qsort(v, n, sizeof *v, cmp_ranked); /* descending -start = ascending */
+    size_t nb = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && v[j].v == v[i].v) {
+            walls[j - i] = r->requests[v[j].i].wall_ms;
+            j++;
+        }
+        size_t k = j - i;
+        qsort(walls, k, sizeof *walls, cmp_double);
+        pr_bucket_row *b = &r->buckets[nb++];
+        b->start = -v[i].v;
+        b->requests = k;
+        b->p50_ms = pr__percentile(walls, k, 50);
+        b->p95_ms = pr__percentile(walls, k, 95);
+        b->max_ms = walls[k - 1];
+        i = j;
+    }
+    r->nbuckets = nb;
+    free(v);
+    free(walls);
+    return 0;
+}
+
+/* ---- the whole report ------------------------------------------------- */
 
 pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
                           pr_report **out)
@@ -108,44 +498,50 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     if (r->opts.top == 0)
         r->opts.top = 20;
     const shard *m = &agg->main;
-    const ftable *t = &m->all;
-    size_t n = t->nf;
-    r->funcs = calloc(n ? n : 1, sizeof *r->funcs);
+    /* The whole run's table is the sum of the endpoints' tables. */
+    ftable all;
+    memset(&all, 0, sizeof all);
+    size_t *ep_of_group = malloc((m->ngroups ? m->ngroups : 1) *
+                                 sizeof *ep_of_group);
+    if (ep_of_group == NULL)
+        goto nomem;
+    for (size_t g = 0; g < m->ngroups; g++)
+        if (ftable_merge(&all, &m->groups[g], NULL) != PR_OK)
+            goto nomem;
+    size_t n = all.nf;
     r->by_tt = calloc(n ? n : 1, sizeof *r->by_tt);
     r->by_ct = calloc(n ? n : 1, sizeof *r->by_ct);
     r->skips = calloc(m->nskips ? m->nskips : 1, sizeof *r->skips);
-    if (!r->funcs || !r->by_tt || !r->by_ct || !r->skips)
+    if (!r->by_tt || !r->by_ct || !r->skips ||
+        (r->funcs = func_rows(&r->strings, &m->funcs, &all)) == NULL)
         goto nomem;
-    pr_summary *s = &r->sum;
-    for (size_t i = 0; i < n; i++) {
-        const fstat *f = &t->f[i];
-        pr_func_row *row = &r->funcs[i];
-        row->key = m->funcs.keys[f->fid];
-        if (copy_str(&r->strings, &row->key.file) ||
-            copy_str(&r->strings, &row->key.name))
-            goto nomem;
-        row->nc = f->nc;
-        row->cc = f->cc;
-        row->tt = f->tt;
-        row->ct = f->ct;
-        s->total_calls += f->nc;
-        s->primitive_calls += f->cc;
-        s->total_tt += f->tt;
-    }
     r->nfuncs = n;
-    qsort(r->funcs, n, sizeof *r->funcs, cmp_rows);
-    /* Each edge row carries its own copy of both keys. */
-    if ((r->edges = calloc(t->ne ? t->ne : 1, sizeof *r->edges)) == NULL)
+    pr_summary *s = &r->sum;
+    double *v = calloc(n ? n : 1, sizeof *v);
+    if (v == NULL)
         goto nomem;
-    for (size_t i = 0; i < t->ne; i++) {
-        const estat *e = &t->e[i];
+    for (size_t i = 0; i < n; i++) {
+        s->total_calls += r->funcs[i].nc;
+        s->primitive_calls += r->funcs[i].cc;
+        s->total_tt += r->funcs[i].tt;
+        v[i] = r->funcs[i].tt;
+    }
+    int bad = rank_desc(v, n, r->by_tt);
+    for (size_t i = 0; i < n; i++)
+        v[i] = r->funcs[i].ct;
+    bad |= rank_desc(v, n, r->by_ct);
+    free(v);
+    if (bad)
+        goto nomem;
+    if ((r->edges = calloc(all.ne ? all.ne : 1, sizeof *r->edges)) == NULL)
+        goto nomem;
+    for (size_t i = 0; i < all.ne; i++) {
+        const estat *e = &all.e[i];
         pr_edge_row *row = &r->edges[i];
         row->callee = m->funcs.keys[e->callee];
         row->caller = m->funcs.keys[e->caller];
-        if (copy_str(&r->strings, &row->callee.file) ||
-            copy_str(&r->strings, &row->callee.name) ||
-            copy_str(&r->strings, &row->caller.file) ||
-            copy_str(&r->strings, &row->caller.name))
+        if (copy_key(&r->strings, &row->callee) ||
+            copy_key(&r->strings, &row->caller))
             goto nomem;
         row->nc = e->nc;
         row->cc = e->cc;
@@ -153,22 +549,27 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         row->ct = e->ct;
         row->count_only = e->count_only;
     }
-    r->nedges = t->ne;
+    r->nedges = all.ne;
     qsort(r->edges, r->nedges, sizeof *r->edges, cmp_edges);
-    if (rank(r->funcs, n, 0, r->by_tt) != 0 ||
-        rank(r->funcs, n, 1, r->by_ct) != 0)
-        goto nomem;
+    ftable_free(&all);
+
     s->files = m->nreq;
     s->skipped = m->nskips;
+    s->filtered = m->filtered;
     s->functions = n;
     for (size_t i = 0; i < m->nreq; i++) {
         const request *q = &m->req[i];
         s->profiled_s += q->profiled_s;
-        if (s->first_time == 0 || q->time < s->first_time)
+        if (i == 0 || q->time < s->first_time)
             s->first_time = q->time;
-        if (q->time > s->last_time)
+        if (i == 0 || q->time > s->last_time)
             s->last_time = q->time;
     }
+    if (build_endpoints(r, m, ep_of_group) != 0 ||
+        build_requests(r, m, ep_of_group) != 0 || build_buckets(r) != 0)
+        goto nomem;
+    free(ep_of_group);
+    ep_of_group = NULL;
     for (size_t i = 0; i < m->nskips; i++) {
         r->skips[i].err = m->skips[i].err;
         if ((r->skips[i].path = copy_cstr(&r->strings, m->skips[i].path)) ==
@@ -179,6 +580,8 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     *out = r;
     return PR_OK;
 nomem:
+    ftable_free(&all);
+    free(ep_of_group);
     pr_report_free(r);
     return PR_ERR_NOMEM;
 }
@@ -207,15 +610,52 @@ size_t pr_report_edges(const pr_report *r, const pr_edge_row **rows)
     return r->nedges;
 }
 
+size_t pr_report_endpoints(const pr_report *r, const pr_endpoint_row **rows)
+{
+    if (r == NULL)
+        return 0;
+    if (rows != NULL)
+        *rows = r->endpoints;
+    return r->nendpoints;
+}
+
+size_t pr_report_requests(const pr_report *r, const pr_request_row **rows,
+                          const size_t **slowest)
+{
+    if (r == NULL)
+        return 0;
+    if (rows != NULL)
+        *rows = r->requests;
+    if (slowest != NULL)
+        *slowest = r->slowest;
+    return r->nrequests;
+}
+
+size_t pr_report_buckets(const pr_report *r, const pr_bucket_row **rows,
+                         double *bucket_s)
+{
+    if (r == NULL)
+        return 0;
+    if (rows != NULL)
+        *rows = r->buckets;
+    if (bucket_s != NULL)
+        *bucket_s = r->bucket_s;
+    return r->nbuckets;
+}
+
 void pr_report_free(pr_report *r)
 {
     if (r == NULL)
         return;
-    free(r->edges);
     arena_free(&r->strings);
     free(r->funcs);
     free(r->by_tt);
     free(r->by_ct);
+    free(r->edges);
+    free(r->endpoints);
+    free(r->requests);
+    free(r->slowest);
+    free(r->buckets);
     free(r->skips);
     free(r);
 }

@@ -14,14 +14,25 @@ struct pr_report {
     pr_report_options opts;
     pr_summary sum;
     arena strings;        /* copies of every string the report shows */
-    pr_func_row *funcs;   /* sorted by key */
+    pr_func_row *funcs;   /* all endpoints merged, sorted by key */
     size_t nfuncs;
     size_t *by_tt;        /* indexes into funcs, tottime descending */
     size_t *by_ct;        /* indexes into funcs, cumtime descending */
     pr_edge_row *edges;   /* sorted by (callee, caller) */
     size_t nedges;
+    pr_endpoint_row *endpoints;
+    size_t nendpoints;
+    pr_request_row *requests;
+    size_t nrequests;
+    size_t *slowest;      /* indexes into requests, wall time descending */
+    pr_bucket_row *buckets;
+    size_t nbuckets;
+    double bucket_s;
     report_skip *skips;
     size_t nskips;
 };
+
+/* Nearest-rank percentile p (0 < p <= 100) of sorted values v[0..n). */
+double pr__percentile(const double *v, size_t n, double p);
 
 #endif
