@@ -25,6 +25,8 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 EX_SRC   := $(sort $(wildcard examples/*.c))
 
 ALL_CFLAGS = $(WARN) $(CFLAGS) -Iinclude -Ilib $(PC_CFLAGS) -pthread
+# examples/ sees only the public header, like any user of the library.
+EX_CFLAGS  = $(WARN) $(CFLAGS) -Iinclude -pthread
 # Tests and CI: warnings are errors, sanitizers on.
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
@@ -54,7 +56,7 @@ build/profreport: cmd/profreport.c build/libprofreport.a
 
 build/examples/%: examples/%.c build/libprofreport.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< build/libprofreport.a $(LIBS)
+	$(CC) $(EX_CFLAGS) -o $@ $< build/libprofreport.a $(LIBS)
 
 # ---- tests --------------------------------------------------------------
 

@@ -1,0 +1,108 @@
+#!/bin/bash
+# clitest.sh - the command line as users meet it: exit codes, output
+# files, errors on stderr, options. Each check prints PASS/FAIL.
+set -u
+cd "$(dirname "$0")/.."
+P=${PROFREPORT:-build/profreport}
+W=tests/data/werkzeug
+V=tests/data/valid
+tmp=$(mktemp -d)
+trap 'chmod -R u+rwx "$tmp"; rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+no() { echo "FAIL $1"; fail=$((fail + 1)); }
+expect_rc() { # name want cmd...
+    local name=$1 want=$2
+    shift 2
+    "$@" > "$tmp/out" 2> "$tmp/err"
+    local rc=$?
+    if [ "$rc" = "$want" ]; then ok "$name"; else no "$name (exit $rc, want $want)"; cat "$tmp/err" | head -5; fi
+}
+
+expect_rc "help exits 0" 0 "$P" --help
+grep -q -- "--since" "$tmp/out" && ok "help lists --since" || no "help lists --since"
+expect_rc "version" 0 "$P" --version
+expect_rc "no arguments is a usage error" 2 "$P"
+expect_rc "unknown option" 2 "$P" --bogus $W
+expect_rc "unknown format" 2 "$P" -f xml $W
+expect_rc "unknown table" 2 "$P" -f csv -t nope $W
+expect_rc "-t with md is a usage error" 2 "$P" -t functions $W
+expect_rc "bad --since" 2 "$P" --since yesterday-ish $W
+expect_rc "bad --name-format" 2 "$P" --name-format '{bogus}.prof' $W
+expect_rc "bad --top" 2 "$P" --top 0 $W
+expect_rc "werkzeug directory" 0 "$P" $W
+grep -q "^## Endpoints" "$tmp/out" && ok "report has endpoints" || no "report has endpoints"
+grep -q "^## Top functions by self time" "$tmp/out" && ok "report has top functions" || no "report has top functions"
+expect_rc "missing path: nothing read" 3 "$P" "$tmp/does-not-exist"
+grep -q "does-not-exist: skipped: cannot open" "$tmp/err" && ok "missing path reported on stderr" || no "missing path reported on stderr"
+
+# One bad file among good ones: reported (path, offset, reason), run goes on.
+mkdir "$tmp/mixed"
+cp $W/GET.report.15ms.1795610533.prof $W/GET.root.25ms.1795610533.prof "$tmp/mixed/"
+head -c 100 $W/GET.root.5ms.1795610533.prof > "$tmp/mixed/GET.cut.1ms.1795610533.prof"
+: > "$tmp/mixed/GET.empty.1ms.1795610533.prof"
+expect_rc "corrupt files skipped, exit 0" 0 "$P" "$tmp/mixed"
+grep -q "GET.cut.1ms.1795610533.prof: skipped: truncated.*(at byte 99)" "$tmp/err" && ok "truncation reported with offset" || no "truncation reported with offset"
+grep -q "GET.empty.1ms.1795610533.prof: skipped: empty file (at byte 0)" "$tmp/err" && ok "empty file reported" || no "empty file reported"
+grep -q "^## Skipped files" "$tmp/out" && ok "report lists skipped files" || no "report lists skipped files"
+grep -q "2 profiles" "$tmp/out" && ok "report counts the good files" || no "report counts the good files"
+expect_rc "--quiet silences skips" 0 "$P" -q "$tmp/mixed"
+[ ! -s "$tmp/err" ] && ok "--quiet stderr empty" || no "--quiet stderr empty"
+expect_rc "only bad files: exit 3" 3 "$P" "$tmp/mixed/GET.cut.1ms.1795610533.prof"
+
+# Output file: written whole, through a temporary name.
+expect_rc "-o writes the report" 0 "$P" -o "$tmp/r.md" $W
+[ -s "$tmp/r.md" ] && [ ! -s "$tmp/out" ] && ok "-o file has the report, stdout empty" || no "-o file has the report"
+ls "$tmp" | grep -q '\.tmp\.' && no "no temporary file left" || ok "no temporary file left"
+echo old > "$tmp/keep.md"
+expect_rc "output dir missing: exit 4" 4 "$P" -o "$tmp/nodir/r.md" $W
+expect_rc "bad table keeps old output" 2 "$P" -f csv -t nope -o "$tmp/keep.md" $W
+[ "$(cat "$tmp/keep.md")" = old ] && ok "old report intact" || no "old report intact"
+if [ -w /dev/full ]; then
+    expect_rc "full disk on stdout: exit 4" 4 sh -c "\"$P\" $W > /dev/full"
+fi
+
+# CSV tables and their exact headers.
+for t in "functions:file,line,function,ncalls,primcalls,tottime,cumtime" \
+         "endpoints:endpoint,method,requests,total_ms,share,mean_ms,p50_ms,p90_ms,p95_ms,p99_ms,max_ms,slowest_file" \
+         "requests:file,method,path,endpoint,wall_ms,profiled_ms,timestamp" \
+         "edges:file,line,function,caller_file,caller_line,caller_function,nc,cc,tt,ct"; do
+    name=${t%%:*} header=${t#*:}
+    "$P" -f csv -t "$name" $W > "$tmp/t.csv" 2>/dev/null
+    [ "$(head -1 "$tmp/t.csv")" = "$header" ] && ok "csv $name header" || no "csv $name header"
+done
+n=$("$P" -f csv -t requests $W | tail -n +2 | wc -l)
+[ "$n" = "$(ls $W | wc -l)" ] && ok "one requests row per file" || no "one requests row per file ($n)"
+
+# Filters.
+n=$("$P" -f csv -t requests --method POST $W | tail -n +2 | wc -l)
+[ "$n" = "$(ls $W | grep -c '^POST')" ] && ok "--method POST" || no "--method POST ($n)"
+n=$("$P" -f csv -t requests --path 'product.*' $W | tail -n +2 | wc -l)
+[ "$n" = "$(ls $W | grep -c '^GET.product')" ] && ok "--path glob" || no "--path glob ($n)"
+expect_rc "--since in the future filters all: exit 3" 3 "$P" --since 2099-01-01 $W
+grep -q "no request passed the filters" "$tmp/err" && ok "filters explained" || no "filters explained"
+n=$("$P" -f csv -t requests --min-ms 5 $W | tail -n +2 | wc -l)
+want=$(ls $W | sed -n 's/.*\.\([0-9]*\)ms\..*/\1/p' | awk '$1 >= 5' | wc -l)
+[ "$n" = "$want" ] && ok "--min-ms" || no "--min-ms ($n vs $want)"
+
+# Directory walk: a FIFO, a loop, a directory named x.prof.
+mkdir -p "$tmp/walk/sub.prof"
+cp $V/cpython311.prof "$tmp/walk/sub.prof/a.prof"
+mkfifo "$tmp/walk/fifo.prof"
+ln -s .. "$tmp/walk/sub.prof/loop"
+timeout 20 "$P" "$tmp/walk" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ $rc = 0 ] && ok "walk with FIFO and loop exits 0" || no "walk with FIFO and loop (exit $rc)"
+grep -q "fifo.prof: skipped: not a regular file" "$tmp/err" && ok "FIFO skipped" || no "FIFO skipped"
+grep -q "loop: skipped: symbolic link loop" "$tmp/err" && ok "symlink loop reported" || no "symlink loop reported"
+grep -q "1 profile," "$tmp/out" && ok "file inside x.prof directory read" || no "file inside x.prof directory read"
+
+# Input is never modified.
+sum1=$(cat $W/* | md5sum)
+"$P" -o "$tmp/r2.md" $W 2>/dev/null
+[ "$(cat $W/* | md5sum)" = "$sum1" ] && ok "input untouched" || no "input untouched"
+
+echo "clitest: $pass passed, $fail failed"
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
