@@ -30,7 +30,7 @@ static const char USAGE[] =
     "the time goes, merged exactly as pstats.Stats(*files) merges them.\n"
     "\n"
     "Output:\n"
-    "  -f, --format FMT      md (default) or csv\n"
+    "  -f, --format FMT      md (default), csv or html\n"
     "  -t, --table TABLE     for csv: functions (default), edges, endpoints,\n"
     "                        requests\n"
     "  -o, --output FILE     write to FILE (atomically: a temporary file is\n"
@@ -204,7 +204,7 @@ static int parse_args(int argc, char **argv, options *o)
         switch (c) {
         case 'f':
             if (pr_format_parse(optarg, &o->format) != 0)
-                return usage_error("unknown format '%s' (md, csv)", optarg);
+                return usage_error("unknown format '%s' (md, csv, html)", optarg);
             break;
         case 't':
             if (pr_table_parse(optarg, &o->table) != 0)
@@ -271,7 +271,7 @@ static int parse_args(int argc, char **argv, options *o)
         return usage_error("%s", "no input: give profile files or directories");
     if (o->format == PR_FORMAT_CSV && !table_given)
         o->table = PR_TABLE_FUNCTIONS;
-    if (o->format == PR_FORMAT_MD && table_given)
+    if (o->format != PR_FORMAT_CSV && table_given)
         return usage_error("%s", "-t selects a CSV table; the Markdown "
                                  "report has them all");
     return -1;

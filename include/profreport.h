@@ -242,6 +242,13 @@ typedef struct pr_report_options {
     size_t top;        /* rows in "top N" tables; 0 = 20 */
     pr_sort sort;      /* order of the endpoint table */
     double bucket_s;   /* latency-over-time bucket; 0 = chosen from span */
+    /* Module attribution. */
+    const char *app_root;         /* NULL: common root of the app's files */
+    const char *const *module_map; /* "PATTERN=NAME" (fnmatch on the file) */
+    size_t nmodule_map;
+    int module_depth;             /* 0 = 1: top-level package */
+    int builtins_separate;        /* 0: built-ins charged to their caller */
+    double tree_min_share;        /* call-tree cut-off; 0 = 0.01 (1 %) */
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */
@@ -268,6 +275,85 @@ typedef struct pr_edge_row {
 pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
                           pr_report **out);
 
+/* ---- Modules: where the time goes ----------------------------------- */
+
+typedef enum pr_module_kind {
+    PR_MOD_APP = 0,     /* the application's own files */
+    PR_MOD_LIBRARY = 1, /* under site-packages or dist-packages */
+    PR_MOD_STDLIB = 2,  /* the standard library, <frozen ...> included */
+    PR_MOD_BUILTIN = 3  /* C functions ('~'), with builtins_separate */
+} pr_module_kind;
+
+/* Time per module. self_s is exact (built-ins are charged to each caller
+ * through that caller's own edge). inclusive_s is the time from entering
+ * the module from outside until leaving it, re-entries counted once; it
+ * is exact unless `estimated`, when re-entry was possible and the figure
+ * comes from the reconstructed call tree. Shares are of pstats' total
+ * time. calls = calls into the module from other modules. */
+typedef struct pr_module_row {
+    const char *name;
+    pr_module_kind kind;
+    double self_s, inclusive_s;
+    double self_share, inclusive_share;
+    int64_t calls;
+    int estimated;
+} pr_module_row;
+
+/* A place where the program enters `module` from another module: the
+ * calling function (`entered_from`, "flask_session/sessions.py:
+ * open_session"), time spent inside per that place, and the chain of
+ * module boundaries above it along the heaviest entries ("pymongo <-
+ * flask_session <- flask"). */
+typedef struct pr_entry_point_row {
+    const char *module;
+    const char *entered_from;
+    const char *caller_module;
+    double inclusive_s;
+    double share;        /* of pstats' total time */
+    int64_t calls;
+    int estimated;
+    const char *chain;
+} pr_entry_point_row;
+
+/* The call tree reconstructed from caller edges, flattened in pre-order:
+ * a node's children follow it with depth + 1. Time of a function with
+ * several callers is split by the edges' own cumulative times; recursion
+ * is cut where a function reappears on its own path; nodes under the
+ * cut-off share are dropped (counted in hidden_nodes). */
+typedef struct pr_tree_node {
+    pr_func_key key;
+    const char *module;
+    pr_module_kind kind;
+    size_t depth;
+    size_t parent;      /* index of the parent; SIZE_MAX for a root */
+    double time_s;      /* cumulative time along this path */
+    double self_s;      /* own time along this path */
+} pr_tree_node;
+
+typedef struct pr_tree {
+    const pr_tree_node *nodes;
+    size_t nnodes;
+    size_t hidden_nodes;
+    double total_s;     /* 100 % for shares */
+} pr_tree;
+
+/* Everything about where the time goes, for the run or one endpoint. */
+typedef struct pr_attribution {
+    const pr_module_row *modules;      /* by inclusive time, descending */
+    size_t nmodules;
+    const pr_entry_point_row *entries; /* by inclusive time, descending */
+    size_t nentries;
+    pr_tree tree;
+    double total_s;
+} pr_attribution;
+
+/* One sentence of the "Findings" section, in Markdown, ending with a link
+ * to the table it comes from (`anchor`, e.g. "modules"). */
+typedef struct pr_finding {
+    const char *text;
+    const char *anchor;
+} pr_finding;
+
 /* One endpoint: requests grouped by the view that served them (or by
  * method + URL pattern). Latencies are the requests' wall times in ms;
  * percentiles use the nearest-rank method. `funcs_tt` and `funcs_ct` are
@@ -286,6 +372,7 @@ typedef struct pr_endpoint_row {
     const pr_func_row *funcs_ct;
     size_t nfuncs_top;  /* length of both lists */
     size_t nfuncs;      /* distinct functions seen in the endpoint */
+    pr_attribution attr;
 } pr_endpoint_row;
 
 /* One request (= one profile file), in input order. */
@@ -327,6 +414,15 @@ void pr_report_summary(const pr_report *r, pr_summary *out);
 /* Functions sorted by key (file, line, name) in byte order. */
 size_t pr_report_functions(const pr_report *r, const pr_func_row **rows);
 
+/* Modules, entry points and call tree of the whole run. */
+const pr_attribution *pr_report_attribution(const pr_report *r);
+
+/* The findings, most important first. */
+size_t pr_report_findings(const pr_report *r, const pr_finding **rows);
+
+/* "app", "library", "stdlib", "builtin". */
+const char *pr_module_kind_name(pr_module_kind k);
+
 /* Endpoints in the order the options asked for. */
 size_t pr_report_endpoints(const pr_report *r, const pr_endpoint_row **rows);
 
@@ -348,7 +444,11 @@ void pr_report_free(pr_report *r);
 /* Rendering                                                          */
 /* ------------------------------------------------------------------ */
 
-typedef enum pr_format { PR_FORMAT_MD = 0, PR_FORMAT_CSV = 1 } pr_format;
+typedef enum pr_format {
+    PR_FORMAT_MD = 0,
+    PR_FORMAT_CSV = 1,
+    PR_FORMAT_HTML = 2
+} pr_format;
 
 /* Tables: all (Markdown only), functions (merged pstats entries), edges
  * (merged caller edges, as pstats' callers dicts). */
@@ -357,7 +457,9 @@ typedef enum pr_table {
     PR_TABLE_FUNCTIONS = 1,
     PR_TABLE_EDGES = 2,
     PR_TABLE_ENDPOINTS = 3,
-    PR_TABLE_REQUESTS = 4
+    PR_TABLE_REQUESTS = 4,
+    PR_TABLE_MODULES = 5,
+    PR_TABLE_CALLERS = 6
 } pr_table;
 
 /* Writes the report (or one table of it) to `out`. Fails with PR_ERR_IO

@@ -24,6 +24,8 @@ int pr_format_parse(const char *s, pr_format *out)
         *out = PR_FORMAT_MD;
     else if (strcmp(s, "csv") == 0)
         *out = PR_FORMAT_CSV;
+    else if (strcmp(s, "html") == 0)
+        *out = PR_FORMAT_HTML;
     else
         return -1;
     return 0;
@@ -79,6 +81,14 @@ pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
         if (st != PR_OK)
             return pr__fail(err, st, PR_NO_OFFSET,
                             "CSV needs one table: -t functions, edges, endpoints or requests");
+        break;
+    case PR_FORMAT_HTML:
+        if (table != PR_TABLE_ALL)
+            return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
+                            "the HTML report has every table; "
+                            "-t selects a table for CSV");
+        if ((st = render_html(r, out)) != PR_OK)
+            return pr__fail(err, st, PR_NO_OFFSET, "out of memory");
         break;
     default:
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");

@@ -6,6 +6,7 @@
 
 void render_md(const pr_report *r, FILE *out);
 pr_status render_csv(const pr_report *r, pr_table table, FILE *out);
+pr_status render_html(const pr_report *r, FILE *out);
 
 /* "2026-11-25T12:00:00Z" into buf (>= 21 bytes). */
 void pr__iso_time(double unix_s, char *buf, size_t n);
