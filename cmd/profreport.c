@@ -32,7 +32,7 @@ static const char USAGE[] =
     "Output:\n"
     "  -f, --format FMT      md (default), csv or html\n"
     "  -t, --table TABLE     for csv: functions (default), edges, endpoints,\n"
-    "                        requests\n"
+    "                        requests, modules, callers\n"
     "  -o, --output FILE     write to FILE (atomically: a temporary file is\n"
     "                        renamed into place); '-' or none is stdout\n"
     "  -n, --top N           rows in top-N tables (default 20)\n"
@@ -46,6 +46,16 @@ static const char USAGE[] =
     "                        {time:.6f}.prof' (default: werkzeug's)\n"
     "      --group-by KEY    endpoint (view function; default) or path\n"
     "                        (method + URL pattern)\n"
+    "Modules:\n"
+    "      --app-root DIR    the application's root (default: the common\n"
+    "                        directory of its files)\n"
+    "      --module-map P=N  files matching glob P belong to module N\n"
+    "                        (repeatable; first match wins)\n"
+    "      --module-depth N  name sub-modules to depth N (flask_session.\n"
+    "                        sessions is depth 2; default 1)\n"
+    "      --builtins MODE   caller (default: charge built-ins to the module\n"
+    "                        that called them) or separate\n"
+    "      --tree-min PCT    hide call-tree paths under PCT %% (default 1)\n"
     "Filters (requests outside them are left out of every table):\n"
     "      --since TIME      ISO 8601 (UTC unless an offset is given), Unix\n"
     "      --until TIME      seconds, or a duration before now: 90m, 24h, 7d\n"
@@ -169,7 +179,15 @@ enum long_only {
     OPT_ENDPOINT,
     OPT_PATH,
     OPT_MIN_MS,
+    OPT_APP_ROOT,
+    OPT_MODULE_MAP,
+    OPT_MODULE_DEPTH,
+    OPT_BUILTINS,
+    OPT_TREE_MIN,
 };
+
+/* --module-map values, kept for the report options. */
+static const char *module_maps[256];
 
 /* Fills o from argv; returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, options *o)
@@ -193,6 +211,11 @@ static int parse_args(int argc, char **argv, options *o)
         {"endpoint", required_argument, NULL, OPT_ENDPOINT},
         {"path", required_argument, NULL, OPT_PATH},
         {"min-ms", required_argument, NULL, OPT_MIN_MS},
+        {"app-root", required_argument, NULL, OPT_APP_ROOT},
+        {"module-map", required_argument, NULL, OPT_MODULE_MAP},
+        {"module-depth", required_argument, NULL, OPT_MODULE_DEPTH},
+        {"builtins", required_argument, NULL, OPT_BUILTINS},
+        {"tree-min", required_argument, NULL, OPT_TREE_MIN},
         {NULL, 0, NULL, 0},
     };
     int table_given = 0;
@@ -209,7 +232,7 @@ static int parse_args(int argc, char **argv, options *o)
         case 't':
             if (pr_table_parse(optarg, &o->table) != 0)
                 return usage_error("unknown table '%s' (functions, edges, "
-                                   "endpoints, requests)", optarg);
+                                   "endpoints, requests, modules, callers)", optarg);
             table_given = 1;
             break;
         case 'o': o->output = optarg; break;
@@ -262,6 +285,40 @@ static int parse_args(int argc, char **argv, options *o)
             o->agg.min_ms = strtod(optarg, &end);
             if (end == optarg || *end != '\0' || !(o->agg.min_ms >= 0))
                 return usage_error("--min-ms needs a number, not '%s'", optarg);
+            break;
+        }
+        case OPT_APP_ROOT: o->report.app_root = optarg; break;
+        case OPT_MODULE_MAP:
+            if (strchr(optarg, '=') == NULL || optarg[0] == '=')
+                return usage_error("--module-map needs PATTERN=NAME, not '%s'",
+                                   optarg);
+            if (o->report.nmodule_map >= sizeof module_maps / sizeof *module_maps)
+                return usage_error("%s", "too many --module-map options");
+            module_maps[o->report.nmodule_map++] = optarg;
+            o->report.module_map = module_maps;
+            break;
+        case OPT_MODULE_DEPTH:
+            if (parse_count(optarg, 16, &v) != 0)
+                return usage_error("--module-depth needs 1 to 16, not '%s'",
+                                   optarg);
+            o->report.module_depth = (int)v;
+            break;
+        case OPT_BUILTINS:
+            if (strcmp(optarg, "caller") == 0)
+                o->report.builtins_separate = 0;
+            else if (strcmp(optarg, "separate") == 0)
+                o->report.builtins_separate = 1;
+            else
+                return usage_error("unknown --builtins '%s' (caller, separate)",
+                                   optarg);
+            break;
+        case OPT_TREE_MIN: {
+            char *end;
+            double pc = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(pc > 0 && pc <= 100))
+                return usage_error("--tree-min needs a percentage in (0, 100], "
+                                   "not '%s'", optarg);
+            o->report.tree_min_share = pc / 100;
             break;
         }
         default: fputs("Try 'profreport --help'.\n", stderr); return EXIT_USAGE;

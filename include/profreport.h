@@ -322,6 +322,7 @@ typedef struct pr_entry_point_row {
  * cut-off share are dropped (counted in hidden_nodes). */
 typedef struct pr_tree_node {
     pr_func_key key;
+    const char *label;  /* short: "flask/app.py:2495(wsgi_app)", "{...}" */
     const char *module;
     pr_module_kind kind;
     size_t depth;

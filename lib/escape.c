@@ -1,4 +1,5 @@
-/* escape.c - escaping for Markdown and CSV (HTML comes from cmark-gfm). */
+/* escape.c - escaping for Markdown, CSV and HTML/SVG text. The HTML
+ * report's own text comes from cmark-gfm; esc_html is for the charts. */
 #include "escape.h"
 
 #include <csv.h>
@@ -38,22 +39,33 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     return len;
 }
 
-void esc_md(FILE *out, const char *s, size_t n)
+/* Shared by esc_md and esc_plain: walks UTF-8, shows what is not as
+ * \\xNN (a surrogate escape U+DC80..U+DCFF, CPython's encoding of an
+ * undecodable byte, as that byte), and hands each valid character to
+ * `put` (md: escape punctuation; plain: as is). */
+/* \xNN; in Markdown the backslash itself must be escaped. */
+static void put_hex(FILE *out, int md, unsigned byte)
 {
+    fprintf(out, "%s\\x%02x", md ? "\\" : "", byte);
+}
+
+static void walk_utf8(FILE *out, const char *s, size_t n, int md)
+{
+    /* In Markdown "\\" is one literal backslash. */
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
         unsigned char c = p[i];
         size_t l = utf8_len(p + i, n - i);
         if (l == 0) {
-            /* A surrogate escape (U+DC80..U+DCFF, CPython's encoding of an
-             * undecodable byte) stands for one original byte. */
-            if (c == 0xED && i + 2 < n && (p[i + 1] == 0xB2 || p[i + 1] == 0xB3) &&
+            if (c == 0xED && i + 2 < n &&
+                (p[i + 1] == 0xB2 || p[i + 1] == 0xB3) &&
                 (p[i + 2] & 0xC0) == 0x80) {
-                unsigned byte = (unsigned)((p[i + 1] & 0x01) << 6 | (p[i + 2] & 0x3F)) | 0x80;
-                fprintf(out, "\\\\x%02x", byte);
+                unsigned byte = (unsigned)((p[i + 1] & 0x01) << 6 |
+                                           (p[i + 2] & 0x3F)) | 0x80;
+                put_hex(out, md, byte);
                 i += 3;
             } else {
-                fprintf(out, "\\\\x%02x", c);
+                put_hex(out, md, c);
                 i++;
             }
             continue;
@@ -62,10 +74,10 @@ void esc_md(FILE *out, const char *s, size_t n)
             if (c == '\n' || c == '\r' || c == '\t')
                 fputc(' ', out);
             else if (c < 0x20 || c == 0x7F)
-                fprintf(out, "\\\\x%02x", c);
+                put_hex(out, md, c);
             /* Only what can start an inline construct inside a table
              * cell; the rest stays readable in a terminal. */
-            else if (strchr("\\`*_[]<>|~&", c) != NULL)
+            else if (md && strchr("\\`*_[]<>|~&", c) != NULL)
                 fprintf(out, "\\%c", c);
             else
                 fputc(c, out);
@@ -75,6 +87,10 @@ void esc_md(FILE *out, const char *s, size_t n)
         i += l;
     }
 }
+
+void esc_md(FILE *out, const char *s, size_t n) { walk_utf8(out, s, n, 1); }
+
+void esc_plain(FILE *out, const char *s, size_t n) { walk_utf8(out, s, n, 0); }
 
 void esc_csv(FILE *out, const char *p, size_t n)
 {

@@ -13,6 +13,16 @@
  * names) are shown as \xNN. */
 void esc_md(FILE *out, const char *p, size_t n);
 
+/* Text or a double-quoted attribute value in HTML, and text in inline
+ * SVG: & < > " ' become character references; line breaks and tabs
+ * become spaces; other control bytes and bytes that are not UTF-8 are
+ * shown as \xNN, as esc_md shows them, so both reports read the same. */
+void esc_html(FILE *out, const char *p, size_t n);
+
+/* Text inside a fenced code block: printed as is, except bytes that are
+ * not UTF-8 and control characters, shown as \xNN. */
+void esc_plain(FILE *out, const char *p, size_t n);
+
 /* One CSV field through libcsv: quoted only when it has to be. */
 void esc_csv(FILE *out, const char *p, size_t n);
 

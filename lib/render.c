@@ -45,6 +45,10 @@ int pr_table_parse(const char *s, pr_table *out)
         *out = PR_TABLE_ENDPOINTS;
     else if (strcmp(s, "requests") == 0)
         *out = PR_TABLE_REQUESTS;
+    else if (strcmp(s, "modules") == 0)
+        *out = PR_TABLE_MODULES;
+    else if (strcmp(s, "callers") == 0)
+        *out = PR_TABLE_CALLERS;
     else
         return -1;
     return 0;
@@ -80,7 +84,7 @@ pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
         st = render_csv(r, table, out);
         if (st != PR_OK)
             return pr__fail(err, st, PR_NO_OFFSET,
-                            "CSV needs one table: -t functions, edges, endpoints or requests");
+                            "CSV needs one table: -t functions, edges, endpoints, requests, modules or callers");
         break;
     case PR_FORMAT_HTML:
         if (table != PR_TABLE_ALL)

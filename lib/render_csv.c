@@ -76,6 +76,41 @@ static void requests(const pr_report *r, FILE *out)
     }
 }
 
+/* The trailing `estimated` column says which inclusive figures are
+ * estimates (re-entry possible; read off the rebuilt call tree), so an
+ * estimate is never passed off as exact. */
+static void modules(const pr_report *r, FILE *out)
+{
+    const pr_attribution *a = &r->attr;
+    fputs("module,kind,self_s,inclusive_s,self_share,inclusive_share,calls,"
+          "estimated\n", out);
+    for (size_t i = 0; i < a->nmodules; i++) {
+        const pr_module_row *m = &a->modules[i];
+        esc_csv(out, m->name, strlen(m->name));
+        fprintf(out, ",%s,%.17g,%.17g,%.6f,%.6f,%lld,%d\n",
+                pr_module_kind_name(m->kind), m->self_s, m->inclusive_s,
+                m->self_share, m->inclusive_share, (long long)m->calls,
+                m->estimated);
+    }
+}
+
+static void callers(const pr_report *r, FILE *out)
+{
+    const pr_attribution *a = &r->attr;
+    fputs("module,entered_from,caller_module,inclusive_s,calls,estimated\n",
+          out);
+    for (size_t i = 0; i < a->nentries; i++) {
+        const pr_entry_point_row *e = &a->entries[i];
+        esc_csv(out, e->module, strlen(e->module));
+        fputc(',', out);
+        esc_csv(out, e->entered_from, strlen(e->entered_from));
+        fputc(',', out);
+        esc_csv(out, e->caller_module, strlen(e->caller_module));
+        fprintf(out, ",%.17g,%lld,%d\n", e->inclusive_s, (long long)e->calls,
+                e->estimated);
+    }
+}
+
 pr_status render_csv(const pr_report *r, pr_table table, FILE *out)
 {
     switch (table) {
@@ -90,6 +125,12 @@ pr_status render_csv(const pr_report *r, pr_table table, FILE *out)
         return PR_OK;
     case PR_TABLE_REQUESTS:
         requests(r, out);
+        return PR_OK;
+    case PR_TABLE_MODULES:
+        modules(r, out);
+        return PR_OK;
+    case PR_TABLE_CALLERS:
+        callers(r, out);
         return PR_OK;
     default:
         return PR_ERR_USAGE;

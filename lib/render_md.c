@@ -151,6 +151,122 @@ static void slowest(const pr_report *r, FILE *out)
     fputs("\n", out);
 }
 
+static void findings(const pr_report *r, FILE *out)
+{
+    if (r->nfindings == 0)
+        return;
+    fputs("## Findings\n\n", out);
+    for (size_t i = 0; i < r->nfindings; i++)
+        fprintf(out, "%zu. %s\n", i + 1, r->findings[i].text);
+    fputs("\n", out);
+}
+
+static void inclusive(FILE *out, double s, int estimated)
+{
+    fprintf(out, "%s%.3f", estimated ? "\u2248" : "", s);
+}
+
+static const char ESTIMATE_NOTE[] =
+    "\u2248 marks an estimate. pstats keeps caller edges, not stacks: a "
+    "module's time is the cumulative time on the edges that enter it, "
+    "exact when the calling function cannot run while the module is "
+    "already active. When it can (re-entry), the figure is read off the "
+    "call tree rebuilt from the edges, each function's time split over its "
+    "callers by the edges' own cumulative times.";
+
+static void module_table(const pr_attribution *a, size_t top, FILE *out)
+{
+    fputs("| module | kind | self s | inclusive s | self | inclusive | "
+          "calls in |\n|:---|:---|---:|---:|---:|---:|---:|\n", out);
+    size_t n = a->nmodules < top ? a->nmodules : top;
+    int est = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pr_module_row *m = &a->modules[i];
+        fputs("| ", out);
+        md(out, m->name);
+        fprintf(out, " | %s | %.3f | ", pr_module_kind_name(m->kind), m->self_s);
+        inclusive(out, m->inclusive_s, m->estimated);
+        fprintf(out, " | %.1f%% | %s%.1f%% | %lld |\n", m->self_share * 100,
+                m->estimated ? "\u2248" : "", m->inclusive_share * 100,
+                (long long)m->calls);
+        est |= m->estimated;
+    }
+    if (a->nmodules > n)
+        fprintf(out, "\n%zu of %zu modules shown.\n", n, a->nmodules);
+    if (est)
+        fprintf(out, "\n%s\n", ESTIMATE_NOTE);
+}
+
+static void entry_table(const pr_attribution *a, size_t top, FILE *out)
+{
+    fputs("| module | entered from | caller module | inclusive s | share | "
+          "calls | module chain |\n"
+          "|:---|:---|:---|---:|---:|---:|:---|\n", out);
+    size_t n = a->nentries < top ? a->nentries : top;
+    for (size_t i = 0; i < n; i++) {
+        const pr_entry_point_row *e = &a->entries[i];
+        fputs("| ", out);
+        md(out, e->module);
+        fputs(" | ", out);
+        md(out, e->entered_from);
+        fputs(" | ", out);
+        md(out, e->caller_module);
+        fputs(" | ", out);
+        inclusive(out, e->inclusive_s, e->estimated);
+        fprintf(out, " | %.1f%% | %lld | ", e->share * 100,
+                (long long)e->calls);
+        md(out, e->chain);
+        fputs(" |\n", out);
+    }
+    if (a->nentries > n)
+        fprintf(out, "\n%zu of %zu entry points shown.\n", n, a->nentries);
+}
+
+/* The tree as an indented listing in a fenced block: every line starts
+ * with a digit or a space, so no line can close the fence. */
+static void call_tree(const pr_tree *t, FILE *out)
+{
+    if (t->nnodes == 0)
+        return;
+    fputs("~~~~ text\n", out);
+    for (size_t i = 0; i < t->nnodes; i++) {
+        const pr_tree_node *n = &t->nodes[i];
+        double share = t->total_s > 0 ? n->time_s / t->total_s : 0;
+        fprintf(out, "%5.1f%% %9.3f s  ", share * 100, n->time_s);
+        for (size_t d = 0; d < n->depth && d < 60; d++)
+            fputs("  ", out);
+        esc_plain(out, n->label, strlen(n->label));
+        fputs("  [", out);
+        esc_plain(out, n->module, strlen(n->module));
+        fputs("]\n", out);
+    }
+    fputs("~~~~\n", out);
+    if (t->hidden_nodes > 0)
+        fprintf(out, "\n%zu smaller paths hidden (under the cut-off share, "
+                     "`--tree-min`).\n", t->hidden_nodes);
+}
+
+static void attribution(const pr_report *r, FILE *out)
+{
+    const pr_attribution *a = &r->attr;
+    if (a->nmodules == 0)
+        return;
+    fputs("## Modules\n\n", out);
+    module_table(a, r->opts.top, out);
+    fputs("\nBuilt-in functions are charged to the module that called "
+          "them, through each caller edge's own time.\n\n", out);
+    if (a->nentries > 0) {
+        fputs("## Module entry points\n\n", out);
+        entry_table(a, r->opts.top, out);
+        fputs("\n", out);
+    }
+    fputs("## Call tree\n\n", out);
+    call_tree(&a->tree, out);
+    fputs("\nRebuilt from caller edges: a function's time is split over its "
+          "callers by the edges' own cumulative times, and recursion is cut "
+          "where a function reappears on its own path.\n\n", out);
+}
+
 static void endpoint_details(const pr_report *r, FILE *out)
 {
     if (r->nendpoints == 0)
@@ -182,6 +298,18 @@ static void endpoint_details(const pr_report *r, FILE *out)
         func_table(e->funcs_tt, NULL, e->nfuncs_top, e->nfuncs, out);
         fputs("\nBy cumulative time:\n\n", out);
         func_table(e->funcs_ct, NULL, e->nfuncs_top, e->nfuncs, out);
+        if (e->attr.nmodules > 0) {
+            fputs("\nModules:\n\n", out);
+            module_table(&e->attr, 5, out);
+        }
+        if (e->attr.nentries > 0) {
+            fputs("\nEntry points:\n\n", out);
+            entry_table(&e->attr, 5, out);
+        }
+        if (e->attr.tree.nnodes > 0) {
+            fputs("\nCall tree:\n\n", out);
+            call_tree(&e->attr.tree, out);
+        }
         fputs("\n", out);
     }
 }
@@ -209,6 +337,7 @@ static void skipped(const pr_report *r, FILE *out)
 void render_md(const pr_report *r, FILE *out)
 {
     header(r, out);
+    findings(r, out);
     endpoint_table(r, out);
     time_table(r, out);
     slowest(r, out);
@@ -220,6 +349,7 @@ void render_md(const pr_report *r, FILE *out)
         func_table(r->funcs, r->by_ct, n, r->nfuncs, out);
         fputs("\n", out);
     }
+    attribution(r, out);
     endpoint_details(r, out);
     skipped(r, out);
 }

@@ -2,6 +2,9 @@
  * renderers only walk it: they never re-parse or re-aggregate. */
 #include "report.h"
 #include "agg.h"
+#include "modules.h"
+
+#include <stdio.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -230,7 +233,8 @@ static double sort_value(const pr_endpoint_row *e, pr_sort s)
     }
 }
 
-static int build_endpoints(pr_report *r, const shard *m, size_t *ep_of_group)
+static int build_endpoints(pr_report *r, const shard *m, size_t *ep_of_group,
+                           const mod_config *mc)
 {
     size_t ng = m->ngroups;
     ep_acc *acc = calloc(ng ? ng : 1, sizeof *acc);
@@ -344,7 +348,8 @@ static int build_endpoints(pr_report *r, const shard *m, size_t *ep_of_group)
         e->funcs_tt = top_rows(&r->strings, rows, t->nf, r->opts.top, 0);
         e->funcs_ct = top_rows(&r->strings, rows, t->nf, r->opts.top, 1);
         free(rows);
-        bad = e->funcs_tt == NULL || e->funcs_ct == NULL;
+        bad = e->funcs_tt == NULL || e->funcs_ct == NULL ||
+              mod_attribute(mc, &m->funcs, t, &r->strings, &e->attr) != PR_OK;
         sortv[n] = sort_value(e, r->opts.sort);
         ep_of_group[g] = n;
         n++;
@@ -551,6 +556,17 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     }
     r->nedges = all.ne;
     qsort(r->edges, r->nedges, sizeof *r->edges, cmp_edges);
+    if (r->opts.app_root != NULL) {
+        size_t len = strlen(r->opts.app_root);
+        snprintf(r->app_root, sizeof r->app_root, "%s%s", r->opts.app_root,
+                 len > 0 && r->opts.app_root[len - 1] != '/' ? "/" : "");
+    } else {
+        mod_app_root(m->funcs.keys, m->funcs.n, r->app_root,
+                     sizeof r->app_root);
+    }
+    mod_config mc = {&r->opts, r->app_root};
+    if (mod_attribute(&mc, &m->funcs, &all, &r->strings, &r->attr) != PR_OK)
+        goto nomem;
     ftable_free(&all);
 
     s->files = m->nreq;
@@ -565,7 +581,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         if (i == 0 || q->time > s->last_time)
             s->last_time = q->time;
     }
-    if (build_endpoints(r, m, ep_of_group) != 0 ||
+    if (build_endpoints(r, m, ep_of_group, &mc) != 0 ||
         build_requests(r, m, ep_of_group) != 0 || build_buckets(r) != 0)
         goto nomem;
     free(ep_of_group);
@@ -577,6 +593,8 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
             goto nomem;
     }
     r->nskips = m->nskips;
+    if (pr__findings(r) != 0)
+        goto nomem;
     *out = r;
     return PR_OK;
 nomem:
@@ -643,10 +661,36 @@ size_t pr_report_buckets(const pr_report *r, const pr_bucket_row **rows,
     return r->nbuckets;
 }
 
+const pr_attribution *pr_report_attribution(const pr_report *r)
+{
+    return r ? &r->attr : NULL;
+}
+
+size_t pr_report_findings(const pr_report *r, const pr_finding **rows)
+{
+    if (r == NULL)
+        return 0;
+    if (rows != NULL)
+        *rows = r->findings;
+    return r->nfindings;
+}
+
+const char *pr_module_kind_name(pr_module_kind k)
+{
+    switch (k) {
+    case PR_MOD_APP: return "app";
+    case PR_MOD_LIBRARY: return "library";
+    case PR_MOD_STDLIB: return "stdlib";
+    case PR_MOD_BUILTIN: return "builtin";
+    }
+    return "unknown";
+}
+
 void pr_report_free(pr_report *r)
 {
     if (r == NULL)
         return;
+    free(r->findings);
     arena_free(&r->strings);
     free(r->funcs);
     free(r->by_tt);

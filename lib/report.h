@@ -30,7 +30,14 @@ struct pr_report {
     double bucket_s;
     report_skip *skips;
     size_t nskips;
+    char app_root[1024];  /* directory prefix module names are relative to */
+    pr_attribution attr;  /* the whole run */
+    pr_finding *findings;
+    size_t nfindings;
 };
+
+/* Writes the findings (lib/findings.c) once everything else is built. */
+int pr__findings(pr_report *r);
 
 /* Nearest-rank percentile p (0 < p <= 100) of sorted values v[0..n). */
 double pr__percentile(const double *v, size_t n, double p);

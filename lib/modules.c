@@ -1,0 +1,999 @@
+/* modules.c - where the time goes, by module.
+ *
+ * pstats keeps, per function, its own totals and one record per caller
+ * edge; it keeps no stacks. From that:
+ *  - self time per module is exact: a function's tottime belongs to its
+ *    module, and a built-in's tottime is split over its callers by each
+ *    caller edge's own tottime (cProfile records it per edge);
+ *  - time *entering* a module (inclusive time) is the sum of the
+ *    cumulative times on the edges that cross into it from another
+ *    module. That sum is exact when no such edge can run while the module
+ *    is already on the stack, i.e. when the calling function is not
+ *    reachable from the module through the call graph. Otherwise the
+ *    figure is estimated from the call tree rebuilt from the edges, and
+ *    flagged as such.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "modules.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { NAME_MAX_LEN = 512, TREE_BUDGET = 200000, CHAIN_MAX = 8 };
+#define ESTIMATE_MIN_SHARE 1e-5
+
+/* ---- classification -------------------------------------------------- */
+
+static int has_prefix(const char *s, size_t n, const char *p)
+{
+    size_t m = strlen(p);
+    return n >= m && memcmp(s, p, m) == 0;
+}
+
+/* Position just after "/site-packages/" or "/dist-packages/" (the last
+ * one), or NULL. */
+static const char *packages_dir(const char *f, size_t n)
+{
+    static const char *const marks[] = {"/site-packages/", "/dist-packages/"};
+    const char *best = NULL;
+    for (size_t m = 0; m < 2; m++) {
+        size_t k = strlen(marks[m]);
+        for (size_t i = 0; i + k <= n; i++)
+            if (memcmp(f + i, marks[m], k) == 0 && (best == NULL ||
+                                                     f + i + k > best))
+                best = f + i + k;
+    }
+    return best;
+}
+
+/* Position after a standard-library directory: ".../lib/pythonX[.Y]/",
+ * ".../lib/pypyX[.Y]/", ".../lib-python/X/", ".../lib-pypy/". */
+static const char *stdlib_dir(const char *f, size_t n)
+{
+    static const char *const marks[] = {"/lib/python", "/lib64/python",
+                                        "/lib/pypy", "/lib-python/"};
+    for (size_t m = 0; m < 4; m++) {
+        size_t k = strlen(marks[m]);
+        for (size_t i = 0; i + k <= n; i++) {
+            if (memcmp(f + i, marks[m], k) != 0)
+                continue;
+            size_t j = i + k;
+            size_t d = j;
+            while (j < n && ((f[j] >= '0' && f[j] <= '9') || f[j] == '.'))
+                j++;
+            if (j > d && j < n && f[j] == '/')
+                return f + j + 1;
+        }
+    }
+    for (size_t i = 0; i + 10 <= n; i++)
+        if (memcmp(f + i, "/lib-pypy/", 10) == 0)
+            return f + i + 10;
+    return NULL;
+}
+
+/* "a/b/c.py" at depth d -> "a.b" (d = 2); __init__ and extensions go. */
+static void dotted(const char *p, size_t n, int depth, char *buf, size_t cap)
+{
+    size_t o = 0;
+    int parts = 0;
+    size_t i = 0;
+    while (i < n && parts < depth) {
+        size_t j = i;
+        while (j < n && p[j] != '/')
+            j++;
+        size_t len = j - i;
+        const char *seg = p + i;
+        if (j == n) { /* the file: drop the extension */
+            const char *dot = memchr(seg, '.', len);
+            if (dot != NULL)
+                len = (size_t)(dot - seg);
+            if (len == 8 && memcmp(seg, "__init__", 8) == 0)
+                len = 0;
+        }
+        if (len > 0) {
+            if (parts > 0 && o + 1 < cap)
+                buf[o++] = '.';
+            for (size_t k = 0; k < len && o + 1 < cap; k++)
+                buf[o++] = seg[k];
+            parts++;
+        }
+        i = j + 1;
+    }
+    if (o == 0 && cap > 1) {
+        size_t len = n < cap - 1 ? n : cap - 1;
+        memcpy(buf, p, len);
+        o = len;
+    }
+    buf[o] = '\0';
+}
+
+static int is_builtin_key(const pr_func_key *k)
+{
+    return k->line == 0 &&
+           ((k->file.len == 1 && k->file.ptr[0] == '~') || k->file.len == 0);
+}
+
+/* Owner of a built-in label: "<built-in method time.sleep>" -> "time". */
+static void builtin_owner(const pr_func_key *k, char *buf, size_t cap)
+{
+    const char *n = k->name.ptr;
+    size_t len = k->name.len;
+    static const char *const pre[] = {"<built-in method ", "<built-in function "};
+    for (size_t p = 0; p < 2; p++) {
+        size_t m = strlen(pre[p]);
+        if (len > m && memcmp(n, pre[p], m) == 0) {
+            const char *s = n + m;
+            size_t rest = len - m;
+            const char *dot = memchr(s, '.', rest);
+            const char *sp = memchr(s, ' ', rest);
+            if (dot != NULL && (sp == NULL || dot < sp)) {
+                snprintf(buf, cap, "%.*s", (int)(dot - s), s);
+                return;
+            }
+        }
+    }
+    snprintf(buf, cap, "builtins");
+}
+
+pr_module_kind mod_classify(const mod_config *c, const pr_func_key *k,
+                            char *buf, size_t cap)
+{
+    const pr_report_options *o = c->opts;
+    int depth = o->module_depth > 0 ? o->module_depth : 1;
+    const char *f = k->file.ptr;
+    size_t n = k->file.len;
+    char path[NAME_MAX_LEN];
+    snprintf(path, sizeof path, "%.*s", (int)n, f);
+    for (size_t i = 0; i < o->nmodule_map; i++) {
+        const char *eq = strchr(o->module_map[i], '=');
+        if (eq == NULL)
+            continue;
+        char pat[NAME_MAX_LEN];
+        snprintf(pat, sizeof pat, "%.*s", (int)(eq - o->module_map[i]),
+                 o->module_map[i]);
+        if (fnmatch(pat, path, 0) == 0) {
+            snprintf(buf, cap, "%s", eq + 1);
+            return packages_dir(f, n) ? PR_MOD_LIBRARY : PR_MOD_APP;
+        }
+    }
+    if (is_builtin_key(k)) {
+        if (n == 0 && k->name.len > 0 && k->name.ptr[0] != '<')
+            snprintf(buf, cap, "builtins"); /* profile.py: ('', 0, 'len') */
+        else
+            builtin_owner(k, buf, cap);
+        return PR_MOD_BUILTIN;
+    }
+    if (n == 7 && memcmp(f, "profile", 7) == 0 && k->line == 0) {
+        snprintf(buf, cap, "(profiler)"); /* profile.py's synthetic frames */
+        return PR_MOD_BUILTIN;
+    }
+    const char *p;
+    if ((p = packages_dir(f, n)) != NULL) {
+        dotted(p, n - (size_t)(p - f), depth, buf, cap);
+        return PR_MOD_LIBRARY;
+    }
+    if (has_prefix(f, n, "<frozen ")) {
+        /* "<frozen importlib._bootstrap>": already dotted */
+        size_t len = n > 9 ? n - 9 : 0;
+        char tmp[NAME_MAX_LEN];
+        snprintf(tmp, sizeof tmp, "%.*s", (int)len, f + 8);
+        for (char *t = tmp; *t; t++)
+            if (*t == '.')
+                *t = '/';
+        strncat(tmp, ".py", sizeof tmp - strlen(tmp) - 1);
+        dotted(tmp, strlen(tmp), depth, buf, cap);
+        return PR_MOD_STDLIB;
+    }
+    if ((p = stdlib_dir(f, n)) != NULL) {
+        dotted(p, n - (size_t)(p - f), depth, buf, cap);
+        return PR_MOD_STDLIB;
+    }
+    if (n > 0 && f[0] == '<') { /* <string>, <template>, <stdin> */
+        snprintf(buf, cap, "%.*s", (int)n, f);
+        return PR_MOD_APP;
+    }
+    size_t root = strlen(c->app_root);
+    if (root > 0 && n > root && memcmp(f, c->app_root, root) == 0) {
+        f += root;
+        n -= root;
+    } else if (root == 0 || n <= root) {
+        const char *slash = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (f[i] == '/')
+                slash = f + i;
+        if (slash != NULL && root == 0 && f[0] == '/') {
+            /* no common root known: the file's own name */
+            n -= (size_t)(slash + 1 - f);
+            f = slash + 1;
+        }
+    }
+    dotted(f, n, depth, buf, cap);
+    return PR_MOD_APP;
+}
+
+static int app_file(const pr_func_key *k)
+{
+    const char *f = k->file.ptr;
+    size_t n = k->file.len;
+    return !is_builtin_key(k) && n > 0 && f[0] != '<' &&
+           !(n == 7 && memcmp(f, "profile", 7) == 0) &&
+           packages_dir(f, n) == NULL && stdlib_dir(f, n) == NULL;
+}
+
+void mod_app_root(const pr_func_key *keys, size_t n, char *buf, size_t cap)
+{
+    size_t len = 0;
+    const pr_func_key *first = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const pr_func_key *k = &keys[i];
+        if (!app_file(k))
+            continue;
+        if (first == NULL) {
+            first = k;
+            len = 0;
+            for (size_t j = 0; j < k->file.len; j++)
+                if (k->file.ptr[j] == '/')
+                    len = j + 1;
+            continue;
+        }
+        size_t m = len < k->file.len ? len : k->file.len, last = 0;
+        for (size_t j = 0; j < m && k->file.ptr[j] == first->file.ptr[j]; j++)
+            if (k->file.ptr[j] == '/')
+                last = j + 1;
+        len = last;
+    }
+    if (first == NULL || len >= cap)
+        len = 0;
+    if (cap > 0) {
+        if (len > 0)
+            memcpy(buf, first->file.ptr, len);
+        buf[len] = '\0';
+    }
+}
+
+/* ---- the attribution ------------------------------------------------- */
+
+typedef struct module {
+    char *name;
+    pr_module_kind kind;
+    double self, incl, incl_exact, incl_tree;
+    double root;      /* time of its functions that nobody called */
+    int64_t calls;
+    int dirty; /* an entry edge into it may run while it is active */
+} module;
+
+typedef struct entry_acc {
+    uint32_t mod;     /* module entered */
+    uint32_t caller;  /* function index of the place it is entered from */
+    double ct, tree;
+    int64_t calls;
+    int dirty;
+} entry_acc;
+
+typedef struct ctx {
+    const mod_config *c;
+    const functab *names;
+    const ftable *t;
+    size_t nf;
+    uint32_t *idx;       /* fid -> function index in t->f, or UINT32_MAX */
+    uint32_t *fmod;      /* function index -> module (UINT32_MAX: charged to caller) */
+    module *mods;
+    size_t nmods, capmods;
+    u64map modmap;       /* hash of name -> module id (chained by probing) */
+    /* Edges by caller and by callee: index lists into t->e. */
+    uint32_t *out_start, *out_list, *in_start, *in_list;
+    uint32_t *eff;       /* function index -> effective module as a caller */
+    uint8_t *eff_est;    /* that effective module was a guess */
+    entry_acc *ent;
+    size_t nent, capent;
+    u64map entmap;
+    /* tree, with each node's module id and function index alongside */
+    pr_tree_node *tree;
+    uint32_t *tmod, *tfun;
+    size_t ntree, captree, hidden;
+    uint32_t *path;      /* functions on the current path */
+    double total;
+} ctx;
+
+static uint32_t module_id(ctx *x, const char *name, pr_module_kind kind)
+{
+    uint64_t h = pr__hash(name, strlen(name), kind) & ~(uint64_t)0 >> 1;
+    for (;; h = (h + 1) & (~(uint64_t)0 >> 1)) {
+        uint32_t id = u64map_get(&x->modmap, h, 0, 0, NULL);
+        if (id == UINT32_MAX)
+            break;
+        if (strcmp(x->mods[id].name, name) == 0 && x->mods[id].kind == kind)
+            return id;
+    }
+    if (x->nmods == x->capmods) {
+        size_t cap = x->capmods ? x->capmods * 2 : 64;
+        module *v = realloc(x->mods, cap * sizeof *v);
+        if (v == NULL)
+            return UINT32_MAX;
+        x->mods = v;
+        x->capmods = cap;
+    }
+    char *copy = strdup(name);
+    if (copy == NULL)
+        return UINT32_MAX;
+    uint32_t id = (uint32_t)x->nmods;
+    if (u64map_get(&x->modmap, h, 1, id, NULL) == UINT32_MAX) {
+        free(copy);
+        return UINT32_MAX;
+    }
+    memset(&x->mods[id], 0, sizeof x->mods[id]);
+    x->mods[id].name = copy;
+    x->mods[id].kind = kind;
+    x->nmods++;
+    return id;
+}
+
+/* Counting sort of edges by caller (out) or callee (in). */
+static int adjacency(ctx *x)
+{
+    size_t nf = x->nf, ne = x->t->ne;
+    x->out_start = calloc(nf + 1, sizeof *x->out_start);
+    x->in_start = calloc(nf + 1, sizeof *x->in_start);
+    x->out_list = malloc((ne ? ne : 1) * sizeof *x->out_list);
+    x->in_list = malloc((ne ? ne : 1) * sizeof *x->in_list);
+    uint32_t *fill = calloc(nf + 1, sizeof *fill);
+    if (!x->out_start || !x->in_start || !x->out_list || !x->in_list || !fill) {
+        free(fill);
+        return -1;
+    }
+    for (size_t i = 0; i < ne; i++) {
+        x->out_start[x->idx[x->t->e[i].caller] + 1]++;
+        x->in_start[x->idx[x->t->e[i].callee] + 1]++;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        x->out_start[i + 1] += x->out_start[i];
+        x->in_start[i + 1] += x->in_start[i];
+    }
+    for (size_t i = 0; i < ne; i++) {
+        uint32_t a = x->idx[x->t->e[i].caller];
+        x->out_list[x->out_start[a] + fill[a]++] = (uint32_t)i;
+    }
+    memset(fill, 0, (nf + 1) * sizeof *fill);
+    for (size_t i = 0; i < ne; i++) {
+        uint32_t b = x->idx[x->t->e[i].callee];
+        x->in_list[x->in_start[b] + fill[b]++] = (uint32_t)i;
+    }
+    free(fill);
+    return 0;
+}
+
+/* The module a function acts in when it calls something: its own, or,
+ * for a built-in charged to its callers, the module of its heaviest
+ * caller (followed through chains of built-ins). */
+static void effective_modules(ctx *x)
+{
+    for (size_t i = 0; i < x->nf; i++) {
+        uint32_t f = (uint32_t)i;
+        int est = 0;
+        for (int hops = 0; hops < 16 && x->fmod[f] == UINT32_MAX; hops++) {
+            uint32_t best = UINT32_MAX;
+            double bw = -1;
+            uint32_t first_mod = UINT32_MAX;
+            for (uint32_t k = x->in_start[f]; k < x->in_start[f + 1]; k++) {
+                const estat *e = &x->t->e[x->in_list[k]];
+                uint32_t c = x->idx[e->caller];
+                if (x->fmod[c] != UINT32_MAX) {
+                    if (first_mod == UINT32_MAX)
+                        first_mod = x->fmod[c];
+                    else if (first_mod != x->fmod[c])
+                        est = 1;
+                } else {
+                    est = 1;
+                }
+                if (e->ct > bw) {
+                    bw = e->ct;
+                    best = c;
+                }
+            }
+            if (best == UINT32_MAX || best == f)
+                break;
+            f = best;
+        }
+        x->eff[i] = x->fmod[f];
+        x->eff_est[i] = (uint8_t)est;
+    }
+}
+
+/* Marks in `seen` every function reachable from module m's functions. */
+static void reach(ctx *x, uint32_t m, uint8_t *seen, uint32_t *stack)
+{
+    size_t sp = 0;
+    memset(seen, 0, x->nf);
+    for (size_t i = 0; i < x->nf; i++)
+        if (x->fmod[i] == m) {
+            seen[i] = 1;
+            stack[sp++] = (uint32_t)i;
+        }
+    while (sp > 0) {
+        uint32_t f = stack[--sp];
+        for (uint32_t k = x->out_start[f]; k < x->out_start[f + 1]; k++) {
+            uint32_t g = x->idx[x->t->e[x->out_list[k]].callee];
+            if (!seen[g]) {
+                seen[g] = 1;
+                stack[sp++] = g;
+            }
+        }
+    }
+}
+
+/* The module that a call into function index g lands in, given the
+ * caller's effective module: built-ins charged to callers stay there. */
+static uint32_t callee_module(const ctx *x, uint32_t g, uint32_t caller_mod)
+{
+    return x->fmod[g] == UINT32_MAX ? caller_mod : x->fmod[g];
+}
+
+static entry_acc *entry_for(ctx *x, uint32_t mod, uint32_t caller)
+{
+    uint64_t key = (uint64_t)mod << 32 | caller;
+    if (x->nent == x->capent) {
+        size_t cap = x->capent ? x->capent * 2 : 64;
+        entry_acc *v = realloc(x->ent, cap * sizeof *v);
+        if (v == NULL)
+            return NULL;
+        x->ent = v;
+        x->capent = cap;
+    }
+    int added;
+    uint32_t i = u64map_get(&x->entmap, key, 1, (uint32_t)x->nent, &added);
+    if (i == UINT32_MAX)
+        return NULL;
+    if (added) {
+        entry_acc z = {mod, caller, 0, 0, 0, 0};
+        x->ent[x->nent++] = z;
+    }
+    return &x->ent[i];
+}
+
+/* The Python function a call really came from: a built-in caller is
+ * replaced by its heaviest non-built-in caller. */
+static uint32_t place_of(const ctx *x, uint32_t f)
+{
+    for (int hops = 0; hops < 16 && x->fmod[f] == UINT32_MAX; hops++) {
+        uint32_t best = UINT32_MAX;
+        double bw = -1;
+        for (uint32_t k = x->in_start[f]; k < x->in_start[f + 1]; k++) {
+            const estat *e = &x->t->e[x->in_list[k]];
+            if (e->ct > bw) {
+                bw = e->ct;
+                best = x->idx[e->caller];
+            }
+        }
+        if (best == UINT32_MAX || best == f)
+            break;
+        f = best;
+    }
+    return f;
+}
+
+/* ---- call tree ------------------------------------------------------- */
+
+static int on_path(const ctx *x, size_t depth, uint32_t f)
+{
+    for (size_t i = 0; i < depth; i++)
+        if (x->path[i] == f)
+            return 1;
+    return 0;
+}
+
+static int tree_add(ctx *x, uint32_t f, size_t depth, size_t parent,
+                    double time, uint32_t mod)
+{
+    if (x->ntree >= TREE_BUDGET) {
+        x->hidden++;
+        return 0;
+    }
+    if (x->ntree == x->captree) {
+        size_t cap = x->captree ? x->captree * 2 : 1024;
+        pr_tree_node *v = realloc(x->tree, cap * sizeof *v);
+        if (v == NULL)
+            return -1;
+        x->tree = v;
+        uint32_t *m = realloc(x->tmod, cap * sizeof *m);
+        if (m == NULL)
+            return -1;
+        x->tmod = m;
+        uint32_t *fn = realloc(x->tfun, cap * sizeof *fn);
+        if (fn == NULL)
+            return -1;
+        x->tfun = fn;
+        x->captree = cap;
+    }
+    const fstat *s = &x->t->f[f];
+    size_t me = x->ntree++;
+    pr_tree_node *n = &x->tree[me];
+    memset(n, 0, sizeof *n);
+    n->key = x->names->keys[s->fid];
+    n->depth = depth;
+    n->parent = parent;
+    n->time_s = time;
+    n->self_s = s->ct > 0 ? s->tt * (time / s->ct) : s->tt;
+    if (n->self_s > time)
+        n->self_s = time;
+    x->tmod[me] = mod;
+    x->tfun[me] = f;
+    x->path[depth] = f;
+    /* Children by edge, scaled by this path's share of f's time,
+     * heaviest first (insertion sort: callees are few). */
+    double scale = s->ct > 0 ? time / s->ct : 0;
+    uint32_t lo = x->out_start[f], hi = x->out_start[f + 1];
+    size_t nk = hi - lo;
+    uint32_t *order = malloc((nk ? nk : 1) * sizeof *order);
+    if (order == NULL)
+        return -1;
+    for (size_t i = 0; i < nk; i++) {
+        uint32_t v = x->out_list[lo + i];
+        size_t j = i;
+        while (j > 0 && x->t->e[order[j - 1]].ct < x->t->e[v].ct) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = v;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < nk && rc == 0; i++) {
+        const estat *e = &x->t->e[order[i]];
+        uint32_t g = x->idx[e->callee];
+        double ct = e->ct * scale;
+        if (on_path(x, depth + 1, g))
+            continue; /* recursion: cut */
+        if (ct < x->total * ESTIMATE_MIN_SHARE || depth + 1 >= 256) {
+            x->hidden++;
+            continue;
+        }
+        rc = tree_add(x, g, depth + 1, me, ct, callee_module(x, g, mod));
+    }
+    free(order);
+    return rc;
+}
+
+static int build_tree(ctx *x)
+{
+    x->path = malloc(257 * sizeof *x->path);
+    if (x->path == NULL)
+        return -1;
+    /* Roots: functions nobody (profiled) called, heaviest first. */
+    size_t nroots = 0;
+    uint32_t *roots = malloc((x->nf ? x->nf : 1) * sizeof *roots);
+    if (roots == NULL)
+        return -1;
+    for (size_t i = 0; i < x->nf; i++)
+        if (x->in_start[i] == x->in_start[i + 1])
+            roots[nroots++] = (uint32_t)i;
+    for (size_t i = 1; i < nroots; i++) {
+        uint32_t v = roots[i];
+        size_t j = i;
+        while (j > 0 && x->t->f[roots[j - 1]].ct < x->t->f[v].ct) {
+            roots[j] = roots[j - 1];
+            j--;
+        }
+        roots[j] = v;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < nroots && rc == 0; i++) {
+        uint32_t f = roots[i];
+        if (x->t->f[f].ct < x->total * ESTIMATE_MIN_SHARE) {
+            x->hidden++;
+            continue;
+        }
+        uint32_t m = x->fmod[f];
+        if (m == UINT32_MAX) /* a built-in root, like profiler.disable */
+            m = x->eff[f];
+        rc = tree_add(x, f, 0, SIZE_MAX, x->t->f[f].ct, m);
+    }
+    free(roots);
+    return rc;
+}
+
+static int cmp_mod_incl(const void *a, const void *b)
+{
+    const pr_module_row *x = a, *y = b;
+    if (x->inclusive_s != y->inclusive_s)
+        return x->inclusive_s > y->inclusive_s ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const pr_entry_point_row *x = a, *y = b;
+    if (x->inclusive_s != y->inclusive_s)
+        return x->inclusive_s > y->inclusive_s ? -1 : 1;
+    int c = strcmp(x->module, y->module);
+    return c != 0 ? c : strcmp(x->entered_from, y->entered_from);
+}
+
+static int copy_key_into(arena *a, pr_func_key *k)
+{
+    pr_str *s[2] = {&k->file, &k->name};
+    for (int i = 0; i < 2; i++) {
+        char *p = arena_alloc(a, s[i]->len + 1);
+        if (p == NULL)
+            return -1;
+        memcpy(p, s[i]->ptr, s[i]->len);
+        p[s[i]->len] = '\0';
+        s[i]->ptr = p;
+    }
+    return 0;
+}
+
+static char *arena_strdup(arena *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = arena_alloc(a, n);
+    if (p != NULL)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* The file as shown in module terms: after site-packages or the
+ * standard library directory, or relative to the app root. */
+static pr_str short_file(const ctx *x, const pr_func_key *k)
+{
+    pr_str s = k->file;
+    const char *p = packages_dir(s.ptr, s.len);
+    if (p == NULL)
+        p = stdlib_dir(s.ptr, s.len);
+    size_t root = strlen(x->c->app_root);
+    if (p == NULL && root > 0 && s.len > root &&
+        memcmp(s.ptr, x->c->app_root, root) == 0)
+        p = s.ptr + root;
+    if (p != NULL) {
+        s.len -= (size_t)(p - s.ptr);
+        s.ptr = p;
+    }
+    return s;
+}
+
+/* "flask_session/sessions.py:open_session". */
+static char *place_name(const ctx *x, arena *a, const pr_func_key *k)
+{
+    pr_str f = short_file(x, k);
+    size_t cap = f.len + k->name.len + 2;
+    char *s = arena_alloc(a, cap);
+    if (s != NULL)
+        snprintf(s, cap, "%.*s:%.*s", (int)f.len, f.ptr, (int)k->name.len,
+                 k->name.ptr);
+    return s;
+}
+
+/* "flask/app.py:2495(wsgi_app)", or "{built-in method ...}" like pstats. */
+static char *node_label(const ctx *x, arena *a, const pr_func_key *k)
+{
+    size_t cap = k->file.len + k->name.len + 32;
+    char *s = arena_alloc(a, cap);
+    if (s == NULL)
+        return NULL;
+    if (is_builtin_key(k) && k->file.len == 1 && k->name.len >= 2 &&
+        k->name.ptr[0] == '<')
+        snprintf(s, cap, "{%.*s}", (int)k->name.len - 2, k->name.ptr + 1);
+    else if (is_builtin_key(k))
+        snprintf(s, cap, "%.*s", (int)k->name.len, k->name.ptr);
+    else {
+        pr_str f = short_file(x, k);
+        snprintf(s, cap, "%.*s:%lld(%.*s)", (int)f.len, f.ptr,
+                 (long long)k->line, (int)k->name.len, k->name.ptr);
+    }
+    return s;
+}
+
+static void ctx_free(ctx *x)
+{
+    free(x->idx);
+    free(x->fmod);
+    for (size_t i = 0; i < x->nmods; i++)
+        free(x->mods[i].name);
+    free(x->mods);
+    u64map_free(&x->modmap);
+    free(x->out_start);
+    free(x->out_list);
+    free(x->in_start);
+    free(x->in_list);
+    free(x->eff);
+    free(x->eff_est);
+    free(x->ent);
+    u64map_free(&x->entmap);
+    free(x->tree);
+    free(x->tmod);
+    free(x->tfun);
+    free(x->path);
+}
+
+pr_status mod_attribute(const mod_config *c, const functab *names,
+                        const ftable *t, arena *a, pr_attribution *out)
+{
+    ctx x;
+    memset(&x, 0, sizeof x);
+    memset(out, 0, sizeof *out);
+    x.c = c;
+    x.names = names;
+    x.t = t;
+    x.nf = t->nf;
+    pr_status st = PR_ERR_NOMEM;
+    size_t nf = t->nf;
+    uint8_t *seen = NULL;
+    uint32_t *stack = NULL;
+    x.idx = malloc((names->n ? names->n : 1) * sizeof *x.idx);
+    x.fmod = malloc((nf ? nf : 1) * sizeof *x.fmod);
+    x.eff = malloc((nf ? nf : 1) * sizeof *x.eff);
+    x.eff_est = calloc(nf ? nf : 1, 1);
+    if (!x.idx || !x.fmod || !x.eff || !x.eff_est)
+        goto done;
+    memset(x.idx, 0xff, (names->n ? names->n : 1) * sizeof *x.idx);
+    char buf[NAME_MAX_LEN];
+    for (size_t i = 0; i < nf; i++) {
+        const fstat *s = &t->f[i];
+        x.idx[s->fid] = (uint32_t)i;
+        x.total += s->tt;
+        const pr_func_key *k = &names->keys[s->fid];
+        pr_module_kind kind = mod_classify(c, k, buf, sizeof buf);
+        if (kind == PR_MOD_BUILTIN && !c->opts->builtins_separate &&
+            is_builtin_key(k)) {
+            x.fmod[i] = UINT32_MAX; /* charged to its callers */
+            continue;
+        }
+        if ((x.fmod[i] = module_id(&x, buf, kind)) == UINT32_MAX)
+            goto done;
+    }
+    /* Every edge's ends are functions of this table (the aggregator adds
+     * both), but be defensive about merged or edited inputs. */
+    for (size_t i = 0; i < t->ne; i++)
+        if (x.idx[t->e[i].caller] == UINT32_MAX ||
+            x.idx[t->e[i].callee] == UINT32_MAX) {
+            st = PR_ERR_NOT_STATS;
+            goto done;
+        }
+    if (adjacency(&x) != 0)
+        goto done;
+    effective_modules(&x);
+    /* Built-ins called from no profiled frame (profiler.disable). */
+    uint32_t nocaller = UINT32_MAX;
+    for (size_t i = 0; i < nf; i++)
+        if (x.eff[i] == UINT32_MAX) {
+            if (nocaller == UINT32_MAX &&
+                (nocaller = module_id(&x, "(no caller)", PR_MOD_BUILTIN)) ==
+                    UINT32_MAX)
+                goto done;
+            x.eff[i] = nocaller;
+        }
+
+    /* Self time: own tottime; built-ins through each caller edge. */
+    for (size_t i = 0; i < nf; i++) {
+        const fstat *s = &t->f[i];
+        if (x.fmod[i] != UINT32_MAX) {
+            x.mods[x.fmod[i]].self += s->tt;
+            continue;
+        }
+        double given = 0;
+        for (uint32_t k = x.in_start[i]; k < x.in_start[i + 1]; k++) {
+            const estat *e = &t->e[x.in_list[k]];
+            x.mods[x.eff[x.idx[e->caller]]].self += e->tt;
+            given += e->tt;
+        }
+        /* What no caller edge accounts for (calls from unprofiled
+         * frames): charge the function's effective module. */
+        x.mods[x.eff[i]].self += s->tt - given;
+    }
+
+    /* Entries: edges crossing into a module, and roots. */
+    seen = malloc(nf ? nf : 1);
+    stack = malloc((nf ? nf : 1) * sizeof *stack);
+    if (seen == NULL || stack == NULL)
+        goto done;
+    for (size_t i = 0; i < t->ne; i++) {
+        const estat *e = &t->e[i];
+        uint32_t fa = x.idx[e->caller], fb = x.idx[e->callee];
+        uint32_t ma = x.eff[fa];
+        uint32_t mb = callee_module(&x, fb, ma);
+        if (ma == mb)
+            continue;
+        entry_acc *en = entry_for(&x, mb, place_of(&x, fa));
+        if (en == NULL)
+            goto done;
+        en->ct += e->ct;
+        en->calls += e->nc;
+        en->dirty |= x.eff_est[fa];
+        x.mods[mb].calls += e->nc;
+    }
+    for (size_t i = 0; i < nf; i++)
+        if (x.in_start[i] == x.in_start[i + 1] && x.fmod[i] != UINT32_MAX)
+        {
+            x.mods[x.fmod[i]].incl_exact += t->f[i].ct; /* a root */
+            x.mods[x.fmod[i]].root += t->f[i].ct;
+        }
+    /* Exactness: an entry edge is clean when its caller cannot run while
+     * the module is active (not reachable from it). */
+    for (uint32_t m = 0; m < x.nmods; m++) {
+        reach(&x, m, seen, stack);
+        for (size_t k = 0; k < x.nent; k++) {
+            entry_acc *en = &x.ent[k];
+            if (en->mod != m)
+                continue;
+            /* The place may be a Python function standing for built-in
+             * callers; reachability is judged on the place. */
+            if (seen[en->caller])
+                en->dirty = 1;
+            x.mods[m].incl_exact += en->ct;
+            x.mods[m].dirty |= en->dirty;
+        }
+    }
+    int any_dirty = 0;
+    for (size_t m = 0; m < x.nmods; m++)
+        any_dirty |= x.mods[m].dirty;
+    if (build_tree(&x) != 0)
+        goto done;
+    if (any_dirty) {
+        /* Per-entry tree estimates: node in M with no ancestor in M,
+         * charged to the parent node's place. */
+        for (size_t i = 0; i < x.ntree; i++) {
+            uint32_t m = x.tmod[i];
+            size_t p = x.tree[i].parent;
+            int inside = 0;
+            for (size_t q = p; q != SIZE_MAX; q = x.tree[q].parent)
+                if (x.tmod[q] == m) {
+                    inside = 1;
+                    break;
+                }
+            if (inside)
+                continue;
+            x.mods[m].incl_tree += x.tree[i].time_s;
+            if (p == SIZE_MAX)
+                continue;
+            entry_acc *en = entry_for(&x, m, place_of(&x, x.tfun[p]));
+            if (en == NULL)
+                goto done;
+            en->tree += x.tree[i].time_s;
+        }
+    }
+
+    /* Output: modules. */
+    pr_module_row *mods = arena_alloc(a, (x.nmods ? x.nmods : 1) * sizeof *mods);
+    if (mods == NULL)
+        goto done;
+    size_t nm = 0;
+    for (size_t m = 0; m < x.nmods; m++) {
+        module *md = &x.mods[m];
+        pr_module_row *r = &mods[nm];
+        if ((r->name = arena_strdup(a, md->name)) == NULL)
+            goto done;
+        r->kind = md->kind;
+        r->self_s = md->self;
+        r->estimated = md->dirty;
+        r->inclusive_s = md->dirty ? md->incl_tree : md->incl_exact;
+        if (r->inclusive_s < r->self_s)
+            r->inclusive_s = r->self_s;
+        r->calls = md->calls;
+        /* The root's cumtime can exceed the sum of tottimes by timer
+         * granularity: shares are capped at 1. */
+        r->self_share = x.total > 0 ? r->self_s / x.total : 0;
+        r->inclusive_share = x.total > 0 ? r->inclusive_s / x.total : 0;
+        if (r->inclusive_share > 1)
+            r->inclusive_share = 1;
+        if (r->self_s == 0 && r->inclusive_s == 0 && r->calls == 0)
+            continue;
+        nm++;
+    }
+    qsort(mods, nm, sizeof *mods, cmp_mod_incl);
+    out->modules = mods;
+    out->nmodules = nm;
+
+    /* Entry points. */
+    pr_entry_point_row *ents = arena_alloc(a, (x.nent ? x.nent : 1) * sizeof *ents);
+    if (ents == NULL)
+        goto done;
+    size_t ne = 0;
+    for (size_t k = 0; k < x.nent; k++) {
+        entry_acc *en = &x.ent[k];
+        module *md = &x.mods[en->mod];
+        pr_entry_point_row *r = &ents[ne];
+        const pr_func_key *pk = &names->keys[t->f[en->caller].fid];
+        uint32_t cm = x.eff[en->caller];
+        r->module = arena_strdup(a, md->name);
+        r->entered_from = place_name(&x, a, pk);
+        r->caller_module = arena_strdup(a, x.mods[cm].name);
+        if (!r->module || !r->entered_from || !r->caller_module)
+            goto done;
+        r->estimated = en->dirty && md->dirty;
+        r->inclusive_s = r->estimated ? en->tree : en->ct;
+        r->share = x.total > 0 ? r->inclusive_s / x.total : 0;
+        if (r->share > 1)
+            r->share = 1;
+        r->calls = en->calls;
+        if (r->inclusive_s <= 0 && r->calls == 0)
+            continue;
+        ne++;
+    }
+    qsort(ents, ne, sizeof *ents, cmp_entry);
+    /* Chains: module <- caller module <- the heaviest entry's caller
+     * module above it ..., stopping at a repeat. */
+    for (size_t k = 0; k < ne; k++) {
+        const char *seq[CHAIN_MAX];
+        size_t ns = 0;
+        seq[ns++] = ents[k].module;
+        const char *cur = ents[k].caller_module;
+        while (ns < CHAIN_MAX && cur != NULL) {
+            int rep = 0;
+            for (size_t i = 0; i < ns; i++)
+                rep |= strcmp(seq[i], cur) == 0;
+            if (rep)
+                break;
+            seq[ns++] = cur;
+            /* Up along the heaviest way into cur; a module entered mostly
+             * as the profile's root (werkzeug's runapp) ends the chain. */
+            const char *next = NULL;
+            double via = 0;
+            for (size_t j = 0; j < ne && next == NULL; j++) /* heaviest first */
+                if (strcmp(ents[j].module, cur) == 0) {
+                    next = ents[j].caller_module;
+                    via = ents[j].inclusive_s;
+                }
+            for (size_t m = 0; m < x.nmods; m++)
+                if (strcmp(x.mods[m].name, cur) == 0 && x.mods[m].root >= via)
+                    next = NULL;
+            cur = next;
+        }
+        size_t len = 0;
+        for (size_t i = 0; i < ns; i++)
+            len += strlen(seq[i]) + 4;
+        char *s = arena_alloc(a, len + 1);
+        if (s == NULL)
+            goto done;
+        s[0] = '\0';
+        for (size_t i = 0; i < ns; i++) {
+            if (i > 0)
+                strcat(s, " <- ");
+            strcat(s, seq[i]);
+        }
+        ents[k].chain = s;
+    }
+    out->entries = ents;
+    out->nentries = ne;
+
+    /* The displayed tree: nodes at or above the cut-off, in pre-order. */
+    double cut = c->opts->tree_min_share > 0 ? c->opts->tree_min_share : 0.01;
+    pr_tree_node *nodes = arena_alloc(a, (x.ntree ? x.ntree : 1) * sizeof *nodes);
+    size_t *newidx = malloc((x.ntree ? x.ntree : 1) * sizeof *newidx);
+    if (nodes == NULL || newidx == NULL) {
+        free(newidx);
+        goto done;
+    }
+    size_t nn = 0, hidden = x.hidden;
+    for (size_t i = 0; i < x.ntree; i++) {
+        pr_tree_node n = x.tree[i];
+        size_t p = n.parent;
+        newidx[i] = SIZE_MAX;
+        if (n.time_s < cut * x.total || (p != SIZE_MAX && newidx[p] == SIZE_MAX)) {
+            hidden++;
+            continue;
+        }
+        uint32_t m = x.tmod[i];
+        n.module = m < x.nmods ? arena_strdup(a, x.mods[m].name) : "";
+        n.kind = m < x.nmods ? x.mods[m].kind : PR_MOD_BUILTIN;
+        n.label = node_label(&x, a, &n.key);
+        if (n.module == NULL || n.label == NULL ||
+            copy_key_into(a, &n.key) != 0) {
+            free(newidx);
+            goto done;
+        }
+        n.parent = p == SIZE_MAX ? SIZE_MAX : newidx[p];
+        newidx[i] = nn;
+        nodes[nn++] = n;
+    }
+    free(newidx);
+    out->tree.nodes = nodes;
+    out->tree.nnodes = nn;
+    out->tree.hidden_nodes = hidden;
+    out->tree.total_s = x.total;
+    out->total_s = x.total;
+    st = PR_OK;
+done:
+    free(seen);
+    free(stack);
+    ctx_free(&x);
+    return st;
+}

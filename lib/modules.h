@@ -1,0 +1,30 @@
+/* modules.h - attributing time to modules, entry points and a call tree,
+ * from one merged function/edge table. */
+#ifndef PR_MODULES_H
+#define PR_MODULES_H
+
+#include "arena.h"
+#include "table.h"
+
+/* What classification needs besides the key: options and the
+ * application root (a directory prefix ending in '/', or ""). */
+typedef struct mod_config {
+    const pr_report_options *opts;
+    const char *app_root;
+} mod_config;
+
+/* The common directory of the application's own files among keys[0..n):
+ * files outside site-/dist-packages, the standard library and <...>
+ * pseudo-files. Written to buf (ends in '/' or is ""). */
+void mod_app_root(const pr_func_key *keys, size_t n, char *buf, size_t cap);
+
+/* Module of one function, written to buf; returns its kind. */
+pr_module_kind mod_classify(const mod_config *c, const pr_func_key *k,
+                            char *buf, size_t cap);
+
+/* Fills *out (strings and arrays in `a`) for table t whose ids name
+ * functions in `names`. `total_s` is the 100 % for shares. */
+pr_status mod_attribute(const mod_config *c, const functab *names,
+                        const ftable *t, arena *a, pr_attribution *out);
+
+#endif
