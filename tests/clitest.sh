@@ -98,6 +98,26 @@ grep -q "fifo.prof: skipped: not a regular file" "$tmp/err" && ok "FIFO skipped"
 grep -q "loop: skipped: symbolic link loop" "$tmp/err" && ok "symlink loop reported" || no "symlink loop reported"
 grep -q "1 profile," "$tmp/out" && ok "file inside x.prof directory read" || no "file inside x.prof directory read"
 
+# The seed incident (examples/profiles, written by examples/seed): the
+# first finding must name the session store's database package and
+# flask_session's open_session and save_session, with their shares
+# (pstats ground truth, examples/seed/truth.py: 99.84%, 47.41%, 52.43%).
+"$P" examples/profiles > "$tmp/seed.md" 2>/dev/null
+first=$(sed -n '/^## Findings/,/^## /p' "$tmp/seed.md" | grep -m1 '^1\. ')
+case $first in
+    *"99.8% of all request time is spent in mongomock"*"flask\_session/sessions.py: save\_session 52%, open\_session 47%; this holds for every endpoint"*)
+        ok "seed finding names mongomock, open_session and save_session" ;;
+    *) no "seed finding: $first" ;;
+esac
+for t in "modules:module,kind,self_s,inclusive_s,self_share,inclusive_share,calls,estimated" \
+         "callers:module,entered_from,caller_module,inclusive_s,calls,estimated"; do
+    name=${t%%:*} header=${t#*:}
+    "$P" -f csv -t "$name" examples/profiles > "$tmp/t.csv" 2>/dev/null
+    [ "$(head -1 "$tmp/t.csv")" = "$header" ] && ok "csv $name header" || no "csv $name header"
+done
+grep -q '^mongomock,flask_session/sessions.py:save_session,flask_session,41.50' <("$P" -f csv -t callers examples/profiles) \
+    && ok "callers csv: save_session entry exact" || no "callers csv: save_session entry exact"
+
 # Input is never modified.
 sum1=$(cat $W/* | md5sum)
 "$P" -o "$tmp/r2.md" $W 2>/dev/null
