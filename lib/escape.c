@@ -39,17 +39,19 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     return len;
 }
 
-/* Shared by esc_md and esc_plain: walks UTF-8, shows what is not as
- * \\xNN (a surrogate escape U+DC80..U+DCFF, CPython's encoding of an
- * undecodable byte, as that byte), and hands each valid character to
- * `put` (md: escape punctuation; plain: as is). */
+/* Shared by esc_md, esc_plain and esc_html: walks UTF-8, shows what is
+ * not as \\xNN (a surrogate escape U+DC80..U+DCFF, CPython's encoding of
+ * an undecodable byte, as that byte), and writes each valid character as
+ * the mode wants (md: escape punctuation; html: entities; plain: as is). */
+enum { ESC_PLAIN = 0, ESC_MD = 1, ESC_HTML = 2 };
+
 /* \xNN; in Markdown the backslash itself must be escaped. */
-static void put_hex(FILE *out, int md, unsigned byte)
+static void put_hex(FILE *out, int mode, unsigned byte)
 {
-    fprintf(out, "%s\\x%02x", md ? "\\" : "", byte);
+    fprintf(out, "%s\\x%02x", mode == ESC_MD ? "\\" : "", byte);
 }
 
-static void walk_utf8(FILE *out, const char *s, size_t n, int md)
+static void walk_utf8(FILE *out, const char *s, size_t n, int mode)
 {
     /* In Markdown "\\" is one literal backslash. */
     const unsigned char *p = (const unsigned char *)s;
@@ -62,10 +64,10 @@ static void walk_utf8(FILE *out, const char *s, size_t n, int md)
                 (p[i + 2] & 0xC0) == 0x80) {
                 unsigned byte = (unsigned)((p[i + 1] & 0x01) << 6 |
                                            (p[i + 2] & 0x3F)) | 0x80;
-                put_hex(out, md, byte);
+                put_hex(out, mode, byte);
                 i += 3;
             } else {
-                put_hex(out, md, c);
+                put_hex(out, mode, c);
                 i++;
             }
             continue;
@@ -74,11 +76,14 @@ static void walk_utf8(FILE *out, const char *s, size_t n, int md)
             if (c == '\n' || c == '\r' || c == '\t')
                 fputc(' ', out);
             else if (c < 0x20 || c == 0x7F)
-                put_hex(out, md, c);
+                put_hex(out, mode, c);
             /* Only what can start an inline construct inside a table
              * cell; the rest stays readable in a terminal. */
-            else if (md && strchr("\\`*_[]<>|~&", c) != NULL)
+            else if (mode == ESC_MD && strchr("\\`*_[]<>|~&", c) != NULL)
                 fprintf(out, "\\%c", c);
+            else if (mode == ESC_HTML && strchr("&<>\"'", c) != NULL)
+                fputs(c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
+                      : c == '"' ? "&quot;" : "&#39;", out);
             else
                 fputc(c, out);
         } else {
@@ -88,9 +93,14 @@ static void walk_utf8(FILE *out, const char *s, size_t n, int md)
     }
 }
 
-void esc_md(FILE *out, const char *s, size_t n) { walk_utf8(out, s, n, 1); }
+void esc_md(FILE *out, const char *s, size_t n) { walk_utf8(out, s, n, ESC_MD); }
 
-void esc_plain(FILE *out, const char *s, size_t n) { walk_utf8(out, s, n, 0); }
+void esc_plain(FILE *out, const char *s, size_t n) { walk_utf8(out, s, n, ESC_PLAIN); }
+
+void esc_html(FILE *out, const char *s, size_t n)
+{
+    walk_utf8(out, s, n, ESC_HTML);
+}
 
 void esc_csv(FILE *out, const char *p, size_t n)
 {
