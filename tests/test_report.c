@@ -1,0 +1,882 @@
+/* test_report.c - the request/endpoint half of a report: nearest-rank
+ * percentiles, the endpoint table of data/werkzeug checked against numbers
+ * this file works out from the file names alone, request and endpoint
+ * ordering, the request filters of pr_agg_options, and time buckets.
+ *
+ * Latencies come from werkzeug's file names ("...8ms.1795610533.prof"),
+ * so every expectation here is computed by parsing those names with the
+ * small parser below, never by asking the library.
+ */
+#include "testutil.h"
+
+#include "report.h"
+
+#include <math.h>
+
+#define WZ_DIR "data/werkzeug"
+#define WZ_FILES 34
+
+/* ---- expectations computed here ----------------------------------------- */
+
+/* Nearest rank with integer arithmetic: rank = ceil(p * n / 100), >= 1. */
+static double nearest_rank(const double *sorted, size_t n, int p)
+{
+    size_t rank = ((size_t)p * n + 99) / 100;
+    if (rank < 1)
+        rank = 1;
+    return sorted[rank - 1];
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Reads "<anything>.<N>ms.<T>.prof" the way werkzeug writes it, from the
+ * right: T is the time, N the elapsed milliseconds. Independent of
+ * lib/reqname.c on purpose. */
+static void name_numbers(const char *path, double *ms, double *time)
+{
+    const char *b = base_name(path);
+    size_t n = strlen(b);
+    cr_assert(n > 5 && strcmp(b + n - 5, ".prof") == 0, "%s", b);
+    size_t end = n - 5, i = end;
+    while (i > 0 && b[i - 1] != '.')
+        i--;
+    char num[64];
+    cr_assert(i > 0 && end - i < sizeof num, "%s", b);
+    memcpy(num, b + i, end - i);
+    num[end - i] = '\0';
+    *time = strtod(num, NULL);
+    end = i - 1; /* at the '.' before T */
+    cr_assert(end > 2 && b[end - 1] == 's' && b[end - 2] == 'm', "%s", b);
+    end -= 2;
+    i = end;
+    while (i > 0 && b[i - 1] >= '0' && b[i - 1] <= '9')
+        i--;
+    cr_assert(i > 0 && i < end && b[i - 1] == '.', "%s", b);
+    memcpy(num, b + i, end - i);
+    num[end - i] = '\0';
+    *ms = strtod(num, NULL);
+}
+
+static double name_ms(const char *path)
+{
+    double ms, t;
+    name_numbers(path, &ms, &t);
+    return ms;
+}
+
+/* What one endpoint's row must say, from its requests' names. */
+typedef struct ep_want {
+    size_t requests;
+    double total, mean, p50, p90, p95, p99, max;
+    const char *slowest; /* first in input order among the slowest */
+} ep_want;
+
+static ep_want want_for(const pr_request_row *rq, size_t nrq, size_t ep)
+{
+    ep_want w;
+    memset(&w, 0, sizeof w);
+    double v[256];
+    for (size_t i = 0; i < nrq; i++) {
+        if (rq[i].endpoint != ep)
+            continue;
+        double ms = name_ms(rq[i].file);
+        cr_assert_lt(w.requests, sizeof v / sizeof v[0]);
+        if (w.requests == 0 || ms > w.max) {
+            w.max = ms;
+            w.slowest = rq[i].file;
+        }
+        v[w.requests++] = ms;
+        w.total += ms;
+    }
+    cr_assert_gt(w.requests, 0, "endpoint %zu has no request", ep);
+    qsort(v, w.requests, sizeof v[0], cmp_dbl);
+    w.mean = w.total / (double)w.requests;
+    w.p50 = nearest_rank(v, w.requests, 50);
+    w.p90 = nearest_rank(v, w.requests, 90);
+    w.p95 = nearest_rank(v, w.requests, 95);
+    w.p99 = nearest_rank(v, w.requests, 99);
+    return w;
+}
+
+/* ---- building reports ---------------------------------------------------- */
+
+/* BUG: lib/aggregate.c run_list() calls qsort(m->skips, 0, ...) and
+ * qsort(m->req, 0, ...) with NULL pointers when no input was skipped or
+ * no request was kept, and lib/source.c walk_dir() qsort(names, 0, ...)
+ * for an empty directory; UBSan aborts on each (see the disabled tests at
+ * the end). Until run_list() is fixed, add_dir() adds one missing file
+ * after the directory so that one input is skipped; ADD_DIR_SKIPS is
+ * what that adds to pr_agg_files_skipped, and no enabled test filters out
+ * every request. Set WALK_OK to 1 once fixed. */
+#define WALK_OK 0
+#define ADD_DIR_SKIPS (WALK_OK ? 0u : 1u)
+
+static void add_dir(pr_agg *agg, const char *dir)
+{
+    const char *paths[2] = {dir, "data/no-such-file.prof"};
+    size_t before = pr_agg_files_skipped(agg);
+    cr_assert_eq(pr_agg_add_paths(agg, paths, WALK_OK ? 1 : 2), PR_OK);
+    cr_assert_eq(pr_agg_files_skipped(agg) - before, ADD_DIR_SKIPS);
+}
+
+static pr_agg *agg_of(const char *dir, const pr_agg_options *o)
+{
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(o, &agg), PR_OK);
+    add_dir(agg, dir);
+    return agg;
+}
+
+static pr_report *report_of(const char *dir, const pr_agg_options *o,
+                            const pr_report_options *ro)
+{
+    pr_agg *agg = agg_of(dir, o);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, ro, &r), PR_OK);
+    pr_agg_free(agg);
+    return r;
+}
+
+static pr_report *sorted_report(pr_sort sort)
+{
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.sort = sort;
+    return report_of(WZ_DIR, NULL, &ro);
+}
+
+/* ---- pr__percentile ------------------------------------------------------ */
+
+static const int PCTS[] = {1, 5, 10, 20, 25, 33, 50, 66, 75, 80, 90, 95, 99, 100};
+enum { NPCTS = sizeof PCTS / sizeof PCTS[0] };
+
+static void expect_percentiles(const double *sorted, size_t n)
+{
+    for (size_t k = 0; k < NPCTS; k++) {
+        double want = nearest_rank(sorted, n, PCTS[k]);
+        double got = pr__percentile(sorted, n, PCTS[k]);
+        cr_assert_eq(got, want, "n=%zu p=%d: %g, want %g", n, PCTS[k], got,
+                     want);
+    }
+}
+
+Test(report, percentile_small_lists)
+{
+    const double one[] = {42};
+    expect_percentiles(one, 1);
+    cr_assert_eq(pr__percentile(one, 1, 50), 42);
+    cr_assert_eq(pr__percentile(one, 1, 100), 42);
+
+    const double two[] = {1, 9};
+    expect_percentiles(two, 2);
+    cr_assert_eq(pr__percentile(two, 2, 50), 1); /* rank 1, not a mean */
+    cr_assert_eq(pr__percentile(two, 2, 51), 9);
+    cr_assert_eq(pr__percentile(two, 2, 95), 9);
+
+    const double ten[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    expect_percentiles(ten, 10);
+    cr_assert_eq(pr__percentile(ten, 10, 50), 5);
+    cr_assert_eq(pr__percentile(ten, 10, 90), 9);
+    cr_assert_eq(pr__percentile(ten, 10, 95), 10);
+    cr_assert_eq(pr__percentile(ten, 10, 10), 1);
+    cr_assert_eq(pr__percentile(ten, 10, 11), 2);
+}
+
+Test(report, percentile_100_and_101)
+{
+    double v[101];
+    for (size_t i = 0; i < 101; i++)
+        v[i] = (double)(i + 1) * 1.5; /* 1.5, 3, ..., 151.5 */
+    expect_percentiles(v, 100);
+    cr_assert_eq(pr__percentile(v, 100, 50), 75);   /* rank 50 */
+    cr_assert_eq(pr__percentile(v, 100, 95), 142.5); /* rank 95 */
+    cr_assert_eq(pr__percentile(v, 100, 99), 148.5); /* rank 99 */
+    expect_percentiles(v, 101);
+    cr_assert_eq(pr__percentile(v, 101, 50), 76.5);  /* rank 51 */
+    cr_assert_eq(pr__percentile(v, 101, 95), 144);   /* rank 95.95 -> 96 */
+    cr_assert_eq(pr__percentile(v, 101, 99), 150);   /* rank 99.99 -> 100 */
+    cr_assert_eq(pr__percentile(v, 101, 100), 151.5);
+}
+
+Test(report, percentile_duplicates)
+{
+    const double d[] = {0, 0, 0, 1, 1, 1, 1, 5, 5, 250};
+    expect_percentiles(d, 10);
+    cr_assert_eq(pr__percentile(d, 10, 30), 0);
+    cr_assert_eq(pr__percentile(d, 10, 31), 1);
+    cr_assert_eq(pr__percentile(d, 10, 90), 5);
+    cr_assert_eq(pr__percentile(d, 10, 91), 250);
+
+    const double same[] = {7, 7, 7, 7, 7};
+    expect_percentiles(same, 5);
+}
+
+Test(report, percentile_every_length_up_to_300)
+{
+    /* Pseudo-random values with many repeats: every prefix, sorted. */
+    double v[300];
+    unsigned x = 12345;
+    for (size_t i = 0; i < 300; i++) {
+        x = x * 1103515245u + 12345u;
+        v[i] = (double)((x >> 16) % 40);
+    }
+    for (size_t n = 1; n <= 300; n++) {
+        double w[300];
+        memcpy(w, v, sizeof w);
+        qsort(w, n, sizeof w[0], cmp_dbl);
+        expect_percentiles(w, n);
+    }
+}
+
+Test(report, percentile_edges)
+{
+    const double ten[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    cr_assert_eq(pr__percentile(ten, 0, 50), 0, "empty list");
+    cr_assert_eq(pr__percentile(ten, 10, 0.1), 1, "tiny p: rank 1");
+    cr_assert_eq(pr__percentile(ten, 10, 99.99), 10);
+    cr_assert_eq(pr__percentile(ten, 10, 100), 10);
+}
+
+/* BUG (latent: report.c only asks for 50/90/95/99, which are exact):
+ * pr__percentile computes the rank as ceil(p / 100.0 * n), and p / 100.0
+ * is inexact, so 7 / 100.0 * 100 = 7.000000000000001 and the rank becomes
+ * 8. Input: v = 1..100, p = 7 (likewise 14, 28, 55, 56 with n = 100, or 14
+ * with n = 50). Expected 7 (rank ceil(7 * 100 / 100) = 7). Actual 8.
+ * ceil(p * n / 100.0) is exact for every integer p. */
+Test(report, percentile_rank_is_exact, .disabled = true)
+{
+    double v[100];
+    for (size_t i = 0; i < 100; i++)
+        v[i] = (double)(i + 1);
+    cr_assert_eq(pr__percentile(v, 100, 7), 7);
+    cr_assert_eq(pr__percentile(v, 100, 14), 14);
+    cr_assert_eq(pr__percentile(v, 100, 28), 28);
+    cr_assert_eq(pr__percentile(v, 100, 55), 55);
+    cr_assert_eq(pr__percentile(v, 100, 56), 56);
+    cr_assert_eq(pr__percentile(v, 50, 14), 7);
+}
+
+/* ---- the endpoint table of data/werkzeug --------------------------------- */
+
+Test(report, name_parser_of_this_file)
+{
+    double ms, t;
+    name_numbers("data/werkzeug/GET.product.7.8ms.1795610533.prof", &ms, &t);
+    cr_assert_eq(ms, 8);
+    cr_assert_eq(t, 1795610533);
+    name_numbers("GET.users.001928ms.1439448963.prof", &ms, &t);
+    cr_assert_eq(ms, 1928);
+    cr_assert_eq(t, 1439448963);
+}
+
+Test(report, endpoint_numbers_match_file_names)
+{
+    pr_report *r = sorted_report(PR_SORT_TOTAL);
+    const pr_request_row *rq;
+    const pr_endpoint_row *eps;
+    size_t nrq = pr_report_requests(r, &rq, NULL);
+    size_t nep = pr_report_endpoints(r, &eps);
+    cr_assert_eq(nrq, WZ_FILES);
+    cr_assert_gt(nep, 1);
+
+    double all = 0;
+    for (size_t i = 0; i < nrq; i++) {
+        all += name_ms(rq[i].file);
+        cr_assert_eq(rq[i].wall_ms, name_ms(rq[i].file), "%s", rq[i].file);
+    }
+    double share = 0;
+    size_t requests = 0;
+    for (size_t k = 0; k < nep; k++) {
+        const pr_endpoint_row *e = &eps[k];
+        ep_want w = want_for(rq, nrq, k);
+        cr_assert_eq(e->requests, w.requests, "%s", e->label);
+        cr_assert_float_eq(e->total_ms, w.total, 1e-9, "%s", e->label);
+        cr_assert_float_eq(e->mean_ms, w.mean, 1e-9, "%s", e->label);
+        cr_assert_eq(e->p50_ms, w.p50, "%s: p50 %g, want %g", e->label,
+                     e->p50_ms, w.p50);
+        cr_assert_eq(e->p90_ms, w.p90, "%s: p90", e->label);
+        cr_assert_eq(e->p95_ms, w.p95, "%s: p95 %g, want %g", e->label,
+                     e->p95_ms, w.p95);
+        cr_assert_eq(e->p99_ms, w.p99, "%s: p99", e->label);
+        cr_assert_eq(e->max_ms, w.max, "%s: max", e->label);
+        cr_assert_str_eq(e->slowest_file, w.slowest, "%s", e->label);
+        cr_assert_float_eq(e->share, w.total / all, 1e-12, "%s", e->label);
+        share += e->share;
+        requests += e->requests;
+    }
+    cr_assert_float_eq(share, 1.0, 1e-12, "shares sum to %.15g", share);
+    cr_assert_eq(requests, WZ_FILES);
+    pr_report_free(r);
+}
+
+/* The endpoint row with view name (or URL key) `name`. */
+static const pr_endpoint_row *endpoint_named(const pr_report *r,
+                                             const char *name)
+{
+    const pr_endpoint_row *eps;
+    size_t n = pr_report_endpoints(r, &eps);
+    for (size_t i = 0; i < n; i++)
+        if (tu_str_is(eps[i].view.name, name))
+            return &eps[i];
+    cr_assert_fail("no endpoint %s", name);
+    return NULL;
+}
+
+Test(report, endpoint_numbers_by_hand)
+{
+    /* The same numbers worked out from `ls data/werkzeug`, for a reader. */
+    pr_report *r = sorted_report(PR_SORT_TOTAL);
+    /* product: 124.0ms 33.1ms 7.8ms 78.3ms 83.2ms 91.3ms -> 0 1 2 3 3 8 */
+    const pr_endpoint_row *e = endpoint_named(r, "product");
+    cr_assert_eq(e->requests, 6);
+    cr_assert_eq(e->total_ms, 17);
+    cr_assert_float_eq(e->mean_ms, 17.0 / 6, 1e-12);
+    cr_assert_eq(e->p50_ms, 2); /* rank 3 */
+    cr_assert_eq(e->p90_ms, 8); /* rank ceil(5.4) = 6 */
+    cr_assert_eq(e->p95_ms, 8);
+    cr_assert_eq(e->max_ms, 8);
+    /* index: GET / 25ms and 5ms, HEAD / 5ms */
+    e = endpoint_named(r, "index");
+    cr_assert_eq(e->requests, 3);
+    cr_assert_eq(e->total_ms, 35);
+    cr_assert_eq(e->p50_ms, 5);
+    cr_assert_eq(e->p95_ms, 25);
+    cr_assert_str_eq(base_name(e->slowest_file),
+                     "GET.root.25ms.1795610533.prof");
+    /* items: 10.1ms 17.2ms 2.0ms 24.3ms 3.1ms -> 0 1 1 2 3 */
+    e = endpoint_named(r, "items");
+    cr_assert_eq(e->requests, 5);
+    cr_assert_eq(e->total_ms, 7);
+    cr_assert_eq(e->p50_ms, 1);
+    cr_assert_eq(e->p95_ms, 3);
+    /* user: a.b 0ms, alice 1ms, jos\u00e9 1ms: the first 1ms is slowest */
+    e = endpoint_named(r, "user");
+    cr_assert_eq(e->max_ms, 1);
+    cr_assert_str_eq(base_name(e->slowest_file),
+                     "GET.user.alice.1ms.1795610533.prof");
+    /* all 34 names add up to 96 ms */
+    double total = 0;
+    const pr_endpoint_row *eps;
+    size_t n = pr_report_endpoints(r, &eps);
+    for (size_t i = 0; i < n; i++)
+        total += eps[i].total_ms;
+    cr_assert_eq(total, 96);
+    cr_assert_float_eq(endpoint_named(r, "index")->share, 35.0 / 96, 1e-12);
+    pr_report_free(r);
+}
+
+/* ---- ordering -------------------------------------------------------------- */
+
+static double sort_key(const ep_want *w, pr_sort s)
+{
+    switch (s) {
+    case PR_SORT_P95: return w->p95;
+    case PR_SORT_MEAN: return w->mean;
+    case PR_SORT_COUNT: return (double)w->requests;
+    case PR_SORT_MAX: return w->max;
+    case PR_SORT_TOTAL: break;
+    }
+    return w->total;
+}
+
+/* Rows must be in descending order of the sort key computed from the
+ * names, ties broken by label (byte order). */
+static void expect_endpoint_order(pr_sort s, const char *sname)
+{
+    pr_report *r = sorted_report(s);
+    const pr_request_row *rq;
+    const pr_endpoint_row *eps;
+    size_t nrq = pr_report_requests(r, &rq, NULL);
+    size_t nep = pr_report_endpoints(r, &eps);
+    for (size_t k = 1; k < nep; k++) {
+        ep_want a = want_for(rq, nrq, k - 1), b = want_for(rq, nrq, k);
+        double va = sort_key(&a, s), vb = sort_key(&b, s);
+        cr_assert(va > vb || (va == vb && strcmp(eps[k - 1].label,
+                                                 eps[k].label) < 0),
+                  "sort %s: \"%s\" (%g) before \"%s\" (%g)", sname,
+                  eps[k - 1].label, va, eps[k].label, vb);
+    }
+    pr_report_free(r);
+}
+
+Test(report, endpoint_sort_options)
+{
+    expect_endpoint_order(PR_SORT_TOTAL, "total");
+    expect_endpoint_order(PR_SORT_P95, "p95");
+    expect_endpoint_order(PR_SORT_MEAN, "mean");
+    expect_endpoint_order(PR_SORT_COUNT, "count");
+    expect_endpoint_order(PR_SORT_MAX, "max");
+}
+
+static void expect_first(pr_sort s, const char *const *names, size_t n)
+{
+    pr_report *r = sorted_report(s);
+    const pr_endpoint_row *eps;
+    cr_assert_geq(pr_report_endpoints(r, &eps), n);
+    for (size_t i = 0; i < n; i++)
+        cr_assert(tu_str_is(eps[i].view.name, names[i]),
+                  "sort %d row %zu: %s, want %s", (int)s, i, eps[i].label,
+                  names[i]);
+    pr_report_free(r);
+}
+
+Test(report, endpoint_sort_heads)
+{
+    /* total: index 35, report 21, product 17, static 8, items 7 */
+    static const char *const total[] = {"index", "report", "product",
+                                        "send_static_file", "items"};
+    expect_first(PR_SORT_TOTAL, total, 5);
+    /* p95: 25, 15, 8, 6, then items and search at 3 (label order) */
+    static const char *const p95[] = {"index", "report", "product",
+                                      "send_static_file", "items", "search"};
+    expect_first(PR_SORT_P95, p95, 6);
+    /* count: 6, 5, then four endpoints with 3 requests, by label */
+    static const char *const count[] = {"product", "items", "index", "report",
+                                        "send_static_file", "user"};
+    expect_first(PR_SORT_COUNT, count, 6);
+    /* mean: 35/3, 21/3, 17/6, 8/3, 3/2 (search), 7/5 (items) */
+    static const char *const mean[] = {"index", "report", "product",
+                                       "send_static_file", "search", "items"};
+    expect_first(PR_SORT_MEAN, mean, 6);
+    static const char *const max[] = {"index", "report", "product",
+                                      "send_static_file"};
+    expect_first(PR_SORT_MAX, max, 4);
+}
+
+Test(report, sort_names_parse)
+{
+    static const struct {
+        const char *s;
+        pr_sort v;
+    } names[] = {{"total", PR_SORT_TOTAL}, {"p95", PR_SORT_P95},
+                 {"mean", PR_SORT_MEAN},   {"count", PR_SORT_COUNT},
+                 {"max", PR_SORT_MAX}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        pr_sort v = (pr_sort)-1;
+        cr_assert_eq(pr_sort_parse(names[i].s, &v), 0, "%s", names[i].s);
+        cr_assert_eq(v, names[i].v, "%s", names[i].s);
+    }
+    pr_sort v;
+    cr_assert_eq(pr_sort_parse("p96", &v), -1);
+    cr_assert_eq(pr_sort_parse("", &v), -1);
+}
+
+Test(report, requests_input_order_and_slowest)
+{
+    pr_report *r = sorted_report(PR_SORT_TOTAL);
+    const pr_request_row *rq;
+    const size_t *slowest;
+    size_t n = pr_report_requests(r, &rq, &slowest);
+    cr_assert_eq(n, WZ_FILES);
+    cr_assert_not_null(slowest);
+    for (size_t i = 1; i < n; i++)
+        cr_assert_lt(strcmp(rq[i - 1].file, rq[i].file), 0,
+                     "input order: %s before %s", rq[i - 1].file, rq[i].file);
+    /* Slowest first; equal times keep input order. Worked out here with
+     * a stable insertion sort over the names' milliseconds. */
+    size_t want[WZ_FILES];
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        double ms = name_ms(rq[i].file);
+        while (j > 0 && name_ms(rq[want[j - 1]].file) < ms) {
+            want[j] = want[j - 1];
+            j--;
+        }
+        want[j] = i;
+    }
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(slowest[i], want[i], "slowest[%zu] = %s, want %s", i,
+                     rq[slowest[i]].file, rq[want[i]].file);
+    cr_assert_str_eq(base_name(rq[slowest[0]].file),
+                     "GET.root.25ms.1795610533.prof");
+    cr_assert_str_eq(base_name(rq[slowest[1]].file),
+                     "GET.report.15ms.1795610533.prof");
+    /* NULL for slowest is allowed. */
+    cr_assert_eq(pr_report_requests(r, NULL, NULL), WZ_FILES);
+    pr_report_free(r);
+}
+
+/* ---- filters and time buckets on renamed copies ---------------------------- */
+
+/* Copies of real werkzeug profiles under new names, so that their times
+ * fall in three hours. 1700000000 is 22:13:20 UTC: with 3600 s buckets
+ * the three hours start at 1699999200, 1700002800 and 1700006400. */
+typedef struct win_file {
+    const char *from; /* in data/werkzeug */
+    const char *method, *path;
+    int ms;
+    long time;
+} win_file;
+
+static const win_file WIN[] = {
+    {"GET.product.7.8ms.1795610533.prof", "GET", "product.1", 10, 1700000000},
+    {"GET.product.33.1ms.1795610533.prof", "GET", "product.2", 30, 1700000010},
+    {"GET.root.25ms.1795610533.prof", "GET", "root", 20, 1700000020},
+    {"GET.product.78.3ms.1795610533.prof", "GET", "product.3", 40, 1700003600},
+    {"POST.cart.1ms.1795610533.prof", "POST", "cart", 5, 1700003610},
+    {"GET.product.83.2ms.1795610533.prof", "GET", "product.4", 50, 1700003620},
+    {"GET.root.5ms.1795610533.prof", "GET", "root", 60, 1700003630},
+    {"GET.api.items.3.1ms.1795610533.prof", "GET", "api.items.9", 70,
+     1700007200},
+    {"GET.product.91.3ms.1795610533.prof", "GET", "product.5", 80, 1700007210},
+};
+enum { NWIN = sizeof WIN / sizeof WIN[0] };
+
+static char *make_window_dir(void)
+{
+    char *dir = tu_mkdtemp();
+    for (size_t i = 0; i < NWIN; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s.%s.%dms.%ld.prof", WIN[i].method,
+                 WIN[i].path, WIN[i].ms, WIN[i].time);
+        char *from = tu_path(WZ_DIR, WIN[i].from), *to = tu_path(dir, name);
+        tu_copy_file(from, to);
+        free(from);
+        free(to);
+    }
+    return dir;
+}
+
+/* Runs the aggregate with `o` over the window dir and checks that exactly
+ * the files for which keep(i) holds were read. */
+static void expect_kept(const pr_agg_options *o, int (*keep)(size_t i),
+                        const char *what)
+{
+    char *dir = make_window_dir();
+    pr_agg *agg = agg_of(dir, o);
+    size_t want = 0;
+    for (size_t i = 0; i < NWIN; i++)
+        want += keep(i) != 0;
+    cr_assert_eq(pr_agg_files_read(agg), want, "%s: read %zu, want %zu", what,
+                 pr_agg_files_read(agg), want);
+    cr_assert_eq(pr_agg_files_filtered(agg), NWIN - want, "%s: filtered",
+                 what);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    pr_agg_free(agg);
+    pr_summary s;
+    pr_report_summary(r, &s);
+    cr_assert_eq(s.files, want, "%s", what);
+    cr_assert_eq(s.filtered, NWIN - want, "%s", what);
+    /* The kept requests are exactly the expected ones, in name order. */
+    const pr_request_row *rq;
+    size_t n = pr_report_requests(r, &rq, NULL);
+    for (size_t k = 0; k < n; k++) {
+        double ms, t;
+        name_numbers(rq[k].file, &ms, &t);
+        int found = 0;
+        for (size_t i = 0; i < NWIN; i++)
+            if (WIN[i].time == (long)t && WIN[i].ms == (int)ms) {
+                cr_assert(keep(i), "%s: %s kept", what, rq[k].file);
+                found = 1;
+            }
+        cr_assert(found, "%s: unknown request %s", what, rq[k].file);
+        cr_assert_eq(rq[k].time, t);
+    }
+    pr_report_free(r);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+static int keep_all(size_t i)
+{
+    (void)i;
+    return 1;
+}
+static int keep_since_h2(size_t i) { return WIN[i].time >= 1700003600; }
+static int keep_until_h2(size_t i) { return WIN[i].time < 1700003600; }
+static int keep_hour2(size_t i)
+{
+    return WIN[i].time >= 1700003600 && WIN[i].time < 1700007200;
+}
+static int keep_after_h2(size_t i) { return WIN[i].time > 1700003600; }
+static int keep_min50(size_t i) { return WIN[i].ms >= 50; }
+static int keep_post(size_t i) { return strcmp(WIN[i].method, "POST") == 0; }
+static int keep_get(size_t i) { return strcmp(WIN[i].method, "GET") == 0; }
+static int keep_product(size_t i)
+{
+    return strncmp(WIN[i].path, "product.", 8) == 0;
+}
+static int keep_root(size_t i) { return strcmp(WIN[i].path, "root") == 0; }
+static int keep_items(size_t i) { return strstr(WIN[i].path, "items") != NULL; }
+static int keep_combo(size_t i)
+{
+    return keep_get(i) && keep_since_h2(i) && WIN[i].ms >= 45;
+}
+
+static pr_agg_options opts0(void)
+{
+    pr_agg_options o;
+    memset(&o, 0, sizeof o);
+    return o;
+}
+
+Test(report, window_no_filter)
+{
+    pr_agg_options o = opts0();
+    expect_kept(&o, keep_all, "no filter");
+}
+
+Test(report, window_since_until)
+{
+    pr_agg_options o = opts0();
+    o.since = 1700003600; /* inclusive */
+    expect_kept(&o, keep_since_h2, "since");
+    o = opts0();
+    o.until = 1700003600; /* exclusive */
+    expect_kept(&o, keep_until_h2, "until");
+    o = opts0();
+    o.since = 1700003600;
+    o.until = 1700007200;
+    expect_kept(&o, keep_hour2, "since+until");
+    o = opts0();
+    o.since = 1700003601;
+    expect_kept(&o, keep_after_h2, "since + 1 s");
+}
+
+Test(report, window_since_from_time_parse)
+{
+    /* The way the command line fills since/until. */
+    pr_agg_options o = opts0();
+    cr_assert_eq(pr_time_parse("2023-11-14T23:13:20Z", 0, &o.since), 0);
+    cr_assert_eq(o.since, 1700003600);
+    cr_assert_eq(pr_time_parse("2023-11-15T01:13:20+01:00", 0, &o.until), 0);
+    cr_assert_eq(o.until, 1700007200);
+    expect_kept(&o, keep_hour2, "ISO since+until");
+    o = opts0();
+    cr_assert_eq(pr_time_parse("2h", 1700007200, &o.since), 0);
+    expect_kept(&o, keep_all, "2h before the last hour");
+    cr_assert_eq(pr_time_parse("1h", 1700007200, &o.since), 0);
+    expect_kept(&o, keep_since_h2, "1h before the last hour");
+}
+
+Test(report, window_min_ms)
+{
+    pr_agg_options o = opts0();
+    o.min_ms = 50; /* at least: 50 itself is kept */
+    expect_kept(&o, keep_min50, "min_ms 50");
+}
+
+Test(report, window_method)
+{
+    pr_agg_options o = opts0();
+    o.method = "post"; /* case-insensitive */
+    expect_kept(&o, keep_post, "method post");
+    o.method = "GET";
+    expect_kept(&o, keep_get, "method GET");
+}
+
+Test(report, window_path_glob)
+{
+    pr_agg_options o = opts0();
+    o.path_glob = "product.*";
+    expect_kept(&o, keep_product, "path product.*");
+    o.path_glob = "root";
+    expect_kept(&o, keep_root, "path root");
+    o.path_glob = "*items*"; /* '*' spans dots: werkzeug paths are dotted */
+    expect_kept(&o, keep_items, "path *items*");
+}
+
+Test(report, window_endpoint_glob)
+{
+    pr_agg_options o = opts0();
+    o.endpoint_glob = "product"; /* the view's name */
+    expect_kept(&o, keep_product, "endpoint product");
+    o.endpoint_glob = "product (*/tests/gen/flask_app.py:237)"; /* name (file:line) */
+    expect_kept(&o, keep_product, "endpoint product (file:line)");
+    o.endpoint_glob = "*cart*";
+    expect_kept(&o, keep_post, "endpoint *cart*");
+    o.endpoint_glob = "index";
+    expect_kept(&o, keep_root, "endpoint index");
+    /* Keyed by URL pattern, the glob sees "METHOD path.<int>". */
+    o.group_by = PR_GROUP_PATH;
+    o.endpoint_glob = "GET product.<int>";
+    expect_kept(&o, keep_product, "endpoint GET product.<int>");
+}
+
+Test(report, window_filters_combine)
+{
+    pr_agg_options o = opts0();
+    o.method = "GET";
+    o.since = 1700003600;
+    o.min_ms = 45;
+    expect_kept(&o, keep_combo, "GET since h2 >= 45 ms");
+}
+
+/* Buckets worked out here from WIN: start = floor(t / b) * b. */
+static void expect_buckets(const pr_report *r, double b)
+{
+    const pr_bucket_row *rows;
+    double used = 0;
+    size_t n = pr_report_buckets(r, &rows, &used);
+    cr_assert_eq(used, b);
+    double starts[NWIN];
+    size_t ns = 0;
+    for (size_t i = 0; i < NWIN; i++) {
+        double s = floor((double)WIN[i].time / b) * b;
+        int seen = 0;
+        for (size_t k = 0; k < ns; k++)
+            seen |= starts[k] == s;
+        if (!seen)
+            starts[ns++] = s;
+    }
+    qsort(starts, ns, sizeof starts[0], cmp_dbl);
+    cr_assert_eq(n, ns, "%zu buckets, want %zu", n, ns);
+    for (size_t k = 0; k < ns; k++) {
+        double v[NWIN];
+        size_t m = 0;
+        for (size_t i = 0; i < NWIN; i++)
+            if (floor((double)WIN[i].time / b) * b == starts[k])
+                v[m++] = WIN[i].ms;
+        qsort(v, m, sizeof v[0], cmp_dbl);
+        cr_assert_eq(rows[k].start, starts[k], "bucket %zu", k);
+        cr_assert_eq(rows[k].requests, m, "bucket %zu", k);
+        cr_assert_eq(rows[k].p50_ms, nearest_rank(v, m, 50), "bucket %zu", k);
+        cr_assert_eq(rows[k].p95_ms, nearest_rank(v, m, 95), "bucket %zu", k);
+        cr_assert_eq(rows[k].max_ms, v[m - 1], "bucket %zu", k);
+    }
+}
+
+Test(report, buckets_hourly)
+{
+    char *dir = make_window_dir();
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.bucket_s = 3600;
+    pr_report *r = report_of(dir, NULL, &ro);
+    expect_buckets(r, 3600);
+    /* The same, spelled out: [10 20 30], [5 40 50 60], [70 80]. */
+    const pr_bucket_row *b;
+    cr_assert_eq(pr_report_buckets(r, &b, NULL), 3);
+    cr_assert_eq(b[0].start, 1699999200);
+    cr_assert_eq(b[0].requests, 3);
+    cr_assert_eq(b[0].p50_ms, 20);
+    cr_assert_eq(b[0].p95_ms, 30);
+    cr_assert_eq(b[1].start, 1700002800);
+    cr_assert_eq(b[1].requests, 4);
+    cr_assert_eq(b[1].p50_ms, 40);
+    cr_assert_eq(b[1].p95_ms, 60);
+    cr_assert_eq(b[1].max_ms, 60);
+    cr_assert_eq(b[2].start, 1700006400);
+    cr_assert_eq(b[2].requests, 2);
+    cr_assert_eq(b[2].p50_ms, 70);
+    cr_assert_eq(b[2].p95_ms, 80);
+    pr_summary s;
+    pr_report_summary(r, &s);
+    cr_assert_eq(s.first_time, 1700000000);
+    cr_assert_eq(s.last_time, 1700007210);
+    pr_report_free(r);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+Test(report, buckets_other_sizes)
+{
+    char *dir = make_window_dir();
+    static const double sizes[] = {60, 600, 7200, 86400};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        pr_report_options ro;
+        memset(&ro, 0, sizeof ro);
+        ro.bucket_s = sizes[i];
+        pr_report *r = report_of(dir, NULL, &ro);
+        expect_buckets(r, sizes[i]);
+        pr_report_free(r);
+    }
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+Test(report, buckets_chosen_from_span)
+{
+    /* 7210 s of requests: 5-minute buckets are the smallest giving at
+     * most 48 (1-minute ones would give 121). */
+    char *dir = make_window_dir();
+    pr_report *r = report_of(dir, NULL, NULL);
+    expect_buckets(r, 300);
+    pr_report_free(r);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+Test(report, buckets_follow_filters)
+{
+    char *dir = make_window_dir();
+    pr_agg_options o = opts0();
+    o.since = 1700003600;
+    o.path_glob = "product.*";
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.bucket_s = 3600;
+    pr_report *r = report_of(dir, &o, &ro);
+    const pr_bucket_row *b;
+    cr_assert_eq(pr_report_buckets(r, &b, NULL), 2);
+    cr_assert_eq(b[0].start, 1700002800);
+    cr_assert_eq(b[0].requests, 2); /* product.3 40, product.4 50 */
+    cr_assert_eq(b[0].p50_ms, 40);
+    cr_assert_eq(b[0].p95_ms, 50);
+    cr_assert_eq(b[1].start, 1700006400);
+    cr_assert_eq(b[1].requests, 1);
+    cr_assert_eq(b[1].p50_ms, 80);
+    const pr_endpoint_row *e;
+    cr_assert_eq(pr_report_endpoints(r, &e), 1);
+    cr_assert_str_eq(e[0].label, "product (flask_app.py:237)");
+    cr_assert_eq(e[0].requests, 3);
+    cr_assert_eq(e[0].total_ms, 170);
+    cr_assert_eq(e[0].share, 1);
+    pr_report_free(r);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+/* ---- bugs ----------------------------------------------------------------- */
+
+/* BUG: when a filter leaves no request, lib/aggregate.c run_list() calls
+ * qsort(m->req, 0, ...) with m->req == NULL; UBSan aborts. Input: the
+ * window dir with since = 1800000000 (after every request). Expected: 0
+ * read, 9 filtered, a report with no endpoint and no bucket. */
+Test(report, filter_leaves_nothing, .disabled = true)
+{
+    char *dir = make_window_dir();
+    pr_agg_options o = opts0();
+    o.since = 1800000000;
+    pr_agg *agg = agg_of(dir, &o);
+    cr_assert_eq(pr_agg_files_read(agg), 0);
+    cr_assert_eq(pr_agg_files_filtered(agg), NWIN);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    pr_agg_free(agg);
+    cr_assert_eq(pr_report_endpoints(r, NULL), 0);
+    cr_assert_eq(pr_report_buckets(r, NULL, NULL), 0);
+    cr_assert_eq(pr_report_requests(r, NULL, NULL), 0);
+    pr_report_free(r);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+/* BUG: lib/source.c walk_dir() calls qsort(names, 0, ...) with names ==
+ * NULL for a directory with no entries; UBSan aborts. Input:
+ * pr_agg_add_paths on a fresh empty directory. Expected: PR_OK, nothing
+ * read or skipped. */
+Test(report, empty_directory, .disabled = true)
+{
+    char *dir = tu_mkdtemp();
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(NULL, &agg), PR_OK);
+    const char *p = dir;
+    cr_assert_eq(pr_agg_add_paths(agg, &p, 1), PR_OK);
+    cr_assert_eq(pr_agg_files_read(agg), 0);
+    cr_assert_eq(pr_agg_files_skipped(agg), 0);
+    pr_agg_free(agg);
+    tu_rm_rf(dir);
+    free(dir);
+}
