@@ -10,11 +10,11 @@ WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 PYTHON  ?= /usr/bin/python3
 
 BUILD_DEPS := pkg-config libcsv-dev libcmark-gfm-dev \
-              libcmark-gfm-extensions-dev zlib1g-dev
+              libcmark-gfm-extensions-dev zlib1g-dev libarchive-dev
 TEST_DEPS  := $(BUILD_DEPS) libcriterion-dev python3
 
 # libcsv ships no .pc file: plain -lcsv.
-PKGS     := libcmark-gfm zlib
+PKGS     := libcmark-gfm zlib libarchive
 PC_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PC_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS      = $(PC_LIBS) -lcmark-gfm-extensions -lcsv -lm -pthread

@@ -13,6 +13,7 @@ typedef struct request {
     const char *url;
     uint32_t group;     /* endpoint: id in shard.group_keys */
     size_t order;       /* position among all inputs, for stable output */
+    size_t sub;         /* entry number inside an archive */
     uint64_t size;
     int64_t mtime_ns;
     double profiled_s;  /* the request root's cumtime, else sum of tottime */
@@ -24,7 +25,7 @@ typedef struct request {
 
 typedef struct skip {
     char *path;
-    size_t order;
+    size_t order, sub;
     pr_error err;
 } skip;
 

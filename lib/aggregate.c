@@ -43,7 +43,7 @@ static void shard_free(shard *s)
 }
 
 static pr_status add_skip(shard *s, const char *path, size_t order,
-                          const pr_error *err)
+                          size_t sub, const pr_error *err)
 {
     if (s->nskips == s->capskips) {
         size_t cap = s->capskips ? s->capskips * 2 : 16;
@@ -59,6 +59,7 @@ static pr_status add_skip(shard *s, const char *path, size_t order,
     skip *k = &s->skips[s->nskips++];
     k->path = p;
     k->order = order;
+    k->sub = sub;
     k->err = *err;
     return PR_OK;
 }
@@ -253,7 +254,7 @@ static char *request_strings(const char *path, const pr_name_fields *nf,
 }
 
 static pr_status process(worker *w, const char *name, size_t order,
-                         const unsigned char *data, size_t len,
+                         size_t sub, const unsigned char *data, size_t len,
                          const src_stat *sst)
 {
     pr_error err;
@@ -264,10 +265,11 @@ static pr_status process(worker *w, const char *name, size_t order,
     if (st == PR_ERR_NOMEM)
         return st;
     if (st != PR_OK)
-        return add_skip(&w->out, name, order, &err);
+        return add_skip(&w->out, name, order, sub, &err);
     request r;
     memset(&r, 0, sizeof r);
     r.order = order;
+    r.sub = sub;
     r.size = sst->size;
     r.mtime_ns = sst->mtime_ns;
     profiled_time(&w->view, &r);
@@ -294,6 +296,50 @@ static pr_status process(worker *w, const char *name, size_t order,
     return PR_OK;
 }
 
+/* One archive entry: named "ARCHIVE:ENTRY", processed like a file. */
+typedef struct entry_ctx {
+    worker *w;
+    const src_file *f;
+    size_t order;
+    src_stat sst;
+    char *name;
+    size_t cap;
+} entry_ctx;
+
+static pr_status on_entry(void *p, const char *entry, size_t index,
+                          const unsigned char *data, size_t len,
+                          const pr_error *err)
+{
+    entry_ctx *c = p;
+    size_t need = strlen(c->f->path) + strlen(entry) + 2;
+    if (need > c->cap) {
+        char *n = realloc(c->name, need);
+        if (n == NULL)
+            return PR_ERR_NOMEM;
+        c->name = n;
+        c->cap = need;
+    }
+    snprintf(c->name, need, "%s:%s", c->f->path, entry);
+    if (err != NULL)
+        return add_skip(&c->w->out, c->name, c->order, index + 1, err);
+    src_stat sst = {len, c->sst.mtime_ns};
+    return process(c->w, c->name, c->order, index + 1, data, len, &sst);
+}
+
+static pr_status process_archive(worker *w, const src_file *f, size_t order)
+{
+    entry_ctx c = {w, f, order, {0, 0}, NULL, 0};
+    pr_error err;
+    pr_status st = src_archive(f->path, w->agg->opts.max_file_size, &w->raw,
+                               &w->unz, on_entry, &c, &err);
+    free(c.name);
+    if (st == PR_ERR_NOMEM)
+        return st;
+    if (st != PR_OK) /* entries read so far count; the archive is reported */
+        return add_skip(&w->out, f->path, order, 0, &err);
+    return PR_OK;
+}
+
 static void *work(void *arg)
 {
     worker *w = arg;
@@ -303,7 +349,9 @@ static void *work(void *arg)
         size_t order = w->base_order + i;
         pr_status st;
         if (f->failed) {
-            st = add_skip(&w->out, f->path, order, &f->err);
+            st = add_skip(&w->out, f->path, order, 0, &f->err);
+        } else if (f->archive) {
+            st = process_archive(w, f, order);
         } else {
             const unsigned char *data;
             size_t len;
@@ -312,9 +360,9 @@ static void *work(void *arg)
             st = src_load(f->path, max, &w->raw, &w->unz, &data, &len, &sst,
                           &err);
             if (st == PR_OK)
-                st = process(w, f->path, order, data, len, &sst);
+                st = process(w, f->path, order, 0, data, len, &sst);
             else if (st != PR_ERR_NOMEM)
-                st = add_skip(&w->out, f->path, order, &err);
+                st = add_skip(&w->out, f->path, order, 0, &err);
         }
         if (st != PR_OK) {
             w->status = st;
@@ -381,16 +429,23 @@ static pr_status shard_merge(shard *dst, shard *src)
     return PR_OK;
 }
 
+static int cmp_pos(size_t o1, size_t s1, size_t o2, size_t s2)
+{
+    if (o1 != o2)
+        return (o1 > o2) - (o1 < o2);
+    return (s1 > s2) - (s1 < s2);
+}
+
 static int cmp_req(const void *a, const void *b)
 {
-    size_t x = ((const request *)a)->order, y = ((const request *)b)->order;
-    return (x > y) - (x < y);
+    const request *x = a, *y = b;
+    return cmp_pos(x->order, x->sub, y->order, y->sub);
 }
 
 static int cmp_skip(const void *a, const void *b)
 {
-    size_t x = ((const skip *)a)->order, y = ((const skip *)b)->order;
-    return (x > y) - (x < y);
+    const skip *x = a, *y = b;
+    return cmp_pos(x->order, x->sub, y->order, y->sub);
 }
 
 /* ---- public API ------------------------------------------------------ */
@@ -525,13 +580,13 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
             data = w.unz.p;
             len = w.unz.len;
         } else if (st != PR_ERR_NOMEM) {
-            st = add_skip(&w.out, name, agg->inputs, &err);
+            st = add_skip(&w.out, name, agg->inputs, 0, &err);
             len = 0;
             data = NULL;
         }
     }
     if (st == PR_OK && data != NULL)
-        st = process(&w, name, agg->inputs, data, len, &sst);
+        st = process(&w, name, agg->inputs, 0, data, len, &sst);
     size_t old_skips = agg->main.nskips;
     if (st == PR_OK)
         st = shard_merge(&agg->main, &w.out);

@@ -16,6 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <archive.h>
+#include <archive_entry.h>
+#include <strings.h>
 #include <zlib.h>
 
 void rbuf_free(rbuf *b)
@@ -220,6 +223,18 @@ static pr_status list_fail_errno(src_list *l, const char *path,
     return list_fail(l, path, PR_ERR_IO, msg);
 }
 
+static int ends_with_ci(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static int is_archive_name(const char *name)
+{
+    return ends_with_ci(name, ".tar") || ends_with_ci(name, ".tar.gz") ||
+           ends_with_ci(name, ".tgz") || ends_with_ci(name, ".zip");
+}
+
 static int wanted(const char *name)
 {
     size_t n = strlen(name);
@@ -331,6 +346,8 @@ pr_status src_walk(src_list *list, const char *const *paths, size_t n)
             st = walk_dir(list, paths[i], stack, 0);
         } else {
             st = list_add(list, paths[i], NULL); /* load reports errors */
+            if (st == PR_OK && is_archive_name(paths[i]))
+                list->v[list->n - 1].archive = 1;
         }
         if (st != PR_OK)
             return st;
@@ -344,4 +361,98 @@ void src_list_free(src_list *list)
         free(list->v[i].path);
     free(list->v);
     memset(list, 0, sizeof *list);
+}
+
+/* ---- archives -------------------------------------------------------- */
+
+pr_status src_archive(const char *path, uint64_t max, rbuf *raw, rbuf *dec,
+                      src_entry_fn fn, void *ctx, pr_error *err)
+{
+    struct archive *a = archive_read_new();
+    if (a == NULL)
+        return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "out of memory");
+    archive_read_support_filter_all(a);
+    archive_read_support_format_tar(a);
+    archive_read_support_format_gnutar(a);
+    archive_read_support_format_zip(a);
+    pr_status st = PR_OK;
+    if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
+        st = pr__fail(err, PR_ERR_IO, PR_NO_OFFSET, "cannot open archive: %s",
+                      archive_error_string(a) ? archive_error_string(a)
+                                              : "unknown error");
+        archive_read_free(a);
+        return st;
+    }
+    struct archive_entry *e;
+    size_t index = 0;
+    for (;;) {
+        int r = archive_read_next_header(a, &e);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            st = pr__fail(err, PR_ERR_BAD_TYPE,
+                          (uint64_t)archive_filter_bytes(a, -1),
+                          "corrupt archive: %s",
+                          archive_error_string(a) ? archive_error_string(a)
+                                                  : "unreadable header");
+            break;
+        }
+        const char *name = archive_entry_pathname(e);
+        if (name == NULL || archive_entry_filetype(e) != AE_IFREG ||
+            !wanted(name))
+            continue;
+        size_t me = index++;
+        pr_error eerr;
+        pr_status est = PR_OK;
+        raw->len = 0;
+        for (;;) {
+            if (raw->len == raw->cap && rbuf_reserve(raw, raw->cap + 1) != 0) {
+                est = pr__fail(&eerr, PR_ERR_NOMEM, raw->len, "out of memory");
+                break;
+            }
+            la_ssize_t got = archive_read_data(a, raw->p + raw->len,
+                                               raw->cap - raw->len);
+            if (got < 0) {
+                est = pr__fail(&eerr, PR_ERR_TRUNCATED, raw->len,
+                               "archive entry unreadable: %s",
+                               archive_error_string(a) ? archive_error_string(a)
+                                                       : "read failed");
+                break;
+            }
+            if (got == 0)
+                break;
+            raw->len += (size_t)got;
+            if (raw->len > max) {
+                est = pr__fail(&eerr, PR_ERR_TOO_BIG, max,
+                               "entry exceeds the limit of %llu bytes",
+                               (unsigned long long)max);
+                break;
+            }
+        }
+        if (est == PR_ERR_NOMEM) {
+            st = est;
+            if (err)
+                *err = eerr;
+            break;
+        }
+        const unsigned char *data = raw->p;
+        size_t len = raw->len;
+        if (est == PR_OK && len >= 2 && data[0] == 0x1f && data[1] == 0x8b) {
+            est = src_gunzip(data, len, max, dec, &eerr);
+            data = dec->p;
+            len = dec->len;
+        }
+        pr_status cr = fn(ctx, name, me, data, len, est == PR_OK ? NULL : &eerr);
+        if (cr != PR_OK) {
+            st = pr__fail(err, cr, PR_NO_OFFSET, "out of memory");
+            break;
+        }
+        if (est == PR_ERR_TRUNCATED) { /* the stream is broken: stop */
+            st = pr__fail(err, PR_ERR_TRUNCATED, PR_NO_OFFSET,
+                          "archive ends inside entry %s", name);
+            break;
+        }
+    }
+    archive_read_free(a);
+    return st;
 }

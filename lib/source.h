@@ -38,8 +38,20 @@ pr_status src_gunzip(const unsigned char *in, size_t inlen, uint64_t max,
 typedef struct src_file {
     char *path;
     int failed;
+    int archive;  /* .tar, .tar.gz, .tgz, .zip: read entries with libarchive */
     pr_error err;
 } src_file;
+
+/* Reads an archive's entries one after another; for each regular entry
+ * named *.prof or *.prof.gz, `fn` gets its name and (gunzipped) bytes, or
+ * the error that kept them from being read. Returns PR_OK at the end of
+ * the archive, or the error that stopped reading it (in err). A nonzero
+ * return of fn (out of memory) stops the walk and is returned. */
+typedef pr_status (*src_entry_fn)(void *ctx, const char *name, size_t index,
+                                  const unsigned char *data, size_t len,
+                                  const pr_error *err);
+pr_status src_archive(const char *path, uint64_t max, rbuf *raw, rbuf *dec,
+                      src_entry_fn fn, void *ctx, pr_error *err);
 
 typedef struct src_list {
     src_file *v;

@@ -118,6 +118,28 @@ done
 grep -q '^mongomock,flask_session/sessions.py:save_session,flask_session,41.50' <("$P" -f csv -t callers examples/profiles) \
     && ok "callers csv: save_session entry exact" || no "callers csv: save_session entry exact"
 
+# Archives (.tar, .tar.gz, .tgz, .zip) are read without unpacking: the
+# same functions as the directory; a truncated archive keeps what it had.
+mkdir "$tmp/arch"
+tar -C tests/data -cf "$tmp/arch/w.tar" werkzeug
+tar -C tests/data -czf "$tmp/arch/w.tar.gz" werkzeug
+cp "$tmp/arch/w.tar.gz" "$tmp/arch/w.tgz"
+/usr/bin/python3 -c 'import sys, zipfile, os
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for n in sorted(os.listdir(sys.argv[2])):
+        z.write(os.path.join(sys.argv[2], n), "w/" + n)' "$tmp/arch/w.zip" $W
+"$P" -f csv -t functions $W > "$tmp/dir.csv"
+for a in w.tar w.tar.gz w.tgz w.zip; do
+    "$P" -f csv -t functions "$tmp/arch/$a" > "$tmp/a.csv" 2> "$tmp/err"
+    /usr/bin/python3 tests/csvcompare.py 3 "$tmp/a.csv" "$tmp/dir.csv" > /dev/null \
+        && ok "archive $a equals the directory" || no "archive $a equals the directory"
+done
+head -c 200000 "$tmp/arch/w.tar.gz" > "$tmp/arch/cut.tgz"
+expect_rc "truncated archive: partial read, exit 0" 0 "$P" "$tmp/arch/cut.tgz"
+grep -q "cut.tgz: skipped: archive ends inside entry" "$tmp/err" && ok "truncated archive reported" || no "truncated archive reported"
+head -c 5000 /dev/urandom > "$tmp/arch/junk.zip"
+expect_rc "garbage archive: exit 3" 3 "$P" "$tmp/arch/junk.zip"
+
 # Input is never modified.
 sum1=$(cat $W/* | md5sum)
 "$P" -o "$tmp/r2.md" $W 2>/dev/null
