@@ -397,9 +397,14 @@ pr_status src_archive(const char *path, uint64_t max, rbuf *raw, rbuf *dec,
                                                   : "unreadable header");
             break;
         }
+        /* In the C locale libarchive cannot convert a non-ASCII name to
+         * the "current" encoding and returns NULL; ask for UTF-8. */
         const char *name = archive_entry_pathname(e);
-        if (name == NULL || archive_entry_filetype(e) != AE_IFREG ||
-            !wanted(name))
+        if (name == NULL)
+            name = archive_entry_pathname_utf8(e);
+        if (name == NULL)
+            name = "(entry name not decodable)";
+        if (archive_entry_filetype(e) != AE_IFREG || !wanted(name))
             continue;
         size_t me = index++;
         pr_error eerr;
