@@ -6,12 +6,14 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* newlocale, uselocale */
 #include "source.h"
 #include "status.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -365,8 +367,30 @@ void src_list_free(src_list *list)
 
 /* ---- archives -------------------------------------------------------- */
 
+static pr_status read_archive(const char *path, uint64_t max, rbuf *raw,
+                              rbuf *dec, src_entry_fn fn, void *ctx,
+                              pr_error *err);
+
 pr_status src_archive(const char *path, uint64_t max, rbuf *raw, rbuf *dec,
                       src_entry_fn fn, void *ctx, pr_error *err)
+{
+    /* libarchive converts entry names to the current locale's charset and
+     * gives NULL when it cannot; in the C locale that is every non-ASCII
+     * name. Use a UTF-8 locale for this thread only (uselocale), leaving
+     * the process's locale alone. */
+    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    locale_t old = utf8 != (locale_t)0 ? uselocale(utf8) : (locale_t)0;
+    pr_status st = read_archive(path, max, raw, dec, fn, ctx, err);
+    if (utf8 != (locale_t)0) {
+        uselocale(old);
+        freelocale(utf8);
+    }
+    return st;
+}
+
+static pr_status read_archive(const char *path, uint64_t max, rbuf *raw,
+                              rbuf *dec, src_entry_fn fn, void *ctx,
+                              pr_error *err)
 {
     struct archive *a = archive_read_new();
     if (a == NULL)
@@ -397,14 +421,22 @@ pr_status src_archive(const char *path, uint64_t max, rbuf *raw, rbuf *dec,
                                                   : "unreadable header");
             break;
         }
-        /* In the C locale libarchive cannot convert a non-ASCII name to
-         * the "current" encoding and returns NULL; ask for UTF-8. */
         const char *name = archive_entry_pathname(e);
         if (name == NULL)
             name = archive_entry_pathname_utf8(e);
-        if (name == NULL)
-            name = "(entry name not decodable)";
-        if (archive_entry_filetype(e) != AE_IFREG || !wanted(name))
+        if (archive_entry_filetype(e) != AE_IFREG)
+            continue;
+        if (name == NULL) { /* say so rather than drop the entry */
+            pr_error ne;
+            pr__fail(&ne, PR_ERR_BAD_TYPE, PR_NO_OFFSET,
+                     "entry name cannot be decoded");
+            if (fn(ctx, "(undecodable name)", index++, NULL, 0, &ne) != PR_OK) {
+                st = pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "out of memory");
+                break;
+            }
+            continue;
+        }
+        if (!wanted(name))
             continue;
         size_t me = index++;
         pr_error eerr;
