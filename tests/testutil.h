@@ -256,6 +256,40 @@ static inline void tu_copy_file(const char *from, const char *to)
     free(b);
 }
 
+/* ---- aggregation -------------------------------------------------------- */
+
+/* WORKAROUND for a lib bug (see test_aggregate.c, agg_bug_qsort_null):
+ * pr_agg_add_paths calls qsort(NULL, 0, ...) on its request and skip
+ * arrays when no file has been read or none skipped yet, which is
+ * undefined behaviour and aborts under UBSan. Tests prime each aggregate
+ * with one good and one empty buffer so both arrays exist, and count them
+ * in through TU_PRIME_READ / TU_PRIME_SKIP. Set TU_QSORT_NULL_BUG to 0 once
+ * lib/aggregate.c is fixed, and the counts become exact again. */
+#ifndef TU_QSORT_NULL_BUG
+#define TU_QSORT_NULL_BUG 1
+#endif
+#define TU_PRIME_READ ((size_t)TU_QSORT_NULL_BUG)
+#define TU_PRIME_SKIP ((size_t)TU_QSORT_NULL_BUG)
+#define TU_PRIME_FILE "<workaround>" /* the primed function's file name */
+
+static inline void tu_agg_prime(pr_agg *agg)
+{
+#if TU_QSORT_NULL_BUG
+    /* {('<workaround>', 0, 'x'): (1, 1, 0.0, 0.0, {})} */
+    static const char hex[] = "fb 29 03 7a 0c 3c776f726b61726f756e643e"
+                              "e9 00000000 7a 01 78 29 05 e9 01000000"
+                              "e9 01000000 67 0000000000000000"
+                              "67 0000000000000000 7b 30 30";
+    size_t len;
+    unsigned char *b = tu_hex(hex, &len);
+    cr_assert_eq(pr_agg_add_buffer(agg, "workaround-good.prof", b, len), PR_OK);
+    cr_assert_eq(pr_agg_add_buffer(agg, "workaround-empty.prof", b, 0), PR_OK);
+    free(b);
+#else
+    (void)agg;
+#endif
+}
+
 /* Seconds on a monotonic clock, for "must fail fast" checks. */
 static inline double tu_now(void)
 {
