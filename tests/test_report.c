@@ -609,6 +609,7 @@ static int keep_product(size_t i)
 }
 static int keep_root(size_t i) { return strcmp(WIN[i].path, "root") == 0; }
 static int keep_items(size_t i) { return strstr(WIN[i].path, "items") != NULL; }
+static int keep_not_items(size_t i) { return !keep_items(i); }
 static int keep_combo(size_t i)
 {
     return keep_get(i) && keep_since_h2(i) && WIN[i].ms >= 45;
@@ -861,6 +862,25 @@ Test(report, filter_leaves_nothing, .disabled = true)
     pr_report_free(r);
     tu_rm_rf(dir);
     free(dir);
+}
+
+/* BUG: endpoint_glob is documented (profreport.h, README "--endpoint
+ * GLOB: only endpoints whose name or label matches GLOB") to match the
+ * label, but keep() in lib/aggregate.c matches the view's name and then
+ * "name (FULL/PATH/file.py:line)", never the label the report shows.
+ * Input: the window dir with endpoint_glob "product (flask_app.py:237)",
+ * the label of its product endpoint. Expected: the 5 product requests.
+ * Actual: 0 read, 9 filtered (then the NULL qsort of filter_leaves_nothing
+ * aborts). Same for "send_static_file (flask/scaffold.py:317)" on
+ * data/werkzeug: 0 read, 34 filtered, want 3. */
+Test(report, window_endpoint_glob_on_label, .disabled = true)
+{
+    pr_agg_options o = opts0();
+    o.endpoint_glob = "product (flask_app.py:237)";
+    expect_kept(&o, keep_product, "endpoint label");
+    /* product 237, index 232 and cart 259, but not items 93 */
+    o.endpoint_glob = "*(flask_app.py:2[35]?)";
+    expect_kept(&o, keep_not_items, "endpoint label glob");
 }
 
 /* BUG: lib/source.c walk_dir() calls qsort(names, 0, ...) with names ==
