@@ -16,6 +16,7 @@
 
 enum exit_code {
     EXIT_OK = 0,
+    EXIT_REGRESSION = 1,
     EXIT_USAGE = 2,
     EXIT_NO_INPUT = 3,
     EXIT_OUTPUT = 4,
@@ -24,6 +25,8 @@ enum exit_code {
 
 static const char USAGE[] =
     "usage: profreport [OPTIONS] PATH...\n"
+    "       profreport diff [OPTIONS] BASE NEW\n"
+    "       profreport diff [OPTIONS] --baseline FILE.csv NEW\n"
     "\n"
     "Reads Python cProfile/profile stats files (werkzeug ProfilerMiddleware\n"
     "directories, *.prof and *.prof.gz, walked recursively) and reports where\n"
@@ -63,6 +66,13 @@ static const char USAGE[] =
     "      --endpoint GLOB   only endpoints matching GLOB (name or label)\n"
     "      --path GLOB       only paths (as in file names) matching GLOB\n"
     "      --min-ms N        only requests of at least N ms wall time\n"
+    "Diff (profreport diff; BASE and NEW are directories, archives or files):\n"
+    "      --fail-on RULE    exit 1 when an endpoint crosses RULE, e.g.\n"
+    "                        'p95>+20%%' or 'mean>+10ms' (repeatable; metrics\n"
+    "                        p50, p95, p99, mean, max)\n"
+    "      --min-requests N  rules apply to endpoints with at least N\n"
+    "                        requests on both sides (default 5)\n"
+    "      --baseline FILE   compare with a saved '-f csv -t endpoints'\n"
     "Other:\n"
     "  -j, --threads N       worker threads (default: number of CPUs)\n"
     "  -q, --quiet           do not list skipped files on stderr\n"
@@ -70,9 +80,10 @@ static const char USAGE[] =
     "  -V, --version         show the version\n"
     "\n"
     "Exit status: 0 when at least one profile was read (files that could\n"
-    "not be read are listed with their reason and skipped); 2 for a usage\n"
-    "error; 3 when no profile could be read; 4 when the output could not\n"
-    "be written; 5 out of memory; 130/143 interrupted by SIGINT/SIGTERM.\n";
+    "not be read are listed with their reason and skipped); 1 when diff\n"
+    "--fail-on found a regression; 2 for a usage error; 3 when no profile\n"
+    "could be read; 4 when the output could not be written; 5 out of\n"
+    "memory; 130/143 interrupted by SIGINT/SIGTERM.\n";
 
 /* The temporary output file, unlinked by the signal handler so an
  * interrupted run leaves neither half a report nor litter. */
@@ -88,6 +99,11 @@ static void on_signal(int sig)
 }
 
 typedef struct options {
+    int diff;                 /* the diff subcommand */
+    pr_rule rules[32];
+    size_t nrules;
+    size_t min_requests;
+    const char *baseline;
     pr_format format;
     pr_table table;
     const char *output;
@@ -134,11 +150,20 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-static int write_report(const pr_report *rep, const options *o)
+/* Renders the report, or the diff when rep is NULL. */
+static pr_status render(const options *o, const pr_report *rep,
+                        const pr_diff *d, FILE *fp, pr_error *err)
+{
+    return rep ? pr_render(rep, o->format, o->table, fp, err)
+               : pr_diff_render(d, o->format, o->table, fp, err);
+}
+
+static int write_output(const options *o, const pr_report *rep,
+                        const pr_diff *d)
 {
     pr_error err;
     if (o->output == NULL || strcmp(o->output, "-") == 0) {
-        if (pr_render(rep, o->format, o->table, stdout, &err) != PR_OK) {
+        if (render(o, rep, d, stdout, &err) != PR_OK) {
             fprintf(stderr, "profreport: %s\n", err.msg);
             return err.code == PR_ERR_USAGE ? EXIT_USAGE : EXIT_OUTPUT;
         }
@@ -152,7 +177,7 @@ static int write_report(const pr_report *rep, const options *o)
     }
     snprintf(temp_path, sizeof temp_path, "%s", pr_outfile_temp_path(f));
     have_temp = 1;
-    pr_status st = pr_render(rep, o->format, o->table, fp, &err);
+    pr_status st = render(o, rep, d, fp, &err);
     if (st != PR_OK) {
         have_temp = 0;
         pr_outfile_abort(f);
@@ -184,6 +209,9 @@ enum long_only {
     OPT_MODULE_DEPTH,
     OPT_BUILTINS,
     OPT_TREE_MIN,
+    OPT_FAIL_ON,
+    OPT_MIN_REQUESTS,
+    OPT_BASELINE,
 };
 
 /* --module-map values, kept for the report options. */
@@ -216,6 +244,9 @@ static int parse_args(int argc, char **argv, options *o)
         {"module-depth", required_argument, NULL, OPT_MODULE_DEPTH},
         {"builtins", required_argument, NULL, OPT_BUILTINS},
         {"tree-min", required_argument, NULL, OPT_TREE_MIN},
+        {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+        {"min-requests", required_argument, NULL, OPT_MIN_REQUESTS},
+        {"baseline", required_argument, NULL, OPT_BASELINE},
         {NULL, 0, NULL, 0},
     };
     int table_given = 0;
@@ -321,8 +352,47 @@ static int parse_args(int argc, char **argv, options *o)
             o->report.tree_min_share = pc / 100;
             break;
         }
+        case OPT_FAIL_ON:
+            if (!o->diff)
+                return usage_error("%s", "--fail-on belongs to 'profreport "
+                                         "diff'");
+            if (o->nrules >= sizeof o->rules / sizeof o->rules[0] ||
+                pr_rule_parse(optarg, &o->rules[o->nrules]) != 0)
+                return usage_error("--fail-on needs METRIC>+N%% or "
+                                   "METRIC>+Nms (p50, p95, p99, mean, max), "
+                                   "not '%s'", optarg);
+            o->nrules++;
+            break;
+        case OPT_MIN_REQUESTS:
+            if (parse_count(optarg, 1000000000, &v) != 0)
+                return usage_error("--min-requests needs a positive number, "
+                                   "not '%s'", optarg);
+            o->min_requests = (size_t)v;
+            break;
+        case OPT_BASELINE:
+            if (!o->diff)
+                return usage_error("%s", "--baseline belongs to 'profreport "
+                                         "diff'");
+            o->baseline = optarg;
+            break;
         default: fputs("Try 'profreport --help'.\n", stderr); return EXIT_USAGE;
         }
+    }
+    if (o->diff) {
+        int want = o->baseline ? 1 : 2;
+        if (argc - optind != want)
+            return usage_error("%s", o->baseline
+                                         ? "diff --baseline takes one input: NEW"
+                                         : "diff takes two inputs: BASE NEW");
+        if (o->format == PR_FORMAT_CSV && !table_given)
+            o->table = PR_TABLE_ENDPOINTS;
+        if (o->format != PR_FORMAT_CSV && table_given)
+            return usage_error("%s", "-t selects a CSV table");
+        if (o->table != PR_TABLE_ALL && o->table != PR_TABLE_ENDPOINTS &&
+            o->table != PR_TABLE_MODULES && o->table != PR_TABLE_FUNCTIONS)
+            return usage_error("%s", "diff tables: endpoints, modules, "
+                                     "functions");
+        return -1;
     }
     if (optind >= argc)
         return usage_error("%s", "no input: give profile files or directories");
@@ -334,6 +404,80 @@ static int parse_args(int argc, char **argv, options *o)
     return -1;
 }
 
+/* Reads paths into a report; prints what went wrong and returns an exit
+ * status, or -1 with *out set. */
+static int build_report(const options *o, const char *const *paths, size_t n,
+                        pr_report **out)
+{
+    pr_agg *agg;
+    if (pr_agg_new(&o->agg, &agg) != PR_OK) {
+        fputs("profreport: out of memory\n", stderr);
+        return EXIT_INTERNAL;
+    }
+    pr_status st = pr_agg_add_paths(agg, paths, n);
+    if (st != PR_OK) {
+        fprintf(stderr, "profreport: %s\n", pr_strerror(st));
+        pr_agg_free(agg);
+        return EXIT_INTERNAL;
+    }
+    if (pr_agg_files_read(agg) == 0) {
+        if (pr_agg_files_filtered(agg) > 0)
+            fprintf(stderr, "profreport: no request passed the filters "
+                            "(%zu left out, %zu skipped)\n",
+                    pr_agg_files_filtered(agg), pr_agg_files_skipped(agg));
+        else
+            fprintf(stderr, "profreport: no profile could be read (%zu "
+                            "skipped)\n", pr_agg_files_skipped(agg));
+        pr_agg_free(agg);
+        return EXIT_NO_INPUT;
+    }
+    st = pr_report_build(agg, &o->report, out);
+    pr_agg_free(agg);
+    if (st != PR_OK) {
+        fprintf(stderr, "profreport: %s\n", pr_strerror(st));
+        return EXIT_INTERNAL;
+    }
+    return -1;
+}
+
+/* profreport diff: both sides' reports, the comparison, the rules. */
+static int run_diff(options *o, char **inputs)
+{
+    pr_report *base = NULL, *cur = NULL;
+    pr_diff *d = NULL;
+    pr_error err;
+    int rc;
+    if (!o->baseline &&
+        (rc = build_report(o, (const char *const *)inputs, 1, &base)) >= 0)
+        return rc;
+    const char *const *newp = (const char *const *)inputs + (o->baseline ? 0 : 1);
+    if ((rc = build_report(o, newp, 1, &cur)) >= 0) {
+        pr_report_free(base);
+        return rc;
+    }
+    pr_status st = o->baseline ? pr_diff_from_baseline(o->baseline, cur, &d, &err)
+                               : pr_diff_build(base, cur, &d);
+    pr_report_free(base);
+    pr_report_free(cur);
+    if (st != PR_OK) {
+        if (o->baseline)
+            fprintf(stderr, "profreport: %s: %s\n", o->baseline, err.msg);
+        else
+            fprintf(stderr, "profreport: %s\n", pr_strerror(st));
+        return st == PR_ERR_NOMEM ? EXIT_INTERNAL : EXIT_NO_INPUT;
+    }
+    size_t failing = pr_diff_check(d, o->rules, o->nrules,
+                                   o->min_requests ? o->min_requests : 5);
+    rc = write_output(o, NULL, d);
+    pr_diff_free(d);
+    if (rc == EXIT_OK && failing > 0) {
+        fprintf(stderr, "profreport: %zu endpoint%s crossed --fail-on\n",
+                failing, failing == 1 ? "" : "s");
+        rc = EXIT_REGRESSION;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -341,6 +485,11 @@ int main(int argc, char **argv)
     o.format = PR_FORMAT_MD;
     o.table = PR_TABLE_ALL;
     o.report.top = 20;
+    if (argc > 1 && strcmp(argv[1], "diff") == 0) {
+        o.diff = 1;
+        argv++;
+        argc--;
+    }
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
@@ -358,41 +507,17 @@ int main(int argc, char **argv)
     o.agg.on_skip = on_skip;
     o.agg.skip_ctx = &o;
     o.agg.names = names;
-    pr_agg *agg;
-    if (pr_agg_new(&o.agg, &agg) != PR_OK) {
-        fputs("profreport: out of memory\n", stderr);
-        pr_name_format_free(names);
-        return EXIT_INTERNAL;
+    if (o.diff) {
+        rc = run_diff(&o, argv + optind);
+    } else {
+        pr_report *rep;
+        rc = build_report(&o, (const char *const *)argv + optind,
+                          (size_t)(argc - optind), &rep);
+        if (rc < 0) {
+            rc = write_output(&o, rep, NULL);
+            pr_report_free(rep);
+        }
     }
-    pr_status st = pr_agg_add_paths(agg, (const char *const *)argv + optind,
-                                    (size_t)(argc - optind));
-    if (st != PR_OK) {
-        fprintf(stderr, "profreport: %s\n", pr_strerror(st));
-        pr_agg_free(agg);
-        pr_name_format_free(names);
-        return EXIT_INTERNAL;
-    }
-    if (pr_agg_files_read(agg) == 0) {
-        if (pr_agg_files_filtered(agg) > 0)
-            fprintf(stderr, "profreport: no request passed the filters "
-                            "(%zu left out, %zu skipped)\n",
-                    pr_agg_files_filtered(agg), pr_agg_files_skipped(agg));
-        else
-            fprintf(stderr, "profreport: no profile could be read (%zu "
-                            "skipped)\n", pr_agg_files_skipped(agg));
-        pr_agg_free(agg);
-        pr_name_format_free(names);
-        return EXIT_NO_INPUT;
-    }
-    pr_report *rep;
-    st = pr_report_build(agg, &o.report, &rep);
-    pr_agg_free(agg);
     pr_name_format_free(names);
-    if (st != PR_OK) {
-        fprintf(stderr, "profreport: %s\n", pr_strerror(st));
-        return EXIT_INTERNAL;
-    }
-    rc = write_report(rep, &o);
-    pr_report_free(rep);
     return rc;
 }

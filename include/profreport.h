@@ -484,6 +484,71 @@ int pr_time_parse(const char *s, double now, double *out);
 int pr_duration_parse(const char *s, double *out);
 
 /* ------------------------------------------------------------------ */
+/* Comparing two runs                                                 */
+/* ------------------------------------------------------------------ */
+
+typedef struct pr_diff pr_diff;
+
+/* One side of an endpoint comparison; requests == 0 when absent. */
+typedef struct pr_diff_side {
+    size_t requests;
+    double mean_ms, p50_ms, p95_ms, p99_ms, max_ms;
+} pr_diff_side;
+
+typedef struct pr_diff_endpoint {
+    const char *label;
+    pr_diff_side base, cur;
+    const char *failed; /* NULL, or the --fail-on rule it crossed */
+} pr_diff_endpoint;
+
+/* A module or function: seconds per request on each side. */
+typedef struct pr_diff_row {
+    const char *name;
+    double base_s, cur_s;
+} pr_diff_row;
+
+/* Compares two reports: endpoints by label, modules by name, functions
+ * by key (tottime per request). Rows are sorted by the largest
+ * regression first (p95 change for endpoints, change per request for the
+ * others). The diff copies what it needs. */
+pr_status pr_diff_build(const pr_report *base, const pr_report *cur,
+                        pr_diff **out);
+
+/* Like pr_diff_build, with the base read from a CSV file written by
+ * `profreport -f csv -t endpoints` (read with libcsv). Only endpoints are
+ * compared. A malformed file fails with PR_ERR_NOT_STATS and err names
+ * the row (the header is row 0) and what was expected there. */
+pr_status pr_diff_from_baseline(const char *csv_path, const pr_report *cur,
+                                pr_diff **out, pr_error *err);
+
+/* A --fail-on rule: METRIC>+N% or METRIC>+Nms (the + is optional),
+ * METRIC one of p50, p95, p99, mean, max. */
+typedef struct pr_rule {
+    int metric;       /* internal code */
+    double value;
+    int percent;      /* value is a relative change in %, else ms */
+    char text[48];    /* as given */
+} pr_rule;
+
+/* Returns 0 and fills *out, or -1 when s is not a rule. */
+int pr_rule_parse(const char *s, pr_rule *out);
+
+/* Marks every endpoint with at least min_requests on both sides that
+ * crosses one of the rules; returns how many do. */
+size_t pr_diff_check(pr_diff *d, const pr_rule *rules, size_t nrules,
+                     size_t min_requests);
+
+size_t pr_diff_endpoints(const pr_diff *d, const pr_diff_endpoint **rows);
+size_t pr_diff_modules(const pr_diff *d, const pr_diff_row **rows);
+size_t pr_diff_functions(const pr_diff *d, const pr_diff_row **rows);
+
+/* Markdown (fits a pull-request comment), CSV (-t endpoints, modules or
+ * functions) or HTML. */
+pr_status pr_diff_render(const pr_diff *d, pr_format fmt, pr_table table,
+                         FILE *out, pr_error *err);
+void pr_diff_free(pr_diff *d);
+
+/* ------------------------------------------------------------------ */
 /* Output files that appear whole or not at all                       */
 /* ------------------------------------------------------------------ */
 

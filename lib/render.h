@@ -8,6 +8,10 @@ void render_md(const pr_report *r, FILE *out);
 pr_status render_csv(const pr_report *r, pr_table table, FILE *out);
 pr_status render_html(const pr_report *r, FILE *out);
 
+/* A Markdown document as a self-contained HTML page (html_page.c).
+ * `title` is a constant, never text from a profile. */
+pr_status pr__html_page(const char *md, const char *title, FILE *out);
+
 /* "2026-11-25T12:00:00Z" into buf (>= 21 bytes). */
 void pr__iso_time(double unix_s, char *buf, size_t n);
 

@@ -140,6 +140,30 @@ grep -q "cut.tgz: skipped: archive ends inside entry" "$tmp/err" && ok "truncate
 head -c 5000 /dev/urandom > "$tmp/arch/junk.zip"
 expect_rc "garbage archive: exit 3" 3 "$P" "$tmp/arch/junk.zip"
 
+# diff: tests/data/werkzeug-slow was written by the same app and request
+# mix with the product view sleeping 40 ms more (make_werkzeug_dir.py
+# --slow-product-ms 40): the gate must name product, exit 1, and pass
+# when the rule is loose or the directories are the same.
+S=tests/data/werkzeug-slow
+expect_rc "diff: regression found, exit 1" 1 "$P" diff --fail-on 'mean>+25ms' --min-requests 3 $W $S
+grep -q '^- product (flask\\_app.py:[0-9]*): p95' "$tmp/out" && ok "diff names the slower endpoint" || no "diff names the slower endpoint"
+[ "$(grep -c '^- ' "$tmp/out")" = 1 ] && ok "diff names only it" || no "diff names only it: $(grep '^- ' "$tmp/out")"
+grep -q "crossed --fail-on" "$tmp/err" && ok "diff says so on stderr" || no "diff says so on stderr"
+expect_rc "diff: same directory, exit 0" 0 "$P" diff --fail-on 'p95>+1%' $W $W
+expect_rc "diff: loose rule, exit 0" 0 "$P" diff --fail-on 'mean>+10000ms' $W $S
+expect_rc "diff: min-requests above the counts, exit 0" 0 "$P" diff --fail-on 'mean>+25ms' --min-requests 100 $W $S
+expect_rc "diff: bad rule is a usage error" 2 "$P" diff --fail-on 'p95>>1' $W $S
+expect_rc "diff: one input is a usage error" 2 "$P" diff $W
+"$P" -f csv -t endpoints -o "$tmp/base.csv" $W
+expect_rc "diff --baseline CSV: regression found" 1 "$P" diff --baseline "$tmp/base.csv" --fail-on 'mean>+25ms' --min-requests 3 $S
+grep -q '^- product' "$tmp/out" && ok "baseline diff names product" || no "baseline diff names product"
+printf 'endpoint,requests\nx,1\n' > "$tmp/bad.csv"
+expect_rc "diff --baseline with missing columns: exit 3" 3 "$P" diff --baseline "$tmp/bad.csv" $S
+grep -q "no 'mean_ms' column" "$tmp/err" && ok "baseline error names the column" || no "baseline error names the column"
+"$P" diff -f csv $W $S > "$tmp/d.csv" 2>/dev/null
+[ "$(head -1 "$tmp/d.csv")" = "endpoint,base_requests,new_requests,base_p50_ms,new_p50_ms,base_p95_ms,new_p95_ms,base_mean_ms,new_mean_ms,failed" ] && ok "diff csv header" || no "diff csv header"
+"$P" diff -f html -o "$tmp/d.html" $W $S 2>/dev/null && grep -q '<table>' "$tmp/d.html" && ok "diff html" || no "diff html"
+
 # Input is never modified.
 sum1=$(cat $W/* | md5sum)
 "$P" -o "$tmp/r2.md" $W 2>/dev/null

@@ -34,6 +34,7 @@ import json
 import os
 import random
 import statistics
+import time
 
 from flask import (Blueprint, Flask, abort, g, jsonify, render_template,
                    request, session, url_for)
@@ -211,7 +212,7 @@ def add_heavy_hooks(app):
         return resp
 
 
-def create_app(heavy=False):
+def create_app(heavy=False, slow_product_ms=0):
     app = Flask(__name__,
                 static_folder=os.path.join(HERE, "static"),
                 template_folder=os.path.join(HERE, "templates"))
@@ -239,6 +240,8 @@ def create_app(heavy=False):
         p = BY_ID.get(pid)
         if p is None:
             abort(404)
+        if slow_product_ms:  # a deliberate regression, for diff tests
+            time.sleep(slow_product_ms / 1000.0)
         # related products: more candidates (and more sorting) for larger ids
         candidates = CATALOG[: 20 + pid % 100] * 3
         related = sorted((c for c in candidates if c.id != pid),

@@ -148,12 +148,16 @@ def main(argv=None):
                     help="number of requests (default 40)")
     ap.add_argument("--seed", type=int, default=40)
     ap.add_argument("--mix", choices=["light", "heavy"], default="light")
+    ap.add_argument("--slow-product-ms", type=int, default=0,
+                    help="make the product view sleep this long (a "
+                         "deliberate regression for diff tests)")
     ap.add_argument("--min-files", type=int, default=0,
                     help="keep sending requests until OUTDIR has this many")
     args = ap.parse_args(argv)
 
     os.makedirs(args.outdir, exist_ok=True)
-    app = flask_app.create_app(heavy=args.mix == "heavy")
+    app = flask_app.create_app(heavy=args.mix == "heavy",
+                               slow_product_ms=args.slow_product_ms)
     app.wsgi_app = ProfilerMiddleware(app.wsgi_app,
                                       profile_dir=args.outdir, stream=None)
     client = app.test_client()
