@@ -75,7 +75,9 @@ static const char USAGE[] =
     "      --baseline FILE   compare with a saved '-f csv -t endpoints'\n"
     "Other:\n"
     "  -j, --threads N       worker threads (default: number of CPUs)\n"
-    "  -q, --quiet           do not list skipped files on stderr\n"
+    "  -q, --quiet           no progress line, no skipped files on stderr\n"
+    "      --progress        show the progress line even when stderr is not\n"
+    "                        a terminal (default: only on a terminal)\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
     "\n"
@@ -104,6 +106,9 @@ typedef struct options {
     size_t nrules;
     size_t min_requests;
     const char *baseline;
+    int progress;             /* --progress: even when not a terminal */
+    struct timespec started;
+    int progress_shown;
     pr_format format;
     pr_table table;
     const char *output;
@@ -123,6 +128,31 @@ static void on_skip(void *ctx, const char *path, const pr_error *err)
                 err->msg, (unsigned long long)err->offset);
     else
         fprintf(stderr, "profreport: %s: skipped: %s\n", path, err->msg);
+}
+
+/* "1234/6000 files, 85 MB/s, 12 s left" on one line of stderr. */
+static void on_progress(void *ctx, size_t done, size_t total,
+                        uint64_t bytes_done, uint64_t bytes_total)
+{
+    options *o = ctx;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double t = (double)(now.tv_sec - o->started.tv_sec) +
+               (double)(now.tv_nsec - o->started.tv_nsec) / 1e9;
+    if (done >= total) {
+        if (o->progress_shown)
+            fputs("\r\033[K", stderr);
+        o->progress_shown = 0;
+        return;
+    }
+    if (t < 0.5)
+        return; /* short runs stay quiet */
+    double rate = t > 0 ? (double)bytes_done / t : 0;
+    double left = rate > 0 ? (double)(bytes_total - bytes_done) / rate : 0;
+    fprintf(stderr, "\rprofreport: %zu/%zu files, %.0f MB/s, %.0f s left\033[K",
+            done, total, rate / 1e6, left);
+    fflush(stderr);
+    o->progress_shown = 1;
 }
 
 static int parse_count(const char *s, long max, long *out)
@@ -212,6 +242,7 @@ enum long_only {
     OPT_FAIL_ON,
     OPT_MIN_REQUESTS,
     OPT_BASELINE,
+    OPT_PROGRESS,
 };
 
 /* --module-map values, kept for the report options. */
@@ -247,6 +278,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"fail-on", required_argument, NULL, OPT_FAIL_ON},
         {"min-requests", required_argument, NULL, OPT_MIN_REQUESTS},
         {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"progress", no_argument, NULL, OPT_PROGRESS},
         {NULL, 0, NULL, 0},
     };
     int table_given = 0;
@@ -369,6 +401,7 @@ static int parse_args(int argc, char **argv, options *o)
                                    "not '%s'", optarg);
             o->min_requests = (size_t)v;
             break;
+        case OPT_PROGRESS: o->progress = 1; break;
         case OPT_BASELINE:
             if (!o->diff)
                 return usage_error("%s", "--baseline belongs to 'profreport "
@@ -506,6 +539,11 @@ int main(int argc, char **argv)
 
     o.agg.on_skip = on_skip;
     o.agg.skip_ctx = &o;
+    if (!o.quiet && (o.progress || isatty(STDERR_FILENO))) {
+        clock_gettime(CLOCK_MONOTONIC, &o.started);
+        o.agg.on_progress = on_progress;
+        o.agg.progress_ctx = &o;
+    }
     o.agg.names = names;
     if (o.diff) {
         rc = run_diff(&o, argv + optind);

@@ -169,6 +169,13 @@ int pr_name_parse(const pr_name_format *f, const char *name,
 
 typedef struct pr_agg pr_agg;
 
+/* Progress of a long run: files done of files found, and bytes read of
+ * the bytes the files had when they were found. Called from the thread
+ * that called pr_agg_add_paths, at most every 100 ms, and once at the
+ * end with done == total. */
+typedef void (*pr_progress_fn)(void *ctx, size_t done, size_t total,
+                               uint64_t bytes_done, uint64_t bytes_total);
+
 /* Called once per input that could not be read (from the thread that
  * called pr_agg_run, in input order). `path` is the file's path. */
 typedef void (*pr_skip_fn)(void *ctx, const char *path, const pr_error *err);
@@ -186,6 +193,8 @@ typedef struct pr_agg_options {
     uint64_t max_file_size; /* decoded bytes per file; 0 = 1 GiB */
     pr_skip_fn on_skip;     /* may be NULL */
     void *skip_ctx;
+    pr_progress_fn on_progress; /* may be NULL */
+    void *progress_ctx;
     const pr_name_format *names; /* NULL: werkzeug's default names */
     pr_group_by group_by;
     /* Filters: a request outside them is counted as filtered, not read. */

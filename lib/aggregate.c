@@ -10,6 +10,8 @@
 
 #include <fnmatch.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <strings.h>
 #include <stdlib.h>
@@ -149,8 +151,18 @@ static pr_status add_view(shard *s, ftable *t, const sview *v)
     return PR_OK;
 }
 
+/* Shared progress counters; worker 0 (the calling thread) reports. */
+typedef struct progress {
+    atomic_size_t files;
+    atomic_uint_fast64_t bytes;
+    size_t total;
+    uint64_t total_bytes;
+    struct timespec last;
+} progress;
+
 /* Per-thread scratch, reused for every file the thread reads. */
 typedef struct worker {
+    progress *prog;
     pr_agg *agg;
     const src_list *list;
     size_t first, step, base_order;
@@ -368,6 +380,22 @@ static void *work(void *arg)
             w->status = st;
             break;
         }
+        progress *pg = w->prog;
+        atomic_fetch_add(&pg->files, 1);
+        atomic_fetch_add(&pg->bytes, f->size);
+        if (w->first == 0 && w->agg->opts.on_progress != NULL) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            double dt = (double)(now.tv_sec - pg->last.tv_sec) +
+                        (double)(now.tv_nsec - pg->last.tv_nsec) / 1e9;
+            if (dt >= 0.1) {
+                pg->last = now;
+                w->agg->opts.on_progress(w->agg->opts.progress_ctx,
+                                         atomic_load(&pg->files), pg->total,
+                                         atomic_load(&pg->bytes),
+                                         pg->total_bytes);
+            }
+        }
     }
     return NULL;
 }
@@ -501,6 +529,14 @@ static pr_status run_list(pr_agg *agg, const src_list *list)
     size_t started = 0;
     pr_status st = PR_OK;
     size_t old_skips = agg->main.nskips;
+    progress prog;
+    atomic_init(&prog.files, 0);
+    atomic_init(&prog.bytes, 0);
+    prog.total = list->n;
+    prog.total_bytes = 0;
+    for (size_t i = 0; i < list->n; i++)
+        prog.total_bytes += list->v[i].size;
+    clock_gettime(CLOCK_MONOTONIC, &prog.last);
     for (size_t i = 0; i < nthreads; i++) {
         worker *w = &ws[i];
         w->agg = agg;
@@ -508,6 +544,7 @@ static pr_status run_list(pr_agg *agg, const src_list *list)
         w->first = i;
         w->step = nthreads;
         w->base_order = agg->inputs;
+        w->prog = &prog;
         shard_init(&w->out);
         mdecoder_init(&w->dec);
         sview_init(&w->view);
@@ -521,6 +558,9 @@ static pr_status run_list(pr_agg *agg, const src_list *list)
     work(&ws[0]);
     for (size_t i = 1; i <= started; i++)
         pthread_join(tids[i], NULL);
+    if (agg->opts.on_progress != NULL)
+        agg->opts.on_progress(agg->opts.progress_ctx, list->n, list->n,
+                              prog.total_bytes, prog.total_bytes);
     /* Threads that could not start: do their share here. */
     for (size_t i = started + 1; i < nthreads; i++)
         work(&ws[i]);

@@ -39,6 +39,7 @@ typedef struct src_file {
     char *path;
     int failed;
     int archive;  /* .tar, .tar.gz, .tgz, .zip: read entries with libarchive */
+    uint64_t size; /* when found, for progress */
     pr_error err;
 } src_file;
 

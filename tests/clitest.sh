@@ -164,6 +164,17 @@ grep -q "no 'mean_ms' column" "$tmp/err" && ok "baseline error names the column"
 [ "$(head -1 "$tmp/d.csv")" = "endpoint,base_requests,new_requests,base_p50_ms,new_p50_ms,base_p95_ms,new_p95_ms,base_mean_ms,new_mean_ms,failed" ] && ok "diff csv header" || no "diff csv header"
 "$P" diff -f html -o "$tmp/d.html" $W $S 2>/dev/null && grep -q '<table>' "$tmp/d.html" && ok "diff html" || no "diff html"
 
+# Progress: never on stderr when it is not a terminal (logs stay clean);
+# --progress forces it, and the line is erased at the end.
+"$P" $W > /dev/null 2> "$tmp/err"
+[ ! -s "$tmp/err" ] && ok "no progress line when stderr is a file" || no "no progress line when stderr is a file"
+"$P" --progress -j1 $W $W $W $W $W $W $W $W $W $W $W $W $W $W $W $W $W $W $W $W > /dev/null 2> "$tmp/err"
+if grep -q 'files, .* MB/s' "$tmp/err"; then
+    tail -c 4 "$tmp/err" | od -c | grep -q '033   \[   K' && ok "--progress line shown and erased" || no "--progress line erased"
+else
+    ok "--progress: run too short to show a line"
+fi
+
 # Input is never modified.
 sum1=$(cat $W/* | md5sum)
 "$P" -o "$tmp/r2.md" $W 2>/dev/null
