@@ -1,0 +1,800 @@
+/* svg.c - the HTML report's charts as inline SVG (see svg.h).
+ *
+ * Every chart is 1000 user units wide and drawn for that natural size;
+ * text is 12 px (11 px monospace in the icicle), so labels can be cut to
+ * fit by counting characters instead of measuring them. */
+#define _POSIX_C_SOURCE 200809L
+#include "svg.h"
+#include "escape.h"
+#include "render.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define W 1000.0
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void text(FILE *out, const char *s) { esc_html(out, s, strlen(s)); }
+
+/* Characters (code points) in s[0..n). */
+static size_t nchars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* s[0..n) cut to at most max characters, the last one an ellipsis when
+ * something was cut. Writes nothing when max < 2. */
+static void text_fit(FILE *out, const char *s, size_t n, size_t max)
+{
+    if (max < 2)
+        return;
+    if (nchars(s, n) <= max) {
+        esc_html(out, s, n);
+        return;
+    }
+    size_t i = 0, c = 0;
+    while (i < n && c < max - 1) {
+        i++;
+        while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i++;
+        c++;
+    }
+    esc_html(out, s, i);
+    fputs("\xE2\x80\xA6", out); /* U+2026 */
+}
+
+/* A time in ms as a sentence says it: "0.4 ms", "35 ms", "7.42 s". */
+static void fmt_ms(FILE *out, double ms)
+{
+    if (ms < 10)
+        fprintf(out, "%.1f ms", ms);
+    else if (ms < 1000)
+        fprintf(out, "%.0f ms", ms);
+    else if (ms < 100000)
+        fprintf(out, "%.2f s", ms / 1000);
+    else
+        fprintf(out, "%.0f s", ms / 1000);
+}
+
+/* A bucket size: "250 ms", "30 s", "15 min", "1 h", "1 d". */
+static void fmt_span(FILE *out, double s)
+{
+    if (s >= 86400 && fmod(s, 86400) == 0)
+        fprintf(out, "%g d", s / 86400);
+    else if (s >= 3600 && fmod(s, 3600) == 0)
+        fprintf(out, "%g h", s / 3600);
+    else if (s >= 60 && fmod(s, 60) == 0)
+        fprintf(out, "%g min", s / 60);
+    else if (s >= 1)
+        fprintf(out, "%g s", s);
+    else
+        fprintf(out, "%g ms", s * 1000);
+}
+
+/* An axis tick: "0", "2.5 ms", "20 ms", "1.5 s". */
+static void fmt_tick_ms(FILE *out, double ms)
+{
+    if (ms == 0)
+        fputs("0", out);
+    else if (ms < 1000)
+        fprintf(out, "%g ms", ms);
+    else
+        fprintf(out, "%g s", ms / 1000);
+}
+
+/* The smallest 1, 2 or 5 times a power of ten that is >= x (x > 0). */
+static double nice_step(double x)
+{
+    if (!(x > 0) || !isfinite(x))
+        return 1;
+    double e = pow(10, floor(log10(x)));
+    double f = x / e;
+    double n = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+    return n * e;
+}
+
+/* Axis maximum for data up to max with about `ticks` steps: *step set. */
+static double nice_max(double max, int ticks, double *step)
+{
+    *step = nice_step(max / ticks);
+    double top = ceil(max / *step - 1e-9) * *step;
+    return top > 0 ? top : *step;
+}
+
+static void svg_open(FILE *out, const char *cls, double h, const char *label)
+{
+    fprintf(out,
+            "<svg class=\"chart %s\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
+            "height=\"%.0f\" role=\"img\" aria-label=\"%s\">",
+            cls, W, h, W, h, label);
+}
+
+static void legend_swatch(FILE *out, double x, double y, const char *cls)
+{
+    fprintf(out, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"10\" "
+                 "height=\"10\"/>", cls, x, y - 9);
+}
+
+/* ---- palette ---------------------------------------------------------- */
+
+void svg_palette_init(svg_palette *p, const pr_attribution *a)
+{
+    p->n = 0;
+    for (size_t i = 0; a != NULL && i < a->nmodules && p->n < SVG_NCOLORS - 1;
+         i++)
+        if (a->modules[i].name != NULL)
+            p->names[p->n++] = a->modules[i].name;
+}
+
+int svg_color(const svg_palette *p, const char *module)
+{
+    for (size_t i = 0; module != NULL && i < p->n; i++)
+        if (strcmp(p->names[i], module) == 0)
+            return (int)i;
+    return SVG_NCOLORS - 1;
+}
+
+/* ---- endpoints -------------------------------------------------------- */
+
+#define ROW 22.0
+#define TOP 28.0
+
+void svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
+                   size_t max_rows)
+{
+    size_t m = max_rows != 0 && n > max_rows ? max_rows : n;
+    /* Columns: labels end at LX, total bars from BX (BW long, value
+     * after), latency scale from LX0 to LX1. */
+    const double LX = 296, BX = 304, BW = 190, LX0 = 630, LX1 = 980;
+    double tmax = 0, lmax = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (rows[i].total_ms > tmax)
+            tmax = rows[i].total_ms;
+        if (rows[i].max_ms > lmax)
+            lmax = rows[i].max_ms;
+    }
+    double step, ltop = nice_max(lmax, 4, &step);
+    double h = TOP + (double)m * ROW + 26 + (m < n ? 18 : 0);
+    svg_open(out, "endpoints", h, "Endpoints: total time and latency");
+    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">total time "
+                 "(share of all requests)</text>", BX);
+    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">latency per "
+                 "request:</text>", LX0);
+    fprintf(out, "<circle class=\"p50\" cx=\"%.1f\" cy=\"10\" r=\"3.5\"/>"
+                 "<text class=\"lbl\" x=\"%.1f\" y=\"14\">p50</text>"
+                 "<rect class=\"p95\" x=\"%.1f\" y=\"4\" width=\"3\" "
+                 "height=\"12\"/>"
+                 "<text class=\"lbl\" x=\"%.1f\" y=\"14\">p95</text>"
+                 "<rect class=\"pmax\" x=\"%.1f\" y=\"4\" width=\"1.5\" "
+                 "height=\"12\"/>"
+                 "<text class=\"lbl\" x=\"%.1f\" y=\"14\">max</text>",
+            LX0 + 142, LX0 + 149, LX0 + 182, LX0 + 189, LX0 + 224, LX0 + 230);
+    /* Latency grid and axis. */
+    double yb = TOP + (double)m * ROW;
+    for (double v = 0; v <= ltop + step / 2; v += step) {
+        double x = LX0 + v / ltop * (LX1 - LX0);
+        fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" "
+                     "x2=\"%.1f\" y2=\"%.1f\"/>", x, TOP - 4, x, yb);
+        fprintf(out, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
+                     "text-anchor=\"middle\">", x, yb + 16);
+        fmt_tick_ms(out, v);
+        fputs("</text>", out);
+    }
+    for (size_t i = 0; i < m; i++) {
+        const pr_endpoint_row *e = &rows[i];
+        double y = TOP + (double)i * ROW;
+        const char *label = e->label != NULL ? e->label : "";
+        fputs("<g><title>", out);
+        text(out, label);
+        fprintf(out, "\n%zu request%s, total ", e->requests,
+                e->requests == 1 ? "" : "s");
+        fmt_ms(out, e->total_ms);
+        fprintf(out, " (%.1f%%)\nmean ", e->share * 100);
+        fmt_ms(out, e->mean_ms);
+        fputs(", p50 ", out);
+        fmt_ms(out, e->p50_ms);
+        fputs(", p95 ", out);
+        fmt_ms(out, e->p95_ms);
+        fputs(", max ", out);
+        fmt_ms(out, e->max_ms);
+        fputs("</title>", out);
+        fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
+                     "text-anchor=\"end\">", LX, y + 15);
+        text_fit(out, label, strlen(label), 42);
+        fputs("</text>", out);
+        double bw = tmax > 0 ? e->total_ms / tmax * BW : 0;
+        fprintf(out, "<rect class=\"bar\" x=\"%.0f\" y=\"%.1f\" "
+                     "width=\"%.1f\" height=\"14\"/>", BX, y + 4, bw);
+        fprintf(out, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\">", BX + bw + 4,
+                y + 15);
+        fmt_ms(out, e->total_ms);
+        fprintf(out, " \xC2\xB7 %.1f%%</text>", e->share * 100);
+        double x50 = LX0 + e->p50_ms / ltop * (LX1 - LX0);
+        double x95 = LX0 + e->p95_ms / ltop * (LX1 - LX0);
+        double xmx = LX0 + e->max_ms / ltop * (LX1 - LX0);
+        fprintf(out, "<line class=\"range\" x1=\"%.1f\" y1=\"%.1f\" "
+                     "x2=\"%.1f\" y2=\"%.1f\"/>", x50, y + 11, xmx, y + 11);
+        fprintf(out, "<rect class=\"pmax\" x=\"%.1f\" y=\"%.1f\" "
+                     "width=\"1.5\" height=\"12\"/>", xmx - 0.75, y + 5);
+        fprintf(out, "<rect class=\"p95\" x=\"%.1f\" y=\"%.1f\" width=\"3\" "
+                     "height=\"12\"/>", x95 - 1.5, y + 5);
+        fprintf(out, "<circle class=\"p50\" cx=\"%.1f\" cy=\"%.1f\" "
+                     "r=\"3.5\"/></g>", x50, y + 11);
+    }
+    if (m < n)
+        fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\">%zu more "
+                     "endpoint%s in the table below</text>", BX, yb + 36,
+                n - m, n - m == 1 ? "" : "s");
+    fputs("</svg>", out);
+}
+
+/* ---- latency over time ------------------------------------------------ */
+
+typedef struct column {
+    double x, w;      /* pixels from the plot's left edge */
+    size_t requests;  /* summed */
+    double p50, p95, max;
+    size_t first, nb; /* buckets rows[first .. first + nb) */
+    int gap;          /* not adjacent to the previous column */
+} column;
+
+static void time_label(FILE *out, double t, double span)
+{
+    time_t s = (time_t)floor(t);
+    struct tm tm;
+    char buf[32];
+    size_t ok = 0;
+    if (gmtime_r(&s, &tm) != NULL) {
+        if (span < 600)
+            ok = strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+        else if (span <= 2 * 86400)
+            ok = strftime(buf, sizeof buf, "%H:%M", &tm);
+        else
+            ok = strftime(buf, sizeof buf, "%m-%d %H:%M", &tm);
+    }
+    if (ok == 0)
+        snprintf(buf, sizeof buf, "%.0f", t);
+    fputs(buf, out);
+}
+
+/* One line (p50 or p95) through the columns' centres, broken at gaps; a
+ * point with no neighbour is a dot. */
+static void latency_line(FILE *out, const column *c, size_t nc, int p95,
+                         double X0, double Y1, double PH, double ltop)
+{
+    const char *cls = p95 ? "l95" : "l50";
+    for (size_t i = 0; i < nc;) {
+        size_t j = i + 1;
+        while (j < nc && !c[j].gap)
+            j++;
+        if (j - i == 1) {
+            double v = p95 ? c[i].p95 : c[i].p50;
+            fprintf(out, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" "
+                         "r=\"2\"/>", p95 ? "d95" : "d50", X0 + c[i].x + c[i].w / 2,
+                    Y1 - v / ltop * PH);
+        } else {
+            fprintf(out, "<polyline class=\"%s\" points=\"", cls);
+            for (size_t k = i; k < j; k++) {
+                double v = p95 ? c[k].p95 : c[k].p50;
+                fprintf(out, "%s%.1f,%.1f", k > i ? " " : "",
+                        X0 + c[k].x + c[k].w / 2, Y1 - v / ltop * PH);
+            }
+            fputs("\"/>", out);
+        }
+        i = j;
+    }
+}
+
+void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
+                 double bucket_s)
+{
+    const double X0 = 64, X1 = 936, Y0 = 30, Y1 = 220, H = 262;
+    const double PW = X1 - X0, PH = Y1 - Y0;
+    svg_open(out, "latency", H, "Requests and latency over time");
+    if (n == 0 || rows == NULL) {
+        fputs("<text class=\"lbl\" x=\"500\" y=\"130\" text-anchor=\"middle\">"
+              "no requests with a time</text></svg>", out);
+        return;
+    }
+    if (!(bucket_s > 0))
+        bucket_s = 1;
+    column *c = calloc(n, sizeof *c);
+    if (c == NULL) {
+        fputs("</svg>", out);
+        return;
+    }
+    double t0 = rows[0].start, span = rows[n - 1].start + bucket_s - t0;
+    double sx = PW / span;
+    int per_pixel = (double)n > PW;
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pr_bucket_row *b = &rows[i];
+        double x = (b->start - t0) * sx;
+        int adjacent = i > 0 && b->start - rows[i - 1].start < bucket_s * 1.5;
+        if (per_pixel && nc > 0 && floor(x) == c[nc - 1].x) {
+            column *k = &c[nc - 1];
+            k->requests += b->requests;
+            k->p50 = b->p50_ms > k->p50 ? b->p50_ms : k->p50;
+            k->p95 = b->p95_ms > k->p95 ? b->p95_ms : k->p95;
+            k->max = b->max_ms > k->max ? b->max_ms : k->max;
+            k->nb++;
+            continue;
+        }
+        column *k = &c[nc++];
+        k->x = per_pixel ? floor(x) : x;
+        k->w = per_pixel ? 1 : bucket_s * sx;
+        k->requests = b->requests;
+        k->p50 = b->p50_ms;
+        k->p95 = b->p95_ms;
+        k->max = b->max_ms;
+        k->first = i;
+        k->nb = 1;
+        k->gap = i > 0 && !adjacent;
+    }
+    size_t rmax = 0;
+    double lmax = 0;
+    for (size_t i = 0; i < nc; i++) {
+        if (c[i].requests > rmax)
+            rmax = c[i].requests;
+        if (c[i].p95 > lmax)
+            lmax = c[i].p95;
+    }
+    double rstep, rtop = nice_max((double)rmax, 4, &rstep);
+    if (rstep < 1) { /* no half requests on the axis */
+        rstep = 1;
+        rtop = ceil(rtop);
+    }
+    double lstep, ltop = nice_max(lmax, 4, &lstep);
+    /* Legend. */
+    legend_swatch(out, X0, 16, "bar");
+    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"16\">requests per ",
+            X0 + 14);
+    fmt_span(out, bucket_s);
+    fprintf(out, "%s (left scale)</text>", per_pixel ? ", summed per pixel" : "");
+    fprintf(out, "<line class=\"l50\" x1=\"%.0f\" y1=\"12\" x2=\"%.0f\" "
+                 "y2=\"12\"/><text class=\"lbl\" x=\"%.0f\" y=\"16\">p50"
+                 "</text>", X0 + 400, X0 + 418, X0 + 422);
+    fprintf(out, "<line class=\"l95\" x1=\"%.0f\" y1=\"12\" x2=\"%.0f\" "
+                 "y2=\"12\"/><text class=\"lbl\" x=\"%.0f\" y=\"16\">p95 "
+                 "latency%s (right scale)</text>", X0 + 460, X0 + 478, X0 + 482,
+            per_pixel ? ", highest per pixel" : "");
+    /* Grid: the request scale's steps; both axes share the lines. */
+    int steps = (int)lround(rtop / rstep);
+    for (int s = 0; s <= steps; s++) {
+        double y = Y1 - (double)s / steps * PH;
+        fprintf(out, "<line class=\"grid\" x1=\"%.0f\" y1=\"%.1f\" "
+                     "x2=\"%.0f\" y2=\"%.1f\"/>", X0, y, X1, y);
+        fprintf(out, "<text class=\"tick\" x=\"%.0f\" y=\"%.1f\" "
+                     "text-anchor=\"end\">%g</text>", X0 - 6, y + 4,
+                rstep * s);
+        fprintf(out, "<text class=\"tick\" x=\"%.0f\" y=\"%.1f\">", X1 + 6,
+                y + 4);
+        fmt_tick_ms(out, ltop * s / steps);
+        fputs("</text>", out);
+    }
+    for (int s = 0; s <= 4; s++) {
+        double x = X0 + PW * s / 4;
+        fprintf(out, "<text class=\"tick\" x=\"%.1f\" y=\"%.0f\" "
+                     "text-anchor=\"%s\">", x, Y1 + 18,
+                s == 0 ? "start" : s == 4 ? "end" : "middle");
+        time_label(out, t0 + span * s / 4, span);
+        fputs("</text>", out);
+    }
+    char day[32];
+    pr__iso_time(t0, day, sizeof day);
+    day[10] = '\0';
+    fprintf(out, "<text class=\"tick\" x=\"%.0f\" y=\"%.0f\">UTC, from %s"
+                 "</text>", X0, Y1 + 36, day);
+    /* Bars, each with its numbers as a tooltip. */
+    for (size_t i = 0; i < nc; i++) {
+        const column *k = &c[i];
+        double bh = (double)k->requests / rtop * PH;
+        double bw = k->w > 2 ? k->w - 1 : k->w;
+        char when[32];
+        pr__iso_time(rows[k->first].start, when, sizeof when);
+        fprintf(out, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" "
+                     "width=\"%.1f\" height=\"%.1f\"><title>%s",
+                X0 + k->x, Y1 - bh, bw, bh, when);
+        if (k->nb > 1)
+            fprintf(out, " (%zu buckets)", k->nb);
+        fprintf(out, ": %zu request%s\np50 ", k->requests,
+                k->requests == 1 ? "" : "s");
+        fmt_ms(out, k->p50);
+        fputs(", p95 ", out);
+        fmt_ms(out, k->p95);
+        fputs(", max ", out);
+        fmt_ms(out, k->max);
+        fputs("</title></rect>", out);
+    }
+    latency_line(out, c, nc, 0, X0, Y1, PH, ltop);
+    latency_line(out, c, nc, 1, X0, Y1, PH, ltop);
+    fputs("</svg>", out);
+    free(c);
+}
+
+/* ---- modules ---------------------------------------------------------- */
+
+static void module_title(FILE *out, const pr_module_row *m)
+{
+    fputs("<title>", out);
+    text(out, m->name != NULL ? m->name : "");
+    fprintf(out, " (%s)\nself ", pr_module_kind_name(m->kind));
+    fmt_ms(out, m->self_s * 1000);
+    fprintf(out, " (%.1f%%), inclusive %s", m->self_share * 100,
+            m->estimated ? "about " : "");
+    fmt_ms(out, m->inclusive_s * 1000);
+    fprintf(out, " (%.1f%%)", m->inclusive_share * 100);
+    if (m->calls > 0)
+        fprintf(out, "\n%lld call%s from other modules", (long long)m->calls,
+                m->calls == 1 ? "" : "s");
+    fputs("</title>", out);
+}
+
+void svg_modules(FILE *out, const pr_attribution *a, const svg_palette *pal,
+                 size_t max_rows)
+{
+    size_t n = a != NULL ? a->nmodules : 0;
+    size_t m = max_rows != 0 && n > max_rows ? max_rows : n;
+    int other = m < n;
+    const double LX = 236, BX = 244, BW = 500, VX = 760, IX = 880;
+    double smax = 0;
+    for (size_t i = 0; i < m; i++) {
+        const pr_module_row *r = &a->modules[i];
+        double s = r->inclusive_share > r->self_share ? r->inclusive_share
+                                                      : r->self_share;
+        if (s > smax)
+            smax = s;
+    }
+    double other_s = 0, other_share = 0;
+    for (size_t i = m; i < n; i++) {
+        other_s += a->modules[i].self_s;
+        other_share += a->modules[i].self_share;
+    }
+    if (other && other_share > smax)
+        smax = other_share;
+    double step, top = nice_max(smax * 100, 4, &step) / 100;
+    step /= 100;
+    size_t rows = m + (size_t)other;
+    double yb = TOP + (double)rows * ROW;
+    svg_open(out, "modules", yb + 26, "Time by module");
+    legend_swatch(out, BX, 14, "c0");
+    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">self time</text>",
+            BX + 14);
+    legend_swatch(out, BX + 90, 14, "c0 inc");
+    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">inclusive: from "
+                 "entering the module until leaving it</text>", BX + 104);
+    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">self</text>"
+                 "<text class=\"lbl\" x=\"%.0f\" y=\"14\">inclusive</text>",
+            VX, IX);
+    for (int s = 0; top > 0 && s <= (int)lround(top / step); s++) {
+        double x = BX + s * step / top * BW;
+        fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" "
+                     "x2=\"%.1f\" y2=\"%.1f\"/><text class=\"tick\" "
+                     "x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g%%"
+                     "</text>", x, TOP - 4, x, yb, x, yb + 16,
+                s * step * 100);
+    }
+    for (size_t i = 0; i < rows; i++) {
+        double y = TOP + (double)i * ROW;
+        double self, incl = 0, self_share, incl_share = 0;
+        int col = SVG_NCOLORS - 1, est = 0;
+        fputs("<g>", out);
+        if (i < m) {
+            const pr_module_row *r = &a->modules[i];
+            module_title(out, r);
+            col = svg_color(pal, r->name);
+            self = r->self_s;
+            incl = r->inclusive_s;
+            self_share = r->self_share;
+            incl_share = r->inclusive_share;
+            est = r->estimated;
+            const char *name = r->name != NULL ? r->name : "";
+            fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
+                         "text-anchor=\"end\">", LX, y + 15);
+            text_fit(out, name, strlen(name), 32);
+            fprintf(out, " <tspan class=\"kind\">%s</tspan></text>",
+                    pr_module_kind_name(r->kind));
+        } else {
+            self = other_s;
+            self_share = other_share;
+            fprintf(out, "<title>%zu smaller modules: self ", n - m);
+            fmt_ms(out, self * 1000);
+            fprintf(out, "</title><text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
+                         "text-anchor=\"end\">%zu other module%s</text>",
+                    LX, y + 15, n - m, n - m == 1 ? "" : "s");
+        }
+        if (incl_share > 0 && top > 0)
+            fprintf(out, "<rect class=\"c%d inc\" x=\"%.0f\" y=\"%.1f\" "
+                         "width=\"%.1f\" height=\"14\"/>", col, BX, y + 4,
+                    incl_share / top * BW);
+        fprintf(out, "<rect class=\"c%d\" x=\"%.0f\" y=\"%.1f\" "
+                     "width=\"%.1f\" height=\"14\"/>", col, BX, y + 4,
+                top > 0 ? self_share / top * BW : 0);
+        fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">%.1f%% ",
+                VX, y + 15, self_share * 100);
+        fmt_ms(out, self * 1000);
+        fputs("</text>", out);
+        if (i < m) {
+            fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">%s%.1f%% ",
+                    IX, y + 15, est ? "\xE2\x89\x88" : "", incl_share * 100);
+            fmt_ms(out, incl * 1000);
+            fputs("</text>", out);
+        }
+        fputs("</g>", out);
+    }
+    fputs("</svg>", out);
+}
+
+/* ---- module mix per endpoint ------------------------------------------ */
+
+void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
+                    size_t max_rows, const svg_palette *pal)
+{
+    size_t m = max_rows != 0 && n > max_rows ? max_rows : n;
+    const double LX = 296, BX = 304, BW = 600, VX = 912;
+    /* Legend: the palette's modules, wrapped; at most ~7.4 px a
+     * character of 12 px text. */
+    double lx = BX, ly = 14;
+    int used[SVG_NCOLORS] = {0};
+    for (size_t i = 0; i < m; i++)
+        for (size_t k = 0; k < rows[i].attr.nmodules; k++)
+            used[svg_color(pal, rows[i].attr.modules[k].name)] = 1;
+    char *legend = NULL;
+    size_t legend_len = 0;
+    FILE *lg = open_memstream(&legend, &legend_len);
+    for (int c = 0; lg != NULL && c < SVG_NCOLORS; c++) {
+        if (!used[c])
+            continue;
+        const char *name = c < (int)pal->n ? pal->names[c] : "other";
+        size_t len = nchars(name, strlen(name));
+        if (len > 24)
+            len = 24;
+        double w = 14 + 7.4 * (double)len + 14;
+        if (lx + w > W && lx > BX) {
+            lx = BX;
+            ly += 16;
+        }
+        char cls[16];
+        snprintf(cls, sizeof cls, "c%d", c);
+        legend_swatch(lg, lx, ly, cls);
+        fprintf(lg, "<text class=\"lbl\" x=\"%.1f\" y=\"%.0f\">", lx + 14, ly);
+        text_fit(lg, name, strlen(name), 24);
+        fputs("</text>", lg);
+        lx += w;
+    }
+    if (lg != NULL)
+        fclose(lg);
+    double top = ly + 14;
+    double yb = top + (double)m * ROW;
+    svg_open(out, "mix", yb + 8 + (m < n ? 18 : 0),
+             "Self time by module, per endpoint");
+    if (legend != NULL)
+        fwrite(legend, 1, legend_len, out);
+    free(legend);
+    for (size_t i = 0; i < m; i++) {
+        const pr_endpoint_row *e = &rows[i];
+        const pr_attribution *a = &e->attr;
+        double y = top + (double)i * ROW;
+        const char *label = e->label != NULL ? e->label : "";
+        fputs("<g><title>", out);
+        text(out, label);
+        fputs("</title>", out);
+        fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
+                     "text-anchor=\"end\">", LX, y + 15);
+        text_fit(out, label, strlen(label), 42);
+        fputs("</text>", out);
+        double sum = 0;
+        for (size_t k = 0; k < a->nmodules; k++)
+            sum += a->modules[k].self_s;
+        double total = a->total_s > sum ? a->total_s : sum;
+        if (!(total > 0)) {
+            fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">no "
+                         "profiled time</text></g>", BX, y + 15);
+            continue;
+        }
+        /* Palette modules in attribution order, then the rest as one. */
+        double x = BX, rest = 0;
+        for (size_t k = 0; k < a->nmodules; k++) {
+            const pr_module_row *r = &a->modules[k];
+            int c = svg_color(pal, r->name);
+            if (c == SVG_NCOLORS - 1) {
+                rest += r->self_s;
+                continue;
+            }
+            double w = r->self_s / total * BW;
+            fprintf(out, "<rect class=\"c%d\" x=\"%.1f\" y=\"%.1f\" "
+                         "width=\"%.1f\" height=\"14\"><title>", c, x, y + 4,
+                    w);
+            text(out, r->name);
+            fputs(": ", out);
+            fmt_ms(out, r->self_s * 1000);
+            fprintf(out, " self (%.1f%%)</title></rect>",
+                    r->self_s / total * 100);
+            x += w;
+        }
+        if (rest > 0) {
+            double w = rest / total * BW;
+            fprintf(out, "<rect class=\"c%d\" x=\"%.1f\" y=\"%.1f\" "
+                         "width=\"%.1f\" height=\"14\"><title>other modules: ",
+                    SVG_NCOLORS - 1, x, y + 4, w);
+            fmt_ms(out, rest * 1000);
+            fprintf(out, " self (%.1f%%)</title></rect>", rest / total * 100);
+        }
+        fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">", VX, y + 15);
+        fmt_ms(out, total * 1000);
+        fputs("</text></g>", out);
+    }
+    if (m < n)
+        fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\">%zu more "
+                     "endpoint%s not drawn</text>", BX, yb + 18, n - m,
+                n - m == 1 ? "" : "s");
+    fputs("</svg>", out);
+}
+
+/* ---- icicle ----------------------------------------------------------- */
+
+#define IROW 18.0
+
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+static int is_builtin(const pr_func_key *k)
+{
+    return k->line == 0 && (k->file.len == 0 || (k->file.len == 1 &&
+                                                  k->file.ptr[0] == '~'));
+}
+
+/* The name a box shows: the function's name, or pstats' {label} for a
+ * built-in. First line of the tooltip too (the zoom script reads it). */
+static void box_name(FILE *out, const pr_func_key *k, size_t max)
+{
+    const char *p = k->name.ptr != NULL ? k->name.ptr : "";
+    size_t n = k->name.len;
+    if (is_builtin(k) && n >= 2 && p[0] == '<' && p[n - 1] == '>') {
+        if (max == SIZE_MAX) {
+            fputc('{', out);
+            esc_html(out, p + 1, n - 2);
+            fputc('}', out);
+        } else if (max >= 4) {
+            fputc('{', out);
+            text_fit(out, p + 1, n - 2, max - 2);
+            fputc('}', out);
+        }
+        return;
+    }
+    if (max == SIZE_MAX)
+        esc_html(out, p, n);
+    else
+        text_fit(out, p, n, max);
+}
+
+int svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
+               double min_share, size_t max_boxes, svg_icicle_info *info)
+{
+    size_t nn = t != NULL ? t->nnodes : 0;
+    double total = t != NULL ? t->total_s : 0;
+    double roots = 0;
+    for (size_t i = 0; i < nn; i++)
+        if (t->nodes[i].parent == SIZE_MAX)
+            roots += t->nodes[i].time_s;
+    if (roots > total)
+        total = roots;
+    double cut = min_share > 1 / W ? min_share : 1 / W;
+    double *x = malloc((nn ? nn : 1) * sizeof *x);
+    double *next = malloc((nn ? nn : 1) * sizeof *next);
+    unsigned char *on = calloc(nn ? nn : 1, 1);
+    if (x == NULL || next == NULL || on == NULL) {
+        free(x);
+        free(next);
+        free(on);
+        return -1;
+    }
+    /* Which nodes are drawn: share >= cut, parent drawn. Then, if too
+     * many, raise the cut to the max_boxes-th largest time (a child is
+     * never wider than its parent, so that keeps whole paths). */
+    size_t drawn = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        drawn = 0;
+        for (size_t i = 0; i < nn; i++) {
+            const pr_tree_node *d = &t->nodes[i];
+            int parent_on = d->parent == SIZE_MAX ||
+                            (d->parent < i && on[d->parent]);
+            on[i] = total > 0 && parent_on && d->time_s / total >= cut;
+            drawn += on[i];
+        }
+        if (pass == 1 || max_boxes == 0 || drawn <= max_boxes)
+            break;
+        double *v = malloc(drawn * sizeof *v);
+        if (v == NULL) {
+            free(x);
+            free(next);
+            free(on);
+            return -1;
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < nn; i++)
+            if (on[i])
+                v[k++] = t->nodes[i].time_s;
+        qsort(v, k, sizeof *v, cmp_desc);
+        /* Strictly above the max_boxes-th value, so ties cannot exceed. */
+        double th = v[max_boxes] / total;
+        free(v);
+        cut = nextafter(th, INFINITY);
+    }
+    size_t maxdepth = 0;
+    double root_x = 0;
+    for (size_t i = 0; i < nn; i++) {
+        const pr_tree_node *d = &t->nodes[i];
+        double w = total > 0 ? d->time_s / total * W : 0;
+        if (d->parent == SIZE_MAX || d->parent >= i) {
+            x[i] = root_x;
+            root_x += w;
+        } else {
+            x[i] = next[d->parent];
+            next[d->parent] += w;
+        }
+        next[i] = x[i];
+        if (on[i] && d->depth > maxdepth)
+            maxdepth = d->depth;
+    }
+    double h = drawn > 0 ? (double)(maxdepth + 1) * IROW : IROW;
+    svg_open(out, "icicle", h, "Call tree");
+    for (size_t i = 0; i < nn; i++) {
+        if (!on[i])
+            continue;
+        const pr_tree_node *d = &t->nodes[i];
+        double w = d->time_s / total * W;
+        if (x[i] + w > W)
+            w = W - x[i];
+        double y = (double)d->depth * IROW;
+        fprintf(out, "<g class=\"c%d\"><title>",
+                svg_color(pal, d->module));
+        box_name(out, &d->key, SIZE_MAX);
+        if (!is_builtin(&d->key)) {
+            fputc('\n', out);
+            esc_html(out, d->key.file.ptr, d->key.file.len);
+            fprintf(out, ":%lld", (long long)d->key.line);
+        }
+        if (d->module != NULL) {
+            fputc('\n', out);
+            text(out, d->module);
+            fprintf(out, " (%s)", pr_module_kind_name(d->kind));
+        }
+        fputc('\n', out);
+        fmt_ms(out, d->time_s * 1000);
+        fprintf(out, " (%.1f%%), self ", d->time_s / total * 100);
+        fmt_ms(out, d->self_s * 1000);
+        fprintf(out, "</title><rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" "
+                     "height=\"%.0f\"/>", x[i], y, w, IROW - 1);
+        /* 11 px monospace: 6.6 px a character, 3 px padding each side. */
+        size_t fit = w > 6 ? (size_t)((w - 6) / 6.6) : 0;
+        if (fit >= 3) {
+            fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", x[i] + 3, y + 12.5);
+            box_name(out, &d->key, fit);
+            fputs("</text>", out);
+        }
+        fputs("</g>", out);
+    }
+    if (drawn == 0)
+        fputs("<text class=\"lbl\" x=\"4\" y=\"13\">no call tree</text>", out);
+    fputs("</svg>", out);
+    if (info != NULL) {
+        info->drawn = drawn;
+        info->hidden = nn - drawn + (t != NULL ? t->hidden_nodes : 0);
+        info->min_share = cut;
+    }
+    free(x);
+    free(next);
+    free(on);
+    return 0;
+}
