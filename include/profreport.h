@@ -258,6 +258,9 @@ typedef struct pr_report_options {
     int module_depth;             /* 0 = 1: top-level package */
     int builtins_separate;        /* 0: built-ins charged to their caller */
     double tree_min_share;        /* call-tree cut-off; 0 = 0.01 (1 %) */
+    /* Time window for an aggregate that keeps time buckets (state
+     * files): whole buckets overlapping [since, until); 0 = open. */
+    double since, until;
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */

@@ -29,6 +29,12 @@ typedef struct skip {
     pr_error err;
 } skip;
 
+typedef struct cell {
+    uint32_t group;
+    int64_t bucket;     /* floor(time / bucket_s), or 0 */
+    ftable t;
+} cell;
+
 /* A partial aggregate: each worker thread fills its own, and they are
  * merged in a fixed order so results do not depend on scheduling. */
 typedef struct shard {
@@ -36,8 +42,11 @@ typedef struct shard {
     /* Endpoints are keyed like functions: the view's (file, line, name),
      * or ("", -1, "METHOD url.<int>") for a URL pattern. */
     functab group_keys;
-    ftable *groups;     /* per endpoint, indexed by group key id */
-    size_t ngroups;
+    /* Function tables per (endpoint, time bucket); a single bucket (0)
+     * per endpoint unless the aggregate keeps buckets for a state file. */
+    cell *cells;
+    size_t ncells, capcells;
+    u64map cellmap;     /* group << 32 | (uint32_t)bucket -> cell index */
     size_t filtered;
     request *req;
     size_t nreq, capreq;
@@ -47,10 +56,20 @@ typedef struct shard {
 
 struct pr_agg {
     pr_agg_options opts;
+    double bucket_s;    /* > 0: cells per time bucket (state files) */
     const pr_name_format *names;
     pr_name_format *own_names; /* the default, when opts gave none */
     shard main;
     size_t inputs; /* files seen by earlier add calls, for ordering */
 };
+
+/* The cell of (group, bucket), created on first use; NULL: no memory. */
+ftable *pr__cell(shard *s, uint32_t group, int64_t bucket);
+
+/* dst += src (functions, endpoints, cells, requests and skips move). */
+pr_status pr__shard_merge(shard *dst, shard *src);
+void pr__shard_init(shard *s);
+void pr__shard_free(shard *s);
+pr_status pr__add_request(shard *s, const request *r);
 
 #endif

@@ -9,6 +9,7 @@
 #include "status.h"
 
 #include <fnmatch.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -21,20 +22,21 @@
 enum { MAX_THREADS = 64 };
 #define DEFAULT_MAX_FILE (1ULL << 30)
 
-static void shard_init(shard *s)
+void pr__shard_init(shard *s)
 {
     memset(s, 0, sizeof *s);
     functab_init(&s->funcs);
     functab_init(&s->group_keys);
 }
 
-static void shard_free(shard *s)
+void pr__shard_free(shard *s)
 {
     functab_free(&s->funcs);
     functab_free(&s->group_keys);
-    for (size_t i = 0; i < s->ngroups; i++)
-        ftable_free(&s->groups[i]);
-    free(s->groups);
+    for (size_t i = 0; i < s->ncells; i++)
+        ftable_free(&s->cells[i].t);
+    free(s->cells);
+    u64map_free(&s->cellmap);
     for (size_t i = 0; i < s->nreq; i++)
         free(s->req[i].path);
     free(s->req);
@@ -66,7 +68,7 @@ static pr_status add_skip(shard *s, const char *path, size_t order,
     return PR_OK;
 }
 
-static pr_status add_request(shard *s, const request *r)
+pr_status pr__add_request(shard *s, const request *r)
 {
     if (s->nreq == s->capreq) {
         size_t cap = s->capreq ? s->capreq * 2 : 256;
@@ -80,22 +82,40 @@ static pr_status add_request(shard *s, const request *r)
     return PR_OK;
 }
 
-/* The table of endpoint `key`, created on first use; *id is its id. */
-static ftable *group_for(shard *s, const pr_func_key *key, uint32_t *id)
+ftable *pr__cell(shard *s, uint32_t group, int64_t bucket)
+{
+    if (s->ncells == s->capcells) {
+        size_t cap = s->capcells ? s->capcells * 2 : 16;
+        cell *v = realloc(s->cells, cap * sizeof *v);
+        if (v == NULL)
+            return NULL;
+        s->cells = v;
+        s->capcells = cap;
+    }
+    uint64_t key = (uint64_t)group << 32 | (uint32_t)bucket;
+    int added;
+    uint32_t i = u64map_get(&s->cellmap, key, 1, (uint32_t)s->ncells, &added);
+    if (i == UINT32_MAX)
+        return NULL;
+    if (added) {
+        cell *c = &s->cells[s->ncells++];
+        memset(c, 0, sizeof *c);
+        c->group = group;
+        c->bucket = bucket;
+    }
+    return &s->cells[i].t;
+}
+
+/* The table of endpoint `key` in time bucket `bucket`; *id is the
+ * endpoint's id. */
+static ftable *group_for(shard *s, const pr_func_key *key, int64_t bucket,
+                         uint32_t *id)
 {
     uint32_t g = functab_intern(&s->group_keys, key);
     if (g == UINT32_MAX)
         return NULL;
-    if (g >= s->ngroups) {
-        ftable *v = realloc(s->groups, (g + 1) * sizeof *v);
-        if (v == NULL)
-            return NULL;
-        s->groups = v;
-        memset(&v[s->ngroups], 0, (g + 1 - s->ngroups) * sizeof *v);
-        s->ngroups = g + 1;
-    }
     *id = g;
-    return &s->groups[g];
+    return pr__cell(s, g, bucket);
 }
 
 static int ends_with(pr_str s, const char *suffix)
@@ -294,14 +314,16 @@ static pr_status process(worker *w, const char *name, size_t order,
         w->out.filtered++;
         return PR_OK;
     }
-    ftable *t = group_for(&w->out, &ep, &r.group);
+    int64_t bucket = w->agg->bucket_s > 0
+                         ? (int64_t)floor(r.time / w->agg->bucket_s) : 0;
+    ftable *t = group_for(&w->out, &ep, bucket, &r.group);
     if (t == NULL)
         return PR_ERR_NOMEM;
     if ((st = add_view(&w->out, t, &w->view)) != PR_OK)
         return st;
     if ((r.path = request_strings(name, &nf, &r.method, &r.url)) == NULL)
         return PR_ERR_NOMEM;
-    if ((st = add_request(&w->out, &r)) != PR_OK) {
+    if ((st = pr__add_request(&w->out, &r)) != PR_OK) {
         free(r.path);
         return st;
     }
@@ -402,29 +424,29 @@ static void *work(void *arg)
 
 /* ---- merging shards -------------------------------------------------- */
 
-static pr_status shard_merge(shard *dst, shard *src)
+pr_status pr__shard_merge(shard *dst, shard *src)
 {
     pr_status st = PR_OK;
-    uint32_t *remap = NULL;
-    if (src->funcs.n > 0) {
-        remap = malloc(src->funcs.n * sizeof *remap);
-        if (remap == NULL)
-            return PR_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < src->funcs.n; i++)
-        if ((remap[i] = functab_intern(&dst->funcs, &src->funcs.keys[i])) ==
-            UINT32_MAX) {
-            free(remap);
-            return PR_ERR_NOMEM;
-        }
-    uint32_t *gmap = malloc((src->ngroups ? src->ngroups : 1) * sizeof *gmap);
-    if (gmap == NULL) {
+    size_t nf = src->funcs.n, ng = src->group_keys.n;
+    uint32_t *remap = malloc((nf ? nf : 1) * sizeof *remap);
+    uint32_t *gmap = malloc((ng ? ng : 1) * sizeof *gmap);
+    if (remap == NULL || gmap == NULL) {
         free(remap);
+        free(gmap);
         return PR_ERR_NOMEM;
     }
-    for (size_t g = 0; g < src->ngroups && st == PR_OK; g++) {
-        ftable *t = group_for(dst, &src->group_keys.keys[g], &gmap[g]);
-        st = t == NULL ? PR_ERR_NOMEM : ftable_merge(t, &src->groups[g], remap);
+    for (size_t i = 0; i < nf && st == PR_OK; i++)
+        if ((remap[i] = functab_intern(&dst->funcs, &src->funcs.keys[i])) ==
+            UINT32_MAX)
+            st = PR_ERR_NOMEM;
+    for (size_t g = 0; g < ng && st == PR_OK; g++)
+        if ((gmap[g] = functab_intern(&dst->group_keys,
+                                      &src->group_keys.keys[g])) == UINT32_MAX)
+            st = PR_ERR_NOMEM;
+    for (size_t c = 0; c < src->ncells && st == PR_OK; c++) {
+        const cell *sc = &src->cells[c];
+        ftable *t = pr__cell(dst, gmap[sc->group], sc->bucket);
+        st = t == NULL ? PR_ERR_NOMEM : ftable_merge(t, &sc->t, remap);
     }
     free(remap);
     dst->filtered += src->filtered;
@@ -433,7 +455,7 @@ static pr_status shard_merge(shard *dst, shard *src)
     for (size_t i = 0; i < src->nreq && st == PR_OK; i++) {
         request r = src->req[i];
         r.group = gmap[r.group];
-        if ((st = add_request(dst, &r)) != PR_OK)
+        if ((st = pr__add_request(dst, &r)) != PR_OK)
             break;
         src->req[i].path = NULL;
     }
@@ -494,7 +516,7 @@ pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out)
     }
     if (a->opts.threads > MAX_THREADS)
         a->opts.threads = MAX_THREADS;
-    shard_init(&a->main);
+    pr__shard_init(&a->main);
     a->names = a->opts.names;
     if (a->names == NULL) {
         pr_name_format *f;
@@ -513,7 +535,7 @@ void pr_agg_free(pr_agg *agg)
     if (agg == NULL)
         return;
     pr_name_format_free(agg->own_names);
-    shard_free(&agg->main);
+    pr__shard_free(&agg->main);
     free(agg);
 }
 
@@ -545,7 +567,7 @@ static pr_status run_list(pr_agg *agg, const src_list *list)
         w->step = nthreads;
         w->base_order = agg->inputs;
         w->prog = &prog;
-        shard_init(&w->out);
+        pr__shard_init(&w->out);
         mdecoder_init(&w->dec);
         sview_init(&w->view);
     }
@@ -568,8 +590,8 @@ static pr_status run_list(pr_agg *agg, const src_list *list)
         if (st == PR_OK)
             st = ws[i].status;
         if (st == PR_OK)
-            st = shard_merge(&agg->main, &ws[i].out);
-        shard_free(&ws[i].out);
+            st = pr__shard_merge(&agg->main, &ws[i].out);
+        pr__shard_free(&ws[i].out);
         mdecoder_free(&ws[i].dec);
         sview_free(&ws[i].view);
         rbuf_free(&ws[i].raw);
@@ -607,7 +629,7 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
         return PR_ERR_USAGE;
     worker w;
     memset(&w, 0, sizeof w);
-    shard_init(&w.out);
+    pr__shard_init(&w.out);
     mdecoder_init(&w.dec);
     sview_init(&w.view);
     src_stat sst = {len, 0};
@@ -629,13 +651,13 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
         st = process(&w, name, agg->inputs, 0, data, len, &sst);
     size_t old_skips = agg->main.nskips;
     if (st == PR_OK)
-        st = shard_merge(&agg->main, &w.out);
+        st = pr__shard_merge(&agg->main, &w.out);
     agg->inputs++;
     if (st == PR_OK && agg->opts.on_skip != NULL)
         for (size_t i = old_skips; i < agg->main.nskips; i++)
             agg->opts.on_skip(agg->opts.skip_ctx, agg->main.skips[i].path,
                               &agg->main.skips[i].err);
-    shard_free(&w.out);
+    pr__shard_free(&w.out);
     mdecoder_free(&w.dec);
     sview_free(&w.view);
     rbuf_free(&w.unz);

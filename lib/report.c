@@ -164,6 +164,74 @@ static pr_func_row *top_rows(arena *a, const pr_func_row *rows, size_t n,
     return bad ? NULL : out;
 }
 
+/* What the report is built from: the requests and per-endpoint tables of
+ * the aggregate that fall in the time window (whole buckets, for an
+ * aggregate that keeps them), requests sorted by file path so that a
+ * report does not depend on thread or incremental-run order. */
+typedef struct view {
+    const shard *m;
+    const request **req;
+    size_t nreq;
+    ftable *gt;   /* per endpoint id */
+    size_t ng;
+} view;
+
+static int cmp_req_path(const void *a, const void *b)
+{
+    const request *x = *(const request *const *)a;
+    const request *y = *(const request *const *)b;
+    int c = strcmp(x->path, y->path);
+    if (c != 0)
+        return c;
+    if (x->order != y->order)
+        return (x->order > y->order) - (x->order < y->order);
+    return (x->sub > y->sub) - (x->sub < y->sub);
+}
+
+/* Whether bucket b of size bs overlaps [since, until) (0 = open). */
+static int in_window(int64_t b, double bs, double since, double until)
+{
+    if (bs <= 0)
+        return 1;
+    double start = (double)b * bs, end = start + bs;
+    return (since <= 0 || end > since) && (until <= 0 || start < until);
+}
+
+static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
+{
+    const shard *m = &agg->main;
+    double bs = agg->bucket_s;
+    memset(v, 0, sizeof *v);
+    v->m = m;
+    v->ng = m->group_keys.n;
+    v->req = malloc((m->nreq ? m->nreq : 1) * sizeof *v->req);
+    v->gt = calloc(v->ng ? v->ng : 1, sizeof *v->gt);
+    if (v->req == NULL || v->gt == NULL)
+        return -1;
+    for (size_t i = 0; i < m->nreq; i++) {
+        const request *q = &m->req[i];
+        int64_t b = bs > 0 ? (int64_t)floor(q->time / bs) : 0;
+        if (in_window(b, bs, o->since, o->until))
+            v->req[v->nreq++] = q;
+    }
+    qsort(v->req, v->nreq, sizeof *v->req, cmp_req_path);
+    for (size_t c = 0; c < m->ncells; c++) {
+        const cell *cl = &m->cells[c];
+        if (in_window(cl->bucket, bs, o->since, o->until) &&
+            ftable_merge(&v->gt[cl->group], &cl->t, NULL) != PR_OK)
+            return -1;
+    }
+    return 0;
+}
+
+static void view_free(view *v)
+{
+    for (size_t g = 0; g < v->ng && v->gt != NULL; g++)
+        ftable_free(&v->gt[g]);
+    free(v->gt);
+    free(v->req);
+}
+
 /* ---- endpoint labels ------------------------------------------------- */
 
 static const char *after_packages(pr_str f, size_t *len)
@@ -233,10 +301,11 @@ static double sort_value(const pr_endpoint_row *e, pr_sort s)
     }
 }
 
-static int build_endpoints(pr_report *r, const shard *m, size_t *ep_of_group,
+static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
                            const mod_config *mc)
 {
-    size_t ng = m->ngroups;
+    const shard *m = vw->m;
+    size_t ng = vw->ng;
     ep_acc *acc = calloc(ng ? ng : 1, sizeof *acc);
     if (acc == NULL)
         return -1;
@@ -247,14 +316,14 @@ static int build_endpoints(pr_report *r, const shard *m, size_t *ep_of_group,
         free(acc);
         return -1;
     }
-    for (size_t i = 0; i < m->nreq; i++)
-        count[m->req[i].group]++;
+    for (size_t i = 0; i < vw->nreq; i++)
+        count[vw->req[i]->group]++;
     for (size_t g = 0; g < ng && !bad; g++)
         bad = (acc[g].walls = malloc((count[g] ? count[g] : 1) *
                                      sizeof *acc[g].walls)) == NULL;
     double all_total = 0;
-    for (size_t i = 0; i < m->nreq && !bad; i++) {
-        const request *q = &m->req[i];
+    for (size_t i = 0; i < vw->nreq && !bad; i++) {
+        const request *q = vw->req[i];
         ep_acc *e = &acc[q->group];
         if (e->n == 0 || q->wall_ms > e->max) {
             e->max = q->wall_ms;
@@ -308,7 +377,7 @@ static int build_endpoints(pr_report *r, const shard *m, size_t *ep_of_group,
             (e->label = make_label(&r->strings, &e->view, strip)) == NULL ||
             (e->method = copy_cstr(&r->strings, a->method)) == NULL ||
             (e->slowest_file = copy_cstr(&r->strings,
-                                         m->req[a->slowest].path)) == NULL) {
+                                         vw->req[a->slowest]->path)) == NULL) {
             bad = 1;
             break;
         }
@@ -325,8 +394,8 @@ static int build_endpoints(pr_report *r, const shard *m, size_t *ep_of_group,
         e->p99_ms = pr__percentile(a->walls, a->n, 99);
         e->max_ms = a->walls[a->n - 1];
         /* Up to three distinct example paths, in input order. */
-        for (size_t i = 0; i < m->nreq && e->nexamples < 3; i++) {
-            const request *q = &m->req[i];
+        for (size_t i = 0; i < vw->nreq && e->nexamples < 3; i++) {
+            const request *q = vw->req[i];
             if (q->group != g || q->url[0] == '\0')
                 continue;
             int dup = 0;
@@ -337,7 +406,7 @@ static int build_endpoints(pr_report *r, const shard *m, size_t *ep_of_group,
                      copy_cstr(&r->strings, q->url)) == NULL)
                 bad = 1;
         }
-        const ftable *t = &m->groups[g];
+        const ftable *t = &vw->gt[g];
         pr_func_row *rows = func_rows(&r->strings, &m->funcs, t);
         if (rows == NULL) {
             bad = 1;
@@ -397,10 +466,10 @@ static int build_endpoints(pr_report *r, const shard *m, size_t *ep_of_group,
 
 /* ---- requests and time buckets ---------------------------------------- */
 
-static int build_requests(pr_report *r, const shard *m,
+static int build_requests(pr_report *r, const view *vw,
                           const size_t *ep_of_group)
 {
-    size_t n = m->nreq;
+    size_t n = vw->nreq;
     r->requests = calloc(n ? n : 1, sizeof *r->requests);
     r->slowest = calloc(n ? n : 1, sizeof *r->slowest);
     double *walls = malloc((n ? n : 1) * sizeof *walls);
@@ -409,7 +478,7 @@ static int build_requests(pr_report *r, const shard *m,
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        const request *q = &m->req[i];
+        const request *q = vw->req[i];
         pr_request_row *row = &r->requests[i];
         if ((row->file = copy_cstr(&r->strings, q->path)) == NULL ||
             (row->method = copy_cstr(&r->strings, q->method)) == NULL ||
@@ -506,12 +575,15 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     /* The whole run's table is the sum of the endpoints' tables. */
     ftable all;
     memset(&all, 0, sizeof all);
-    size_t *ep_of_group = malloc((m->ngroups ? m->ngroups : 1) *
-                                 sizeof *ep_of_group);
+    view vw;
+    size_t *ep_of_group = NULL;
+    if (view_build(&vw, agg, &r->opts) != 0)
+        goto nomem;
+    ep_of_group = malloc((vw.ng ? vw.ng : 1) * sizeof *ep_of_group);
     if (ep_of_group == NULL)
         goto nomem;
-    for (size_t g = 0; g < m->ngroups; g++)
-        if (ftable_merge(&all, &m->groups[g], NULL) != PR_OK)
+    for (size_t g = 0; g < vw.ng; g++)
+        if (ftable_merge(&all, &vw.gt[g], NULL) != PR_OK)
             goto nomem;
     size_t n = all.nf;
     r->by_tt = calloc(n ? n : 1, sizeof *r->by_tt);
@@ -569,23 +641,26 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         goto nomem;
     ftable_free(&all);
 
-    s->files = m->nreq;
+    s->files = vw.nreq;
     s->skipped = m->nskips;
-    s->filtered = m->filtered;
+    s->filtered = m->filtered + (m->nreq - vw.nreq);
     s->functions = n;
-    for (size_t i = 0; i < m->nreq; i++) {
-        const request *q = &m->req[i];
+    for (size_t i = 0; i < vw.nreq; i++) {
+        const request *q = vw.req[i];
         s->profiled_s += q->profiled_s;
         if (i == 0 || q->time < s->first_time)
             s->first_time = q->time;
         if (i == 0 || q->time > s->last_time)
             s->last_time = q->time;
     }
-    if (build_endpoints(r, m, ep_of_group, &mc) != 0 ||
-        build_requests(r, m, ep_of_group) != 0 || build_buckets(r) != 0)
+    if (build_endpoints(r, &vw, ep_of_group, &mc) != 0 ||
+        build_requests(r, &vw, ep_of_group) != 0 || build_buckets(r) != 0)
         goto nomem;
     free(ep_of_group);
     ep_of_group = NULL;
+    view_free(&vw);
+    vw.gt = NULL;
+    vw.req = NULL;
     for (size_t i = 0; i < m->nskips; i++) {
         r->skips[i].err = m->skips[i].err;
         if ((r->skips[i].path = copy_cstr(&r->strings, m->skips[i].path)) ==
@@ -600,6 +675,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
 nomem:
     ftable_free(&all);
     free(ep_of_group);
+    view_free(&vw);
     pr_report_free(r);
     return PR_ERR_NOMEM;
 }
