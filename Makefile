@@ -32,7 +32,7 @@ SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
 TEST_CFLAGS = $(WARN) -Werror -O1 -g $(SAN) -Iinclude -Ilib $(PC_CFLAGS) -pthread
 
-.PHONY: all deps test-deps demo test unit difftest clitest bench install \
+.PHONY: all deps test-deps demo test unit difftest clitest statetest browsertest bench install \
         uninstall clean format lint sanitize
 
 all: build/profreport build/libprofreport.a $(EX_SRC:examples/%.c=build/examples/%)
@@ -80,8 +80,16 @@ difftest: build/san/profreport test-deps
 clitest: build/san/profreport
 	PROFREPORT=build/san/profreport ./tests/clitest.sh
 
+statetest: build/san/profreport test-deps
+	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/statetest.sh
+
+# The HTML report in headless Chromium (installed when missing);
+# screenshots of the demo report go to build/artifacts/.
+browsertest: build/san/profreport
+	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/browsertest.sh
+
 test: test-deps
-	$(MAKE) unit difftest clitest all
+	$(MAKE) unit difftest clitest browsertest all
 
 sanitize: unit
 

@@ -27,6 +27,7 @@ static const char USAGE[] =
     "usage: profreport [OPTIONS] PATH...\n"
     "       profreport diff [OPTIONS] BASE NEW\n"
     "       profreport diff [OPTIONS] --baseline FILE.csv NEW\n"
+    "       profreport merge -o ALL.state A.state B.state...\n"
     "\n"
     "Reads Python cProfile/profile stats files (werkzeug ProfilerMiddleware\n"
     "directories, *.prof and *.prof.gz, walked recursively) and reports where\n"
@@ -66,6 +67,14 @@ static const char USAGE[] =
     "      --endpoint GLOB   only endpoints matching GLOB (name or label)\n"
     "      --path GLOB       only paths (as in file names) matching GLOB\n"
     "      --min-ms N        only requests of at least N ms wall time\n"
+    "Incremental runs (cron):\n"
+    "      --state FILE      keep what was read in FILE and read only new\n"
+    "                        files next time; --since also drops older data\n"
+    "                        from FILE. Not with --method/--endpoint/--path/\n"
+    "                        --min-ms. A bad FILE is reported and ignored.\n"
+    "      --state-bucket D  time granularity kept in FILE (default 1h):\n"
+    "                        --since/--until select whole buckets\n"
+    "Inputs may also be state files (from --state or merge).\n"
     "Diff (profreport diff; BASE and NEW are directories, archives or files):\n"
     "      --fail-on RULE    exit 1 when an endpoint crosses RULE, e.g.\n"
     "                        'p95>+20%%' or 'mean>+10ms' (repeatable; metrics\n"
@@ -107,6 +116,8 @@ typedef struct options {
     size_t min_requests;
     const char *baseline;
     int progress;             /* --progress: even when not a terminal */
+    int merge;                /* the merge subcommand */
+    const char *state;        /* --state FILE */
     struct timespec started;
     int progress_shown;
     pr_format format;
@@ -243,6 +254,8 @@ enum long_only {
     OPT_MIN_REQUESTS,
     OPT_BASELINE,
     OPT_PROGRESS,
+    OPT_STATE,
+    OPT_STATE_BUCKET,
 };
 
 /* --module-map values, kept for the report options. */
@@ -279,6 +292,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"min-requests", required_argument, NULL, OPT_MIN_REQUESTS},
         {"baseline", required_argument, NULL, OPT_BASELINE},
         {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"state", required_argument, NULL, OPT_STATE},
+        {"state-bucket", required_argument, NULL, OPT_STATE_BUCKET},
         {NULL, 0, NULL, 0},
     };
     int table_given = 0;
@@ -402,6 +417,12 @@ static int parse_args(int argc, char **argv, options *o)
             o->min_requests = (size_t)v;
             break;
         case OPT_PROGRESS: o->progress = 1; break;
+        case OPT_STATE: o->state = optarg; break;
+        case OPT_STATE_BUCKET:
+            if (pr_duration_parse(optarg, &o->agg.bucket_s) != 0)
+                return usage_error("--state-bucket needs a duration such as "
+                                   "1h, not '%s'", optarg);
+            break;
         case OPT_BASELINE:
             if (!o->diff)
                 return usage_error("%s", "--baseline belongs to 'profreport "
@@ -410,6 +431,28 @@ static int parse_args(int argc, char **argv, options *o)
             break;
         default: fputs("Try 'profreport --help'.\n", stderr); return EXIT_USAGE;
         }
+    }
+    /* Requests are kept whole in a state, so filters that drop them at
+     * read time would change it; the time window is applied per bucket
+     * when reporting. */
+    if (o->state != NULL && (o->agg.method || o->agg.endpoint_glob ||
+                             o->agg.path_glob || o->agg.min_ms > 0))
+        return usage_error("%s", "--state cannot be combined with --method, "
+                                 "--endpoint, --path or --min-ms");
+    o->report.since = o->agg.since;
+    o->report.until = o->agg.until;
+    if (o->state != NULL) {
+        o->agg.since = o->agg.until = 0;
+        o->agg.skip_known = 1;
+        if (o->agg.bucket_s <= 0)
+            o->agg.bucket_s = 3600;
+    }
+    if (o->merge) {
+        if (o->output == NULL || strcmp(o->output, "-") == 0)
+            return usage_error("%s", "merge needs -o OUT.state");
+        if (argc - optind < 1)
+            return usage_error("%s", "merge needs state files to merge");
+        return -1;
     }
     if (o->diff) {
         int want = o->baseline ? 1 : 2;
@@ -447,7 +490,21 @@ static int build_report(const options *o, const char *const *paths, size_t n,
         fputs("profreport: out of memory\n", stderr);
         return EXIT_INTERNAL;
     }
+    pr_error err;
+    if (o->state != NULL && access(o->state, F_OK) == 0 &&
+        pr_agg_load_state(agg, o->state, &err) != PR_OK)
+        fprintf(stderr, "profreport: %s: state ignored, reading every file: "
+                        "%s\n", o->state, err.msg);
     pr_status st = pr_agg_add_paths(agg, paths, n);
+    if (st == PR_OK && o->state != NULL) {
+        if (o->report.since > 0)
+            st = pr_agg_prune(agg, o->report.since);
+        if (st == PR_OK && pr_agg_save_state(agg, o->state, &err) != PR_OK) {
+            fprintf(stderr, "profreport: %s: %s\n", o->state, err.msg);
+            pr_agg_free(agg);
+            return EXIT_OUTPUT;
+        }
+    }
     if (st != PR_OK) {
         fprintf(stderr, "profreport: %s\n", pr_strerror(st));
         pr_agg_free(agg);
@@ -471,6 +528,34 @@ static int build_report(const options *o, const char *const *paths, size_t n,
         return EXIT_INTERNAL;
     }
     return -1;
+}
+
+/* profreport merge: states from several hosts into one. Any input that
+ * cannot be read fails the merge: a fleet report must not silently miss
+ * a host. */
+static int run_merge(const options *o, char **inputs, size_t n)
+{
+    pr_agg *agg;
+    if (pr_agg_new(&o->agg, &agg) != PR_OK) {
+        fputs("profreport: out of memory\n", stderr);
+        return EXIT_INTERNAL;
+    }
+    pr_error err;
+    for (size_t i = 0; i < n; i++) {
+        pr_status st = pr_agg_load_state(agg, inputs[i], &err);
+        if (st != PR_OK) {
+            fprintf(stderr, "profreport: %s: %s\n", inputs[i], err.msg);
+            pr_agg_free(agg);
+            return st == PR_ERR_NOMEM ? EXIT_INTERNAL : EXIT_NO_INPUT;
+        }
+    }
+    pr_status st = pr_agg_save_state(agg, o->output, &err);
+    pr_agg_free(agg);
+    if (st != PR_OK) {
+        fprintf(stderr, "profreport: %s: %s\n", o->output, err.msg);
+        return EXIT_OUTPUT;
+    }
+    return EXIT_OK;
 }
 
 /* profreport diff: both sides' reports, the comparison, the rules. */
@@ -522,6 +607,10 @@ int main(int argc, char **argv)
         o.diff = 1;
         argv++;
         argc--;
+    } else if (argc > 1 && strcmp(argv[1], "merge") == 0) {
+        o.merge = 1;
+        argv++;
+        argc--;
     }
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
@@ -545,7 +634,9 @@ int main(int argc, char **argv)
         o.agg.progress_ctx = &o;
     }
     o.agg.names = names;
-    if (o.diff) {
+    if (o.merge) {
+        rc = run_merge(&o, argv + optind, (size_t)(argc - optind));
+    } else if (o.diff) {
         rc = run_diff(&o, argv + optind);
     } else {
         pr_report *rep;

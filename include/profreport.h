@@ -203,6 +203,13 @@ typedef struct pr_agg_options {
     const char *path_glob;     /* fnmatch on the path from the file name */
     double min_ms;             /* wall time at least this */
     double since, until;       /* Unix seconds; 0 = unbounded */
+    /* For state files: keep function tables per time bucket of this many
+     * seconds, so that a report can select a window and old buckets can
+     * be pruned; 0 = one table per endpoint. */
+    double bucket_s;
+    /* Skip files already in the aggregate (same path, size and mtime),
+     * as after pr_agg_load_state: incremental runs. */
+    int skip_known;
 } pr_agg_options;
 
 /* Creates an empty aggregate. opts may be NULL for defaults. */
@@ -225,6 +232,28 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
 size_t pr_agg_files_read(const pr_agg *agg);
 size_t pr_agg_files_skipped(const pr_agg *agg);
 size_t pr_agg_files_filtered(const pr_agg *agg);
+
+/* ---- State files: an aggregate saved and read back ---------------- */
+
+/* Writes the aggregate (functions, edges and requests per endpoint and
+ * time bucket; not the skipped files, which are retried) to `path`:
+ * versioned, checksummed, zlib-compressed, replaced atomically, so a run
+ * killed at any point leaves the previous file usable. */
+pr_status pr_agg_save_state(const pr_agg *agg, const char *path,
+                            pr_error *err);
+
+/* Adds a state file to the aggregate: loading several merges them, and
+ * merging is associative and commutative (as sums are, up to rounding).
+ * A missing, corrupt or incompatible file fails with a status and err;
+ * the aggregate is then unchanged. pr_agg_add_paths also loads any input
+ * file that is a state file. */
+pr_status pr_agg_load_state(pr_agg *agg, const char *path, pr_error *err);
+pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
+                                   pr_error *err);
+
+/* Drops time buckets (and their requests) that end at or before
+ * `before` (Unix seconds). No effect without bucket_s. */
+pr_status pr_agg_prune(pr_agg *agg, double before);
 
 /* The i-th skipped input: its path and error. NULL past the end. */
 const char *pr_agg_skipped(const pr_agg *agg, size_t i, pr_error *err);

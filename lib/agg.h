@@ -69,6 +69,8 @@ ftable *pr__cell(shard *s, uint32_t group, int64_t bucket);
 /* dst += src (functions, endpoints, cells, requests and skips move). */
 pr_status pr__shard_merge(shard *dst, shard *src);
 void pr__shard_init(shard *s);
+/* Whether buf starts like a state file (state.c). */
+int pr__is_state(const void *buf, size_t len);
 void pr__shard_free(shard *s);
 pr_status pr__add_request(shard *s, const request *r);
 

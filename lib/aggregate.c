@@ -517,6 +517,7 @@ pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out)
     if (a->opts.threads > MAX_THREADS)
         a->opts.threads = MAX_THREADS;
     pr__shard_init(&a->main);
+    a->bucket_s = a->opts.bucket_s > 0 ? a->opts.bucket_s : 0;
     a->names = a->opts.names;
     if (a->names == NULL) {
         pr_name_format *f;
@@ -539,7 +540,9 @@ void pr_agg_free(pr_agg *agg)
     free(agg);
 }
 
-static pr_status run_list(pr_agg *agg, const src_list *list)
+/* Reads the listed files; then reports the skips from index first_skip
+ * on (earlier ones were reported by earlier calls). */
+static pr_status run_list(pr_agg *agg, const src_list *list, size_t first_skip)
 {
     size_t nthreads = (size_t)agg->opts.threads;
     if (nthreads > list->n)
@@ -550,7 +553,7 @@ static pr_status run_list(pr_agg *agg, const src_list *list)
     pthread_t tids[MAX_THREADS];
     size_t started = 0;
     pr_status st = PR_OK;
-    size_t old_skips = agg->main.nskips;
+    size_t old_skips = first_skip;
     progress prog;
     atomic_init(&prog.files, 0);
     atomic_init(&prog.bytes, 0);
@@ -609,15 +612,83 @@ static pr_status run_list(pr_agg *agg, const src_list *list)
     return st;
 }
 
+/* Whether an input file is a state file: its first bytes say so. */
+static int state_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    char head[8];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return pr__is_state(head, n);
+}
+
+typedef struct known {
+    const char *path;
+    uint64_t size;
+    int64_t mtime_ns;
+} known;
+
+static int cmp_known(const void *a, const void *b)
+{
+    return strcmp(((const known *)a)->path, ((const known *)b)->path);
+}
+
+/* Removes from the list the files already in the aggregate with the same
+ * size and mtime (an incremental run after loading a state). */
+static pr_status drop_known(const shard *m, src_list *list)
+{
+    known *k = malloc((m->nreq ? m->nreq : 1) * sizeof *k);
+    if (k == NULL)
+        return PR_ERR_NOMEM;
+    for (size_t i = 0; i < m->nreq; i++) {
+        k[i].path = m->req[i].path;
+        k[i].size = m->req[i].size;
+        k[i].mtime_ns = m->req[i].mtime_ns;
+    }
+    qsort(k, m->nreq, sizeof *k, cmp_known);
+    size_t keep = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        src_file *f = &list->v[i];
+        known key = {f->path, 0, 0};
+        const known *hit = f->failed || f->archive
+                               ? NULL
+                               : bsearch(&key, k, m->nreq, sizeof *k, cmp_known);
+        if (hit != NULL && hit->size == f->size && hit->mtime_ns == f->mtime_ns)
+            free(f->path);
+        else
+            list->v[keep++] = *f;
+    }
+    list->n = keep;
+    free(k);
+    return PR_OK;
+}
+
 pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
 {
     if (agg == NULL || (paths == NULL && n > 0))
         return PR_ERR_USAGE;
     src_list list;
     memset(&list, 0, sizeof list);
-    pr_status st = src_walk(&list, paths, n);
+    pr_status st = PR_OK;
+    size_t first_skip = agg->main.nskips;
+    for (size_t i = 0; i < n && st == PR_OK; i++) {
+        if (!state_file(paths[i])) {
+            st = src_walk(&list, paths + i, 1);
+            continue;
+        }
+        pr_error err;
+        st = pr_agg_load_state(agg, paths[i], &err);
+        /* A state that cannot be read is a skipped input, reported
+         * with the others after the run. */
+        if (st != PR_OK && st != PR_ERR_NOMEM)
+            st = add_skip(&agg->main, paths[i], agg->inputs++, 0, &err);
+    }
+    if (st == PR_OK && agg->opts.skip_known)
+        st = drop_known(&agg->main, &list);
     if (st == PR_OK)
-        st = run_list(agg, &list);
+        st = run_list(agg, &list, first_skip);
     src_list_free(&list);
     return st;
 }

@@ -650,16 +650,28 @@ static pr_str short_file(const ctx *x, const pr_func_key *k)
     return s;
 }
 
-/* "flask_session/sessions.py:open_session". */
-static char *place_name(const ctx *x, arena *a, const pr_func_key *k)
+/* "flask_session/sessions.py:open_session"; when the file has two
+ * functions of that name (two classes' __init__), the line tells them
+ * apart: "jinja2/lexer.py:__init__ (line 236)". */
+static char *place_name(const ctx *x, arena *a, const pr_func_key *k,
+                        int with_line)
 {
     pr_str f = short_file(x, k);
-    size_t cap = f.len + k->name.len + 2;
+    size_t cap = f.len + k->name.len + 40;
     char *s = arena_alloc(a, cap);
-    if (s != NULL)
+    if (s != NULL && with_line)
+        snprintf(s, cap, "%.*s:%.*s (line %lld)", (int)f.len, f.ptr,
+                 (int)k->name.len, k->name.ptr, (long long)k->line);
+    else if (s != NULL)
         snprintf(s, cap, "%.*s:%.*s", (int)f.len, f.ptr, (int)k->name.len,
                  k->name.ptr);
     return s;
+}
+
+static uint64_t file_name_hash(const pr_func_key *k)
+{
+    return pr__hash(k->name.ptr, k->name.len,
+                    pr__hash(k->file.ptr, k->file.len, 7)) >> 1;
 }
 
 /* "flask/app.py:2495(wsgi_app)", or "{built-in method ...}" like pstats. */
@@ -886,6 +898,18 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
     pr_entry_point_row *ents = arena_alloc(a, (x.nent ? x.nent : 1) * sizeof *ents);
     if (ents == NULL)
         goto done;
+    /* How many functions share each (file, name), to name places. */
+    u64map same;
+    memset(&same, 0, sizeof same);
+    for (size_t i = 0; i < nf; i++) {
+        uint32_t *count = u64map_ref(&same, file_name_hash(
+                                                &names->keys[t->f[i].fid]), 0);
+        if (count == NULL) {
+            u64map_free(&same);
+            goto done;
+        }
+        (*count)++;
+    }
     size_t ne = 0;
     for (size_t k = 0; k < x.nent; k++) {
         entry_acc *en = &x.ent[k];
@@ -894,10 +918,13 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
         const pr_func_key *pk = &names->keys[t->f[en->caller].fid];
         uint32_t cm = x.eff[en->caller];
         r->module = arena_strdup(a, md->name);
-        r->entered_from = place_name(&x, a, pk);
+        int twins = u64map_get(&same, file_name_hash(pk), 0, 0, NULL) > 1;
+        r->entered_from = place_name(&x, a, pk, twins);
         r->caller_module = arena_strdup(a, x.mods[cm].name);
-        if (!r->module || !r->entered_from || !r->caller_module)
+        if (!r->module || !r->entered_from || !r->caller_module) {
+            u64map_free(&same);
             goto done;
+        }
         r->estimated = en->dirty && md->dirty;
         r->inclusive_s = r->estimated ? en->tree : en->ct;
         r->share = x.total > 0 ? r->inclusive_s / x.total : 0;
@@ -908,6 +935,7 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
             continue;
         ne++;
     }
+    u64map_free(&same);
     qsort(ents, ne, sizeof *ents, cmp_entry);
     /* Chains: module <- caller module <- the heaviest entry's caller
      * module above it ..., stopping at a repeat. */

@@ -27,7 +27,7 @@
  * boxes per flame graph. A box is ~250 bytes, so the whole page stays
  * within a few MB whatever the input. */
 enum {
-    MAX_BAR_ROWS = 40,
+    MAX_BAR_ROWS = 30,
     MAX_MODULE_ROWS = 15,
     MAX_EP_MODULE_ROWS = 8,
     MAX_EP_CHARTS = 20,
@@ -86,7 +86,7 @@ static const char CSS[] =
     "svg.icicle g:hover rect{stroke:var(--fg);stroke-width:1}"
     "svg.zoom g{cursor:pointer}"
     "@media (max-width:700px){body{font-size:14px}main{padding:0 10px 24px}"
-    "svg.chart{min-width:600px}}"
+    "svg.chart{min-width:860px}}"
     "@media print{nav,.hint{display:none}body{font-size:10pt}"
     "main{max-width:none;padding:0}figure{overflow:visible;"
     "break-inside:avoid}svg.chart{min-width:0}"

@@ -327,8 +327,11 @@ static pr_status walk_dir(src_list *l, const char *dir, dir_id *stack,
             }
         } else if (wanted(names[i])) {
             st = list_add(l, path, NULL); /* FIFOs etc. fail at load */
-            if (st == PR_OK)
+            if (st == PR_OK) {
                 l->v[l->n - 1].size = (uint64_t)sb.st_size;
+                l->v[l->n - 1].mtime_ns = (int64_t)sb.st_mtim.tv_sec *
+                                              1000000000 + sb.st_mtim.tv_nsec;
+            }
         }
         free(path);
     }
@@ -352,8 +355,13 @@ pr_status src_walk(src_list *list, const char *const *paths, size_t n)
             st = list_add(list, paths[i], NULL); /* load reports errors */
             if (st == PR_OK && is_archive_name(paths[i]))
                 list->v[list->n - 1].archive = 1;
-            if (st == PR_OK && stat(paths[i], &sb) == 0 && S_ISREG(sb.st_mode))
+            if (st == PR_OK && stat(paths[i], &sb) == 0 &&
+                S_ISREG(sb.st_mode)) {
                 list->v[list->n - 1].size = (uint64_t)sb.st_size;
+                list->v[list->n - 1].mtime_ns =
+                    (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+                    sb.st_mtim.tv_nsec;
+            }
         }
         if (st != PR_OK)
             return st;

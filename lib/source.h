@@ -40,6 +40,7 @@ typedef struct src_file {
     int failed;
     int archive;  /* .tar, .tar.gz, .tgz, .zip: read entries with libarchive */
     uint64_t size; /* when found, for progress */
+    int64_t mtime_ns;
     pr_error err;
 } src_file;
 

@@ -689,76 +689,68 @@ int svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
             roots += t->nodes[i].time_s;
     if (roots > total)
         total = roots;
-    double cut = min_share > 1 / W ? min_share : 1 / W;
-    double *x = malloc((nn ? nn : 1) * sizeof *x);
-    double *next = malloc((nn ? nn : 1) * sizeof *next);
-    unsigned char *on = calloc(nn ? nn : 1, 1);
-    if (x == NULL || next == NULL || on == NULL) {
-        free(x);
-        free(next);
-        free(on);
-        return -1;
+    size_t cap = nn ? nn : 1;
+    double *x = malloc(cap * sizeof *x), *w = malloc(cap * sizeof *w);
+    double *next = malloc(cap * sizeof *next);
+    unsigned char *on = calloc(cap, 1);
+    double *v = NULL;
+    if (x == NULL || w == NULL || next == NULL || on == NULL)
+        goto nomem;
+    /* Layout: children side by side from their parent's left edge, each
+     * as wide as its time but never past its parent's right edge (the
+     * split of a function's time among callers is an estimate, so
+     * children may add up to more than their parent). */
+    double root_x = 0;
+    for (size_t i = 0; i < nn; i++) {
+        const pr_tree_node *d = &t->nodes[i];
+        double want = total > 0 && d->time_s > 0 ? d->time_s / total * W : 0;
+        size_t up = d->parent;
+        double *fill = up < i ? &next[up] : &root_x;
+        double end = up < i ? x[up] + w[up] : W;
+        x[i] = *fill;
+        w[i] = want < end - x[i] ? want : end - x[i] > 0 ? end - x[i] : 0;
+        *fill += w[i];
+        next[i] = x[i];
     }
-    /* Which nodes are drawn: share >= cut, parent drawn. Then, if too
-     * many, raise the cut to the max_boxes-th largest time (a child is
-     * never wider than its parent, so that keeps whole paths). */
+    /* Which boxes are drawn: at least `cut` of the width, parent drawn.
+     * When too many, raise the cut to the max_boxes-th widest box; a box
+     * is never wider than its parent, so that keeps whole paths. */
+    double cut = min_share > 1 / W ? min_share : 1 / W;
     size_t drawn = 0;
     for (int pass = 0; pass < 2; pass++) {
         drawn = 0;
         for (size_t i = 0; i < nn; i++) {
-            const pr_tree_node *d = &t->nodes[i];
-            int parent_on = d->parent == SIZE_MAX ||
-                            (d->parent < i && on[d->parent]);
-            on[i] = total > 0 && parent_on && d->time_s / total >= cut;
+            size_t up = t->nodes[i].parent;
+            on[i] = (up >= i || on[up]) && w[i] > 0 && w[i] / W >= cut;
             drawn += on[i];
         }
         if (pass == 1 || max_boxes == 0 || drawn <= max_boxes)
             break;
-        double *v = malloc(drawn * sizeof *v);
-        if (v == NULL) {
-            free(x);
-            free(next);
-            free(on);
-            return -1;
-        }
+        if ((v = malloc(drawn * sizeof *v)) == NULL)
+            goto nomem;
         size_t k = 0;
         for (size_t i = 0; i < nn; i++)
             if (on[i])
-                v[k++] = t->nodes[i].time_s;
+                v[k++] = w[i];
         qsort(v, k, sizeof *v, cmp_desc);
-        /* Strictly above the max_boxes-th value, so ties cannot exceed. */
-        double th = v[max_boxes] / total;
+        /* Strictly above the (max_boxes + 1)-th width: ties cannot
+         * push the count over. */
+        cut = nextafter(v[max_boxes] / W, INFINITY);
         free(v);
-        cut = nextafter(th, INFINITY);
+        v = NULL;
     }
     size_t maxdepth = 0;
-    double root_x = 0;
-    for (size_t i = 0; i < nn; i++) {
-        const pr_tree_node *d = &t->nodes[i];
-        double w = total > 0 ? d->time_s / total * W : 0;
-        if (d->parent == SIZE_MAX || d->parent >= i) {
-            x[i] = root_x;
-            root_x += w;
-        } else {
-            x[i] = next[d->parent];
-            next[d->parent] += w;
-        }
-        next[i] = x[i];
-        if (on[i] && d->depth > maxdepth)
-            maxdepth = d->depth;
-    }
+    for (size_t i = 0; i < nn; i++)
+        if (on[i] && t->nodes[i].depth > maxdepth)
+            maxdepth = t->nodes[i].depth;
     double h = drawn > 0 ? (double)(maxdepth + 1) * IROW : IROW;
     svg_open(out, "icicle", h, "Call tree");
     for (size_t i = 0; i < nn; i++) {
         if (!on[i])
             continue;
         const pr_tree_node *d = &t->nodes[i];
-        double w = d->time_s / total * W;
-        if (x[i] + w > W)
-            w = W - x[i];
         double y = (double)d->depth * IROW;
-        fprintf(out, "<g class=\"c%d\"><title>",
-                svg_color(pal, d->module));
+        fprintf(out, "<g class=\"c%d\"><title>", svg_color(pal, d->module));
         box_name(out, &d->key, SIZE_MAX);
         if (!is_builtin(&d->key)) {
             fputc('\n', out);
@@ -775,9 +767,9 @@ int svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
         fprintf(out, " (%.1f%%), self ", d->time_s / total * 100);
         fmt_ms(out, d->self_s * 1000);
         fprintf(out, "</title><rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" "
-                     "height=\"%.0f\"/>", x[i], y, w, IROW - 1);
+                     "height=\"%.0f\"/>", x[i], y, w[i], IROW - 1);
         /* 11 px monospace: 6.6 px a character, 3 px padding each side. */
-        size_t fit = w > 6 ? (size_t)((w - 6) / 6.6) : 0;
+        size_t fit = w[i] > 6 ? (size_t)((w[i] - 6) / 6.6) : 0;
         if (fit >= 3) {
             fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", x[i] + 3, y + 12.5);
             box_name(out, &d->key, fit);
@@ -794,7 +786,15 @@ int svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
         info->min_share = cut;
     }
     free(x);
+    free(w);
     free(next);
     free(on);
     return 0;
+nomem:
+    free(x);
+    free(w);
+    free(next);
+    free(on);
+    free(v);
+    return -1;
 }

@@ -100,6 +100,16 @@ uint32_t u64map_get(u64map *m, uint64_t key, int insert, uint32_t val,
     return val;
 }
 
+uint32_t *u64map_ref(u64map *m, uint64_t key, uint32_t init)
+{
+    if (u64map_get(m, key, 1, init, NULL) == UINT32_MAX)
+        return NULL;
+    size_t j = mix(key) & (m->cap - 1);
+    while (m->keys[j] != key)
+        j = (j + 1) & (m->cap - 1);
+    return &m->vals[j];
+}
+
 /* ---- functab --------------------------------------------------------- */
 
 void functab_init(functab *t)

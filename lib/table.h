@@ -24,6 +24,10 @@ void u64map_free(u64map *m);
 uint32_t u64map_get(u64map *m, uint64_t key, int insert, uint32_t val,
                     int *added);
 
+/* Pointer to key's value, adding it with `init` when absent; NULL when
+ * out of memory. Valid until the next insertion. */
+uint32_t *u64map_ref(u64map *m, uint64_t key, uint32_t init);
+
 /* Function keys interned by value. Strings are copied once into an arena
  * and live as long as the table. Ids are dense from 0. */
 typedef struct functab {

@@ -1,0 +1,120 @@
+#!/bin/bash
+# statetest.sh - incremental runs (--state) and merged states must give
+# the same report as a full run over the same files, table by table;
+# a corrupt, missing or half-written state must never cost data.
+set -u
+cd "$(dirname "$0")/.."
+P=${PROFREPORT:-build/profreport}
+PY=${PYTHON:-/usr/bin/python3}
+W=tests/data/werkzeug
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+no() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+# Every table of two inputs must agree: rows matched by key, numbers to
+# 1e-9 relative (sums taken in another order differ in the last bits).
+same_tables() { # name A B (A and B are profreport inputs)
+    local name=$1 a=$2 b=$3 t k good=1
+    for t in functions:3 edges:6 endpoints:1 requests:1 modules:1 callers:2; do
+        k=${t#*:}
+        t=${t%%:*}
+        "$P" -q -f csv -t "$t" $a > "$tmp/x.csv" 2>/dev/null
+        "$P" -q -f csv -t "$t" $b > "$tmp/y.csv" 2>/dev/null
+        if ! "$PY" tests/csvcompare.py "$k" "$tmp/x.csv" "$tmp/y.csv" > "$tmp/cmp" 2>&1; then
+            good=0
+            echo "  $t:"; head -3 "$tmp/cmp"
+        fi
+    done
+    "$P" -q $a > "$tmp/x.md" 2>/dev/null
+    "$P" -q $b > "$tmp/y.md" 2>/dev/null
+    cmp -s "$tmp/x.md" "$tmp/y.md" || { good=0; echo "  markdown differs"; diff "$tmp/x.md" "$tmp/y.md" | head -4; }
+    [ $good = 1 ] && ok "$name" || no "$name"
+}
+
+# 1. Incremental = full, adding files between runs.
+mkdir "$tmp/d"
+files=($(ls $W))
+for f in "${files[@]:0:12}"; do cp "$W/$f" "$tmp/d/"; done
+"$P" -q --state "$tmp/s" "$tmp/d" > /dev/null
+[ -s "$tmp/s" ] && ok "state written" || no "state written"
+for f in "${files[@]:12:10}"; do cp "$W/$f" "$tmp/d/"; done
+"$P" -q --state "$tmp/s" "$tmp/d" > /dev/null
+for f in "${files[@]:22}"; do cp "$W/$f" "$tmp/d/"; done
+same_tables "incremental (3 runs) equals full" "--state $tmp/s $tmp/d" "$tmp/d"
+same_tables "state file as input equals full" "$tmp/s" "$tmp/d"
+
+# Only new files are parsed: a state run over known files reads none
+# (a corrupted known file would otherwise be reported).
+cp "$tmp/s" "$tmp/s.bak"
+n=$("$P" -f csv -t requests --state "$tmp/s" "$tmp/d" | tail -n +2 | wc -l)
+[ "$n" = "${#files[@]}" ] && ok "no request counted twice ($n)" || no "no request counted twice ($n)"
+
+# 2. Deleted files keep counting (rotated away).
+mkdir "$tmp/gone"
+mv "$tmp/d/${files[0]}" "$tmp/d/${files[1]}" "$tmp/gone/"
+n=$("$P" -f csv -t requests --state "$tmp/s" "$tmp/d" | tail -n +2 | wc -l)
+[ "$n" = "${#files[@]}" ] && ok "deleted files keep counting" || no "deleted files keep counting ($n)"
+mv "$tmp/gone/"* "$tmp/d/"
+
+# 3. A corrupt, truncated, foreign or missing state is reported and
+# ignored: a full run happens and nothing is lost.
+for kind in flip cut foreign; do
+    cp "$tmp/s.bak" "$tmp/c"
+    case $kind in
+        flip) printf '\xff' | dd of="$tmp/c" bs=1 seek=100 conv=notrunc status=none ;;
+        cut) head -c 200 "$tmp/s.bak" > "$tmp/c" ;;
+        foreign) cp $W/${files[0]} "$tmp/c" ;;
+    esac
+    "$P" -f csv -t requests --state "$tmp/c" "$tmp/d" > "$tmp/r.csv" 2> "$tmp/err"
+    grep -q "state ignored" "$tmp/err" && ok "$kind state reported" || no "$kind state reported"
+    n=$(tail -n +2 "$tmp/r.csv" | wc -l)
+    [ "$n" = "${#files[@]}" ] && ok "$kind state: full run" || no "$kind state: full run ($n)"
+done
+rm -f "$tmp/none"
+"$P" -q --state "$tmp/none" "$tmp/d" > /dev/null 2> "$tmp/err"
+[ -s "$tmp/none" ] && [ ! -s "$tmp/err" ] && ok "missing state: created quietly" || no "missing state: created quietly"
+
+# 4. Killed while writing: the old state stays usable. Kill at several
+# points of a run over a bigger input (the directory nine times).
+big=()
+for i in 1 2 3 4 5 6 7 8 9; do big+=("$tmp/d"); done
+for delay in 0.05 0.1 0.2 0.3; do
+    cp "$tmp/s.bak" "$tmp/k"
+    timeout -s KILL "$delay" "$P" -q --state "$tmp/k" "${big[@]}" > /dev/null 2>&1
+    "$P" -q -f csv -t requests "$tmp/k" > "$tmp/r.csv" 2>/dev/null \
+        && ok "killed after ${delay}s: state readable" || no "killed after ${delay}s: state readable"
+done
+
+# 5. Merge: associative, commutative, equal to the union.
+mkdir "$tmp/a" "$tmp/b" "$tmp/c3"
+for i in "${!files[@]}"; do
+    case $((i % 3)) in 0) cp "$W/${files[$i]}" "$tmp/a/" ;; 1) cp "$W/${files[$i]}" "$tmp/b/" ;; *) cp "$W/${files[$i]}" "$tmp/c3/" ;; esac
+done
+for h in a b c3; do "$P" -q --state "$tmp/$h.state" "$tmp/$h" > /dev/null; done
+"$P" merge -o "$tmp/ab" "$tmp/a.state" "$tmp/b.state" && "$P" merge -o "$tmp/ab_c" "$tmp/ab" "$tmp/c3.state"
+"$P" merge -o "$tmp/bc" "$tmp/b.state" "$tmp/c3.state" && "$P" merge -o "$tmp/a_bc" "$tmp/a.state" "$tmp/bc"
+"$P" merge -o "$tmp/cba" "$tmp/c3.state" "$tmp/b.state" "$tmp/a.state"
+same_tables "merge is associative" "$tmp/ab_c" "$tmp/a_bc"
+same_tables "merge is commutative" "$tmp/ab_c" "$tmp/cba"
+same_tables "merged state equals the union" "$tmp/ab_c" "$tmp/a $tmp/b $tmp/c3"
+"$P" merge -o "$tmp/bad" "$tmp/a.state" $W/${files[0]} 2> "$tmp/err"
+[ $? = 3 ] && [ ! -e "$tmp/bad" ] && ok "merge refuses a non-state input" || no "merge refuses a non-state input"
+
+# 6. --since on a state: whole buckets; older ones are dropped from it.
+mkdir "$tmp/t"
+i=0
+for f in "${files[@]:0:10}"; do
+    ts=$((1700000000 + (i % 2) * 86400)) # two days, one day apart
+    cp "$W/$f" "$tmp/t/GET.x$i.5ms.$ts.prof"
+    i=$((i + 1))
+done
+n=$("$P" -f csv -t requests --state "$tmp/ts" --since 1700043200 "$tmp/t" | tail -n +2 | wc -l)
+[ "$n" = 5 ] && ok "--since with a state selects the newer day" || no "--since with a state ($n)"
+n=$("$P" -f csv -t requests "$tmp/ts" | tail -n +2 | wc -l)
+[ "$n" = 5 ] && ok "older buckets pruned from the state" || no "older buckets pruned from the state ($n)"
+
+echo "statetest: $pass passed, $fail failed"
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
