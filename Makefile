@@ -89,7 +89,7 @@ browsertest: build/san/profreport
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/browsertest.sh
 
 test: test-deps
-	$(MAKE) unit difftest clitest browsertest all
+	$(MAKE) unit difftest clitest statetest browsertest all
 
 sanitize: unit
 
