@@ -70,7 +70,7 @@ static const char USAGE[] =
     "Incremental runs (cron):\n"
     "      --state FILE      keep what was read in FILE and read only new\n"
     "                        files next time; --since also drops older data\n"
-    "                        from FILE. Not with --method/--endpoint/--path/\n"
+    "                        from FILE. Not with --method, --path or\n"
     "                        --min-ms. A bad FILE is reported and ignored.\n"
     "      --state-bucket D  time granularity kept in FILE (default 1h):\n"
     "                        --since/--until select whole buckets\n"
@@ -356,7 +356,7 @@ static int parse_args(int argc, char **argv, options *o)
                                    "seconds, or a duration like 24h)", optarg);
             break;
         case OPT_METHOD: o->agg.method = optarg; break;
-        case OPT_ENDPOINT: o->agg.endpoint_glob = optarg; break;
+        case OPT_ENDPOINT: o->report.endpoint_glob = optarg; break;
         case OPT_PATH: o->agg.path_glob = optarg; break;
         case OPT_MIN_MS: {
             char *end;
@@ -435,10 +435,10 @@ static int parse_args(int argc, char **argv, options *o)
     /* Requests are kept whole in a state, so filters that drop them at
      * read time would change it; the time window is applied per bucket
      * when reporting. */
-    if (o->state != NULL && (o->agg.method || o->agg.endpoint_glob ||
-                             o->agg.path_glob || o->agg.min_ms > 0))
+    if (o->state != NULL &&
+        (o->agg.method || o->agg.path_glob || o->agg.min_ms > 0))
         return usage_error("%s", "--state cannot be combined with --method, "
-                                 "--endpoint, --path or --min-ms");
+                                 "--path or --min-ms");
     o->report.since = o->agg.since;
     o->report.until = o->agg.until;
     if (o->state != NULL) {
@@ -526,6 +526,15 @@ static int build_report(const options *o, const char *const *paths, size_t n,
     if (st != PR_OK) {
         fprintf(stderr, "profreport: %s\n", pr_strerror(st));
         return EXIT_INTERNAL;
+    }
+    pr_summary sum;
+    pr_report_summary(*out, &sum);
+    if (sum.files == 0) { /* --endpoint or a state's window left nothing */
+        fprintf(stderr, "profreport: no request passed the filters (%zu "
+                        "left out)\n", sum.filtered);
+        pr_report_free(*out);
+        *out = NULL;
+        return EXIT_NO_INPUT;
     }
     return -1;
 }

@@ -199,7 +199,6 @@ typedef struct pr_agg_options {
     pr_group_by group_by;
     /* Filters: a request outside them is counted as filtered, not read. */
     const char *method;        /* exact, case-insensitive */
-    const char *endpoint_glob; /* fnmatch on the endpoint label or name */
     const char *path_glob;     /* fnmatch on the path from the file name */
     double min_ms;             /* wall time at least this */
     double since, until;       /* Unix seconds; 0 = unbounded */
@@ -290,6 +289,8 @@ typedef struct pr_report_options {
     /* Time window for an aggregate that keeps time buckets (state
      * files): whole buckets overlapping [since, until); 0 = open. */
     double since, until;
+    /* Only endpoints whose label (as shown) or name matches (fnmatch). */
+    const char *endpoint_glob;
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */

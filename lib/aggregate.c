@@ -2,6 +2,7 @@
  * pstats.Stats(*files) does. Memory grows with distinct functions and
  * edges; per file only a small request record is kept. */
 #define _POSIX_C_SOURCE 200809L
+#include "sort.h"
 #include "agg.h"
 #include "endpoint.h"
 #include "source.h"
@@ -234,10 +235,10 @@ static int glob_match(const char *glob, const char *s, size_t n)
     return fnmatch(glob, buf, 0) == 0;
 }
 
-/* Whether the request passes the --method/--path/--endpoint/--min-ms and
- * time-window filters. */
+/* Whether the request passes the --method/--path/--min-ms and time-window
+ * filters (--endpoint applies to whole endpoints, when reporting). */
 static int keep(const pr_agg_options *o, const request *r,
-                const pr_name_fields *nf, const pr_func_key *ep)
+                const pr_name_fields *nf)
 {
     if (o->method != NULL &&
         (!nf->has_method || strlen(o->method) != nf->method.len ||
@@ -246,15 +247,6 @@ static int keep(const pr_agg_options *o, const request *r,
     if (o->path_glob != NULL &&
         (!nf->has_path || !glob_match(o->path_glob, nf->path.ptr, nf->path.len)))
         return 0;
-    if (o->endpoint_glob != NULL && !glob_match(o->endpoint_glob, ep->name.ptr,
-                                                ep->name.len)) {
-        char full[8192];
-        int n = snprintf(full, sizeof full, "%.*s (%.*s:%lld)",
-                         (int)ep->name.len, ep->name.ptr, (int)ep->file.len,
-                         ep->file.ptr, (long long)ep->line);
-        if (n < 0 || !glob_match(o->endpoint_glob, full, strlen(full)))
-            return 0;
-    }
     if (o->min_ms > 0 && r->wall_ms < o->min_ms)
         return 0;
     if (o->since > 0 && r->time < o->since)
@@ -310,7 +302,7 @@ static pr_status process(worker *w, const char *name, size_t order,
     r.wall_ms = nf.has_elapsed ? nf.elapsed_ms : r.profiled_s * 1000.0;
     r.time = nf.has_time ? nf.time : (double)sst->mtime_ns / 1e9;
     pr_func_key ep = endpoint_key(w, &w->view, &nf);
-    if (!keep(&w->agg->opts, &r, &nf, &ep)) {
+    if (!keep(&w->agg->opts, &r, &nf)) {
         w->out.filtered++;
         return PR_OK;
     }
@@ -603,8 +595,8 @@ static pr_status run_list(pr_agg *agg, const src_list *list, size_t first_skip)
     free(ws);
     agg->inputs += list->n;
     shard *m = &agg->main;
-    qsort(m->req, m->nreq, sizeof *m->req, cmp_req);
-    qsort(m->skips, m->nskips, sizeof *m->skips, cmp_skip);
+    pr__qsort(m->req, m->nreq, sizeof *m->req, cmp_req);
+    pr__qsort(m->skips, m->nskips, sizeof *m->skips, cmp_skip);
     if (agg->opts.on_skip != NULL)
         for (size_t i = old_skips; i < m->nskips; i++)
             agg->opts.on_skip(agg->opts.skip_ctx, m->skips[i].path,
@@ -647,7 +639,7 @@ static pr_status drop_known(const shard *m, src_list *list)
         k[i].size = m->req[i].size;
         k[i].mtime_ns = m->req[i].mtime_ns;
     }
-    qsort(k, m->nreq, sizeof *k, cmp_known);
+    pr__qsort(k, m->nreq, sizeof *k, cmp_known);
     size_t keep = 0;
     for (size_t i = 0; i < list->n; i++) {
         src_file *f = &list->v[i];
@@ -700,6 +692,7 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
         return PR_ERR_USAGE;
     worker w;
     memset(&w, 0, sizeof w);
+    w.agg = agg;
     pr__shard_init(&w.out);
     mdecoder_init(&w.dec);
     sview_init(&w.view);

@@ -2,6 +2,7 @@
  * baseline CSV and a report) compared endpoint by endpoint, module by
  * module and function by function, with --fail-on rules for CI. */
 #define _POSIX_C_SOURCE 200809L
+#include "sort.h"
 #include "arena.h"
 #include "escape.h"
 #include "render.h"
@@ -150,7 +151,7 @@ static int add_current(pr_diff *d, const pr_report *cur, size_t cap)
                                 strlen(ce[i].label))) == NULL)
             return -1; /* show the new side's line number */
     }
-    qsort(d->eps, d->neps, sizeof *d->eps, cmp_eps);
+    pr__qsort(d->eps, d->neps, sizeof *d->eps, cmp_eps);
     return 0;
 }
 
@@ -189,7 +190,7 @@ static int rows_from(pr_diff *d, const named *b, size_t nb, double breq,
             free(rows);
             return -1;
         }
-    qsort(rows, n, sizeof *rows, cmp_rows);
+    pr__qsort(rows, n, sizeof *rows, cmp_rows);
     *out = rows;
     *nout = n;
     return 0;

@@ -9,6 +9,7 @@
  * save_session 48%").
  */
 #define _POSIX_C_SOURCE 200809L
+#include "sort.h"
 #include "escape.h"
 #include "render.h"
 
@@ -278,7 +279,7 @@ static double median_of(const pr_bucket_row *b, size_t n, double *tmp)
 {
     for (size_t i = 0; i < n; i++)
         tmp[i] = b[i].p50_ms;
-    qsort(tmp, n, sizeof *tmp, cmp_d);
+    pr__qsort(tmp, n, sizeof *tmp, cmp_d);
     return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 

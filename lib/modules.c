@@ -14,6 +14,7 @@
  *    flagged as such.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "sort.h"
 #include "modules.h"
 
 #include <fnmatch.h>
@@ -890,7 +891,7 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
             continue;
         nm++;
     }
-    qsort(mods, nm, sizeof *mods, cmp_mod_incl);
+    pr__qsort(mods, nm, sizeof *mods, cmp_mod_incl);
     out->modules = mods;
     out->nmodules = nm;
 
@@ -936,7 +937,7 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
         ne++;
     }
     u64map_free(&same);
-    qsort(ents, ne, sizeof *ents, cmp_entry);
+    pr__qsort(ents, ne, sizeof *ents, cmp_entry);
     /* Chains: module <- caller module <- the heaviest entry's caller
      * module above it ..., stopping at a repeat. */
     for (size_t k = 0; k < ne; k++) {

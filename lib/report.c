@@ -1,11 +1,13 @@
 /* report.c - build a read-only, sorted report from an aggregate. The
  * renderers only walk it: they never re-parse or re-aggregate. */
+#include "sort.h"
 #include "report.h"
 #include "agg.h"
 #include "modules.h"
 
 #include <stdio.h>
 
+#include <fnmatch.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +76,7 @@ static int rank_desc(const double *v, size_t n, size_t *out)
         tmp[i].v = v[i];
         tmp[i].i = i;
     }
-    qsort(tmp, n, sizeof *tmp, cmp_ranked);
+    pr__qsort(tmp, n, sizeof *tmp, cmp_ranked);
     for (size_t i = 0; i < n; i++)
         out[i] = tmp[i].i;
     free(tmp);
@@ -85,7 +87,8 @@ double pr__percentile(const double *v, size_t n, double p)
 {
     if (n == 0)
         return 0;
-    double r = ceil(p / 100.0 * (double)n);
+    /* p * n first: 7 / 100.0 * 100 is 7.000000000000001. */
+    double r = ceil(p * (double)n / 100.0);
     size_t k = r < 1 ? 1 : (size_t)r;
     return v[(k > n ? n : k) - 1];
 }
@@ -137,7 +140,7 @@ static pr_func_row *func_rows(arena *a, const functab *names,
             return NULL;
         }
     }
-    qsort(rows, t->nf, sizeof *rows, cmp_rows);
+    pr__qsort(rows, t->nf, sizeof *rows, cmp_rows);
     return rows;
 }
 
@@ -162,74 +165,6 @@ static pr_func_row *top_rows(arena *a, const pr_func_row *rows, size_t n,
     free(v);
     free(idx);
     return bad ? NULL : out;
-}
-
-/* What the report is built from: the requests and per-endpoint tables of
- * the aggregate that fall in the time window (whole buckets, for an
- * aggregate that keeps them), requests sorted by file path so that a
- * report does not depend on thread or incremental-run order. */
-typedef struct view {
-    const shard *m;
-    const request **req;
-    size_t nreq;
-    ftable *gt;   /* per endpoint id */
-    size_t ng;
-} view;
-
-static int cmp_req_path(const void *a, const void *b)
-{
-    const request *x = *(const request *const *)a;
-    const request *y = *(const request *const *)b;
-    int c = strcmp(x->path, y->path);
-    if (c != 0)
-        return c;
-    if (x->order != y->order)
-        return (x->order > y->order) - (x->order < y->order);
-    return (x->sub > y->sub) - (x->sub < y->sub);
-}
-
-/* Whether bucket b of size bs overlaps [since, until) (0 = open). */
-static int in_window(int64_t b, double bs, double since, double until)
-{
-    if (bs <= 0)
-        return 1;
-    double start = (double)b * bs, end = start + bs;
-    return (since <= 0 || end > since) && (until <= 0 || start < until);
-}
-
-static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
-{
-    const shard *m = &agg->main;
-    double bs = agg->bucket_s;
-    memset(v, 0, sizeof *v);
-    v->m = m;
-    v->ng = m->group_keys.n;
-    v->req = malloc((m->nreq ? m->nreq : 1) * sizeof *v->req);
-    v->gt = calloc(v->ng ? v->ng : 1, sizeof *v->gt);
-    if (v->req == NULL || v->gt == NULL)
-        return -1;
-    for (size_t i = 0; i < m->nreq; i++) {
-        const request *q = &m->req[i];
-        int64_t b = bs > 0 ? (int64_t)floor(q->time / bs) : 0;
-        if (in_window(b, bs, o->since, o->until))
-            v->req[v->nreq++] = q;
-    }
-    qsort(v->req, v->nreq, sizeof *v->req, cmp_req_path);
-    for (size_t c = 0; c < m->ncells; c++) {
-        const cell *cl = &m->cells[c];
-        if (in_window(cl->bucket, bs, o->since, o->until) &&
-            ftable_merge(&v->gt[cl->group], &cl->t, NULL) != PR_OK)
-            return -1;
-    }
-    return 0;
-}
-
-static void view_free(view *v)
-{
-    for (size_t g = 0; g < v->ng && v->gt != NULL; g++)
-        ftable_free(&v->gt[g]);
-    free(v->gt);
-    free(v->req);
 }
 
 /* ---- endpoint labels ------------------------------------------------- */
@@ -278,6 +213,134 @@ static const char *make_label(arena *a, const pr_func_key *k, size_t strip)
     snprintf(s, need, "%.*s (%.*s:%lld)", (int)k->name.len, k->name.ptr,
              (int)flen, f, (long long)k->line);
     return s;
+}
+
+/* What the report is built from: the requests and per-endpoint tables of
+ * the aggregate that fall in the time window (whole buckets, for an
+ * aggregate that keeps them), requests sorted by file path so that a
+ * report does not depend on thread or incremental-run order. */
+typedef struct view {
+    const shard *m;
+    const request **req;
+    size_t nreq;
+    ftable *gt;   /* per endpoint id */
+    size_t ng;
+    size_t strip; /* common directory of the app's view files */
+} view;
+
+/* Length of the common directory of the view files (outside site- and
+ * dist-packages) of the endpoints with requests: labels drop it. */
+static size_t label_strip(const shard *m, const uint8_t *used)
+{
+    size_t strip = 0;
+    int first = 1;
+    pr_str base = {"", 0};
+    for (size_t g = 0; g < m->group_keys.n; g++) {
+        const pr_func_key *k = &m->group_keys.keys[g];
+        size_t dummy;
+        if (k->line < 0 || !used[g] || after_packages(k->file, &dummy))
+            continue;
+        if (first) {
+            base = k->file;
+            for (size_t i = 0; i < base.len; i++)
+                if (base.ptr[i] == '/')
+                    strip = i + 1;
+            first = 0;
+        } else {
+            size_t c = common_dir(base, k->file);
+            if (c < strip)
+                strip = c;
+        }
+    }
+    return strip;
+}
+
+/* --endpoint GLOB, against the label the report shows or the bare name. */
+static int endpoint_wanted(const pr_func_key *k, size_t strip,
+                           const char *glob)
+{
+    if (glob == NULL)
+        return 1;
+    arena tmp;
+    arena_init(&tmp);
+    const char *label = make_label(&tmp, k, strip);
+    char name[1024];
+    snprintf(name, sizeof name, "%.*s", (int)k->name.len, k->name.ptr);
+    int ok = (label != NULL && fnmatch(glob, label, 0) == 0) ||
+             fnmatch(glob, name, 0) == 0;
+    arena_free(&tmp);
+    return ok;
+}
+
+static int cmp_req_path(const void *a, const void *b)
+{
+    const request *x = *(const request *const *)a;
+    const request *y = *(const request *const *)b;
+    int c = strcmp(x->path, y->path);
+    if (c != 0)
+        return c;
+    if (x->order != y->order)
+        return (x->order > y->order) - (x->order < y->order);
+    return (x->sub > y->sub) - (x->sub < y->sub);
+}
+
+/* Whether bucket b of size bs overlaps [since, until) (0 = open). */
+static int in_window(int64_t b, double bs, double since, double until)
+{
+    if (bs <= 0)
+        return 1;
+    double start = (double)b * bs, end = start + bs;
+    return (since <= 0 || end > since) && (until <= 0 || start < until);
+}
+
+static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
+{
+    const shard *m = &agg->main;
+    double bs = agg->bucket_s;
+    memset(v, 0, sizeof *v);
+    v->m = m;
+    v->ng = m->group_keys.n;
+    v->req = malloc((m->nreq ? m->nreq : 1) * sizeof *v->req);
+    v->gt = calloc(v->ng ? v->ng : 1, sizeof *v->gt);
+    if (v->req == NULL || v->gt == NULL)
+        return -1;
+    uint8_t *used = calloc(v->ng ? v->ng : 1, 1);
+    if (used == NULL)
+        return -1;
+    for (size_t i = 0; i < m->nreq; i++) {
+        const request *q = &m->req[i];
+        int64_t b = bs > 0 ? (int64_t)floor(q->time / bs) : 0;
+        if (in_window(b, bs, o->since, o->until))
+            used[q->group] = 1;
+    }
+    v->strip = label_strip(m, used);
+    for (size_t g = 0; g < v->ng; g++)
+        if (used[g] && !endpoint_wanted(&m->group_keys.keys[g], v->strip,
+                                        o->endpoint_glob))
+            used[g] = 0;
+    for (size_t i = 0; i < m->nreq; i++) {
+        const request *q = &m->req[i];
+        int64_t b = bs > 0 ? (int64_t)floor(q->time / bs) : 0;
+        if (used[q->group] && in_window(b, bs, o->since, o->until))
+            v->req[v->nreq++] = q;
+    }
+    pr__qsort(v->req, v->nreq, sizeof *v->req, cmp_req_path);
+    int bad = 0;
+    for (size_t c = 0; c < m->ncells && !bad; c++) {
+        const cell *cl = &m->cells[c];
+        if (used[cl->group] && in_window(cl->bucket, bs, o->since, o->until))
+            bad = ftable_merge(&v->gt[cl->group], &cl->t, NULL) != PR_OK;
+    }
+    free(used);
+    return bad ? -1 : 0;
+}
+
+static void view_free(view *v)
+{
+    for (size_t g = 0; g < v->ng && v->gt != NULL; g++)
+        ftable_free(&v->gt[g]);
+    free(v->gt);
+    free(v->req);
 }
 
 /* ---- endpoints ------------------------------------------------------- */
@@ -337,28 +400,7 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
         else if (strcmp(e->method, q->method) != 0)
             e->method = "*";
     }
-    /* Common directory of the application's view files, for labels. */
-    size_t strip = 0;
-    int first = 1;
-    pr_str base = {"", 0};
-    for (size_t g = 0; g < ng; g++) {
-        const pr_func_key *k = &m->group_keys.keys[g];
-        size_t dummy;
-        if (k->line < 0 || count[g] == 0 || after_packages(k->file, &dummy))
-            continue;
-        if (first) {
-            base = k->file;
-            strip = 0;
-            for (size_t i = 0; i < base.len; i++)
-                if (base.ptr[i] == '/')
-                    strip = i + 1;
-            first = 0;
-        } else {
-            size_t c = common_dir(base, k->file);
-            if (c < strip)
-                strip = c;
-        }
-    }
+    size_t strip = vw->strip;
     r->endpoints = calloc(ng ? ng : 1, sizeof *r->endpoints);
     double *sortv = malloc((ng ? ng : 1) * sizeof *sortv);
     size_t *order = malloc((ng ? ng : 1) * sizeof *order);
@@ -383,7 +425,7 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
         }
         if (e->method[0] == '\0')
             e->method = "?";
-        qsort(a->walls, a->n, sizeof *a->walls, cmp_double);
+        pr__qsort(a->walls, a->n, sizeof *a->walls, cmp_double);
         e->requests = a->n;
         e->total_ms = a->total;
         e->share = all_total > 0 ? a->total / all_total : 0;
@@ -531,7 +573,7 @@ static int build_buckets(pr_report *r)
         v[i].v = -floor(r->requests[i].time / r->bucket_s) * r->bucket_s;
         v[i].i = i;
     }
-    qsort(v, n, sizeof *v, cmp_ranked); /* descending -start = ascending */
+    pr__qsort(v, n, sizeof *v, cmp_ranked); /* descending -start = ascending */
     size_t nb = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
@@ -540,7 +582,7 @@ static int build_buckets(pr_report *r)
             j++;
         }
         size_t k = j - i;
-        qsort(walls, k, sizeof *walls, cmp_double);
+        pr__qsort(walls, k, sizeof *walls, cmp_double);
         pr_bucket_row *b = &r->buckets[nb++];
         b->start = -v[i].v;
         b->requests = k;
@@ -627,7 +669,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         row->count_only = e->count_only;
     }
     r->nedges = all.ne;
-    qsort(r->edges, r->nedges, sizeof *r->edges, cmp_edges);
+    pr__qsort(r->edges, r->nedges, sizeof *r->edges, cmp_edges);
     if (r->opts.app_root != NULL) {
         size_t len = strlen(r->opts.app_root);
         snprintf(r->app_root, sizeof r->app_root, "%s%s", r->opts.app_root,

@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #define _GNU_SOURCE /* newlocale, uselocale */
+#include "sort.h"
 #include "source.h"
 #include "status.h"
 
@@ -292,7 +293,7 @@ static pr_status walk_dir(src_list *l, const char *dir, dir_id *stack,
     }
     closedir(d);
     if (st == PR_OK)
-        qsort(names, n, sizeof *names, cmp_names);
+        pr__qsort(names, n, sizeof *names, cmp_names);
     size_t dlen = strlen(dir);
     int slash = dlen > 0 && dir[dlen - 1] == '/';
     for (size_t i = 0; i < n && st == PR_OK; i++) {

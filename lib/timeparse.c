@@ -9,12 +9,41 @@
 #include <string.h>
 #include <time.h>
 
+/* A plain decimal number: digits, optionally '.' and digits (strtod would
+ * also take hex, exponents, "inf"). Returns its length, 0 if none. */
+static size_t decimal(const char *s, double *out)
+{
+    size_t i = 0;
+    while (isdigit((unsigned char)s[i]))
+        i++;
+    if (i == 0)
+        return 0;
+    if (s[i] == '.') {
+        size_t j = i + 1;
+        while (isdigit((unsigned char)s[j]))
+            j++;
+        if (j == i + 1)
+            return 0;
+        i = j;
+    }
+    char buf[64];
+    if (i >= sizeof buf)
+        return 0;
+    memcpy(buf, s, i);
+    buf[i] = '\0';
+    *out = strtod(buf, NULL);
+    return i;
+}
+
 int pr_duration_parse(const char *s, double *out)
 {
-    if (s == NULL || !isdigit((unsigned char)s[0]))
+    if (s == NULL)
         return -1;
-    char *end;
-    double v = strtod(s, &end);
+    double v;
+    size_t n = decimal(s, &v);
+    if (n == 0)
+        return -1;
+    const char *end = s + n;
     double unit = 1;
     switch (*end) {
     case '\0': unit = 1; break;
@@ -63,10 +92,20 @@ static int iso8601(const char *s, double *out)
             if (digits(p + 1, 2, &sec))
                 return -1;
             p += 3;
-            if (*p == '.') {
-                char *end;
-                frac = strtod(p, &end);
-                p = end;
+            if (*p == '.') { /* fraction: digits only */
+                const char *q = p + 1;
+                while (isdigit((unsigned char)*q))
+                    q++;
+                if (q == p + 1)
+                    return -1;
+                char buf[32] = "0";
+                size_t n = (size_t)(q - p);
+                if (n >= sizeof buf - 1)
+                    n = sizeof buf - 2;
+                memcpy(buf + 1, p, n);
+                buf[n + 1] = '\0';
+                frac = strtod(buf, NULL);
+                p = q;
             }
         }
     }
@@ -75,13 +114,16 @@ static int iso8601(const char *s, double *out)
         p++;
     } else if (*p == '+' || *p == '-') {
         int oh, om;
-        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om))
+        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) ||
+            oh > 23 || om > 59)
             return -1;
         off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
         p += 6;
     }
-    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-        mi > 59 || sec > 60)
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 ||
+        d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 || sec > 60)
         return -1;
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
@@ -100,9 +142,9 @@ int pr_time_parse(const char *s, double now, double *out)
         return -1;
     if (iso8601(s, out) == 0)
         return 0;
-    char *end;
-    double v = strtod(s, &end);
-    if (isdigit((unsigned char)s[0]) && *end == '\0' && isfinite(v)) {
+    double v;
+    size_t n = decimal(s, &v);
+    if (n > 0 && s[n] == '\0') {
         *out = v; /* Unix seconds */
         return 0;
     }
