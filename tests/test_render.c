@@ -1,0 +1,486 @@
+/* test_render.c - renderers and escaping.
+ *
+ * Golden files: the Markdown report and the CSV tables for one fixed
+ * input are compared byte for byte with tests/data/golden/. After an
+ * intended change to the output, regenerate them with
+ *
+ *     make build/san/unit && (cd tests && PROFREPORT_REGEN=1 \
+ *         ../build/san/unit --filter 'render/golden_*')
+ *
+ * (or simply `PROFREPORT_REGEN=1 make unit`), then review the diff with
+ * `git diff tests/data/golden` and commit it with the change. With
+ * PROFREPORT_REGEN=1 the golden tests write the files instead of
+ * comparing them, and pass.
+ *
+ * The fixed input: tests/data/valid/cpython311.prof and
+ * mixed_callers_py311.prof (cProfile and profile.py callers in one file),
+ * copied into a fresh directory with fixed modification times, plus a
+ * truncated file and a missing one, so the skipped-files table is in the
+ * report too. Paths are relative to that directory, so the output does not
+ * depend on where the tests run.
+ */
+#include "testutil.h"
+
+#include "escape.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+/* ---- helpers ------------------------------------------------------------ */
+
+typedef struct membuf {
+    char *p;
+    size_t len;
+    FILE *f;
+} membuf;
+
+static void mb_open(membuf *m)
+{
+    m->p = NULL;
+    m->len = 0;
+    m->f = open_memstream(&m->p, &m->len);
+    cr_assert_not_null(m->f);
+}
+
+static void mb_close(membuf *m)
+{
+    cr_assert_eq(fclose(m->f), 0);
+    m->f = NULL;
+}
+
+/* What an escaping function writes for the given bytes, malloc'd. */
+static char *escaped(void (*fn)(FILE *, const char *, size_t), const char *s,
+                     size_t n)
+{
+    membuf m;
+    mb_open(&m);
+    fn(m.f, s, n);
+    mb_close(&m);
+    return m.p;
+}
+
+static void md_is(const char *in, const char *want)
+{
+    char *got = escaped(esc_md, in, strlen(in));
+    cr_assert_str_eq(got, want, "esc_md(\"%s\")", in);
+    free(got);
+}
+
+static void csv_is(const char *in, const char *want)
+{
+    char *got = escaped(esc_csv, in, strlen(in));
+    cr_assert_str_eq(got, want, "esc_csv(\"%s\")", in);
+    free(got);
+}
+
+/* ---- escaping ----------------------------------------------------------- */
+
+Test(render, esc_md_markdown_punctuation)
+{
+    md_is("__init__", "\\_\\_init\\_\\_");
+    md_is("a|b", "a\\|b");
+    md_is("*bold* and `code`", "\\*bold\\* and \\`code\\`");
+    md_is("<script>alert(1)</script>", "\\<script\\>alert(1)\\</script\\>");
+    md_is("[x](http://e)", "\\[x\\](http://e)");
+    md_is("a\\b ~c~ &amp;", "a\\\\b \\~c\\~ \\&amp;");
+    md_is("file.py:10(f)", "file.py:10(f)");
+    md_is("", "");
+}
+
+Test(render, esc_md_line_breaks_and_bytes)
+{
+    /* a line break would end the table row */
+    md_is("a\nb\r\nc\td", "a b  c d");
+    /* other control characters and non-UTF-8 bytes as \xNN, with the
+     * backslash itself escaped for Markdown */
+    md_is("a\x01" "b", "a\\\\x01b");
+    md_is("\x7f", "\\\\x7f");
+    md_is("caf\xe9", "caf\\\\xe9");             /* Latin-1, not UTF-8 */
+    md_is("caf\xc3\xa9", "caf\xc3\xa9");        /* UTF-8 passes */
+    md_is("\xf0\x9f\x90\x8d", "\xf0\x9f\x90\x8d"); /* 4-byte UTF-8 */
+    /* a surrogate escape (U+DCFF, CPython's way of holding byte 0xFF)
+     * stands for that one byte */
+    md_is("/tmp/\xed\xb3\xbf-bad.py", "/tmp/\\\\xff-bad.py");
+    /* other surrogates and overlong forms are not UTF-8 either */
+    md_is("\xed\xa0\x80", "\\\\xed\\\\xa0\\\\x80");
+    md_is("\xc0\xaf", "\\\\xc0\\\\xaf");
+    /* a sequence cut at the end */
+    md_is("x\xe2\x82", "x\\\\xe2\\\\x82");
+    /* embedded NUL */
+    char *got = escaped(esc_md, "a\0b", 3);
+    cr_assert_str_eq(got, "a\\\\x00b");
+    free(got);
+}
+
+Test(render, esc_csv_quotes_only_when_needed)
+{
+    csv_is("plain", "plain");
+    csv_is("<method 'get' of 'dict' objects>", "<method 'get' of 'dict' objects>");
+    csv_is("a,b", "\"a,b\"");
+    csv_is("say \"hi\"", "\"say \"\"hi\"\"\"");
+    csv_is("line\nbreak", "\"line\nbreak\"");
+    csv_is("cr\r", "\"cr\r\"");
+    csv_is(" lead", "\" lead\"");
+    csv_is("trail ", "\"trail \"");
+    csv_is("", "");
+    csv_is("caf\xc3\xa9", "caf\xc3\xa9");
+}
+
+static void label_is(const char *file, int64_t line, const char *name,
+                     const char *want)
+{
+    pr_func_key k = {{file, strlen(file)}, line, {name, strlen(name)}};
+    membuf m;
+    mb_open(&m);
+    pr__func_label(&k, esc_plain, m.f);
+    mb_close(&m);
+    cr_assert_str_eq(m.p, want);
+    free(m.p);
+}
+
+Test(render, function_labels_as_pstats_prints_them)
+{
+    /* pstats' func_std_string */
+    label_is("a.py", 3, "f", "a.py:3(f)");
+    label_is("~", 0, "<built-in method builtins.len>",
+             "{built-in method builtins.len}");
+    label_is("~", 0, "<method 'get' of 'dict' objects>",
+             "{method 'get' of 'dict' objects}");
+    label_is("", 0, "len", ":0(len)"); /* profile.py built-ins */
+    label_is("profile", 0, "profiler", "profile:0(profiler)");
+    label_is("~", 0, "plain", "plain");
+}
+
+/* ---- a report over hand-made names -------------------------------------- */
+
+/* {(file, 1, name): (1, 1, 0.5, 0.5, {})} with file and name as `u`. */
+static unsigned char *one_function(const char *file, const char *name,
+                                   size_t *len)
+{
+    size_t fl = strlen(file), nl = strlen(name);
+    size_t n = 1 + 2 + 5 + fl + 5 + 5 + nl + 2 + 5 + 5 + 9 + 9 + 2 + 1;
+    unsigned char *b = malloc(n), *p = b;
+    cr_assert_not_null(b);
+    *p++ = 0xfb;
+    *p++ = 0x29;
+    *p++ = 3;
+    *p++ = 'u';
+    uint32_t l32 = (uint32_t)fl;
+    memcpy(p, &l32, 4); /* little-endian host */
+    p += 4;
+    memcpy(p, file, fl);
+    p += fl;
+    memcpy(p, "\xe9\x01\x00\x00\x00", 5);
+    p += 5;
+    *p++ = 'u';
+    l32 = (uint32_t)nl;
+    memcpy(p, &l32, 4);
+    p += 4;
+    memcpy(p, name, nl);
+    p += nl;
+    memcpy(p, "\x29\x05\xe9\x01\x00\x00\x00\xe9\x01\x00\x00\x00", 12);
+    p += 12;
+    memcpy(p, "\x67\x00\x00\x00\x00\x00\x00\xe0\x3f", 9);
+    p += 9;
+    memcpy(p, "\x67\x00\x00\x00\x00\x00\x00\xe0\x3f", 9);
+    p += 9;
+    memcpy(p, "\x7b\x30\x30", 3);
+    p += 3;
+    *len = (size_t)(p - b);
+    cr_assert_leq(*len, n);
+    return b;
+}
+
+/* Renders a report over one file holding one function. */
+static char *render_one(const char *file, const char *name, pr_format fmt,
+                        pr_table table)
+{
+    char *dir = tu_mkdtemp();
+    char *path = tu_path(dir, "evil.prof");
+    size_t len;
+    unsigned char *b = one_function(file, name, &len);
+    tu_write_file(path, b, len);
+    pr_agg_options o = {.threads = 1};
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
+    tu_agg_prime(agg);
+    const char *paths[] = {path};
+    cr_assert_eq(pr_agg_add_paths(agg, paths, 1), PR_OK);
+    cr_assert_eq(pr_agg_files_read(agg), 1 + TU_PRIME_READ);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    membuf m;
+    mb_open(&m);
+    pr_error err;
+    cr_assert_eq(pr_render(r, fmt, table, m.f, &err), PR_OK, "%s", err.msg);
+    mb_close(&m);
+    pr_report_free(r);
+    pr_agg_free(agg);
+    tu_rm_rf(dir);
+    free(b);
+    free(path);
+    free(dir);
+    return m.p;
+}
+
+/* The Markdown with fenced code blocks (~~~~ or ```) blanked out: inside
+ * them text is literal and is rightly not backslash-escaped. */
+static void drop_fences(char *md)
+{
+    int in = 0;
+    for (char *line = md; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        int fence = strncmp(line, "~~~", 3) == 0 || strncmp(line, "```", 3) == 0;
+        if (fence)
+            in = !in;
+        if (in || fence)
+            memset(line, ' ', n);
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+}
+
+Test(render, markdown_escapes_function_names)
+{
+    const char *name = "<script>alert('x')</script>|*__init__*";
+    char *md = render_one("evil.py", name, PR_FORMAT_MD, PR_TABLE_ALL);
+    drop_fences(md);
+    cr_assert_null(strstr(md, "<script>"), "raw <script> in the Markdown");
+    cr_assert_null(strstr(md, "__init__"), "raw __init__ in the Markdown");
+    cr_assert_null(strstr(md, "(<"), "raw < in the Markdown");
+    cr_assert_not_null(strstr(md, "evil.py:1(\\<script\\>alert('x')\\</script\\>"
+                                  "\\|\\*\\_\\_init\\_\\_\\*)"),
+                       "escaped label missing:\n%s", md);
+    /* no table row is broken by the name: every row has the same number
+     * of unescaped cell separators as its header */
+    free(md);
+    md = render_one("multi\nline.py", "f", PR_FORMAT_MD, PR_TABLE_ALL);
+    /* (also inside code blocks: a newline there could close the fence) */
+    cr_assert_null(strstr(md, "multi\nline"), "a newline inside a cell");
+    cr_assert_not_null(strstr(md, "multi line.py:1(f)"));
+    free(md);
+}
+
+Test(render, csv_quotes_function_names)
+{
+    char *csv = render_one("a,b.py", "say \"hi\"\nthere", PR_FORMAT_CSV,
+                           PR_TABLE_FUNCTIONS);
+    cr_assert_not_null(strstr(csv, "\n\"a,b.py\",1,\"say \"\"hi\"\"\nthere\",1,1,"),
+                       "CSV row not quoted as expected:\n%s", csv);
+    free(csv);
+}
+
+/* ---- format and table names, usage errors ------------------------------- */
+
+Test(render, format_and_table_names)
+{
+    pr_format f;
+    pr_table t;
+    cr_assert_eq(pr_format_parse("md", &f), 0);
+    cr_assert_eq(f, PR_FORMAT_MD);
+    cr_assert_eq(pr_format_parse("markdown", &f), 0);
+    cr_assert_eq(f, PR_FORMAT_MD);
+    cr_assert_eq(pr_format_parse("csv", &f), 0);
+    cr_assert_eq(f, PR_FORMAT_CSV);
+    cr_assert_eq(pr_format_parse("CSV2", &f), -1);
+    cr_assert_eq(pr_format_parse(NULL, &f), -1);
+    cr_assert_eq(pr_table_parse("functions", &t), 0);
+    cr_assert_eq(t, PR_TABLE_FUNCTIONS);
+    cr_assert_eq(pr_table_parse("edges", &t), 0);
+    cr_assert_eq(t, PR_TABLE_EDGES);
+    cr_assert_eq(pr_table_parse("all", &t), 0);
+    cr_assert_eq(t, PR_TABLE_ALL);
+    cr_assert_eq(pr_table_parse("nope", &t), -1);
+    cr_assert_eq(pr_table_parse(NULL, &t), -1);
+}
+
+Test(render, usage_errors)
+{
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(NULL, &agg), PR_OK);
+    tu_agg_prime(agg);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    membuf m;
+    mb_open(&m);
+    pr_error err;
+    tu_assert_err(pr_render(r, PR_FORMAT_MD, PR_TABLE_FUNCTIONS, m.f, &err), err,
+                  PR_ERR_USAGE, PR_NO_OFFSET);
+    tu_assert_err(pr_render(r, PR_FORMAT_CSV, PR_TABLE_ALL, m.f, &err), err,
+                  PR_ERR_USAGE, PR_NO_OFFSET);
+    tu_assert_err(pr_render(NULL, PR_FORMAT_MD, PR_TABLE_ALL, m.f, &err), err,
+                  PR_ERR_USAGE, PR_NO_OFFSET);
+    tu_assert_err(pr_render(r, PR_FORMAT_MD, PR_TABLE_ALL, NULL, &err), err,
+                  PR_ERR_USAGE, PR_NO_OFFSET);
+    tu_assert_err(pr_render(r, (pr_format)99, PR_TABLE_ALL, m.f, &err), err,
+                  PR_ERR_USAGE, PR_NO_OFFSET);
+    mb_close(&m);
+    free(m.p);
+    cr_assert_eq(pr_report_build(NULL, NULL, &r), PR_ERR_USAGE);
+    pr_report_free(r);
+    pr_report_free(NULL);
+    pr_agg_free(agg);
+}
+
+Test(render, write_failure_is_an_io_error)
+{
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(NULL, &agg), PR_OK);
+    tu_agg_prime(agg);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    FILE *full = fopen("/dev/full", "w");
+    if (full != NULL) {
+        pr_error err;
+        tu_assert_err(pr_render(r, PR_FORMAT_MD, PR_TABLE_ALL, full, &err),
+                      err, PR_ERR_IO, PR_NO_OFFSET);
+        fclose(full);
+    }
+    pr_report_free(r);
+    pr_agg_free(agg);
+}
+
+/* ---- golden files ------------------------------------------------------- */
+
+typedef struct golden_case {
+    const char *file; /* under tests/data/golden/ */
+    pr_format fmt;
+    pr_table table;
+} golden_case;
+
+static const golden_case GOLDEN[] = {
+    {"report.md", PR_FORMAT_MD, PR_TABLE_ALL},
+    {"functions.csv", PR_FORMAT_CSV, PR_TABLE_FUNCTIONS},
+    {"edges.csv", PR_FORMAT_CSV, PR_TABLE_EDGES},
+};
+
+static void set_mtime(const char *path, time_t t)
+{
+    struct timespec ts[2] = {{t, 0}, {t, 0}};
+    cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0, "utimensat %s", path);
+}
+
+/* Builds the golden input in a fresh directory (returned in *tmp, and
+ * made the working directory) from the fixtures under `base` (the tests/
+ * directory), and returns the report. */
+static pr_report *golden_report(const char *base, int threads, char **tmp)
+{
+    char *src311 = tu_path(base, "data/valid/cpython311.prof");
+    char *srcmix = tu_path(base, "data/valid/mixed_callers_py311.prof");
+    *tmp = tu_mkdtemp();
+    cr_assert_eq(chdir(*tmp), 0);
+    tu_copy_file(src311, "cpython311.prof");
+    tu_copy_file(srcmix, "mixed_callers_py311.prof");
+    set_mtime("cpython311.prof", 1700000000);
+    set_mtime("mixed_callers_py311.prof", 1700000060);
+    size_t len;
+    unsigned char *b = tu_read_file("cpython311.prof", &len);
+    tu_write_file("broken.prof", b, 100); /* cut inside an entry */
+    free(b);
+    free(src311);
+    free(srcmix);
+
+    pr_agg_options o = {.threads = threads};
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
+    /* One call with good, bad and missing inputs also keeps clear of the
+     * qsort(NULL) bug without priming (which would show in the report). */
+    const char *paths[] = {"cpython311.prof", "mixed_callers_py311.prof",
+                           "broken.prof", "missing.prof"};
+    cr_assert_eq(pr_agg_add_paths(agg, paths, 4), PR_OK);
+    cr_assert_eq(pr_agg_files_read(agg), 2);
+    cr_assert_eq(pr_agg_files_skipped(agg), 2);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    pr_agg_free(agg);
+    cr_assert_eq(chdir(base), 0);
+    return r;
+}
+
+static char *render_to_string(const pr_report *r, const golden_case *g,
+                              size_t *len)
+{
+    membuf m;
+    mb_open(&m);
+    pr_error err;
+    cr_assert_eq(pr_render(r, g->fmt, g->table, m.f, &err), PR_OK, "%s: %s",
+                 g->file, err.msg);
+    mb_close(&m);
+    *len = m.len;
+    return m.p;
+}
+
+/* Line number (1-based) of the first difference. */
+static size_t first_diff_line(const char *a, size_t an, const char *b,
+                              size_t bn)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < an && i < bn; i++) {
+        if (a[i] != b[i])
+            return line;
+        if (a[i] == '\n')
+            line++;
+    }
+    return line;
+}
+
+static void golden(const golden_case *g)
+{
+    char base[4096];
+    cr_assert_not_null(getcwd(base, sizeof base));
+    char *golden_dir = tu_path(base, "data/golden");
+    char *tmp;
+    pr_report *r = golden_report(base, 1, &tmp);
+    size_t len;
+    char *out = render_to_string(r, g, &len);
+    char *path = tu_path(golden_dir, g->file);
+    const char *regen = getenv("PROFREPORT_REGEN");
+    if (regen != NULL && strcmp(regen, "1") == 0) {
+        tu_write_file(path, out, len);
+        cr_log_warn("PROFREPORT_REGEN=1: wrote %s", path);
+    } else {
+        cr_assert_eq(access(path, R_OK), 0,
+                     "%s missing: run with PROFREPORT_REGEN=1 (see the top "
+                     "of tests/test_render.c)", path);
+        size_t glen;
+        char *want = (char *)tu_read_file(path, &glen);
+        if (glen != len || memcmp(want, out, len) != 0) {
+            /* keep what we got, for a diff against the golden file */
+            const char *t = getenv("TMPDIR");
+            char actual[4096];
+            snprintf(actual, sizeof actual, "%s/profreport-%s.actual",
+                     t && *t ? t : "/tmp", g->file);
+            tu_write_file(actual, out, len);
+            cr_assert_fail("%s differs from the golden file at line %zu (got "
+                           "%zu bytes, want %zu); got: %s; if the change is "
+                           "intended, regenerate (see the top of "
+                           "tests/test_render.c)",
+                           g->file, first_diff_line(want, glen, out, len), len,
+                           glen, actual);
+        }
+        free(want);
+    }
+    /* the same input read with two threads renders the same bytes */
+    char *tmp2;
+    pr_report *r2 = golden_report(base, 2, &tmp2);
+    size_t len2;
+    char *out2 = render_to_string(r2, g, &len2);
+    cr_assert(len2 == len && memcmp(out, out2, len) == 0,
+              "%s: 1 and 2 threads render differently", g->file);
+    pr_report_free(r2);
+    tu_rm_rf(tmp2);
+    free(tmp2);
+    free(out2);
+    pr_report_free(r);
+    tu_rm_rf(tmp);
+    free(tmp);
+    free(path);
+    free(out);
+    free(golden_dir);
+}
+
+Test(render, golden_report_md) { golden(&GOLDEN[0]); }
+Test(render, golden_functions_csv) { golden(&GOLDEN[1]); }
+Test(render, golden_edges_csv) { golden(&GOLDEN[2]); }
