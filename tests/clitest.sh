@@ -175,6 +175,19 @@ else
     ok "--progress: run too short to show a line"
 fi
 
+# The documented fleet example runs and shows what it claims.
+PROFREPORT=$P examples/fleet/run.sh > "$tmp/fleet.out" 2>&1
+grep -q "merge order does not matter" "$tmp/fleet.out" && grep -q "fleet report = report over all files" "$tmp/fleet.out" \
+    && ok "examples/fleet/run.sh" || { no "examples/fleet/run.sh"; cat "$tmp/fleet.out"; }
+# The cron script and the CI gate, on this repository's data.
+PROFREPORT=$P examples/cron/profreport-hourly.sh $W "$tmp/hourly.html" > /dev/null 2>&1
+[ -s "$tmp/hourly.html" ] && [ -s "$tmp/hourly.html.state" ] && ok "examples/cron script" || no "examples/cron script"
+"$P" -q -f csv -t endpoints -o "$tmp/main.csv" $W
+GITHUB_STEP_SUMMARY="$tmp/summary.md" PROFREPORT=$P examples/ci/profile-gate.sh "$tmp/main.csv" $W
+[ $? = 0 ] && grep -q "^## Endpoints" "$tmp/summary.md" && ok "examples/ci gate passes on the same data" || no "examples/ci gate passes"
+PROFREPORT=$P sh -c "examples/ci/profile-gate.sh '$tmp/main.csv' tests/data/werkzeug-slow > /dev/null 2>&1"
+[ $? = 1 ] && ok "examples/ci gate fails on the slower data" || no "examples/ci gate fails on the slower data"
+
 # Input is never modified.
 sum1=$(cat $W/* | md5sum)
 "$P" -o "$tmp/r2.md" $W 2>/dev/null
