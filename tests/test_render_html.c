@@ -1,0 +1,147 @@
+/* test_render_html.c - the HTML report as a whole (lib/render_html.c):
+ * one self-contained page, sections with the ids the report's own links
+ * use, charts next to their tables, and names from profiles as text.
+ * tests/browsertest.sh checks the same pages in a real browser. */
+#include "testutil.h"
+
+typedef struct page {
+    char *html;
+    size_t len;
+    size_t endpoints;
+} page;
+
+/* The HTML report of one directory, rendered through the public API. */
+static page render_dir(const char *dir)
+{
+    pr_agg_options ao;
+    memset(&ao, 0, sizeof ao);
+    ao.threads = 1;
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(&ao, &agg), PR_OK);
+    cr_assert_eq(pr_agg_add_paths(agg, &dir, 1), PR_OK);
+    cr_assert_gt(pr_agg_files_read(agg), 0, "nothing read from %s", dir);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    page p = {NULL, 0, 0};
+    const pr_endpoint_row *rows;
+    p.endpoints = pr_report_endpoints(r, &rows);
+    FILE *f = open_memstream(&p.html, &p.len);
+    cr_assert_not_null(f);
+    pr_error err;
+    cr_assert_eq(pr_render(r, PR_FORMAT_HTML, PR_TABLE_ALL, f, &err), PR_OK,
+                 "%s", err.msg);
+    cr_assert_eq(fclose(f), 0);
+    pr_report_free(r);
+    pr_agg_free(agg);
+    return p;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t k = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        k++;
+    return k;
+}
+
+/* Where <section id="id"> opens. */
+static const char *section(const char *html, const char *id)
+{
+    char tag[128];
+    snprintf(tag, sizeof tag, "<section id=\"%s\">", id);
+    const char *s = strstr(html, tag);
+    cr_assert_not_null(s, "no %s", tag);
+    return s;
+}
+
+/* True when `needle` occurs in section `id`, before the next "<h2>". */
+static int in_section(const char *html, const char *id, const char *needle)
+{
+    const char *s = section(html, id);
+    const char *own = strstr(s, "</h2>");
+    const char *next = own != NULL ? strstr(own, "<h2>") : NULL;
+    const char *hit = strstr(s, needle);
+    return hit != NULL && (next == NULL || hit < next);
+}
+
+Test(render_html, one_self_contained_page)
+{
+    page p = render_dir("data/werkzeug");
+    const char *h = p.html;
+    cr_assert_eq(strncmp(h, "<!DOCTYPE html>", 15), 0);
+    cr_assert_eq(count(h, "<html"), 1);
+    cr_assert_eq(count(h, "</html>"), 1);
+    /* No URL of any kind: no scheme, no src, no external stylesheet;
+     * the policy forbids loading anything. */
+    cr_assert_null(strstr(h, "://"));
+    cr_assert_null(strstr(h, " src="));
+    cr_assert_null(strstr(h, "<link"));
+    cr_assert_null(strstr(h, "@import"));
+    cr_assert_null(strstr(h, "url("));
+    cr_assert(strstr(h, "Content-Security-Policy\" content=\"default-src "
+                        "'none'") != NULL);
+    cr_assert_eq(count(h, "<script"), 1, "one script, ours");
+    cr_assert(strstr(h, "@media print") != NULL);
+    cr_assert(strstr(h, "prefers-color-scheme:dark") != NULL);
+    cr_assert(strstr(h, "name=\"viewport\"") != NULL);
+    free(p.html);
+}
+
+Test(render_html, charts_next_to_their_sections)
+{
+    page p = render_dir("data/werkzeug");
+    const char *h = p.html;
+    cr_assert(in_section(h, "endpoints", "<svg class=\"chart endpoints\""));
+    cr_assert(in_section(h, "modules", "<svg class=\"chart modules\""));
+    cr_assert(in_section(h, "modules", "<svg class=\"chart mix\""));
+    cr_assert(in_section(h, "call-tree", "<svg class=\"chart icicle\""));
+    /* The chart comes before the section's table or code block. */
+    const char *s = section(h, "endpoints");
+    cr_assert_lt(strstr(s, "<svg"), strstr(s, "<table>"));
+    /* One flame graph and one module chart per endpoint, up to 20. */
+    size_t per = p.endpoints < 20 ? p.endpoints : 20;
+    cr_assert_eq(count(h, "<svg class=\"chart icicle\""), 1 + per);
+    cr_assert_eq(count(h, "<svg class=\"chart modules\""), 1 + per);
+    free(p.html);
+}
+
+Test(render_html, section_ids_match_the_reports_links)
+{
+    page p = render_dir("data/werkzeug");
+    const char *h = p.html;
+    /* Every in-page link has its target. */
+    for (const char *a = h; (a = strstr(a, "href=\"#")) != NULL; a++) {
+        char id[200];
+        size_t n = strcspn(a + 7, "\"");
+        cr_assert_lt(n, sizeof id - 1);
+        memcpy(id, a + 7, n);
+        id[n] = '\0';
+        char tag[256];
+        snprintf(tag, sizeof tag, "id=\"%s\"", id);
+        cr_assert(strstr(h, tag) != NULL, "link to #%s has no target", id);
+    }
+    cr_assert(strstr(h, "href=\"#modules\"") != NULL, "findings link");
+    /* Endpoint details: one nested section per endpoint. */
+    cr_assert(strstr(h, "<section id=\"index-flask_apppy232\">") != NULL);
+    free(p.html);
+}
+
+Test(render_html, hostile_names_are_text)
+{
+    page p = render_dir("data/hostile");
+    const char *h = p.html;
+    cr_assert_eq(count(h, "<script"), 1, "one script, ours");
+    cr_assert_null(strstr(h, "<img"));
+    cr_assert_null(strstr(h, "<svg onload"));
+    cr_assert_null(strstr(h, "href=\"http"));
+    cr_assert_null(strstr(h, "<strong>bold"), "Markdown in a name is text");
+    /* In the Markdown text (cmark) and in the charts (esc_html) alike. */
+    cr_assert(strstr(h, ">&lt;script&gt;alert(1)&lt;/script&gt;&amp;amp; "
+                        "(routes.py:1)</td>") != NULL);
+    cr_assert(strstr(h, "<title>&lt;script&gt;alert(1)&lt;/script&gt;"
+                        "&amp;amp;\n") != NULL);
+    cr_assert(strstr(h, "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;")
+              != NULL);
+    cr_assert(strstr(h, "caf\\xff") != NULL, "undecodable byte as \\xNN");
+    free(p.html);
+}
