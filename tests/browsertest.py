@@ -1,0 +1,373 @@
+#!/usr/bin/python3
+"""Load HTML reports in headless Chromium and check them (see browsertest.sh).
+
+Usage:
+    browsertest.py --chrome EXE --profile DIR [--shots DIR] NAME=FILE.html ...
+
+Drives Chromium over the DevTools protocol on --remote-debugging-pipe
+(fd 3: commands to the browser, fd 4: replies and events, each message a
+JSON text ended by a NUL byte), so nothing but the standard library is
+needed and no port is opened. For every report it checks that
+
+  - the page loads with no console error, no uncaught exception and no
+    log entry of level "error" (a Content-Security-Policy violation is one);
+  - the only network request is the file itself;
+  - the SVG charts are there and not empty (each has drawn elements and a
+    non-zero size on the page), and they are there with scripts off too;
+  - nothing from a profile became markup: one <script> (ours), no element
+    of a kind the report never makes, no on* attribute, alert() never
+    called; and every --expect-text string appears as text;
+  - the script's SHA-256 is the one in the page's Content-Security-Policy;
+  - clicking a flame-graph box zooms (the optional script works).
+
+NAME=FILE pairs name the reports; --shots DIR saves screenshots of the
+first one: NAME.png (1280 px wide), NAME-phone.png (390 px, mobile) and
+NAME-dark.png (prefers-color-scheme: dark). Prints PASS/FAIL lines and
+exits 1 when anything failed.
+"""
+import argparse
+import base64
+import fcntl
+import hashlib
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+
+TIMEOUT = 60  # seconds for any one step
+
+
+class Browser:
+    """One Chromium process and a DevTools session on one page."""
+
+    def __init__(self, exe, profile, log):
+        cmd_r, self.cmd_w = os.pipe()
+        self.res_r, res_w = os.pipe()
+
+        def child_fds():
+            # Move the pipe ends to fds 3 and 4 without ever dup2()ing an
+            # fd onto itself (that would keep close-on-exec set).
+            a = fcntl.fcntl(cmd_r, fcntl.F_DUPFD, 10)
+            b = fcntl.fcntl(res_w, fcntl.F_DUPFD, 10)
+            os.dup2(a, 3)
+            os.dup2(b, 4)
+
+        args = [exe, "--headless", "--no-sandbox", "--disable-gpu",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-extensions", "--mute-audio",
+                "--user-data-dir=" + profile, "--remote-debugging-pipe",
+                "about:blank"]
+        self.proc = subprocess.Popen(args, preexec_fn=child_fds,
+                                     close_fds=False, stdin=subprocess.DEVNULL,
+                                     stdout=log, stderr=log)
+        os.close(cmd_r)
+        os.close(res_w)
+        self.buf = b""
+        self.next_id = 0
+        self.events = []
+        self.session = None
+        target = self.call("Target.createTarget", {"url": "about:blank"},
+                           browser=True)["targetId"]
+        self.session = self.call("Target.attachToTarget",
+                                 {"targetId": target, "flatten": True},
+                                 browser=True)["sessionId"]
+
+    def close(self):
+        try:
+            self.call("Browser.close", browser=True)
+        except Exception:
+            pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.cmd_w)
+        os.close(self.res_r)
+
+    def _read(self, deadline):
+        while b"\0" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no reply from the browser")
+            ready, _, _ = select.select([self.res_r], [], [], left)
+            if ready:
+                chunk = os.read(self.res_r, 1 << 20)
+                if not chunk:
+                    raise EOFError("the browser closed the pipe (exit %s)"
+                                   % self.proc.poll())
+                self.buf += chunk
+        msg, self.buf = self.buf.split(b"\0", 1)
+        return json.loads(msg)
+
+    def call(self, method, params=None, browser=False):
+        self.next_id += 1
+        msg = {"id": self.next_id, "method": method, "params": params or {}}
+        if not browser:
+            msg["sessionId"] = self.session
+        os.write(self.cmd_w, json.dumps(msg).encode() + b"\0")
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            m = self._read(deadline)
+            if m.get("id") == self.next_id:
+                if "error" in m:
+                    raise RuntimeError("%s: %s" % (method, m["error"]))
+                return m.get("result", {})
+            if "method" in m:
+                self.events.append(m)
+
+    def wait_event(self, method):
+        """Waits for an event; every event stays in self.events."""
+        deadline = time.monotonic() + TIMEOUT
+        if any(m["method"] == method for m in self.events):
+            return
+        while True:
+            m = self._read(deadline)
+            if "method" in m:
+                self.events.append(m)
+                if m["method"] == method:
+                    return
+
+    def eval(self, expr):
+        r = self.call("Runtime.evaluate", {"expression": expr,
+                                           "returnByValue": True,
+                                           "awaitPromise": True})
+        if "exceptionDetails" in r:
+            raise RuntimeError("evaluate: %s" % r["exceptionDetails"])
+        return r["result"].get("value")
+
+
+# What the page says about itself, gathered in one evaluation.
+INSPECT = r"""(() => {
+  const svgs = [...document.querySelectorAll('svg')];
+  const kinds = {};
+  const charts = svgs.map(s => {
+    const r = s.getBoundingClientRect();
+    const cls = [...s.classList].filter(c => c !== 'chart' && c !== 'zoom')[0] || '';
+    kinds[cls] = (kinds[cls] || 0) + 1;
+    return {cls, w: r.width, h: r.height,
+            drawn: s.querySelectorAll('rect,circle,line,polyline').length};
+  });
+  const attrs = [];
+  for (const e of document.querySelectorAll('*'))
+    for (const a of e.attributes)
+      if (/^on/i.test(a.name)) attrs.push(e.tagName + ' ' + a.name);
+  const foreign = [...document.querySelectorAll(
+      'img,iframe,object,embed,link,base,form,input,audio,video,meta[http-equiv=refresh]')]
+      .map(e => e.outerHTML.slice(0, 80));
+  return {charts, kinds, attrs, foreign,
+          scripts: document.scripts.length,
+          alerts: window.__alerts || [],
+          text: document.body.innerText,
+          svgText: svgs.map(s => s.textContent).join('\n'),
+          height: document.documentElement.scrollHeight,
+          csp: (document.querySelector('meta[http-equiv="Content-Security-Policy"]') || {}).content || '',
+          script: (document.scripts[0] || {}).textContent || ''};
+})()"""
+
+ZOOM = r"""(() => {
+  const s = document.querySelector('svg.icicle.zoom');
+  if (!s) return {zoomable: false};
+  const gs = [...s.querySelectorAll('g')].filter(g => g.querySelector('rect'));
+  // A box on the second row or below that is not already full width.
+  const g = gs.find(g => +g.querySelector('rect').getAttribute('y') > 0 &&
+                         +g.querySelector('rect').getAttribute('width') < 900) || gs[0];
+  const before = +g.querySelector('rect').getAttribute('width');
+  g.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  const after = +g.querySelector('rect').getAttribute('width');
+  const hidden = gs.filter(x => x.getAttribute('display') === 'none').length;
+  g.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  const back = +g.querySelector('rect').getAttribute('width');
+  return {zoomable: true, before, after, hidden, back, boxes: gs.length};
+})()"""
+
+
+class Checker:
+    def __init__(self):
+        self.failed = 0
+
+    def check(self, name, ok, detail=""):
+        print(("PASS " if ok else "FAIL ") + name +
+              ("" if ok or not detail else ": " + detail))
+        if not ok:
+            self.failed += 1
+
+
+def load(b, url, scripts=True):
+    """Navigates to url; returns (requests, errors) seen while loading."""
+    b.call("Emulation.setScriptExecutionDisabled", {"value": not scripts})
+    b.events.clear()
+    b.call("Page.navigate", {"url": url})
+    b.wait_event("Page.loadEventFired")
+    time.sleep(0.3)  # let late console messages arrive
+    b.call("Runtime.evaluate", {"expression": "0"})  # drain the pipe
+    requests, errors = [], []
+    for m in b.events:
+        p = m.get("params", {})
+        if m["method"] == "Network.requestWillBeSent":
+            requests.append(p["request"]["url"])
+        elif m["method"] == "Runtime.exceptionThrown":
+            errors.append("exception: %s" % p["exceptionDetails"].get("text"))
+        elif m["method"] == "Runtime.consoleAPICalled" and p["type"] in (
+                "error", "assert"):
+            errors.append("console.%s: %s" % (
+                p["type"], " ".join(str(a.get("value")) for a in p["args"])))
+        elif m["method"] == "Log.entryAdded" and \
+                p["entry"]["level"] == "error":
+            errors.append("log: %s" % p["entry"]["text"])
+    b.events.clear()
+    return requests, errors
+
+
+def screenshot(b, path, width, height, mobile, scale, max_h):
+    b.call("Emulation.setDeviceMetricsOverride",
+           {"width": width, "height": height, "deviceScaleFactor": scale,
+            "mobile": mobile})
+    time.sleep(0.2)
+    full = b.eval("document.documentElement.scrollHeight")
+    h = min(full, max_h)
+    shot = b.call("Page.captureScreenshot",
+                  {"format": "png", "captureBeyondViewport": True,
+                   "clip": {"x": 0, "y": 0, "width": width, "height": h,
+                            "scale": 1}})
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(shot["data"]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chrome", required=True)
+    ap.add_argument("--profile", required=True)
+    ap.add_argument("--shots")
+    ap.add_argument("--log", default=os.devnull)
+    ap.add_argument("--expect-text", action="append", default=[],
+                    metavar="NAME:TEXT",
+                    help="TEXT must appear as text in report NAME")
+    ap.add_argument("--expect-svg-text", action="append", default=[],
+                    metavar="NAME:TEXT",
+                    help="TEXT must appear as text inside the charts")
+    ap.add_argument("reports", nargs="+", metavar="NAME=FILE")
+    a = ap.parse_args()
+    c = Checker()
+    with open(a.log, "ab") as log:
+        b = Browser(a.chrome, a.profile, log)
+        try:
+            for dom in ("Page", "Runtime", "Log", "Network"):
+                b.call(dom + ".enable")
+            b.call("Page.addScriptToEvaluateOnNewDocument", {"source":
+                   "window.__alerts=[];window.alert=window.confirm="
+                   "window.prompt=function(m){window.__alerts.push(String(m))};"})
+            b.call("Emulation.setDeviceMetricsOverride",
+                   {"width": 1280, "height": 900, "deviceScaleFactor": 1,
+                    "mobile": False})
+            control(b, c, a.profile)
+            for k, spec in enumerate(a.reports):
+                name, path = spec.split("=", 1)
+                url = "file://" + os.path.abspath(path)
+                c.check("%s: file exists" % name, os.path.isfile(path))
+                run_one(b, c, a, name, url, shots=a.shots if k == 0 else None)
+        finally:
+            b.close()
+    print("%d check%s failed" % (c.failed, "" if c.failed == 1 else "s")
+          if c.failed else "all browser checks passed")
+    return 1 if c.failed else 0
+
+
+def control(b, c, workdir):
+    """The detectors work: a page that makes a request and logs an error
+    must be caught, or a clean report would prove nothing."""
+    path = os.path.join(workdir, "control.html")
+    with open(path, "w") as f:
+        f.write('<!DOCTYPE html><title>control</title>'
+                '<img src="http://127.0.0.1:9/x.png">'
+                '<script>console.error("control")</script>')
+    url = "file://" + os.path.abspath(path)
+    requests, errors = load(b, url)
+    c.check("control: a request from the page is seen",
+            "http://127.0.0.1:9/x.png" in requests, repr(requests))
+    c.check("control: a console error is seen",
+            any("control" in e for e in errors), repr(errors))
+
+
+def run_one(b, c, a, name, url, shots):
+    # Scripts off first: the report must be complete without them.
+    requests, errors = load(b, url, scripts=False)
+    off = b.eval(INSPECT)
+    requests2, errors2 = load(b, url, scripts=True)
+    requests += requests2
+    errors += errors2
+    info = b.eval(INSPECT)
+
+    others = [u for u in requests if u != url]
+    c.check("%s: no network request but the file" % name, not others,
+            ", ".join(others[:5]))
+    c.check("%s: the file itself was requested" % name, url in requests)
+    c.check("%s: no console error" % name, not errors, "; ".join(errors[:5]))
+
+    charts = info["charts"]
+    empty = [ch for ch in charts if ch["drawn"] == 0 or ch["w"] < 50 or
+             ch["h"] < 10]
+    c.check("%s: SVG charts present" % name, len(charts) >= 3,
+            "%d charts: %s" % (len(charts), info["kinds"]))
+    c.check("%s: no chart empty" % name, not empty, json.dumps(empty[:3]))
+    for kind in ("endpoints", "icicle"):
+        c.check("%s: has a %s chart" % (name, kind), info["kinds"].get(kind),
+                json.dumps(info["kinds"]))
+    c.check("%s: charts there with scripts off" % name,
+            off["kinds"] == info["kinds"] and
+            all(ch["drawn"] > 0 for ch in off["charts"]),
+            "%s vs %s" % (off["kinds"], info["kinds"]))
+
+    c.check("%s: one script element (ours)" % name, info["scripts"] == 1,
+            "%d scripts" % info["scripts"])
+    c.check("%s: no on* attribute" % name, not info["attrs"],
+            ", ".join(info["attrs"][:5]))
+    c.check("%s: no foreign element" % name, not info["foreign"],
+            " ".join(info["foreign"][:3]))
+    c.check("%s: alert() never called" % name, not info["alerts"],
+            repr(info["alerts"][:3]))
+    m = re.search(r"script-src '(sha256-[^']+)'", info["csp"])
+    want = "sha256-" + base64.b64encode(
+        hashlib.sha256(info["script"].encode()).digest()).decode()
+    c.check("%s: CSP hash matches the script" % name,
+            m is not None and m.group(1) == want,
+            "CSP has %s, script is %s (update SCRIPT_SHA256 in "
+            "lib/render_html.c)" % (m.group(1) if m else None, want))
+    for spec in a.expect_text:
+        n, text = spec.split(":", 1)
+        if n == name:
+            c.check("%s: shows %r as text" % (name, text), text in info["text"])
+    for spec in a.expect_svg_text:
+        n, text = spec.split(":", 1)
+        if n == name:
+            c.check("%s: chart shows %r as text" % (name, text),
+                    text in info["svgText"])
+
+    z = b.eval(ZOOM)
+    if z["zoomable"]:
+        c.check("%s: click zooms a flame-graph box" % name,
+                z["after"] > z["before"] and z["after"] > 990 and
+                z["back"] == z["before"], json.dumps(z))
+
+    if shots:
+        os.makedirs(shots, exist_ok=True)
+        screenshot(b, os.path.join(shots, name + ".png"), 1280, 900, False,
+                   1, 4000)
+        screenshot(b, os.path.join(shots, name + "-phone.png"), 390, 844,
+                   True, 2, 3000)
+        b.call("Emulation.setEmulatedMedia", {"features": [
+            {"name": "prefers-color-scheme", "value": "dark"}]})
+        screenshot(b, os.path.join(shots, name + "-dark.png"), 1280, 900,
+                   False, 1, 4000)
+        b.call("Emulation.setEmulatedMedia", {"features": []})
+        b.call("Emulation.setDeviceMetricsOverride",
+               {"width": 1280, "height": 900, "deviceScaleFactor": 1,
+                "mobile": False})
+        print("screenshots in %s/%s*.png" % (shots, name))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
