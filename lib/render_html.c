@@ -54,7 +54,10 @@ static const char CSS[] =
     "h2{margin-top:1.8em;border-bottom:1px solid var(--line);"
     "padding-bottom:.2em}"
     "h3{margin-top:1.6em}"
-    "section{scroll-margin-top:40px}"
+    /* Off-screen sections skip layout and paint: a report with hundreds
+     * of endpoints opens at once. */
+    "section{scroll-margin-top:40px;content-visibility:auto;"
+    "contain-intrinsic-size:auto 1000px}"
     "table{border-collapse:collapse;margin:.5em 0;font-size:13px;"
     "display:block;overflow-x:auto;max-width:100%}"
     "th,td{border:1px solid var(--line);padding:2px 8px}"
@@ -88,6 +91,7 @@ static const char CSS[] =
     "@media (max-width:700px){body{font-size:14px}main{padding:0 10px 24px}"
     "svg.chart{min-width:860px}}"
     "@media print{nav,.hint{display:none}body{font-size:10pt}"
+    "section{content-visibility:visible}"
     "main{max-width:none;padding:0}figure{overflow:visible;"
     "break-inside:avoid}svg.chart{min-width:0}"
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"

@@ -223,16 +223,19 @@ def load(b, url, scripts=True):
 
 
 def screenshot(b, path, width, height, mobile, scale, max_h):
+    """The top of the page, up to max_h CSS pixels. The viewport is made
+    that tall, since off-screen sections are not painted (the report's
+    content-visibility:auto)."""
     b.call("Emulation.setDeviceMetricsOverride",
            {"width": width, "height": height, "deviceScaleFactor": scale,
             "mobile": mobile})
     time.sleep(0.2)
-    full = b.eval("document.documentElement.scrollHeight")
-    h = min(full, max_h)
-    shot = b.call("Page.captureScreenshot",
-                  {"format": "png", "captureBeyondViewport": True,
-                   "clip": {"x": 0, "y": 0, "width": width, "height": h,
-                            "scale": 1}})
+    h = min(b.eval("document.documentElement.scrollHeight"), max_h)
+    b.call("Emulation.setDeviceMetricsOverride",
+           {"width": width, "height": h, "deviceScaleFactor": scale,
+            "mobile": mobile})
+    time.sleep(0.5)
+    shot = b.call("Page.captureScreenshot", {"format": "png"})
     with open(path, "wb") as f:
         f.write(base64.b64decode(shot["data"]))
 
