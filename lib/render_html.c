@@ -46,9 +46,9 @@ static const char CSS[] =
     "body{font:15px/1.5 system-ui,sans-serif;margin:0;color:var(--fg);"
     "background:var(--bg)}"
     "nav{position:sticky;top:0;z-index:1;background:var(--bg);"
-    "border-bottom:1px solid var(--line);overflow-x:auto;white-space:nowrap;"
-    "padding:6px 16px;font-size:14px}"
-    "nav a{margin-right:14px;text-decoration:none}"
+    "border-bottom:1px solid var(--line);display:flex;flex-wrap:wrap;"
+    "gap:2px 16px;padding:6px 16px;font-size:14px}"
+    "nav a{text-decoration:none;white-space:nowrap}"
     "main{max-width:1200px;margin:0 auto;padding:0 16px 32px}"
     "h1{margin:.5em 0 .3em}"
     "h2{margin-top:1.8em;border-bottom:1px solid var(--line);"
@@ -67,7 +67,7 @@ static const char CSS[] =
     "code{font-size:90%}"
     "a{color:var(--accent)}"
     "figure{margin:.8em 0;overflow-x:auto}"
-    "figcaption,.hint{color:var(--muted);font-size:13px;margin:.2em 0}"
+    "figcaption,.hint,.note{color:var(--muted);font-size:13px;margin:.2em 0}"
     "footer{color:var(--muted);font-size:13px;margin-top:3em}"
     "svg.chart{display:block;width:1000px;max-width:100%;height:auto;"
     "min-width:640px}"
@@ -89,6 +89,7 @@ static const char CSS[] =
     "svg.icicle g:hover rect{stroke:var(--fg);stroke-width:1}"
     "svg.zoom g{cursor:pointer}"
     "@media (max-width:700px){body{font-size:14px}main{padding:0 10px 24px}"
+    "nav{flex-wrap:nowrap;overflow-x:auto;scrollbar-width:none}"
     "svg.chart{min-width:860px}}"
     "@media print{nav,.hint{display:none}body{font-size:10pt}"
     "section{content-visibility:visible}"
@@ -342,6 +343,12 @@ static void section_charts(page *pg, const char *slug, cmark_node *h)
     } else if (strcmp(slug, "call-tree") == 0 && pg->attr != NULL &&
                pg->attr->tree.nnodes > 0) {
         icicle_figure(pg, m.f, &pg->attr->tree, MAX_BOXES);
+    } else if (strcmp(slug, "endpoint-details") == 0 &&
+               r->nendpoints > MAX_EP_CHARTS) {
+        fprintf(m.f, "<p class=\"note\">Module charts and flame graphs are "
+                     "drawn for the first %d endpoints; the other %zu have "
+                     "their tables only.</p>", MAX_EP_CHARTS,
+                r->nendpoints - MAX_EP_CHARTS);
     }
     if (ftell(m.f) == 0) {
         fclose(m.f);
