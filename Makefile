@@ -72,7 +72,7 @@ build/san/profreport: cmd/profreport.c $(LIB_SRC:lib/%.c=build/san/lib/%.o)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_SRC:lib/%.c=build/san/lib/%.o) $(LIBS)
 
 unit: build/san/unit
-	cd tests && ASAN_OPTIONS=detect_leaks=1 ../build/san/unit --jobs 2
+	./tests/run_unit.sh ../build/san/unit
 
 difftest: build/san/profreport test-deps
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/difftest.sh
@@ -100,6 +100,47 @@ demo: all
 
 bench: all
 	./bench/bench.sh
+
+# ---- fuzzing ------------------------------------------------------------
+# libFuzzer targets in fuzz/, built with clang (Debian clang and
+# libclang-rt-dev, installed with mk/deps.sh) into build/fuzz/, lib/
+# included, all under ASan and UBSan. `make fuzz` writes seed corpora
+# outside the tree (fuzz/seeds.sh) and runs each target FUZZ_TIME seconds
+# (0: no limit); FUZZ_TARGETS picks some, FUZZ_ARGS adds libFuzzer flags:
+#   make fuzz FUZZ_TARGETS=state FUZZ_TIME=0 FUZZ_ARGS=-runs=10000000
+
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 60
+FUZZ_ARGS    ?=
+FUZZ_TARGETS ?= profile name state baseline
+FUZZ_DEPS    := $(BUILD_DEPS) clang libclang-rt-dev
+FUZZ_CFLAGS   = $(WARN) -O1 -g -fno-omit-frame-pointer \
+                -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -Iinclude -Ilib $(PC_CFLAGS) -pthread
+FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
+
+.PHONY: fuzz fuzz-build fuzz-deps fuzz-seeds
+# Objects reached only through the pattern rule below: keep them.
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
+fuzz-deps:
+	@./mk/deps.sh $(FUZZ_DEPS)
+
+build/fuzz/lib/%.o: lib/%.c $(wildcard lib/*.h) include/profreport.h | fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
+	    -DFUZZ_DATA_DIR='"$(CURDIR)/tests/data"' -o $@ $< $(FUZZ_LIB_OBJ) $(LIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+fuzz-seeds: build/profreport
+	PROFREPORT=build/profreport ./fuzz/seeds.sh $(FUZZ_TARGETS)
+
+fuzz: fuzz-build fuzz-seeds
+	FUZZ_TIME=$(FUZZ_TIME) FUZZ_ARGS='$(FUZZ_ARGS)' ./fuzz/run.sh $(FUZZ_TARGETS)
 
 # ---- install ------------------------------------------------------------
 

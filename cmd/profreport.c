@@ -42,6 +42,9 @@ static const char USAGE[] =
     "  -n, --top N           rows in top-N tables (default 20)\n"
     "      --sort KEY        endpoint order: total (default), p95, mean,\n"
     "                        count, max\n"
+    "      --csv-raw         write CSV cells starting with = + - @ as they\n"
+    "                        are (default: prefixed with ' so spreadsheets\n"
+    "                        show them as text, not formulas)\n"
     "      --bucket DUR      latency-over-time bucket (e.g. 5m, 1h, 1d);\n"
     "                        default chosen from the time span\n"
     "Requests:\n"
@@ -50,6 +53,10 @@ static const char USAGE[] =
     "                        {time:.6f}.prof' (default: werkzeug's)\n"
     "      --group-by KEY    endpoint (view function; default) or path\n"
     "                        (method + URL pattern)\n"
+    ;
+
+/* Split in two: ISO C guarantees string literals of 4095 bytes only. */
+static const char USAGE2[] =
     "Modules:\n"
     "      --app-root DIR    the application's root (default: the common\n"
     "                        directory of its files)\n"
@@ -256,6 +263,7 @@ enum long_only {
     OPT_PROGRESS,
     OPT_STATE,
     OPT_STATE_BUCKET,
+    OPT_CSV_RAW,
 };
 
 /* --module-map values, kept for the report options. */
@@ -294,6 +302,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"state", required_argument, NULL, OPT_STATE},
         {"state-bucket", required_argument, NULL, OPT_STATE_BUCKET},
+        {"csv-raw", no_argument, NULL, OPT_CSV_RAW},
         {NULL, 0, NULL, 0},
     };
     int table_given = 0;
@@ -326,7 +335,10 @@ static int parse_args(int argc, char **argv, options *o)
             o->agg.threads = (int)v;
             break;
         case 'q': o->quiet = 1; break;
-        case 'h': fputs(USAGE, stdout); return EXIT_OK;
+        case 'h':
+            fputs(USAGE, stdout);
+            fputs(USAGE2, stdout);
+            return EXIT_OK;
         case 'V': puts("profreport " PR_VERSION_STRING); return EXIT_OK;
         case OPT_SORT:
             if (pr_sort_parse(optarg, &o->report.sort) != 0)
@@ -418,6 +430,7 @@ static int parse_args(int argc, char **argv, options *o)
             break;
         case OPT_PROGRESS: o->progress = 1; break;
         case OPT_STATE: o->state = optarg; break;
+        case OPT_CSV_RAW: o->report.csv_raw = 1; break;
         case OPT_STATE_BUCKET:
             if (pr_duration_parse(optarg, &o->agg.bucket_s) != 0)
                 return usage_error("--state-bucket needs a duration such as "

@@ -291,6 +291,9 @@ typedef struct pr_report_options {
     double since, until;
     /* Only endpoints whose label (as shown) or name matches (fnmatch). */
     const char *endpoint_glob;
+    /* CSV cells starting with = + - @ are prefixed with ' so spreadsheets
+     * do not run them as formulas; 1 writes them as they are. */
+    int csv_raw;
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */

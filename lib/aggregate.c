@@ -9,6 +9,7 @@
 #include "stats.h"
 #include "status.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <math.h>
 #include <pthread.h>
@@ -18,6 +19,7 @@
 #include <strings.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { MAX_THREADS = 64 };
@@ -604,16 +606,20 @@ static pr_status run_list(pr_agg *agg, const src_list *list, size_t first_skip)
     return st;
 }
 
-/* Whether an input file is a state file: its first bytes say so. */
+/* Whether an input is a state file: a regular file whose first bytes
+ * say so. Opened without blocking, so a FIFO cannot hang the run. */
 static int state_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return 0;
+    struct stat sb;
     char head[8];
-    size_t n = fread(head, 1, sizeof head, f);
-    fclose(f);
-    return pr__is_state(head, n);
+    ssize_t n = 0;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+        n = read(fd, head, sizeof head);
+    close(fd);
+    return n > 0 && pr__is_state(head, (size_t)n);
 }
 
 typedef struct known {

@@ -5,6 +5,7 @@
 #include "sort.h"
 #include "arena.h"
 #include "escape.h"
+#include "report.h"
 #include "render.h"
 #include "status.h"
 
@@ -24,6 +25,7 @@ struct pr_diff {
     pr_diff_row *mods, *funcs;
     size_t nmods, nfuncs;
     int from_baseline;
+    int csv_raw;        /* the current report's csv_raw option */
 };
 
 static char *dup_str(arena *a, const char *s, size_t n)
@@ -281,6 +283,7 @@ pr_status pr_diff_build(const pr_report *base, const pr_report *cur,
     }
     if (add_current(d, cur, cap) != 0)
         goto nomem;
+    d->csv_raw = cur->opts.csv_raw;
     pr_summary sb, sc;
     pr_report_summary(base, &sb);
     pr_report_summary(cur, &sc);
@@ -445,6 +448,7 @@ pr_status pr_diff_from_baseline(const char *csv_path, const pr_report *cur,
         return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "out of memory");
     }
     d->from_baseline = 1;
+    d->csv_raw = cur->opts.csv_raw;
     csv_state c;
     memset(&c, 0, sizeof c);
     c.d = d;
@@ -661,11 +665,12 @@ static void md_diff(const pr_diff *d, FILE *out)
     }
 }
 
-static void csv_rows(const pr_diff_row *rows, size_t n, FILE *out)
+static void csv_rows(const pr_diff *d, const pr_diff_row *rows, size_t n,
+                     FILE *out)
 {
     fputs("name,base_s_per_request,new_s_per_request,change_s\n", out);
     for (size_t i = 0; i < n; i++) {
-        esc_csv(out, rows[i].name, strlen(rows[i].name));
+        esc_csv(out, rows[i].name, strlen(rows[i].name), !d->csv_raw);
         fprintf(out, ",%.17g,%.17g,%.17g\n", rows[i].base_s, rows[i].cur_s,
                 rows[i].cur_s - rows[i].base_s);
     }
@@ -677,13 +682,13 @@ static void csv_endpoints(const pr_diff *d, FILE *out)
           "base_p95_ms,new_p95_ms,base_mean_ms,new_mean_ms,failed\n", out);
     for (size_t i = 0; i < d->neps; i++) {
         const pr_diff_endpoint *e = &d->eps[i];
-        esc_csv(out, e->label, strlen(e->label));
+        esc_csv(out, e->label, strlen(e->label), !d->csv_raw);
         fprintf(out, ",%zu,%zu,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,", e->base.requests,
                 e->cur.requests, e->base.p50_ms, e->cur.p50_ms,
                 e->base.p95_ms, e->cur.p95_ms, e->base.mean_ms,
                 e->cur.mean_ms);
         if (e->failed)
-            esc_csv(out, e->failed, strlen(e->failed));
+            esc_csv(out, e->failed, strlen(e->failed), !d->csv_raw);
         fputc('\n', out);
     }
 }
@@ -697,9 +702,9 @@ pr_status pr_diff_render(const pr_diff *d, pr_format fmt, pr_table table,
         if (table == PR_TABLE_ENDPOINTS || table == PR_TABLE_ALL)
             csv_endpoints(d, out);
         else if (table == PR_TABLE_MODULES)
-            csv_rows(d->mods, d->nmods, out);
+            csv_rows(d, d->mods, d->nmods, out);
         else if (table == PR_TABLE_FUNCTIONS)
-            csv_rows(d->funcs, d->nfuncs, out);
+            csv_rows(d, d->funcs, d->nfuncs, out);
         else
             return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
                             "diff CSV tables: endpoints, modules, functions");

@@ -4,6 +4,7 @@
 
 #include <csv.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at p (strict: no surrogates, no
@@ -102,8 +103,18 @@ void esc_html(FILE *out, const char *s, size_t n)
     walk_utf8(out, s, n, ESC_HTML);
 }
 
-void esc_csv(FILE *out, const char *p, size_t n)
+void esc_csv(FILE *out, const char *p, size_t n, int guard)
 {
+    if (guard && n > 0 && strchr("=+-@\t\r", p[0]) != NULL) {
+        char *q = malloc(n + 1);
+        if (q != NULL) {
+            q[0] = '\'';
+            memcpy(q + 1, p, n);
+            esc_csv(out, q, n + 1, 0);
+            free(q);
+            return;
+        }
+    }
     if (n > 0 && memchr(p, ',', n) == NULL && memchr(p, '"', n) == NULL &&
         memchr(p, '\n', n) == NULL && memchr(p, '\r', n) == NULL &&
         p[0] != ' ' && p[n - 1] != ' ') {

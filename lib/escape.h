@@ -23,8 +23,11 @@ void esc_html(FILE *out, const char *p, size_t n);
  * not UTF-8 and control characters, shown as \xNN. */
 void esc_plain(FILE *out, const char *p, size_t n);
 
-/* One CSV field through libcsv: quoted only when it has to be. */
-void esc_csv(FILE *out, const char *p, size_t n);
+/* One CSV field through libcsv: quoted only when it has to be. With
+ * `guard`, a field starting with = + - @ (or a tab or CR) gets a leading
+ * apostrophe so that spreadsheet programs show it as text instead of
+ * running it as a formula (OWASP's CSV-injection advice). */
+void esc_csv(FILE *out, const char *p, size_t n, int guard);
 
 /* pstats' way of naming a function: file:line(name), or {label} for
  * built-ins keyed ('~', 0, '<label>'). Writes through `put`. */

@@ -377,7 +377,7 @@ static void effective_modules(ctx *x)
             double bw = -1;
             uint32_t first_mod = UINT32_MAX;
             for (uint32_t k = x->in_start[f]; k < x->in_start[f + 1]; k++) {
-                const estat *e = &x->t->e[x->in_list[k]];
+                const edge_stat *e = &x->t->e[x->in_list[k]];
                 uint32_t c = x->idx[e->caller];
                 if (x->fmod[c] != UINT32_MAX) {
                     if (first_mod == UINT32_MAX)
@@ -460,7 +460,7 @@ static uint32_t place_of(const ctx *x, uint32_t f)
         uint32_t best = UINT32_MAX;
         double bw = -1;
         for (uint32_t k = x->in_start[f]; k < x->in_start[f + 1]; k++) {
-            const estat *e = &x->t->e[x->in_list[k]];
+            const edge_stat *e = &x->t->e[x->in_list[k]];
             if (e->ct > bw) {
                 bw = e->ct;
                 best = x->idx[e->caller];
@@ -506,7 +506,7 @@ static int tree_add(ctx *x, uint32_t f, size_t depth, size_t parent,
         x->tfun = fn;
         x->captree = cap;
     }
-    const fstat *s = &x->t->f[f];
+    const func_stat *s = &x->t->f[f];
     size_t me = x->ntree++;
     pr_tree_node *n = &x->tree[me];
     memset(n, 0, sizeof *n);
@@ -539,7 +539,7 @@ static int tree_add(ctx *x, uint32_t f, size_t depth, size_t parent,
     }
     int rc = 0;
     for (size_t i = 0; i < nk && rc == 0; i++) {
-        const estat *e = &x->t->e[order[i]];
+        const edge_stat *e = &x->t->e[order[i]];
         uint32_t g = x->idx[e->callee];
         double ct = e->ct * scale;
         if (on_path(x, depth + 1, g))
@@ -740,7 +740,7 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
     memset(x.idx, 0xff, (names->n ? names->n : 1) * sizeof *x.idx);
     char buf[NAME_MAX_LEN];
     for (size_t i = 0; i < nf; i++) {
-        const fstat *s = &t->f[i];
+        const func_stat *s = &t->f[i];
         x.idx[s->fid] = (uint32_t)i;
         x.total += s->tt;
         const pr_func_key *k = &names->keys[s->fid];
@@ -777,14 +777,14 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
 
     /* Self time: own tottime; built-ins through each caller edge. */
     for (size_t i = 0; i < nf; i++) {
-        const fstat *s = &t->f[i];
+        const func_stat *s = &t->f[i];
         if (x.fmod[i] != UINT32_MAX) {
             x.mods[x.fmod[i]].self += s->tt;
             continue;
         }
         double given = 0;
         for (uint32_t k = x.in_start[i]; k < x.in_start[i + 1]; k++) {
-            const estat *e = &t->e[x.in_list[k]];
+            const edge_stat *e = &t->e[x.in_list[k]];
             x.mods[x.eff[x.idx[e->caller]]].self += e->tt;
             given += e->tt;
         }
@@ -799,7 +799,7 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
     if (seen == NULL || stack == NULL)
         goto done;
     for (size_t i = 0; i < t->ne; i++) {
-        const estat *e = &t->e[i];
+        const edge_stat *e = &t->e[i];
         uint32_t fa = x.idx[e->caller], fb = x.idx[e->callee];
         uint32_t ma = x.eff[fa];
         uint32_t mb = callee_module(&x, fb, ma);

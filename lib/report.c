@@ -129,7 +129,7 @@ static pr_func_row *func_rows(arena *a, const functab *names,
     if (rows == NULL)
         return NULL;
     for (size_t i = 0; i < t->nf; i++) {
-        const fstat *f = &t->f[i];
+        const func_stat *f = &t->f[i];
         rows[i].key = names->keys[f->fid];
         rows[i].nc = f->nc;
         rows[i].cc = f->cc;
@@ -655,7 +655,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     if ((r->edges = calloc(all.ne ? all.ne : 1, sizeof *r->edges)) == NULL)
         goto nomem;
     for (size_t i = 0; i < all.ne; i++) {
-        const estat *e = &all.e[i];
+        const edge_stat *e = &all.e[i];
         pr_edge_row *row = &r->edges[i];
         row->callee = m->funcs.keys[e->callee];
         row->caller = m->funcs.keys[e->caller];

@@ -119,7 +119,7 @@ static void payload(wbuf *b, const pr_agg *agg)
         put_u64(b, (uint64_t)cl->bucket);
         put_u32(b, (uint32_t)cl->t.nf);
         for (size_t i = 0; i < cl->t.nf; i++) {
-            const fstat *f = &cl->t.f[i];
+            const func_stat *f = &cl->t.f[i];
             put_u32(b, f->fid);
             put_u64(b, (uint64_t)f->cc);
             put_u64(b, (uint64_t)f->nc);
@@ -128,7 +128,7 @@ static void payload(wbuf *b, const pr_agg *agg)
         }
         put_u32(b, (uint32_t)cl->t.ne);
         for (size_t i = 0; i < cl->t.ne; i++) {
-            const estat *e = &cl->t.e[i];
+            const edge_stat *e = &cl->t.e[i];
             put_u32(b, e->caller);
             put_u32(b, e->callee);
             put_u64(b, (uint64_t)e->nc);

@@ -229,7 +229,7 @@ pr_status ftable_add_func(ftable *t, uint32_t fid, int64_t cc, int64_t nc,
     /* Room first, so a failed allocation never leaves a dangling index. */
     if (t->nf == t->capf) {
         size_t cap = t->capf ? t->capf * 2 : 1024;
-        fstat *f = realloc(t->f, cap * sizeof *f);
+        func_stat *f = realloc(t->f, cap * sizeof *f);
         if (f == NULL)
             return PR_ERR_NOMEM;
         t->f = f;
@@ -239,10 +239,10 @@ pr_status ftable_add_func(ftable *t, uint32_t fid, int64_t cc, int64_t nc,
     if (i == UINT32_MAX)
         return PR_ERR_NOMEM;
     if (added) {
-        fstat z = {fid, 0, 0, 0, 0};
+        func_stat z = {fid, 0, 0, 0, 0};
         t->f[t->nf++] = z;
     }
-    fstat *s = &t->f[i];
+    func_stat *s = &t->f[i];
     s->cc += cc;
     s->nc += nc;
     s->tt += tt;
@@ -258,7 +258,7 @@ pr_status ftable_add_edge(ftable *t, uint32_t caller, uint32_t callee,
     uint64_t key = (uint64_t)caller << 32 | callee;
     if (t->ne == t->cape) {
         size_t cap = t->cape ? t->cape * 2 : 1024;
-        estat *e = realloc(t->e, cap * sizeof *e);
+        edge_stat *e = realloc(t->e, cap * sizeof *e);
         if (e == NULL)
             return PR_ERR_NOMEM;
         t->e = e;
@@ -268,10 +268,10 @@ pr_status ftable_add_edge(ftable *t, uint32_t caller, uint32_t callee,
     if (i == UINT32_MAX)
         return PR_ERR_NOMEM;
     if (added) {
-        estat z = {caller, callee, 0, 0, 0, 0, 1};
+        edge_stat z = {caller, callee, 0, 0, 0, 0, 1};
         t->e[t->ne++] = z;
     }
-    estat *s = &t->e[i];
+    edge_stat *s = &t->e[i];
     s->nc += nc;
     s->cc += cc;
     s->tt += tt;
@@ -284,13 +284,13 @@ pr_status ftable_merge(ftable *dst, const ftable *src, const uint32_t *remap)
 {
     pr_status st;
     for (size_t i = 0; i < src->nf; i++) {
-        const fstat *s = &src->f[i];
+        const func_stat *s = &src->f[i];
         uint32_t fid = remap ? remap[s->fid] : s->fid;
         if ((st = ftable_add_func(dst, fid, s->cc, s->nc, s->tt, s->ct)))
             return st;
     }
     for (size_t i = 0; i < src->ne; i++) {
-        const estat *e = &src->e[i];
+        const edge_stat *e = &src->e[i];
         uint32_t a = remap ? remap[e->caller] : e->caller;
         uint32_t b = remap ? remap[e->callee] : e->callee;
         if ((st = ftable_add_edge(dst, a, b, e->nc, e->cc, e->tt, e->ct,

@@ -45,25 +45,25 @@ void functab_free(functab *t);
 uint32_t functab_intern(functab *t, const pr_func_key *key);
 
 /* Statistics of functions and caller edges, keyed by function id. */
-typedef struct fstat {
+typedef struct func_stat {
     uint32_t fid;
     int64_t cc, nc;
     double tt, ct;
-} fstat;
+} func_stat;
 
-typedef struct estat {
+typedef struct edge_stat {
     uint32_t caller, callee;
     int64_t nc, cc;
     double tt, ct;
     uint8_t count_only; /* every contribution was a profile.py count */
-} estat;
+} edge_stat;
 
 typedef struct ftable {
     u64map fmap; /* fid -> index in f */
-    fstat *f;
+    func_stat *f;
     size_t nf, capf;
     u64map emap; /* caller << 32 | callee -> index in e */
-    estat *e;
+    edge_stat *e;
     size_t ne, cape;
 } ftable;
 

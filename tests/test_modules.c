@@ -18,9 +18,6 @@
  */
 #include "testutil.h"
 
-/* lib/table.h (included by modules.h) names its per-function record
- * `fstat`, which collides with fstat(2) from <sys/stat.h>. */
-#define fstat table_fstat
 #include "modules.h"
 
 #include <math.h>

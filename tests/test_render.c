@@ -66,11 +66,35 @@ static void md_is(const char *in, const char *want)
     free(got);
 }
 
+static void csv_raw(FILE *f, const char *s, size_t n) { esc_csv(f, s, n, 0); }
+static void csv_guarded(FILE *f, const char *s, size_t n) { esc_csv(f, s, n, 1); }
+
 static void csv_is(const char *in, const char *want)
 {
-    char *got = escaped(esc_csv, in, strlen(in));
+    char *got = escaped(csv_raw, in, strlen(in));
     cr_assert_str_eq(got, want, "esc_csv(\"%s\")", in);
     free(got);
+}
+
+static void guarded_is(const char *in, const char *want)
+{
+    char *got = escaped(csv_guarded, in, strlen(in));
+    cr_assert_str_eq(got, want, "esc_csv guarded(\"%s\")", in);
+    free(got);
+}
+
+/* Spreadsheet formulas from hostile names are shown as text. */
+Test(render, esc_csv_guards_formulas)
+{
+    guarded_is("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"");
+    guarded_is("+1", "'+1");
+    guarded_is("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0");
+    guarded_is("@SUM(A1)", "'@SUM(A1)");
+    guarded_is("\tx", "'\tx");
+    guarded_is("plain", "plain");
+    guarded_is("a=b", "a=b");
+    guarded_is("", "");
+    csv_is("=1+1", "=1+1"); /* --csv-raw */
 }
 
 /* ---- escaping ----------------------------------------------------------- */

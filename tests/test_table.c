@@ -2,9 +2,6 @@
  * ftable, summed the way pstats.Stats.add sums (pstats-format.md 3.6). */
 #include "testutil.h"
 
-/* lib/table.h names its per-function record `fstat`, which collides with
- * fstat(2) from <sys/stat.h> (included by testutil.h): rename it here. */
-#define fstat table_fstat
 #include "table.h"
 
 /* ---- u64map ----------------------------------------------------------- */
@@ -142,7 +139,7 @@ Test(functab, grows_past_several_rehashes)
 
 /* ---- ftable ----------------------------------------------------------- */
 
-static const fstat *func(const ftable *t, uint32_t fid)
+static const func_stat *func(const ftable *t, uint32_t fid)
 {
     uint32_t i = u64map_get((u64map *)&t->fmap, fid, 0, 0, NULL);
     cr_assert_neq(i, UINT32_MAX, "no function %u", fid);
@@ -150,7 +147,7 @@ static const fstat *func(const ftable *t, uint32_t fid)
     return &t->f[i];
 }
 
-static const estat *edge(const ftable *t, uint32_t caller, uint32_t callee)
+static const edge_stat *edge(const ftable *t, uint32_t caller, uint32_t callee)
 {
     uint64_t k = (uint64_t)caller << 32 | callee;
     uint32_t i = u64map_get((u64map *)&t->emap, k, 0, 0, NULL);
@@ -174,7 +171,7 @@ Test(ftable, add_func_sums)
     cr_assert_eq(ftable_add_func(&t, 9, 5, 5, 1.0, 1.0), PR_OK);
     cr_assert_eq(ftable_add_func(&t, 3, 10, 20, 0.5, 1.5), PR_OK);
     cr_assert_eq(t.nf, 2);
-    const fstat *s = func(&t, 3);
+    const func_stat *s = func(&t, 3);
     cr_assert_eq(s->cc, 11);
     cr_assert_eq(s->nc, 22);
     cr_assert(s->tt == 0.75 && s->ct == 2.0);
@@ -188,7 +185,7 @@ Test(ftable, add_edge_sums_and_count_only)
     /* cProfile pairs: element-wise sum of (nc, cc, tt, ct) */
     cr_assert_eq(ftable_add_edge(&t, 1, 2, 3, 2, 0.5, 1.0, 0), PR_OK);
     cr_assert_eq(ftable_add_edge(&t, 1, 2, 4, 1, 0.25, 0.5, 0), PR_OK);
-    const estat *e = edge(&t, 1, 2);
+    const edge_stat *e = edge(&t, 1, 2);
     cr_assert_eq(e->nc, 7);
     cr_assert_eq(e->cc, 3);
     cr_assert(e->tt == 0.75 && e->ct == 1.5);
@@ -259,7 +256,7 @@ Test(ftable, merge_with_remap)
     ftable_add_edge(&dst, 4, 7, 10, 10, 1.0, 1.0, 0);
     cr_assert_eq(ftable_merge(&dst, &src, remap), PR_OK);
     cr_assert_eq(dst.nf, 2);
-    const fstat *f7 = func(&dst, 7), *f4 = func(&dst, 4);
+    const func_stat *f7 = func(&dst, 7), *f4 = func(&dst, 4);
     cr_assert_eq(f7->cc, 5);
     cr_assert_eq(f7->nc, 5);
     cr_assert(f7->tt == 0.75);
@@ -267,7 +264,7 @@ Test(ftable, merge_with_remap)
     cr_assert_eq(f4->nc, 13);
     cr_assert(f4->ct == 3.0);
     /* 1->0 and 1->2 both become 4->7, added to dst's own 4->7 */
-    const estat *e = edge(&dst, 4, 7);
+    const edge_stat *e = edge(&dst, 4, 7);
     cr_assert_eq(e->nc, 13);
     cr_assert_eq(e->cc, 13);
     cr_assert(e->tt == 1.75 && e->ct == 1.75);
