@@ -252,6 +252,10 @@ def main():
     ap.add_argument("--expect-svg-text", action="append", default=[],
                     metavar="NAME:TEXT",
                     help="TEXT must appear as text inside the charts")
+    ap.add_argument("--expect-charts", action="append", default=[],
+                    metavar="NAME:KIND,...",
+                    help="report NAME has charts of these kinds "
+                         "(endpoints, latency, modules, mix, icicle)")
     ap.add_argument("reports", nargs="+", metavar="NAME=FILE")
     a = ap.parse_args()
     c = Checker()
@@ -339,6 +343,12 @@ def run_one(b, c, a, name, url, shots):
             m is not None and m.group(1) == want,
             "CSP has %s, script is %s (update SCRIPT_SHA256 in "
             "lib/render_html.c)" % (m.group(1) if m else None, want))
+    for spec in a.expect_charts:
+        n, kinds = spec.split(":", 1)
+        if n == name:
+            missing = [k for k in kinds.split(",") if not info["kinds"].get(k)]
+            c.check("%s: has charts %s" % (name, kinds), not missing,
+                    "missing %s; has %s" % (missing, info["kinds"]))
     for spec in a.expect_text:
         n, text = spec.split(":", 1)
         if n == name:
