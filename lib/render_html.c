@@ -197,8 +197,11 @@ static void plain_text(cmark_node *n, char *buf, size_t cap)
         if (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE) {
             const char *s = cmark_node_get_literal(c);
             size_t k = s != NULL ? strlen(s) : 0;
-            if (k > cap - 1 - len)
+            if (k > cap - 1 - len) { /* cut, but not inside a character */
                 k = cap - 1 - len;
+                while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+                    k--;
+            }
             memcpy(buf + len, s, k);
             len += k;
             buf[len] = '\0';
@@ -240,14 +243,11 @@ static int make_slug(slugs *s, const char *text, char *out, size_t cap)
             out[n++] = '-';
     }
     out[n] = '\0';
-    /* Never cut a UTF-8 sequence in two. */
-    while (n > 0 && ((unsigned char)out[n - 1] & 0xC0) == 0x80 &&
-           n + 4 >= cap)
-        out[--n] = '\0';
+    /* The caller's text is shorter than cap - 12, so the slug and its
+     * "-N" always fit whole. */
     if (slug_seen(s, out)) {
-        size_t base = n < cap - 12 ? n : cap - 12;
         for (unsigned k = 1;; k++) {
-            snprintf(out + base, cap - base, "-%u", k);
+            snprintf(out + n, cap - n, "-%u", k);
             if (!slug_seen(s, out))
                 break;
         }
@@ -299,14 +299,15 @@ static void icicle_figure(page *pg, FILE *out, const pr_tree *t,
     fputs("</figcaption></figure>", out);
 }
 
+/* `whose`: "all" or "this endpoint's". */
 static void module_figure(page *pg, FILE *out, const pr_attribution *a,
-                          size_t rows)
+                          size_t rows, const char *whose)
 {
     fputs("<figure>", out);
     svg_modules(out, a, &pg->pal, rows);
-    fputs("<figcaption>Where the time goes, by module: self time (solid) "
-          "and inclusive time (light), as shares of all profiled time."
-          "</figcaption></figure>", out);
+    fprintf(out, "<figcaption>Where the time goes, by module: self time "
+                 "(solid) and inclusive time (light), as shares of %s "
+                 "profiled time.</figcaption></figure>", whose);
 }
 
 /* Charts right after the "## " heading `h` of section `slug`. */
@@ -331,7 +332,7 @@ static void section_charts(page *pg, const char *slug, cmark_node *h)
               "latency of each bucket (lines).</figcaption></figure>", m.f);
     } else if (strcmp(slug, "modules") == 0 && pg->attr != NULL &&
                pg->attr->nmodules > 0) {
-        module_figure(pg, m.f, pg->attr, MAX_MODULE_ROWS);
+        module_figure(pg, m.f, pg->attr, MAX_MODULE_ROWS, "all");
         if (r->nendpoints > 0) {
             fputs("<figure>", m.f);
             svg_module_mix(m.f, r->endpoints, r->nendpoints, MAX_BAR_ROWS,
@@ -373,7 +374,8 @@ static void endpoint_chart(page *pg, const pr_endpoint_row *e, int tree,
     if (tree)
         icicle_figure(pg, m.f, &e->attr.tree, MAX_EP_BOXES);
     else
-        module_figure(pg, m.f, &e->attr, MAX_EP_MODULE_ROWS);
+        module_figure(pg, m.f, &e->attr, MAX_EP_MODULE_ROWS,
+                      "this endpoint's");
     if (mb_insert_after(&m, after) == NULL)
         pg->nomem = 1;
 }
@@ -385,8 +387,10 @@ static void endpoint_chart(page *pg, const pr_endpoint_row *e, int tree,
 static cmark_node *open_section(page *pg, cmark_node *h, const char *slug)
 {
     membuf m;
-    if (mb_open(&m) == NULL)
+    if (mb_open(&m) == NULL) {
+        pg->nomem = 1;
         return NULL;
+    }
     fputs("<section id=\"", m.f);
     esc_html(m.f, slug, strlen(slug));
     fputs("\">", m.f);
@@ -434,6 +438,23 @@ static void ep_finish(page *pg, ep_state *e)
     memset(e, 0, sizeof *e);
 }
 
+/* Which endpoint the k-th "### " of Endpoint details (1-based) is about:
+ * render_md writes one per endpoint in report order, so the k-th; but
+ * when its heading names another endpoint (a heading added to the text),
+ * that one. Labels with bytes Markdown shows as \xNN never match by
+ * text, and keep the k-th. */
+static size_t endpoint_of(const pr_report *r, size_t k, const char *text)
+{
+    if (k <= r->nendpoints && r->endpoints[k - 1].label != NULL &&
+        strcmp(r->endpoints[k - 1].label, text) == 0)
+        return k;
+    for (size_t i = 0; i < r->nendpoints; i++)
+        if (r->endpoints[i].label != NULL &&
+            strcmp(r->endpoints[i].label, text) == 0)
+            return i + 1;
+    return k;
+}
+
 /* Regroups the top level of `doc` into sections and places the charts. */
 static void arrange(page *pg, cmark_node *doc)
 {
@@ -474,7 +495,7 @@ static void arrange(page *pg, cmark_node *doc)
                     return;
                 }
                 if (in_details) {
-                    ep.n = ++eps;
+                    ep.n = endpoint_of(pg->r, ++eps, text);
                     ep.heading = n;
                 }
             }
