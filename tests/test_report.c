@@ -1,7 +1,8 @@
 /* test_report.c - the request/endpoint half of a report: nearest-rank
  * percentiles, the endpoint table of data/werkzeug checked against numbers
  * this file works out from the file names alone, request and endpoint
- * ordering, the request filters of pr_agg_options, and time buckets.
+ * ordering, the request filters of pr_agg_options, the endpoint glob of
+ * pr_report_options, and time buckets.
  *
  * Latencies come from werkzeug's file names ("...8ms.1795610533.prof"),
  * so every expectation here is computed by parsing those names with the
@@ -110,23 +111,12 @@ static ep_want want_for(const pr_request_row *rq, size_t nrq, size_t ep)
 
 /* ---- building reports ---------------------------------------------------- */
 
-/* BUG: lib/aggregate.c run_list() calls qsort(m->skips, 0, ...) and
- * qsort(m->req, 0, ...) with NULL pointers when no input was skipped or
- * no request was kept, and lib/source.c walk_dir() qsort(names, 0, ...)
- * for an empty directory; UBSan aborts on each (see the disabled tests at
- * the end). Until run_list() is fixed, add_dir() adds one missing file
- * after the directory so that one input is skipped; ADD_DIR_SKIPS is
- * what that adds to pr_agg_files_skipped, and no enabled test filters out
- * every request. Set WALK_OK to 1 once fixed. */
-#define WALK_OK 0
-#define ADD_DIR_SKIPS (WALK_OK ? 0u : 1u)
-
+/* Adds a directory; none of the inputs used here is unreadable. */
 static void add_dir(pr_agg *agg, const char *dir)
 {
-    const char *paths[2] = {dir, "data/no-such-file.prof"};
     size_t before = pr_agg_files_skipped(agg);
-    cr_assert_eq(pr_agg_add_paths(agg, paths, WALK_OK ? 1 : 2), PR_OK);
-    cr_assert_eq(pr_agg_files_skipped(agg) - before, ADD_DIR_SKIPS);
+    cr_assert_eq(pr_agg_add_paths(agg, &dir, 1), PR_OK);
+    cr_assert_eq(pr_agg_files_skipped(agg), before, "%s: skipped a file", dir);
 }
 
 static pr_agg *agg_of(const char *dir, const pr_agg_options *o)
@@ -247,13 +237,10 @@ Test(report, percentile_edges)
     cr_assert_eq(pr__percentile(ten, 10, 100), 10);
 }
 
-/* BUG (latent: report.c only asks for 50/90/95/99, which are exact):
- * pr__percentile computes the rank as ceil(p / 100.0 * n), and p / 100.0
- * is inexact, so 7 / 100.0 * 100 = 7.000000000000001 and the rank becomes
- * 8. Input: v = 1..100, p = 7 (likewise 14, 28, 55, 56 with n = 100, or 14
- * with n = 50). Expected 7 (rank ceil(7 * 100 / 100) = 7). Actual 8.
- * ceil(p * n / 100.0) is exact for every integer p. */
-Test(report, percentile_rank_is_exact, .disabled = true)
+/* The rank is ceil(p * n / 100), worked out without p / 100.0: 7 / 100.0
+ * * 100 is 7.000000000000001, which once made the rank 8 (likewise 14,
+ * 28, 55, 56 with n = 100, or 14 with n = 50). */
+Test(report, percentile_rank_is_exact)
 {
     double v[100];
     for (size_t i = 0; i < 100; i++)
@@ -547,30 +534,44 @@ static char *make_window_dir(void)
     return dir;
 }
 
-/* Runs the aggregate with `o` over the window dir and checks that exactly
- * the files for which keep(i) holds were read. */
-static void expect_kept(const pr_agg_options *o, int (*keep)(size_t i),
-                        const char *what)
+/* Builds a report of the window dir with `o` and `ro` and checks that
+ * the aggregate read exactly the files for which was_read(i) holds and the
+ * report holds exactly those for which keep(i) holds. The aggregate's
+ * filters (`o`) leave files out as filtered, never read; an endpoint glob
+ * (`ro`) leaves out whole endpoints when the report is built, from files
+ * the aggregate read. The report counts both as filtered. `labels`
+ * (NULL-terminated, any order; NULL: not checked) are the labels
+ * of the endpoints the report must show, and no other. */
+static void expect_report_keeps(const pr_agg_options *o,
+                                const pr_report_options *ro,
+                                int (*was_read)(size_t i), int (*keep)(size_t i),
+                                const char *const *labels, const char *what)
 {
     char *dir = make_window_dir();
     pr_agg *agg = agg_of(dir, o);
-    size_t want = 0;
-    for (size_t i = 0; i < NWIN; i++)
+    size_t want = 0, agg_read = 0;
+    for (size_t i = 0; i < NWIN; i++) {
+        cr_assert(!keep(i) || was_read(i), "%s: keeps %zu unread", what, i);
         want += keep(i) != 0;
-    cr_assert_eq(pr_agg_files_read(agg), want, "%s: read %zu, want %zu", what,
-                 pr_agg_files_read(agg), want);
-    cr_assert_eq(pr_agg_files_filtered(agg), NWIN - want, "%s: filtered",
+        agg_read += was_read(i) != 0;
+    }
+    cr_assert_eq(pr_agg_files_read(agg), agg_read, "%s: read %zu, want %zu",
+                 what, pr_agg_files_read(agg), agg_read);
+    cr_assert_eq(pr_agg_files_filtered(agg), NWIN - agg_read, "%s: filtered",
                  what);
     pr_report *r = NULL;
-    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    cr_assert_eq(pr_report_build(agg, ro, &r), PR_OK);
     pr_agg_free(agg);
     pr_summary s;
     pr_report_summary(r, &s);
-    cr_assert_eq(s.files, want, "%s", what);
-    cr_assert_eq(s.filtered, NWIN - want, "%s", what);
+    cr_assert_eq(s.files, want, "%s: %zu files, want %zu", what, s.files, want);
+    cr_assert_eq(s.filtered, NWIN - want, "%s: %zu filtered, want %zu", what,
+                 s.filtered, NWIN - want);
+    cr_assert_eq(s.skipped, 0, "%s", what);
     /* The kept requests are exactly the expected ones, in name order. */
     const pr_request_row *rq;
     size_t n = pr_report_requests(r, &rq, NULL);
+    cr_assert_eq(n, want, "%s: %zu requests, want %zu", what, n, want);
     for (size_t k = 0; k < n; k++) {
         double ms, t;
         name_numbers(rq[k].file, &ms, &t);
@@ -582,6 +583,33 @@ static void expect_kept(const pr_agg_options *o, int (*keep)(size_t i),
             }
         cr_assert(found, "%s: unknown request %s", what, rq[k].file);
         cr_assert_eq(rq[k].time, t);
+    }
+    /* Endpoints and buckets are made of the kept requests only. */
+    const pr_endpoint_row *eps;
+    size_t nep = pr_report_endpoints(r, &eps), sum = 0;
+    for (size_t k = 0; k < nep; k++) {
+        cr_assert_gt(eps[k].requests, 0, "%s: %s is empty", what,
+                     eps[k].label);
+        sum += eps[k].requests;
+    }
+    cr_assert_eq(sum, want, "%s: endpoints hold %zu requests", what, sum);
+    for (size_t k = 0; k < n; k++)
+        cr_assert_lt(rq[k].endpoint, nep, "%s: %s", what, rq[k].file);
+    const pr_bucket_row *b;
+    size_t nb = pr_report_buckets(r, &b, NULL);
+    sum = 0;
+    for (size_t k = 0; k < nb; k++)
+        sum += b[k].requests;
+    cr_assert_eq(sum, want, "%s: buckets hold %zu requests", what, sum);
+    if (labels != NULL) {
+        size_t nl = 0;
+        for (; labels[nl] != NULL; nl++) {
+            int found = 0;
+            for (size_t k = 0; k < nep; k++)
+                found |= strcmp(eps[k].label, labels[nl]) == 0;
+            cr_assert(found, "%s: no endpoint \"%s\"", what, labels[nl]);
+        }
+        cr_assert_eq(nep, nl, "%s: %zu endpoints, want %zu", what, nep, nl);
     }
     pr_report_free(r);
     tu_rm_rf(dir);
@@ -607,6 +635,10 @@ static int keep_product(size_t i)
 {
     return strncmp(WIN[i].path, "product.", 8) == 0;
 }
+static int keep_product_since_h2(size_t i)
+{
+    return keep_product(i) && keep_since_h2(i);
+}
 static int keep_root(size_t i) { return strcmp(WIN[i].path, "root") == 0; }
 static int keep_items(size_t i) { return strstr(WIN[i].path, "items") != NULL; }
 static int keep_not_items(size_t i) { return !keep_items(i); }
@@ -620,6 +652,27 @@ static pr_agg_options opts0(void)
     pr_agg_options o;
     memset(&o, 0, sizeof o);
     return o;
+}
+
+/* Filters of the aggregate. */
+static void expect_kept(const pr_agg_options *o, int (*keep)(size_t i),
+                        const char *what)
+{
+    expect_report_keeps(o, NULL, keep, keep, NULL, what);
+}
+
+/* An endpoint glob of the report, over an aggregate grouped by `by`. */
+static void expect_glob_keeps(pr_group_by by, const char *glob,
+                              int (*keep)(size_t i),
+                              const char *const *labels)
+{
+    pr_agg_options o;
+    memset(&o, 0, sizeof o);
+    o.group_by = by;
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.endpoint_glob = glob;
+    expect_report_keeps(&o, &ro, keep_all, keep, labels, glob);
 }
 
 Test(report, window_no_filter)
@@ -688,21 +741,93 @@ Test(report, window_path_glob)
     expect_kept(&o, keep_items, "path *items*");
 }
 
+/* Labels of the window dir's endpoints: the view files' common directory
+ * (tests/gen/) is left out. */
+#define L_PRODUCT "product (flask_app.py:237)"
+#define L_INDEX "index (flask_app.py:232)"
+#define L_CART "cart (flask_app.py:259)"
+#define L_ITEMS "items (flask_app.py:93)"
+
+static int keep_none(size_t i)
+{
+    (void)i;
+    return 0;
+}
+
 Test(report, window_endpoint_glob)
 {
+    static const char *const product[] = {L_PRODUCT, NULL};
+    static const char *const cart[] = {L_CART, NULL};
+    static const char *const index[] = {L_INDEX, NULL};
+    static const char *const all[] = {L_PRODUCT, L_INDEX, L_CART, L_ITEMS,
+                                      NULL};
+    static const char *const none[] = {NULL};
+    /* the view's name */
+    expect_glob_keeps(PR_GROUP_ENDPOINT, "product", keep_product, product);
+    expect_glob_keeps(PR_GROUP_ENDPOINT, "index", keep_root, index);
+    expect_glob_keeps(PR_GROUP_ENDPOINT, "*cart*", keep_post, cart);
+    expect_glob_keeps(PR_GROUP_ENDPOINT, "*", keep_all, all);
+    /* whole names only: neither a prefix nor the URL path */
+    expect_glob_keeps(PR_GROUP_ENDPOINT, "prod", keep_none, none);
+    expect_glob_keeps(PR_GROUP_ENDPOINT, "root", keep_none, none);
+    /* the label is "name (file:line)" as shown, not the full path */
+    expect_glob_keeps(PR_GROUP_ENDPOINT,
+                      "product (*/tests/gen/flask_app.py:237)", keep_none,
+                      none);
+    /* Keyed by URL pattern, the label is "METHOD path.<int>". */
+    static const char *const by_url[] = {"GET product.<int>", NULL};
+    expect_glob_keeps(PR_GROUP_PATH, "GET product.<int>", keep_product, by_url);
+    static const char *const get_root[] = {"GET root", NULL};
+    expect_glob_keeps(PR_GROUP_PATH, "GET root", keep_root, get_root);
+}
+
+Test(report, window_endpoint_glob_on_label)
+{
+    static const char *const product[] = {L_PRODUCT, NULL};
+    static const char *const not_items[] = {L_PRODUCT, L_INDEX, L_CART, NULL};
+    expect_glob_keeps(PR_GROUP_ENDPOINT, L_PRODUCT, keep_product, product);
+    /* product 237, index 232 and cart 259, but not items 93 */
+    expect_glob_keeps(PR_GROUP_ENDPOINT, "*(flask_app.py:2[35]?)",
+                      keep_not_items, not_items);
+}
+
+Test(report, endpoint_glob_on_installed_package_label)
+{
+    /* Views in site-packages are labelled from the package directory. */
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.endpoint_glob = "send_static_file (flask/scaffold.py:317)";
+    pr_report *r = report_of(WZ_DIR, NULL, &ro);
+    const pr_endpoint_row *e;
+    cr_assert_eq(pr_report_endpoints(r, &e), 1);
+    cr_assert_str_eq(e[0].label, ro.endpoint_glob);
+    cr_assert_eq(e[0].requests, 3);
+    cr_assert_eq(e[0].total_ms, 8); /* 1 + 1 + 6 */
+    cr_assert_eq(e[0].share, 1);
+    const pr_request_row *rq;
+    cr_assert_eq(pr_report_requests(r, &rq, NULL), 3);
+    for (size_t i = 0; i < 3; i++)
+        cr_assert(strncmp(base_name(rq[i].file), "GET.static.", 11) == 0,
+                  "%s", rq[i].file);
+    pr_summary s;
+    pr_report_summary(r, &s);
+    cr_assert_eq(s.files, 3);
+    cr_assert_eq(s.filtered, WZ_FILES - 3);
+    pr_report_free(r);
+}
+
+Test(report, endpoint_glob_with_aggregate_filters)
+{
+    /* Both kinds of filter add up in pr_summary.filtered: since leaves
+     * out 3 requests when reading, the glob 2 more products. */
     pr_agg_options o = opts0();
-    o.endpoint_glob = "product"; /* the view's name */
-    expect_kept(&o, keep_product, "endpoint product");
-    o.endpoint_glob = "product (*/tests/gen/flask_app.py:237)"; /* name (file:line) */
-    expect_kept(&o, keep_product, "endpoint product (file:line)");
-    o.endpoint_glob = "*cart*";
-    expect_kept(&o, keep_post, "endpoint *cart*");
-    o.endpoint_glob = "index";
-    expect_kept(&o, keep_root, "endpoint index");
-    /* Keyed by URL pattern, the glob sees "METHOD path.<int>". */
-    o.group_by = PR_GROUP_PATH;
-    o.endpoint_glob = "GET product.<int>";
-    expect_kept(&o, keep_product, "endpoint GET product.<int>");
+    o.since = 1700003600;
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.endpoint_glob = "product";
+    static const char *const product[] = {L_PRODUCT, NULL};
+    expect_report_keeps(&o, &ro, keep_since_h2, keep_product_since_h2,
+                        product, "since + product");
 }
 
 Test(report, window_filters_combine)
@@ -839,13 +964,12 @@ Test(report, buckets_follow_filters)
     free(dir);
 }
 
-/* ---- bugs ----------------------------------------------------------------- */
+/* ---- nothing to report ---------------------------------------------------- */
 
-/* BUG: when a filter leaves no request, lib/aggregate.c run_list() calls
- * qsort(m->req, 0, ...) with m->req == NULL; UBSan aborts. Input: the
- * window dir with since = 1800000000 (after every request). Expected: 0
- * read, 9 filtered, a report with no endpoint and no bucket. */
-Test(report, filter_leaves_nothing, .disabled = true)
+/* Once a NULL qsort under UBSan (lib/aggregate.c run_list() with no
+ * request kept). Every request is after `since`: 0 read, 9 filtered, a
+ * report with no endpoint and no bucket. */
+Test(report, filter_leaves_nothing)
 {
     char *dir = make_window_dir();
     pr_agg_options o = opts0();
@@ -859,35 +983,18 @@ Test(report, filter_leaves_nothing, .disabled = true)
     cr_assert_eq(pr_report_endpoints(r, NULL), 0);
     cr_assert_eq(pr_report_buckets(r, NULL, NULL), 0);
     cr_assert_eq(pr_report_requests(r, NULL, NULL), 0);
+    pr_summary s;
+    pr_report_summary(r, &s);
+    cr_assert_eq(s.files, 0);
+    cr_assert_eq(s.filtered, NWIN);
     pr_report_free(r);
     tu_rm_rf(dir);
     free(dir);
 }
 
-/* BUG: endpoint_glob is documented (profreport.h, README "--endpoint
- * GLOB: only endpoints whose name or label matches GLOB") to match the
- * label, but keep() in lib/aggregate.c matches the view's name and then
- * "name (FULL/PATH/file.py:line)", never the label the report shows.
- * Input: the window dir with endpoint_glob "product (flask_app.py:237)",
- * the label of its product endpoint. Expected: the 5 product requests.
- * Actual: 0 read, 9 filtered (then the NULL qsort of filter_leaves_nothing
- * aborts). Same for "send_static_file (flask/scaffold.py:317)" on
- * data/werkzeug: 0 read, 34 filtered, want 3. */
-Test(report, window_endpoint_glob_on_label, .disabled = true)
-{
-    pr_agg_options o = opts0();
-    o.endpoint_glob = "product (flask_app.py:237)";
-    expect_kept(&o, keep_product, "endpoint label");
-    /* product 237, index 232 and cart 259, but not items 93 */
-    o.endpoint_glob = "*(flask_app.py:2[35]?)";
-    expect_kept(&o, keep_not_items, "endpoint label glob");
-}
-
-/* BUG: lib/source.c walk_dir() calls qsort(names, 0, ...) with names ==
- * NULL for a directory with no entries; UBSan aborts. Input:
- * pr_agg_add_paths on a fresh empty directory. Expected: PR_OK, nothing
- * read or skipped. */
-Test(report, empty_directory, .disabled = true)
+/* Once a NULL qsort under UBSan (lib/source.c walk_dir() with no entry):
+ * a fresh empty directory gives PR_OK, nothing read or skipped. */
+Test(report, empty_directory)
 {
     char *dir = tu_mkdtemp();
     pr_agg *agg = NULL;
