@@ -512,7 +512,19 @@ static int build_report(const options *o, const char *const *paths, size_t n,
     if (st == PR_OK && o->state != NULL) {
         if (o->report.since > 0)
             st = pr_agg_prune(agg, o->report.since);
-        if (st == PR_OK && pr_agg_save_state(agg, o->state, &err) != PR_OK) {
+        /* Hold SIGINT/SIGTERM while the state is written: the library
+         * writes a temporary file and renames it, and a signal in between
+         * would leave the temporary file behind. It is short; the signal
+         * is delivered right after. */
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigprocmask(SIG_BLOCK, &block, &old);
+        pr_status ss = st == PR_OK ? pr_agg_save_state(agg, o->state, &err)
+                                   : st;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (st == PR_OK && ss != PR_OK) {
             fprintf(stderr, "profreport: %s: %s\n", o->state, err.msg);
             pr_agg_free(agg);
             return EXIT_OUTPUT;

@@ -332,9 +332,11 @@ typedef enum pr_module_kind {
 /* Time per module. self_s is exact (built-ins are charged to each caller
  * through that caller's own edge). inclusive_s is the time from entering
  * the module from outside until leaving it, re-entries counted once; it
- * is exact unless `estimated`, when re-entry was possible and the figure
- * comes from the reconstructed call tree. Shares are of pstats' total
- * time. calls = calls into the module from other modules. */
+ * is exact unless `estimated`, when re-entry was possible (or a built-in
+ * shared with other modules may have called into it) and the figure
+ * comes from the reconstructed call tree; `calls` (calls into the module
+ * from other modules, counted on the edges) is then an estimate too.
+ * Shares are of pstats' total time. */
 typedef struct pr_module_row {
     const char *name;
     pr_module_kind kind;

@@ -412,7 +412,7 @@ Test(findings, latency_step_found)
  * buckets every split from the step minus s - 1 on ties, and the first
  * (earliest) one wins: the finding is s - 1 buckets early whenever the
  * slow part lasts longer than one bucket. */
-Test(findings, latency_step_dated, .disabled = true)
+Test(findings, latency_step_dated)
 {
     char *dir;
     pr_report *r = step_report(STEP_MS, 12, &dir);

@@ -214,7 +214,7 @@ Test(classify, pypy_old_layout)
 /* BUG: under /usr/lib/pypy3/ the "/lib/pypy" mark matches first ("/lib/
  * pypy" + "3" + "/"), so lib-python/3/json/decoder.py is module
  * "lib-python" instead of json. */
-Test(classify, pypy_old_layout_debian, .disabled = true)
+Test(classify, pypy_old_layout_debian)
 {
     static const cl_case d1[] = {
         {"/usr/lib/pypy3/lib-python/3/json/decoder.py", 1, "f", "json",
@@ -227,7 +227,7 @@ Test(classify, pypy_old_layout_debian, .disabled = true)
 
 /* BUG: PyPy's directory is lib_pypy (underscore); stdlib_dir() looks for
  * "/lib-pypy/", so these are taken for application files. */
-Test(classify, pypy_lib_pypy, .disabled = true)
+Test(classify, pypy_lib_pypy)
 {
     static const cl_case d1[] = {
         {"/opt/pypy3.7-v7.3.3-linux64/lib_pypy/_functools.py", 1, "f",
@@ -975,7 +975,7 @@ Test(attribution, recursion_self_and_flags)
  * needed: f's nc (2) exceeds the calls on its caller edges (1), so one
  * call came from outside the profile, with f's cumtime (outermost
  * activations only) as its time. */
-Test(attribution, recursion_inclusive, .disabled = true)
+Test(attribution, recursion_inclusive)
 {
     pr_report *r = report_of1(MOD_DIR "recursion.prof", 0, 0);
     const pr_attribution *a = pr_report_attribution(r);
@@ -1064,7 +1064,7 @@ Test(attribution, builtin_split_separate)
  * is no entry at all. effective_modules() does set eff_est for sorted
  * (its callers are in two modules), but that flag is only read for edges
  * that cross modules (en->dirty |= eff_est[fa]), never for this one. */
-Test(attribution, builtin_callback_entry, .disabled = true)
+Test(attribution, builtin_callback_entry)
 {
     pr_report *r = report_of1(MOD_DIR "callback.prof", 0, 0);
     const pr_attribution *a = pr_report_attribution(r);
@@ -1073,8 +1073,9 @@ Test(attribution, builtin_callback_entry, .disabled = true)
     cr_expect(h->estimated || tu_close(h->inclusive_s, truth, 0.05),
               "heavy inclusive %.6f s, truth %.6f s, estimated %d",
               h->inclusive_s, truth, h->estimated);
-    cr_expect_eq(h->calls, 31, "calls into heavy %lld",
-                 (long long)h->calls);
+    /* Calls in are counted on edges: exact only when not estimated. */
+    cr_expect(h->estimated || h->calls == 31, "calls into heavy %lld",
+              (long long)h->calls);
     pr_report_free(r);
 }
 
