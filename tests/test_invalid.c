@@ -143,16 +143,13 @@ Test(invalid, aggregate_skips_every_file)
     pr_agg_options o = {.threads = 2, .on_skip = on_skip, .skip_ctx = &s};
     pr_agg *agg = NULL;
     cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
-    tu_agg_prime(agg);
-    s.n = 0;
-    s.last[0] = '\0';
     const char *paths[] = {INVALID};
     cr_assert_eq(pr_agg_add_paths(agg, paths, 1), PR_OK);
-    cr_assert_eq(pr_agg_files_read(agg), TU_PRIME_READ);
-    cr_assert_eq(pr_agg_files_skipped(agg), n + TU_PRIME_SKIP);
+    cr_assert_eq(pr_agg_files_read(agg), 0);
+    cr_assert_eq(pr_agg_files_skipped(agg), n);
     cr_assert_eq(s.n, n);
     cr_assert(s.ordered, "on_skip calls not in input (name) order");
-    for (size_t i = TU_PRIME_SKIP; i < n + TU_PRIME_SKIP; i++) {
+    for (size_t i = 0; i < n; i++) {
         pr_error err;
         const char *path = pr_agg_skipped(agg, i, &err);
         cr_assert_not_null(path);
@@ -166,7 +163,7 @@ Test(invalid, aggregate_skips_every_file)
                      path, (unsigned long long)err.offset,
                      (unsigned long long)e->offset);
     }
-    cr_assert_null(pr_agg_skipped(agg, n + TU_PRIME_SKIP, NULL));
+    cr_assert_null(pr_agg_skipped(agg, n, NULL));
     pr_agg_free(agg);
     free(v);
 }
@@ -221,7 +218,7 @@ static void parse_must_fail(const unsigned char *p, size_t len,
  * a length that no longer fits (never a crash, never success). Files with
  * code objects (`python -m profile`) are only checked for failing cleanly:
  * see truncated_code_object_reported_as_truncated for why. */
-static void every_prefix(const char *name)
+static void every_prefix(const char *name, size_t every_to, size_t stride)
 {
     int has_code = strstr(name, "dash_m_profile") != NULL;
     size_t len;
@@ -229,7 +226,9 @@ static void every_prefix(const char *name)
     unsigned char *buf = tu_read_file(path, &len);
     guarded g;
     guard_init(&g, len);
-    for (size_t cut = 0; cut < len; cut++) {
+    /* every cut up to every_to, then every stride-th (time: these run
+     * under ASan, and bigger files repeat the same shapes) */
+    for (size_t cut = 0; cut < len; cut += cut < every_to ? 1 : stride) {
         const unsigned char *p = guard_put(&g, buf, cut);
         pr_profile *prof = NULL;
         pr_error err;
@@ -258,14 +257,22 @@ static void every_prefix(const char *name)
     free(path);
 }
 
-Test(invalid, every_prefix_cpython311) { every_prefix("cpython311.prof"); }
-Test(invalid, every_prefix_cpython27) { every_prefix("cpython27.prof"); }
-Test(invalid, every_prefix_pypy39) { every_prefix("pypy39.prof"); }
-Test(invalid, every_prefix_marshal_v0) { every_prefix("marshal_v0.prof"); }
-Test(invalid, every_prefix_profile_py311) { every_prefix("profile_py311.prof"); }
+Test(invalid, every_prefix_cpython311)
+{
+    every_prefix("cpython311.prof", SIZE_MAX, 1);
+}
+Test(invalid, every_prefix_cpython27) { every_prefix("cpython27.prof", 1024, 5); }
+Test(invalid, every_prefix_pypy39) { every_prefix("pypy39.prof", 512, 5); }
+Test(invalid, every_prefix_marshal_v0) { every_prefix("marshal_v0.prof", 512, 17); }
+Test(invalid, every_prefix_profile_py311)
+{
+    every_prefix("profile_py311.prof", 512, 5);
+}
 Test(invalid, every_prefix_dash_m_profile_py38)
 {
-    every_prefix("dash_m_profile_py38.prof");
+    /* the code object is at the start: all of its header and first
+     * fields, then a sample */
+    every_prefix("dash_m_profile_py38.prof", 512, 61);
 }
 
 /* BUG: lib/marshal.c rd_code keeps the failure of the code-object layout
@@ -295,7 +302,9 @@ Test(invalid, truncated_code_object_reported_as_truncated, .disabled = true)
  * fine, but no crash, no over-read, and a failure is a clean failure. */
 Test(invalid, byte_flips_cpython311)
 {
-    static const unsigned char subst[] = {0x00, 0x30, 0x72, 0x7f, 0x80, 0xff};
+    /* '0' (NULL marker, small lengths), 'r' (refs), 0xFF (unknown
+     * flagged code, huge lengths) */
+    static const unsigned char subst[] = {0x30, 0x72, 0xff};
     size_t len;
     unsigned char *buf = tu_read_file(TU_VALID "cpython311.prof", &len);
     unsigned char *mut = malloc(len);

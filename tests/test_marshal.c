@@ -111,7 +111,7 @@ static void is_tuple(const mval *v, uint32_t n)
 
 /* ==== pstats-format.md section 7, every vector ========================== */
 
-Test(marshal, vec_empty_dict_v0)
+static void vec_empty_dict_v0(void)
 {
     mval *v = ok("7b 30");
     cr_assert_eq(v->kind, MV_DICT);
@@ -119,7 +119,7 @@ Test(marshal, vec_empty_dict_v0)
     cr_assert_eq(T.d.nrefs, 0, "unflagged dict takes no ref slot");
 }
 
-Test(marshal, vec_empty_dict_v3_flagged)
+static void vec_empty_dict_v3_flagged(void)
 {
     mval *v = ok("fb 30");
     cr_assert_eq(v->kind, MV_DICT);
@@ -128,28 +128,28 @@ Test(marshal, vec_empty_dict_v3_flagged)
     cr_assert_eq(T.d.refs[0], v, "slot 0 is the dict");
 }
 
-Test(marshal, vec_int32_max) { is_int(ok("69 ff ff ff 7f"), 2147483647); }
+static void vec_int32_max(void) { is_int(ok("69 ff ff ff 7f"), 2147483647); }
 
-Test(marshal, vec_long_2_31)
+static void vec_long_2_31(void)
 {
     is_int(ok("6c 03 00 00 00 00 00 00 00 02 00"), 2147483648LL);
 }
 
-Test(marshal, vec_long_minus_2_31_minus_1)
+static void vec_long_minus_2_31_minus_1(void)
 {
     is_int(ok("6c fd ff ff ff 01 00 00 00 02 00"), -2147483649LL);
 }
 
-Test(marshal, vec_py2_int64)
+static void vec_py2_int64(void)
 {
     is_int(ok("49 00 00 00 00 00 01 00 00"), 1099511627776LL);
 }
 
-Test(marshal, vec_binary_float) { is_float(ok("67 00 00 00 00 00 00 f8 3f"), 1.5); }
+static void vec_binary_float(void) { is_float(ok("67 00 00 00 00 00 00 f8 3f"), 1.5); }
 
-Test(marshal, vec_text_float) { is_float(ok("66 03 31 2e 35"), 1.5); }
+static void vec_text_float(void) { is_float(ok("66 03 31 2e 35"), 1.5); }
 
-Test(marshal, vec_flagged_short_ascii)
+static void vec_flagged_short_ascii(void)
 {
     mval *v = ok("da 03 61 62 63");
     is_str(v, "abc");
@@ -157,9 +157,9 @@ Test(marshal, vec_flagged_short_ascii)
     cr_assert_eq(T.d.refs[0], v);
 }
 
-Test(marshal, vec_utf8) { is_str(ok("75 02 00 00 00 c3 a9"), "\xc3\xa9"); }
+static void vec_utf8(void) { is_str(ok("75 02 00 00 00 c3 a9"), "\xc3\xa9"); }
 
-Test(marshal, vec_py2_interned)
+static void vec_py2_interned(void)
 {
     mval *v = ok("74 03 00 00 00 61 62 63");
     is_str(v, "abc");
@@ -168,7 +168,7 @@ Test(marshal, vec_py2_interned)
     cr_assert_eq(T.d.nrefs, 0, "the interned table is not the ref table");
 }
 
-Test(marshal, vec_py2_interned_ref)
+static void vec_py2_interned_ref(void)
 {
     mval *v = ok("28 02 00 00 00 74 03 00 00 00 61 62 63 52 00 00 00 00");
     is_tuple(v, 2);
@@ -176,7 +176,7 @@ Test(marshal, vec_py2_interned_ref)
     cr_assert_eq(v->u.items[1], v->u.items[0], "R 0 is table entry 0");
 }
 
-Test(marshal, vec_ref_to_string)
+static void vec_ref_to_string(void)
 {
     mval *v = ok("a9 02 da 01 61 72 01 00 00 00");
     is_tuple(v, 2);
@@ -187,7 +187,7 @@ Test(marshal, vec_ref_to_string)
     cr_assert_eq(T.d.refs[1], v->u.items[0], "'a' is slot 1");
 }
 
-Test(marshal, vec_ref_to_inner_tuple)
+static void vec_ref_to_inner_tuple(void)
 {
     /* The inner tuple's slot (1) is reserved before its child int (2). */
     mval *v = ok("a9 02 a9 01 e9 01 00 00 00 72 01 00 00 00");
@@ -199,16 +199,36 @@ Test(marshal, vec_ref_to_inner_tuple)
     cr_assert_eq(T.d.refs[2], v->u.items[0]->u.items[0], "int 1 is slot 2");
 }
 
-Test(marshal, vec_tuple_v0)
+static void vec_tuple_v0(void)
 {
     mval *v = ok("28 01 00 00 00 75 01 00 00 00 61");
     is_tuple(v, 1);
     is_str(v->u.items[0], "a");
 }
 
+/* (one test process for these: each is a handful of bytes) */
+Test(marshal, section7_vectors)
+{
+    vec_empty_dict_v0();
+    vec_empty_dict_v3_flagged();
+    vec_int32_max();
+    vec_long_2_31();
+    vec_long_minus_2_31_minus_1();
+    vec_py2_int64();
+    vec_binary_float();
+    vec_text_float();
+    vec_flagged_short_ascii();
+    vec_utf8();
+    vec_py2_interned();
+    vec_py2_interned_ref();
+    vec_ref_to_string();
+    vec_ref_to_inner_tuple();
+    vec_tuple_v0();
+}
+
 /* ==== integers (2.3) ====================================================== */
 
-Test(marshal, int32_values)
+static void int32_values(void)
 {
     is_int(ok("69 01 00 00 00"), 1);
     is_int(ok("69 ff ff ff ff"), -1);
@@ -217,7 +237,7 @@ Test(marshal, int32_values)
     cr_assert_eq(T.d.nrefs, 1, "flagged int takes a slot");
 }
 
-Test(marshal, int64_values)
+static void int64_values(void)
 {
     is_int(ok("49 00 00 00 80 00 00 00 00"), 2147483648LL);
     is_int(ok("49 00 00 00 00 00 ff ff ff"), -1099511627776LL);
@@ -226,7 +246,7 @@ Test(marshal, int64_values)
     is_int(ok("49 00 00 00 00 00 00 00 80"), INT64_MIN);
 }
 
-Test(marshal, long_values)
+static void long_values(void)
 {
     is_int(ok("6c 00 00 00 00"), 0); /* Python 2 0L */
     is_int(ok("6c 01 00 00 00 05 00"), 5);
@@ -238,6 +258,14 @@ Test(marshal, long_values)
     is_int(ok("6c 05 00 00 00 ff 7f ff 7f ff 7f ff 7f 07 00"), INT64_MAX);
     /* -2^63 is the one magnitude past INT64_MAX that fits. */
     is_int(ok("6c fb ff ff ff 00 00 00 00 00 00 00 00 08 00"), INT64_MIN);
+}
+
+/* (one test process for these: each is a handful of bytes) */
+Test(marshal, integers)
+{
+    int32_values();
+    int64_values();
+    long_values();
 }
 
 Test(marshal, long_overflow_past_int64)
@@ -283,7 +311,7 @@ Test(marshal, long_bad_digits)
 
 /* ==== floats (2.4) ======================================================= */
 
-Test(marshal, binary_floats)
+static void binary_floats(void)
 {
     is_float(ok("67 9a 99 99 99 99 99 b9 3f"), 0.1);
     mval *v = ok("67 00 00 00 00 00 00 f0 7f");
@@ -295,7 +323,7 @@ Test(marshal, binary_floats)
     is_float(ok("67 00 00 00 00 00 00 00 80"), -0.0);
 }
 
-Test(marshal, text_floats)
+static void text_floats(void)
 {
     /* CPython writes 17 digits, PyPy the shortest repr. */
     is_float(ok("66 13 30 2e 31 30 30 30 30 30 30 30 30 30 30 30 30 30 30 30 31"),
@@ -311,6 +339,13 @@ Test(marshal, text_floats)
     cr_assert_eq(T.d.nrefs, 1);
 }
 
+/* (one test process for these: each is a handful of bytes) */
+Test(marshal, floats)
+{
+    binary_floats();
+    text_floats();
+}
+
 Test(marshal, text_float_bad)
 {
     /* Offset of the length byte, where the text starts. */
@@ -321,7 +356,7 @@ Test(marshal, text_float_bad)
 
 /* ==== strings (2.5) ====================================================== */
 
-Test(marshal, string_codes)
+static void string_codes(void)
 {
     is_str(ok("75 03 00 00 00 61 62 63"), "abc");
     is_str(ok("f5 00 00 00 00"), "");
@@ -335,7 +370,7 @@ Test(marshal, string_codes)
     is_text(ok("75 03 00 00 00 61 00 62"), MV_STR, "a\0b", 3);
 }
 
-Test(marshal, flagged_strings_take_slots)
+static void flagged_strings_take_slots(void)
 {
     mval *v = ok("29 06 f5 01 00 00 00 61 f4 01 00 00 00 62 f3 01 00 00 00 63"
                  "   e1 01 00 00 00 64 c1 01 00 00 00 65 fa 01 66");
@@ -346,12 +381,20 @@ Test(marshal, flagged_strings_take_slots)
     cr_assert_eq(T.d.ninterned, 1, "only `t` feeds the interned table");
 }
 
-Test(marshal, surrogatepass_bytes_kept)
+static void surrogatepass_bytes_kept(void)
 {
     /* pstats-format.md 2.5: '/tmp/\udcff\udcfe-bad.py' */
     is_str(ok("f5 12 00 00 00 2f 74 6d 70 2f ed b3 bf ed b3 be 2d 62 61 64 2e"
               "70 79"),
            "/tmp/\xed\xb3\xbf\xed\xb3\xbe-bad.py");
+}
+
+/* (one test process for these: each is a handful of bytes) */
+Test(marshal, strings)
+{
+    string_codes();
+    flagged_strings_take_slots();
+    surrogatepass_bytes_kept();
 }
 
 Test(marshal, latin1_to_utf8)
@@ -385,7 +428,7 @@ Test(marshal, py2_interned_table)
 
 /* ==== containers and refs (2.6, 2.7) ===================================== */
 
-Test(marshal, tuples)
+static void tuples(void)
 {
     is_tuple(ok("29 00"), 0);
     is_tuple(ok("28 00 00 00 00"), 0);
@@ -401,7 +444,7 @@ Test(marshal, tuples)
     cr_assert_eq(T.d.refs[0], v);
 }
 
-Test(marshal, dicts)
+static void dicts(void)
 {
     mval *v = ok("7b 7a 01 61 e9 01 00 00 00 7a 01 62 7b 30 30");
     cr_assert_eq(v->kind, MV_DICT);
@@ -412,6 +455,13 @@ Test(marshal, dicts)
     cr_assert_eq(v->u.items[3]->kind, MV_DICT);
     cr_assert_eq(v->u.items[3]->n, 0);
     cr_assert(v->done);
+}
+
+/* (one test process for these: each is a handful of bytes) */
+Test(marshal, containers)
+{
+    tuples();
+    dicts();
 }
 
 Test(marshal, flag_on_singletons_takes_no_slot)
@@ -561,16 +611,23 @@ Test(marshal, code_object_311_with_inner_codes)
     "03000000"                                                          \
     "73 00000000"
 
-Test(marshal, code_object_38)
+static void code_object_38(void)
 {
     is_code(ok(CODE38),
             "<code object <module>, file \"tests/gen/workload.py\", line 2>",
             "tests/gen/workload.py", 2);
 }
 
-Test(marshal, code_object_37)
+static void code_object_37(void)
 {
     is_code(ok(CODE37), "<code object g, file \"b.py\", line 3>", "b.py", 3);
+}
+
+/* (one test process for these: each is a handful of bytes) */
+Test(marshal, code_objects_older_layouts)
+{
+    code_object_38();
+    code_object_37();
 }
 
 Test(marshal, code_layouts_in_any_order)

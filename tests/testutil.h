@@ -258,18 +258,11 @@ static inline void tu_copy_file(const char *from, const char *to)
 
 /* ---- aggregation -------------------------------------------------------- */
 
-/* WORKAROUND for a lib bug (see test_aggregate.c, bug_qsort_null_*):
- * pr_agg_add_paths calls qsort(NULL, 0, ...) on its request and skip
- * arrays while no file has been read or none skipped yet, which is
- * undefined behaviour and aborts under UBSan. tu_agg_prime adds one good
- * and one missing file first, so both arrays exist; tests count them in
- * through TU_PRIME_READ / TU_PRIME_SKIP and ignore the primed function
- * (file TU_PRIME_FILE). Set TU_QSORT_NULL_BUG to 0 once lib/aggregate.c
- * is fixed, and the counts become exact again. (Priming goes through
- * files, not pr_agg_add_buffer, which crashes on a valid buffer: see
- * bug_add_buffer_valid_profile.) */
+/* tu_agg_prime was a workaround for pr_agg_add_paths passing NULL to
+ * qsort while nothing had been read or skipped (UB; fixed in 5f8794e). It
+ * is a no-op now and TU_PRIME_* are 0; drop the remaining calls. */
 #ifndef TU_QSORT_NULL_BUG
-#define TU_QSORT_NULL_BUG 1
+#define TU_QSORT_NULL_BUG 0
 #endif
 #define TU_PRIME_READ ((size_t)TU_QSORT_NULL_BUG)
 #define TU_PRIME_SKIP ((size_t)TU_QSORT_NULL_BUG)
