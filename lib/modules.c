@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { NAME_MAX_LEN = 512, TREE_BUDGET = 200000, CHAIN_MAX = 8 };
-#define ESTIMATE_MIN_SHARE 1e-5
+enum { NAME_MAX_LEN = 512, TREE_BUDGET = 50000, CHAIN_MAX = 8 };
+#define ESTIMATE_MIN_SHARE 1e-4
 
 /* ---- classification -------------------------------------------------- */
 

@@ -272,7 +272,12 @@ static void endpoint_details(const pr_report *r, FILE *out)
     if (r->nendpoints == 0)
         return;
     fputs("## Endpoint details\n\n", out);
-    for (size_t i = 0; i < r->nendpoints; i++) {
+    /* The first --top endpoints in table order: the costly ones. */
+    size_t shown = r->nendpoints < r->opts.top ? r->nendpoints : r->opts.top;
+    if (shown < r->nendpoints)
+        fprintf(out, "The first %zu of %zu endpoints, in the order of the "
+                     "endpoint table (`--top`).\n\n", shown, r->nendpoints);
+    for (size_t i = 0; i < shown; i++) {
         const pr_endpoint_row *e = &r->endpoints[i];
         fputs("### ", out);
         md(out, e->label);

@@ -223,7 +223,8 @@ typedef struct view {
     const shard *m;
     const request **req;
     size_t nreq;
-    ftable *gt;   /* per endpoint id */
+    ftable *gt;   /* per endpoint id: merged cells, when there are several */
+    const ftable **table; /* per endpoint id: its table (a cell or gt) */
     size_t ng;
     size_t strip; /* common directory of the app's view files */
 } view;
@@ -302,7 +303,8 @@ static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
     v->ng = m->group_keys.n;
     v->req = malloc((m->nreq ? m->nreq : 1) * sizeof *v->req);
     v->gt = calloc(v->ng ? v->ng : 1, sizeof *v->gt);
-    if (v->req == NULL || v->gt == NULL)
+    v->table = calloc(v->ng ? v->ng : 1, sizeof *v->table);
+    if (v->req == NULL || v->gt == NULL || v->table == NULL)
         return -1;
     uint8_t *used = calloc(v->ng ? v->ng : 1, 1);
     if (used == NULL)
@@ -325,12 +327,30 @@ static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
             v->req[v->nreq++] = q;
     }
     pr__qsort(v->req, v->nreq, sizeof *v->req, cmp_req_path);
-    int bad = 0;
+    /* An endpoint with one cell in the window (always, without time
+     * buckets) uses it as it is: copying it would double the memory. */
+    size_t *ncell = calloc(v->ng ? v->ng : 1, sizeof *ncell);
+    int bad = ncell == NULL;
     for (size_t c = 0; c < m->ncells && !bad; c++) {
         const cell *cl = &m->cells[c];
         if (used[cl->group] && in_window(cl->bucket, bs, o->since, o->until))
-            bad = ftable_merge(&v->gt[cl->group], &cl->t, NULL) != PR_OK;
+            ncell[cl->group]++;
     }
+    for (size_t c = 0; c < m->ncells && !bad; c++) {
+        const cell *cl = &m->cells[c];
+        if (!used[cl->group] || !in_window(cl->bucket, bs, o->since, o->until))
+            continue;
+        if (ncell[cl->group] == 1)
+            v->table[cl->group] = &cl->t;
+        else {
+            bad = ftable_merge(&v->gt[cl->group], &cl->t, NULL) != PR_OK;
+            v->table[cl->group] = &v->gt[cl->group];
+        }
+    }
+    for (size_t g = 0; g < v->ng && !bad; g++)
+        if (v->table[g] == NULL)
+            v->table[g] = &v->gt[g]; /* empty */
+    free(ncell);
     free(used);
     return bad ? -1 : 0;
 }
@@ -340,6 +360,7 @@ static void view_free(view *v)
     for (size_t g = 0; g < v->ng && v->gt != NULL; g++)
         ftable_free(&v->gt[g]);
     free(v->gt);
+    free(v->table);
     free(v->req);
 }
 
@@ -448,7 +469,7 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
                      copy_cstr(&r->strings, q->url)) == NULL)
                 bad = 1;
         }
-        const ftable *t = &vw->gt[g];
+        const ftable *t = vw->table[g];
         pr_func_row *rows = func_rows(&r->strings, &m->funcs, t);
         if (rows == NULL) {
             bad = 1;
@@ -625,7 +646,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     if (ep_of_group == NULL)
         goto nomem;
     for (size_t g = 0; g < vw.ng; g++)
-        if (ftable_merge(&all, &vw.gt[g], NULL) != PR_OK)
+        if (ftable_merge(&all, vw.table[g], NULL) != PR_OK)
             goto nomem;
     size_t n = all.nf;
     r->by_tt = calloc(n ? n : 1, sizeof *r->by_tt);
@@ -703,6 +724,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     view_free(&vw);
     vw.gt = NULL;
     vw.req = NULL;
+    vw.table = NULL;
     for (size_t i = 0; i < m->nskips; i++) {
         r->skips[i].err = m->skips[i].err;
         if ((r->skips[i].path = copy_cstr(&r->strings, m->skips[i].path)) ==
