@@ -283,8 +283,19 @@ static double median_of(const pr_bucket_row *b, size_t n, double *tmp)
     return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
-/* A step up in latency: the split of the time buckets where the median of
- * the buckets' p50 after it is highest relative to before it. */
+static double mean_of(const pr_bucket_row *b, size_t n)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += b[i].p50_ms;
+    return n ? sum / (double)n : 0;
+}
+
+/* A step up in latency: the split of the time buckets where the mean of
+ * the buckets' p50 after it is highest relative to before it (at a clean
+ * step, any other split mixes fast and slow buckets on one side; medians
+ * would tie over several splits and date the step too early). The
+ * sentence quotes the medians on each side. */
 static int regression_finding(writer *w)
 {
     pr_report *r = w->r;
@@ -297,15 +308,18 @@ static int regression_finding(writer *w)
     size_t best = 0;
     double best_ratio = 0, before = 0, after = 0;
     for (size_t k = 2; k + 2 <= n; k++) {
-        double a = median_of(r->buckets, k, tmp);
-        double b = median_of(r->buckets + k, n - k, tmp);
+        double a = mean_of(r->buckets, k);
+        double b = mean_of(r->buckets + k, n - k);
         double ratio = a > 0 ? b / a : 0;
         if (ratio > best_ratio) {
             best_ratio = ratio;
             best = k;
-            before = a;
-            after = b;
         }
+    }
+    if (best > 0) {
+        before = median_of(r->buckets, best, tmp);
+        after = median_of(r->buckets + best, n - best, tmp);
+        best_ratio = before > 0 ? after / before : 0;
     }
     free(tmp);
     if (best_ratio < 1.5 || after - before < 5)
