@@ -419,15 +419,10 @@ Test(aggregate, fifo_in_a_directory_is_skipped, .timeout = 20)
     free(dir);
 }
 
-/* BUG: lib/aggregate.c pr_agg_add_paths first asks state_file(path) of
- * every path it is given, and state_file opens it with a plain
- * fopen(path, "rb"): for a FIFO that blocks until some process opens the
- * other end, so the call hangs forever (src_load's O_NONBLOCK open, which
- * would report PR_ERR_NOT_FILE, is never reached). Input: a FIFO named
- * directly in paths[]. Expected: PR_OK, the FIFO skipped with
- * PR_ERR_NOT_FILE at PR_NO_OFFSET; actual: blocks in open(2) (here: the
- * 20 s timeout). A FIFO found by a directory walk is fine (above). */
-Test(aggregate, fifo_named_directly_is_skipped, .timeout = 20, .disabled = true)
+/* A FIFO named directly: pr_agg_add_paths first checks whether a path is a
+ * saved state, and that check once opened it with a blocking fopen and
+ * hung (fixed in 814c32b). */
+Test(aggregate, fifo_named_directly_is_skipped, .timeout = 20)
 {
     char *dir = tu_mkdtemp();
     char *fifo = tu_path(dir, "pipe.prof");
