@@ -1,0 +1,143 @@
+#!/bin/bash
+# faulttest.sh - hostile inputs and faults around the run: nothing lost,
+# nothing half-written under a final name, a clear status, bounded time.
+set -u
+cd "$(dirname "$0")/.."
+P=${PROFREPORT:-build/profreport}
+W=tests/data/werkzeug
+tmp=$(mktemp -d)
+cleanup() { umount "$tmp/full" 2>/dev/null; chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+pass=0 fail=0 skip=0
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+no() { echo "FAIL $1"; fail=$((fail + 1)); }
+skipped() { echo "SKIP $1"; skip=$((skip + 1)); }
+one=$W/$(ls $W | head -1)
+
+# A 2 GB sparse file named like a profile: rejected at its first byte,
+# at once, without reading 2 GB.
+mkdir "$tmp/sparse"
+cp "$one" "$tmp/sparse/"
+truncate -s 2G "$tmp/sparse/GET.big.1ms.1700000000.prof"
+start=$(date +%s%N)
+timeout 20 "$P" "$tmp/sparse" > /dev/null 2> "$tmp/err"
+rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ $rc = 0 ] && grep -q "big.1ms.1700000000.prof: skipped: not a stats file: first byte 0x00" "$tmp/err" \
+    && ok "2 GB sparse file rejected in ${ms} ms" || no "2 GB sparse file (exit $rc, ${ms} ms)"
+
+# A 10-byte file claiming a 2^31-1 byte string.
+printf '\xfb\x75\xff\xff\xff\x7f\x61\x62\x63\x64' > "$tmp/len.prof"
+"$P" "$tmp/len.prof" > /dev/null 2> "$tmp/err"
+[ $? = 3 ] && grep -q "string length of 2147483647 does not fit in the 4 bytes left (at byte 2)" "$tmp/err" \
+    && ok "huge length in a tiny file" || { no "huge length in a tiny file"; cat "$tmp/err"; }
+
+# Nesting a million levels deep: an error, not a stack overflow.
+/usr/bin/python3 -c 'import sys; sys.stdout.buffer.write(b"\xfb" + b"\x29\x01" * 1000000)' > "$tmp/deep.prof"
+timeout 20 "$P" "$tmp/deep.prof" > /dev/null 2> "$tmp/err"
+[ $? = 3 ] && grep -q "nested more than 1000 deep" "$tmp/err" && ok "nesting 1,000,000 deep" || no "nesting 1,000,000 deep"
+
+# Very long and non-UTF-8 file names are read and shown escaped.
+mkdir "$tmp/names"
+long=$(printf 'a%.0s' $(seq 1 225))
+cp "$one" "$tmp/names/GET.$long.1ms.1700000000.prof"
+cp "$one" "$tmp/names/GET.caf$(printf '\xe9').2ms.1700000000.prof"
+"$P" -q "$tmp/names" > "$tmp/out.md" 2>/dev/null
+[ $? = 0 ] && grep -q '2 profiles' "$tmp/out.md" && ok "long and non-UTF-8 names read" || no "long and non-UTF-8 names read"
+grep -q 'caf\\\\xe9' "$tmp/out.md" && ok "non-UTF-8 byte shown as \\xe9" || no "non-UTF-8 byte shown as \\xe9"
+
+# A file that shrinks while being read (a web server truncating it):
+# the reader sees fewer bytes and reports a truncated profile.
+mkdir "$tmp/grow"
+for i in $(seq 1 40); do cp "$one" "$tmp/grow/GET.f$i.1ms.1700000000.prof"; done
+( for i in $(seq 1 40); do : > "$tmp/grow/GET.f$i.1ms.1700000000.prof"; done ) &
+timeout 20 "$P" -q -f csv -t requests "$tmp/grow" > "$tmp/r.csv"
+rc=$?
+wait
+[ $rc = 0 ] || [ $rc = 3 ] && ok "files truncated during the run: exit $rc, no crash" || no "files truncated during the run (exit $rc)"
+
+# Unreadable files and directories, as an unprivileged user (root reads
+# everything).
+if command -v setpriv > /dev/null && [ "$(id -u)" = 0 ]; then
+    mkdir -p "$tmp/perm/closed"
+    cp "$one" "$tmp/perm/"
+    cp "$one" "$tmp/perm/closed/"
+    cp "$one" "$tmp/perm/GET.secret.1ms.1700000000.prof"
+    chmod 000 "$tmp/perm/GET.secret.1ms.1700000000.prof" "$tmp/perm/closed"
+    chmod 755 "$tmp"
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$P" "$tmp/perm" > "$tmp/out.md" 2> "$tmp/err"
+    rc=$?
+    [ $rc = 0 ] && grep -q "secret.1ms.1700000000.prof: skipped: cannot open: Permission denied" "$tmp/err" \
+        && grep -q "closed: skipped: cannot open directory: Permission denied" "$tmp/err" \
+        && grep -q "1 profile," "$tmp/out.md" && ok "unreadable file and directory reported" \
+        || { no "unreadable file and directory (exit $rc)"; cat "$tmp/err"; }
+    chmod 755 "$tmp/perm/closed"
+else
+    skipped "unreadable files (needs root and setpriv)"
+fi
+
+# stdout closed early: the reader of the pipe went away. profreport dies
+# of SIGPIPE like cat does, silently, with no output file to damage.
+"$P" $W $W $W | head -c 10 > /dev/null
+rc=${PIPESTATUS[0]}
+[ $rc = 141 ] || [ $rc = 0 ] && ok "stdout closed early (exit $rc)" || no "stdout closed early (exit $rc)"
+
+# A full disk: exit 4, no file under the final name, no temporary file,
+# the previous report intact.
+mkdir "$tmp/full"
+if mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null; then
+    echo previous > "$tmp/full/r.md"
+    "$P" -o "$tmp/full/r.md" $W 2> "$tmp/err"
+    rc=$?
+    [ $rc = 4 ] && ok "full disk: exit 4" || no "full disk: exit $rc"
+    [ "$(cat "$tmp/full/r.md")" = previous ] && ok "full disk: previous report intact" || no "full disk: previous report intact"
+    [ "$(ls "$tmp/full")" = r.md ] && ok "full disk: no temporary file left" || no "full disk: left $(ls "$tmp/full")"
+    "$P" --state "$tmp/full/s.state" -o /dev/null $W 2> "$tmp/err"
+    rc=$?
+    [ $rc = 4 ] && [ ! -e "$tmp/full/s.state" ] && ok "full disk: state not written, exit 4" || no "full disk state (exit $rc)"
+    umount "$tmp/full"
+else
+    skipped "full disk (cannot mount a tmpfs here)"
+fi
+
+# SIGINT and SIGTERM in the middle of a run: the previous report and
+# state stay intact, the status says which signal, no temporary file.
+big=()
+for i in $(seq 1 30); do big+=("$W"); done
+mkdir "$tmp/sig"
+"$P" -q --state "$tmp/sig/s.state" -o "$tmp/sig/r.md" $W
+cp "$tmp/sig/r.md" "$tmp/r.before"
+cp "$tmp/sig/s.state" "$tmp/s.before"
+for sig in INT TERM; do
+    for delay in 0.1 0.3 0.6; do
+        "$P" -q -j1 -o "$tmp/sig/r.md" "${big[@]}" &
+        pid=$!
+        sleep $delay
+        kill -$sig $pid 2>/dev/null
+        wait $pid
+        rc=$?
+        want=$([ $sig = INT ] && echo 130 || echo 143)
+        if [ $rc = 0 ]; then
+            ok "SIG$sig after ${delay}s: the run had finished (exit 0)"
+            cp "$tmp/r.before" "$tmp/sig/r.md"
+            continue
+        fi
+        [ $rc = $want ] && ok "SIG$sig after ${delay}s: exit $rc" || no "SIG$sig after ${delay}s: exit $rc, want $want"
+        cmp -s "$tmp/sig/r.md" "$tmp/r.before" && ok "SIG$sig: previous report intact" || no "SIG$sig: previous report intact"
+        [ "$(ls "$tmp/sig" | grep -c tmp)" = 0 ] && ok "SIG$sig: no temporary file" || no "SIG$sig: temporary file left"
+    done
+done
+"$P" -q "$tmp/sig/s.state" > /dev/null && ok "state still readable after signals" || no "state still readable after signals"
+
+# No input can make profreport write anywhere but -o and --state: a
+# profile named like a path, and names with ../, change nothing else.
+mkdir "$tmp/esc" "$tmp/esc/in"
+cp "$one" "$tmp/esc/in/GET....etc.passwd.1ms.1700000000.prof"
+before=$(find "$tmp/esc" | sort)
+"$P" -q -o "$tmp/esc/r.md" "$tmp/esc/in"
+after=$(find "$tmp/esc" | sort | grep -v '/r.md$')
+[ "$before" = "$after" ] && ok "writes only the output path" || no "writes only the output path"
+
+echo "faulttest: $pass passed, $fail failed, $skip skipped"
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]
