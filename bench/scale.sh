@@ -1,0 +1,61 @@
+#!/bin/bash
+# scale.sh - profreport at scale: a directory of 200,000 profiles (hard
+# links to the committed werkzeug fixtures, so it costs no disk) and one
+# 100 MB profile (a stats dict written by Python's marshal with 400,000
+# distinct functions). Prints wall time, peak RSS and open descriptors.
+# Data is cached outside the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+P=${PROFREPORT:-build/profreport}
+cache=${PROFREPORT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/profreport}
+N=${SCALE_N:-200000}
+dir=$cache/scale-$N
+if [ "$(find "$dir" -name '*.prof' 2>/dev/null | wc -l)" -lt "$N" ]; then
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    srcs=(tests/data/werkzeug/*.prof)
+    for ((i = 0; i < N; i++)); do
+        sub=$dir.tmp/d$((i / 5000))
+        [ $((i % 5000)) = 0 ] && mkdir -p "$sub"
+        src=${srcs[$((i % ${#srcs[@]}))]}
+        base=$(basename "$src" .prof)
+        ln "$src" "$sub/$base.$i.prof"
+    done
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+fi
+big=$cache/big-100mb.prof
+if [ ! -s "$big" ]; then
+    /usr/bin/python3 - "$big" <<'PY'
+import marshal, sys
+stats = {}
+n = 400000
+for i in range(n):
+    key = ("/srv/app/pkg%d/module_%d.py" % (i % 50, i % 5000), i % 9000 + 1, "function_%d" % i)
+    callers = {}
+    for j in range(1, 4):
+        c = (i * 7 + j) % n
+        ck = ("/srv/app/pkg%d/module_%d.py" % (c % 50, c % 5000), c % 9000 + 1, "function_%d" % c)
+        callers[ck] = (j, j, 1e-6 * j, 2e-6 * j)
+    stats[key] = (3, 3, 3e-6, 9e-6, callers)
+with open(sys.argv[1] + ".tmp", "wb") as f:
+    marshal.dump(stats, f)
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+PY
+fi
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+run() { # label args...
+    local label=$1
+    shift
+    /usr/bin/time -f "%e %M" -o "$cache/time.out" "$P" -q "$@" > /dev/null
+    read -r s kb < "$cache/time.out"
+    printf '%-44s %7.2f s  peak RSS %6.1f MB\n' "$label" "$s" "$(echo "$kb / 1024" | bc -l)"
+}
+echo "$(find "$dir" -name '*.prof' | wc -l) files in $dir ($(du -sh --apparent-size "$dir" | cut -f1) apparent)"
+run "200,000 profiles, CSV functions" -f csv "$dir"
+run "200,000 profiles, Markdown report" "$dir"
+run "34 profiles (the same functions), Markdown" tests/data/werkzeug
+echo "$(du -h --apparent-size "$big" | cut -f1) single profile: $big"
+run "100 MB profile, CSV functions" -f csv "$big"
+run "100 MB profile, Markdown report" "$big"
+fds=$(ulimit -n)
+echo "open files limit: $fds (profreport keeps one descriptor per worker open)"
