@@ -256,44 +256,6 @@ static inline void tu_copy_file(const char *from, const char *to)
     free(b);
 }
 
-/* ---- aggregation -------------------------------------------------------- */
-
-/* tu_agg_prime was a workaround for pr_agg_add_paths passing NULL to
- * qsort while nothing had been read or skipped (UB; fixed in 5f8794e). It
- * is a no-op now and TU_PRIME_* are 0; drop the remaining calls. */
-#ifndef TU_QSORT_NULL_BUG
-#define TU_QSORT_NULL_BUG 0
-#endif
-#define TU_PRIME_READ ((size_t)TU_QSORT_NULL_BUG)
-#define TU_PRIME_SKIP ((size_t)TU_QSORT_NULL_BUG)
-#define TU_PRIME_FILE "<workaround>" /* the primed function's file name */
-
-static inline void tu_agg_prime(pr_agg *agg)
-{
-#if TU_QSORT_NULL_BUG
-    /* {('<workaround>', 0, 'x'): (1, 1, 0.0, 0.0, {})} */
-    static const char hex[] = "fb 29 03 7a 0c 3c776f726b61726f756e643e"
-                              "e9 00000000 7a 01 78 29 05 e9 01000000"
-                              "e9 01000000 67 0000000000000000"
-                              "67 0000000000000000 7b 30 30";
-    size_t len;
-    unsigned char *b = tu_hex(hex, &len);
-    char *dir = tu_mkdtemp();
-    char *good = tu_path(dir, "workaround-good.prof");
-    char *missing = tu_path(dir, "workaround-missing.prof");
-    tu_write_file(good, b, len);
-    const char *paths[] = {good, missing};
-    cr_assert_eq(pr_agg_add_paths(agg, paths, 2), PR_OK);
-    tu_rm_rf(dir);
-    free(missing);
-    free(good);
-    free(dir);
-    free(b);
-#else
-    (void)agg;
-#endif
-}
-
 /* Seconds on a monotonic clock, for "must fail fast" checks. */
 static inline double tu_now(void)
 {
