@@ -425,6 +425,27 @@ Test(profile, load_missing_file)
     cr_assert_not_null(strstr(err.msg, "No such file"), "%s", err.msg);
 }
 
+Test(profile, load_non_regular_files, .timeout = 20)
+{
+    pr_profile *p = NULL;
+    pr_error err;
+    tu_assert_err(pr_profile_load("data/valid", &p, &err), err,
+                  PR_ERR_NOT_FILE, PR_NO_OFFSET);
+    cr_assert_null(p);
+    tu_assert_err(pr_profile_load("/dev/null", &p, &err), err,
+                  PR_ERR_NOT_FILE, PR_NO_OFFSET);
+    /* a FIFO with no writer: must not block */
+    char *dir = tu_mkdtemp();
+    char *fifo = tu_path(dir, "pipe.prof");
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    tu_assert_err(pr_profile_load(fifo, &p, &err), err, PR_ERR_NOT_FILE,
+                  PR_NO_OFFSET);
+    cr_assert_null(p);
+    tu_rm_rf(dir);
+    free(fifo);
+    free(dir);
+}
+
 Test(profile, strerror_for_every_status)
 {
     for (int s = 0; s < TU_NSTATUS; s++) {
