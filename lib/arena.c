@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct arena_chunk {
     arena_chunk *next;
@@ -79,4 +80,37 @@ void arena_free(arena *a)
 {
     arena_mark none = {NULL, 0};
     arena_rewind(a, none);
+}
+
+char *arena_strndup(arena *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    if (p != NULL) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+char *arena_strdup(arena *a, const char *s)
+{
+    return arena_strndup(a, s, strlen(s));
+}
+
+int arena_copy_str(arena *a, pr_str *s)
+{
+    if (s->len == 0) {
+        s->ptr = "";
+        return 0;
+    }
+    char *p = arena_strndup(a, s->ptr, s->len);
+    if (p == NULL)
+        return -1;
+    s->ptr = p;
+    return 0;
+}
+
+int arena_copy_key(arena *a, pr_func_key *k)
+{
+    return arena_copy_str(a, &k->file) || arena_copy_str(a, &k->name);
 }

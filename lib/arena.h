@@ -2,6 +2,8 @@
 #ifndef PR_ARENA_H
 #define PR_ARENA_H
 
+#include "profreport.h"
+
 #include <stddef.h>
 
 typedef struct arena_chunk arena_chunk;
@@ -25,5 +27,12 @@ void arena_rewind(arena *a, arena_mark m);
 /* Drops everything but keeps the largest chunk for reuse. */
 void arena_reset(arena *a);
 void arena_free(arena *a);
+
+/* Copies into the arena, NUL-terminated; NULL when out of memory. */
+char *arena_strndup(arena *a, const char *s, size_t n);
+char *arena_strdup(arena *a, const char *s);
+/* Points s (or both strings of k) at arena copies; -1 out of memory. */
+int arena_copy_str(arena *a, pr_str *s);
+int arena_copy_key(arena *a, pr_func_key *k);
 
 #endif

@@ -28,16 +28,6 @@ struct pr_diff {
     int csv_raw;        /* the current report's csv_raw option */
 };
 
-static char *dup_str(arena *a, const char *s, size_t n)
-{
-    char *p = arena_alloc(a, n + 1);
-    if (p != NULL) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
 static pr_diff_side side_of(const pr_endpoint_row *e)
 {
     pr_diff_side s = {e->requests, e->mean_ms, e->p50_ms, e->p95_ms,
@@ -133,7 +123,7 @@ static pr_diff_endpoint *endpoint(pr_diff *d, size_t cap, const char *label)
         return NULL;
     pr_diff_endpoint *e = &d->eps[d->neps];
     memset(e, 0, sizeof *e);
-    if ((e->label = dup_str(&d->strings, label, strlen(label))) == NULL)
+    if ((e->label = arena_strndup(&d->strings, label, strlen(label))) == NULL)
         return NULL;
     d->neps++;
     return e;
@@ -149,7 +139,7 @@ static int add_current(pr_diff *d, const pr_report *cur, size_t cap)
             return -1;
         e->cur = side_of(&ce[i]);
         if (strcmp(e->label, ce[i].label) != 0 &&
-            (e->label = dup_str(&d->strings, ce[i].label,
+            (e->label = arena_strndup(&d->strings, ce[i].label,
                                 strlen(ce[i].label))) == NULL)
             return -1; /* show the new side's line number */
     }
@@ -187,7 +177,7 @@ static int rows_from(pr_diff *d, const named *b, size_t nb, double breq,
         rows[k].cur_s = creq > 0 ? c[i].s / creq : 0;
     }
     for (size_t i = 0; i < n; i++)
-        if ((rows[i].name = dup_str(&d->strings, rows[i].name,
+        if ((rows[i].name = arena_strndup(&d->strings, rows[i].name,
                                     strlen(rows[i].name))) == NULL) {
             free(rows);
             return -1;

@@ -676,29 +676,6 @@ static int cmp_entry(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->entered_from, y->entered_from);
 }
 
-static int copy_key_into(arena *a, pr_func_key *k)
-{
-    pr_str *s[2] = {&k->file, &k->name};
-    for (int i = 0; i < 2; i++) {
-        char *p = arena_alloc(a, s[i]->len + 1);
-        if (p == NULL)
-            return -1;
-        memcpy(p, s[i]->ptr, s[i]->len);
-        p[s[i]->len] = '\0';
-        s[i]->ptr = p;
-    }
-    return 0;
-}
-
-static char *arena_strdup(arena *a, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = arena_alloc(a, n);
-    if (p != NULL)
-        memcpy(p, s, n);
-    return p;
-}
-
 /* The file as shown in module terms: after site-packages or the
  * standard library directory, or relative to the app root. */
 static pr_str short_file(const ctx *x, const pr_func_key *k)
@@ -1098,7 +1075,7 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
         n.kind = m < x.nmods ? x.mods[m].kind : PR_MOD_BUILTIN;
         n.label = node_label(&x, a, &n.key);
         if (n.module == NULL || n.label == NULL ||
-            copy_key_into(a, &n.key) != 0) {
+            arena_copy_key(a, &n.key) != 0) {
             free(newidx);
             goto done;
         }

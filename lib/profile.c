@@ -15,25 +15,6 @@ struct pr_profile {
     uint64_t trailing;
 };
 
-static int dup_str(arena *a, pr_str *s)
-{
-    if (s->len == 0) {
-        s->ptr = "";
-        return 0;
-    }
-    char *p = arena_alloc(a, s->len);
-    if (p == NULL)
-        return -1;
-    memcpy(p, s->ptr, s->len);
-    s->ptr = p;
-    return 0;
-}
-
-static int dup_key(arena *a, pr_func_key *k)
-{
-    return dup_str(a, &k->file) || dup_str(a, &k->name);
-}
-
 static pr_status copy_view(const sview *v, pr_profile **out)
 {
     pr_profile *p = calloc(1, sizeof *p);
@@ -48,12 +29,12 @@ static pr_status copy_view(const sview *v, pr_profile **out)
     int bad = p->entries == NULL || p->callers == NULL;
     for (size_t i = 0; !bad && i < v->ncallers; i++) {
         p->callers[i] = v->callers[i];
-        bad = dup_key(&p->strings, &p->callers[i].key);
+        bad = arena_copy_key(&p->strings, &p->callers[i].key);
     }
     for (size_t i = 0; !bad && i < v->n; i++) {
         p->entries[i] = v->entries[i];
         p->entries[i].callers = p->callers + (v->entries[i].callers - v->callers);
-        bad = dup_key(&p->strings, &p->entries[i].key);
+        bad = arena_copy_key(&p->strings, &p->entries[i].key);
     }
     if (bad) {
         pr_profile_free(p);

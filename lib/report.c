@@ -93,34 +93,6 @@ double pr__percentile(const double *v, size_t n, double p)
     return v[(k > n ? n : k) - 1];
 }
 
-static int copy_str(arena *a, pr_str *s)
-{
-    if (s->len == 0) {
-        s->ptr = "";
-        return 0;
-    }
-    char *p = arena_alloc(a, s->len);
-    if (p == NULL)
-        return -1;
-    memcpy(p, s->ptr, s->len);
-    s->ptr = p;
-    return 0;
-}
-
-static const char *copy_cstr(arena *a, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = arena_alloc(a, n);
-    if (p != NULL)
-        memcpy(p, s, n);
-    return p;
-}
-
-static int copy_key(arena *a, pr_func_key *k)
-{
-    return copy_str(a, &k->file) || copy_str(a, &k->name);
-}
-
 /* Function rows of one table, sorted by key, with copied strings. */
 static pr_func_row *func_rows(arena *a, const functab *names,
                               const ftable *t)
@@ -135,7 +107,7 @@ static pr_func_row *func_rows(arena *a, const functab *names,
         rows[i].cc = f->cc;
         rows[i].tt = f->tt;
         rows[i].ct = f->ct;
-        if (copy_key(a, &rows[i].key)) {
+        if (arena_copy_key(a, &rows[i].key)) {
             free(rows);
             return NULL;
         }
@@ -436,10 +408,10 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
             continue; /* every request of it was filtered out */
         pr_endpoint_row *e = &tmp[n];
         e->view = m->group_keys.keys[g];
-        if (copy_key(&r->strings, &e->view) ||
+        if (arena_copy_key(&r->strings, &e->view) ||
             (e->label = make_label(&r->strings, &e->view, strip)) == NULL ||
-            (e->method = copy_cstr(&r->strings, a->method)) == NULL ||
-            (e->slowest_file = copy_cstr(&r->strings,
+            (e->method = arena_strdup(&r->strings, a->method)) == NULL ||
+            (e->slowest_file = arena_strdup(&r->strings,
                                          vw->req[a->slowest]->path)) == NULL) {
             bad = 1;
             break;
@@ -466,7 +438,7 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
                 dup |= strcmp(e->examples[k], q->url) == 0;
             if (!dup &&
                 (e->examples[e->nexamples++] =
-                     copy_cstr(&r->strings, q->url)) == NULL)
+                     arena_strdup(&r->strings, q->url)) == NULL)
                 bad = 1;
         }
         const ftable *t = vw->table[g];
@@ -543,9 +515,9 @@ static int build_requests(pr_report *r, const view *vw,
     for (size_t i = 0; i < n; i++) {
         const request *q = vw->req[i];
         pr_request_row *row = &r->requests[i];
-        if ((row->file = copy_cstr(&r->strings, q->path)) == NULL ||
-            (row->method = copy_cstr(&r->strings, q->method)) == NULL ||
-            (row->path = copy_cstr(&r->strings, q->url)) == NULL) {
+        if ((row->file = arena_strdup(&r->strings, q->path)) == NULL ||
+            (row->method = arena_strdup(&r->strings, q->method)) == NULL ||
+            (row->path = arena_strdup(&r->strings, q->url)) == NULL) {
             free(walls);
             return -1;
         }
@@ -680,8 +652,8 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         pr_edge_row *row = &r->edges[i];
         row->callee = m->funcs.keys[e->callee];
         row->caller = m->funcs.keys[e->caller];
-        if (copy_key(&r->strings, &row->callee) ||
-            copy_key(&r->strings, &row->caller))
+        if (arena_copy_key(&r->strings, &row->callee) ||
+            arena_copy_key(&r->strings, &row->caller))
             goto nomem;
         row->nc = e->nc;
         row->cc = e->cc;
@@ -727,7 +699,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     vw.table = NULL;
     for (size_t i = 0; i < m->nskips; i++) {
         r->skips[i].err = m->skips[i].err;
-        if ((r->skips[i].path = copy_cstr(&r->strings, m->skips[i].path)) ==
+        if ((r->skips[i].path = arena_strdup(&r->strings, m->skips[i].path)) ==
             NULL)
             goto nomem;
     }

@@ -160,20 +160,6 @@ static int functab_rehash(functab *t)
     return 0;
 }
 
-static int copy_str(arena *a, pr_str *s)
-{
-    if (s->len == 0) {
-        s->ptr = "";
-        return 0;
-    }
-    char *p = arena_alloc(a, s->len);
-    if (p == NULL)
-        return -1;
-    memcpy(p, s->ptr, s->len);
-    s->ptr = p;
-    return 0;
-}
-
 uint32_t functab_intern(functab *t, const pr_func_key *key)
 {
     if ((t->n + 1) * 2 > t->nslots && functab_rehash(t) != 0)
@@ -201,8 +187,8 @@ uint32_t functab_intern(functab *t, const pr_func_key *key)
         t->cap = cap;
     }
     pr_func_key k = *key;
-    if (copy_str(&t->strings, &k.file) != 0 ||
-        copy_str(&t->strings, &k.name) != 0)
+    if (arena_copy_str(&t->strings, &k.file) != 0 ||
+        arena_copy_str(&t->strings, &k.name) != 0)
         return UINT32_MAX;
     uint32_t id = (uint32_t)t->n++;
     t->keys[id] = k;
