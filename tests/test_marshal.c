@@ -3,6 +3,10 @@
  * Vectors come from shared docs pstats-format.md: section 7 (test
  * vectors) and the examples of section 2. Every error case asserts the
  * status and the byte offset in pr_error, as STYLE.md asks.
+ *
+ * Checks are small static functions grouped into a few Test()s: every
+ * Criterion test is a fresh ASan process (~0.2 s), which would dominate
+ * the suite's run time, and each failure message names its hex input.
  */
 #include "testutil.h"
 
@@ -206,7 +210,6 @@ static void vec_tuple_v0(void)
     is_str(v->u.items[0], "a");
 }
 
-/* (one test process for these: each is a handful of bytes) */
 Test(marshal, section7_vectors)
 {
     vec_empty_dict_v0();
@@ -260,15 +263,14 @@ static void long_values(void)
     is_int(ok("6c fb ff ff ff 00 00 00 00 00 00 00 00 08 00"), INT64_MIN);
 }
 
-/* (one test process for these: each is a handful of bytes) */
-Test(marshal, integers)
+static void integers(void)
 {
     int32_values();
     int64_values();
     long_values();
 }
 
-Test(marshal, long_overflow_past_int64)
+static void long_overflow_past_int64(void)
 {
     /* 2^63 */
     fails("6c 05 00 00 00 00 00 00 00 00 00 00 00 08 00", PR_ERR_BAD_VALUE, 1);
@@ -296,7 +298,7 @@ Test(marshal, long_overflow_zero_digits_past_64_bits, .disabled = true)
           PR_ERR_BAD_VALUE, 1);
 }
 
-Test(marshal, long_bad_digits)
+static void long_bad_digits(void)
 {
     /* A digit with bit 15 set: offset of that digit. */
     fails("6c 01 00 00 00 00 80", PR_ERR_BAD_VALUE, 5);
@@ -339,19 +341,27 @@ static void text_floats(void)
     cr_assert_eq(T.d.nrefs, 1);
 }
 
-/* (one test process for these: each is a handful of bytes) */
-Test(marshal, floats)
+static void floats(void)
 {
     binary_floats();
     text_floats();
 }
 
-Test(marshal, text_float_bad)
+static void text_float_bad(void)
 {
     /* Offset of the length byte, where the text starts. */
     fails("66 03 61 62 63", PR_ERR_BAD_VALUE, 1);
     fails("66 00", PR_ERR_BAD_VALUE, 1);
     fails("66 04 31 2e 35 78", PR_ERR_BAD_VALUE, 1);
+}
+
+Test(marshal, numbers)
+{
+    integers();
+    long_overflow_past_int64();
+    long_bad_digits();
+    floats();
+    text_float_bad();
 }
 
 /* ==== strings (2.5) ====================================================== */
@@ -389,15 +399,14 @@ static void surrogatepass_bytes_kept(void)
            "/tmp/\xed\xb3\xbf\xed\xb3\xbe-bad.py");
 }
 
-/* (one test process for these: each is a handful of bytes) */
-Test(marshal, strings)
+static void strings(void)
 {
     string_codes();
     flagged_strings_take_slots();
     surrogatepass_bytes_kept();
 }
 
-Test(marshal, latin1_to_utf8)
+static void latin1_to_utf8(void)
 {
     /* a/A/z/Z hold one byte per code point: bytes >= 0x80 are Latin-1. */
     is_str(ok("7a 02 e9 41"), "\xc3\xa9" "A");
@@ -410,7 +419,7 @@ Test(marshal, latin1_to_utf8)
     is_text(ok("73 01 00 00 00 e9"), MV_BYTES, "\xe9", 1);
 }
 
-Test(marshal, py2_interned_table)
+static void py2_interned_table(void)
 {
     /* Every `t` appends, also unreferenced ones; R indexes the table. */
     mval *v = ok("28 05 00 00 00"
@@ -424,6 +433,13 @@ Test(marshal, py2_interned_table)
     cr_assert_eq(v->u.items[3], v->u.items[1]);
     cr_assert_eq(v->u.items[4], v->u.items[0]);
     is_str(v->u.items[4], "~");
+}
+
+Test(marshal, text)
+{
+    strings();
+    latin1_to_utf8();
+    py2_interned_table();
 }
 
 /* ==== containers and refs (2.6, 2.7) ===================================== */
@@ -457,14 +473,13 @@ static void dicts(void)
     cr_assert(v->done);
 }
 
-/* (one test process for these: each is a handful of bytes) */
-Test(marshal, containers)
+static void containers(void)
 {
     tuples();
     dicts();
 }
 
-Test(marshal, flag_on_singletons_takes_no_slot)
+static void flag_on_singletons_takes_no_slot(void)
 {
     /* 2.7 rule 5: the bit on 0 N T F . S is ignored, no slot. So the
      * flagged int is slot 0, and r 0 is that int. */
@@ -480,7 +495,7 @@ Test(marshal, flag_on_singletons_takes_no_slot)
     cr_assert_eq(v->n, 0);
 }
 
-Test(marshal, ref_to_finished_container)
+static void ref_to_finished_container(void)
 {
     mval *v = ok("29 02 a9 00 72 00 00 00 00");
     is_tuple(v, 2);
@@ -489,7 +504,7 @@ Test(marshal, ref_to_finished_container)
     cr_assert_eq(v->u.items[1]->kind, MV_DICT);
 }
 
-Test(marshal, container_slot_reserved_before_children)
+static void container_slot_reserved_before_children(void)
 {
     /* ((('a',),), r 1, r 2, r 3): slots in pre-order 0 1 2 3. */
     mval *v = ok("a9 04 a9 01 a9 01 da 01 61"
@@ -504,7 +519,7 @@ Test(marshal, container_slot_reserved_before_children)
     is_int(v->u.items[1], 7);
 }
 
-Test(marshal, decoder_reuse_resets_tables)
+static void decoder_reuse_resets_tables(void)
 {
     ok("a9 02 da 01 61 72 01 00 00 00");
     cr_assert_eq(T.d.nrefs, 2);
@@ -514,7 +529,7 @@ Test(marshal, decoder_reuse_resets_tables)
     fails("52 00 00 00 00", PR_ERR_BAD_REF, 0);
 }
 
-Test(marshal, trailing_bytes_reported_by_end)
+static void trailing_bytes_reported_by_end(void)
 {
     cr_assert_eq(run("e9 01 00 00 00 ff ff 30"), PR_OK);
     cr_assert_eq(T.end, 5);
@@ -523,7 +538,7 @@ Test(marshal, trailing_bytes_reported_by_end)
 
 /* ==== codes found only inside code objects (2.2, 2.9) =================== */
 
-Test(marshal, code_only_types_standalone)
+static void code_only_types_standalone(void)
 {
     mval *v = ok("5b 02 00 00 00 4e 54");
     cr_assert_eq(v->kind, MV_LIST);
@@ -539,6 +554,17 @@ Test(marshal, code_only_types_standalone)
     cr_assert_eq(ok("2e")->kind, MV_OTHER);
     cr_assert_eq(ok("53")->kind, MV_OTHER);
     cr_assert_eq(ok("3a 4e e9 02 00 00 00 4e")->kind, MV_OTHER);
+}
+
+Test(marshal, containers_and_refs)
+{
+    containers();
+    flag_on_singletons_takes_no_slot();
+    ref_to_finished_container();
+    container_slot_reserved_before_children();
+    decoder_reuse_resets_tables();
+    trailing_bytes_reported_by_end();
+    code_only_types_standalone();
 }
 
 #define I32_0 " 00000000 "
@@ -579,7 +605,7 @@ static void is_code(const mval *v, const char *name, const char *file,
     cr_assert_eq(v->u.code.line, line);
 }
 
-Test(marshal, code_object_311_with_inner_codes)
+static void code_object_311_with_inner_codes(void)
 {
     /* (code, r 0): the tuple is unflagged, the code object is slot 0. */
     mval *v = ok("29 02 " CODE311 " 72 00000000");
@@ -623,14 +649,13 @@ static void code_object_37(void)
     is_code(ok(CODE37), "<code object g, file \"b.py\", line 3>", "b.py", 3);
 }
 
-/* (one test process for these: each is a handful of bytes) */
-Test(marshal, code_objects_older_layouts)
+static void code_objects_older_layouts(void)
 {
     code_object_38();
     code_object_37();
 }
 
-Test(marshal, code_layouts_in_any_order)
+static void code_layouts_in_any_order(void)
 {
     /* The decoder tries the last layout that matched first; a different
      * one must still be found, in the same decoder and in one buffer. */
@@ -644,7 +669,7 @@ Test(marshal, code_layouts_in_any_order)
     is_code(v, "<code object g, file \"b.py\", line 3>", "b.py", 3);
 }
 
-Test(marshal, code_object_py2_backtracking_restores_tables)
+static void code_object_py2_backtracking_restores_tables(void)
 {
     /* A Python 2 code object (4 int32) whose co_code bytes hold a `t`
      * string and a flagged string. The 3.8 layout (6 int32) reads those
@@ -672,21 +697,29 @@ Test(marshal, code_object_py2_backtracking_restores_tables)
     cr_assert_eq(T.d.nrefs, 1);
 }
 
-Test(marshal, code_object_of_no_layout)
+Test(marshal, code_object_layouts)
+{
+    code_object_311_with_inner_codes();
+    code_objects_older_layouts();
+    code_layouts_in_any_order();
+    code_object_py2_backtracking_restores_tables();
+}
+
+static void code_object_of_no_layout(void)
 {
     /* 20 zero bytes and None: no layout fits; the error that got furthest
      * wins (3.x layouts: field 0 is None, not bytes, at offset 21). */
     fails("e3" I32_0 I32_0 I32_0 I32_0 I32_0 "4e", PR_ERR_BAD_TYPE, 21);
 }
 
-Test(marshal, code_object_ref_to_itself)
+static void code_object_ref_to_itself(void)
 {
     /* consts = (r 0,) while code 0 is being read: a cycle. */
     fails("e3" I32_0 I32_0 I32_0 I32_0 I32_0 "73 00000000 29 01 72 00000000",
           PR_ERR_BAD_REF, 28);
 }
 
-Test(marshal, code_objects_nested_too_deep)
+static void code_objects_nested_too_deep(void)
 {
     /* 65 code objects, each the only const of the one before: the 65th
      * (at 64 * 28) is past the code-object nesting limit of 64. */
@@ -707,7 +740,7 @@ Test(marshal, code_objects_nested_too_deep)
     free(hex);
 }
 
-Test(marshal, code_object_backtracking_is_bounded)
+static void code_object_backtracking_is_bounded(void)
 {
     /* Nested code objects that parse under two layouts each but always
      * fail at their trailer: without a bound on attempts this takes 2^N
@@ -735,16 +768,24 @@ Test(marshal, code_object_backtracking_is_bounded)
     cr_assert_lt(dt, 5.0, "took %.2f s", dt);
 }
 
+Test(marshal, code_object_errors)
+{
+    code_object_of_no_layout();
+    code_object_ref_to_itself();
+    code_objects_nested_too_deep();
+    code_object_backtracking_is_bounded();
+}
+
 /* ==== errors ============================================================= */
 
-Test(marshal, empty_input)
+static void empty_input(void)
 {
     cr_assert_eq(run_bytes(NULL, 0), PR_ERR_EMPTY);
     tu_assert_err(T.st, T.err, PR_ERR_EMPTY, 0);
     fails("", PR_ERR_EMPTY, 0);
 }
 
-Test(marshal, null_marker)
+static void null_marker(void)
 {
     fails("30", PR_ERR_BAD_TYPE, 0);            /* as the whole object */
     fails("b0", PR_ERR_BAD_TYPE, 0);
@@ -755,7 +796,7 @@ Test(marshal, null_marker)
     fails("7b 7a 01 61 4e 7a 01 62 30 30", PR_ERR_BAD_TYPE, 8);
 }
 
-Test(marshal, truncated_inside_every_kind)
+static void truncated_inside_every_kind(void)
 {
     /* A missing type byte / fixed-size field: offset where it should be. */
     fails("29 02 69 01 00", PR_ERR_TRUNCATED, 3);
@@ -795,7 +836,7 @@ Test(marshal, truncated_inside_every_kind)
           PR_ERR_TRUNCATED, 30);
 }
 
-Test(marshal, truncated_inside_a_payload)
+static void truncated_inside_a_payload(void)
 {
     /* A declared length longer than what is left: for the int32 lengths
      * of strings and containers the decoder reports the length itself
@@ -807,7 +848,7 @@ Test(marshal, truncated_inside_a_payload)
     fails("6c 02 00 00 00 01 00", PR_ERR_BAD_LENGTH, 1);
 }
 
-Test(marshal, unknown_type_codes)
+static void unknown_type_codes(void)
 {
     fails("01", PR_ERR_BAD_TYPE, 0);
     fails("ff", PR_ERR_BAD_TYPE, 0);
@@ -817,7 +858,7 @@ Test(marshal, unknown_type_codes)
     fails("7d 30", PR_ERR_BAD_TYPE, 0); /* '}' is no marshal code */
 }
 
-Test(marshal, unmarshallable_marker)
+static void unmarshallable_marker(void)
 {
     fails("3f", PR_ERR_BAD_TYPE, 0);
     fails("bf", PR_ERR_BAD_TYPE, 0);
@@ -825,7 +866,15 @@ Test(marshal, unmarshallable_marker)
     fails("fb 29 03 7a 01 7e e9 00 00 00 00 7a 01 66 3f", PR_ERR_BAD_TYPE, 14);
 }
 
-Test(marshal, negative_lengths)
+Test(marshal, errors_markers)
+{
+    empty_input();
+    null_marker();
+    unknown_type_codes();
+    unmarshallable_marker();
+}
+
+static void negative_lengths(void)
 {
     fails("75 ff ff ff ff", PR_ERR_BAD_LENGTH, 1);
     fails("73 00 00 00 80 61", PR_ERR_BAD_LENGTH, 1);
@@ -836,7 +885,7 @@ Test(marshal, negative_lengths)
     fails("29 02 4e 75 ff ff ff ff", PR_ERR_BAD_LENGTH, 4);
 }
 
-Test(marshal, huge_length_fails_fast)
+static void huge_length_fails_fast(void)
 {
     /* 0x7FFFFFFF in a 10-byte input: rejected before any allocation. */
     double t0 = tu_now();
@@ -850,7 +899,15 @@ Test(marshal, huge_length_fails_fast)
     cr_assert_lt(tu_now() - t0, 1.0);
 }
 
-Test(marshal, bad_refs)
+Test(marshal, errors_truncation_and_lengths)
+{
+    truncated_inside_every_kind();
+    truncated_inside_a_payload();
+    negative_lengths();
+    huge_length_fails_fast();
+}
+
+static void bad_refs(void)
 {
     fails("72 00 00 00 00", PR_ERR_BAD_REF, 0);         /* table empty */
     fails("a9 02 4e 72 01 00 00 00", PR_ERR_BAD_REF, 3); /* 1 of 1 */
@@ -864,7 +921,7 @@ Test(marshal, bad_refs)
     fails("29 01 a9 01 a9 01 72 01 00 00 00", PR_ERR_BAD_REF, 6);
 }
 
-Test(marshal, bad_interned_refs)
+static void bad_interned_refs(void)
 {
     fails("52 00 00 00 00", PR_ERR_BAD_REF, 0);
     fails("28 02 00 00 00 74 01 00 00 00 61 52 01 00 00 00",
@@ -873,6 +930,12 @@ Test(marshal, bad_interned_refs)
           PR_ERR_BAD_REF, 11);
     /* FLAG_REF slots are not interned entries. */
     fails("29 02 da 01 61 52 00 00 00 00", PR_ERR_BAD_REF, 5);
+}
+
+Test(marshal, errors_refs)
+{
+    bad_refs();
+    bad_interned_refs();
 }
 
 static unsigned char *repeat(const char *unit_hex, size_t times,
@@ -891,7 +954,7 @@ static unsigned char *repeat(const char *unit_hex, size_t times,
     return b;
 }
 
-Test(marshal, nesting_a_million_deep)
+static void nesting_a_million_deep(void)
 {
     size_t len;
     double t0 = tu_now();
@@ -909,10 +972,16 @@ Test(marshal, nesting_a_million_deep)
     cr_assert_lt(dt, 2.0, "took %.2f s", dt);
 }
 
-Test(marshal, nesting_at_the_limit_is_fine)
+static void nesting_at_the_limit_is_fine(void)
 {
     size_t len;
     unsigned char *b = repeat("29 01", PR_MAX_DEPTH, "4e", &len);
     cr_assert_eq(run_bytes(b, len), PR_OK, "%s", T.err.msg);
     cr_assert_eq(T.end, len);
+}
+
+Test(marshal, nesting)
+{
+    nesting_a_million_deep();
+    nesting_at_the_limit_is_fine();
 }

@@ -13,6 +13,10 @@
  * and /root/.pyenv/versions/3.8.18/bin/python for dash_m_profile_py38
  * (code objects only load in the version that wrote them). They are
  * reference values, not results of the code under test.
+ *
+ * Checks are static functions grouped into a few Test()s, because every
+ * Criterion test is a fresh ASan process (~0.2 s) and that dominated the
+ * suite's run time.
  */
 #include "testutil.h"
 
@@ -163,7 +167,7 @@ Test(profile, every_fixture_matches_pstats_totals)
 
 /* ==== concrete entries ===================================================== */
 
-Test(profile, cpython311_entries)
+static void cpython311_entries(void)
 {
     pr_profile *p = load("cpython311.prof");
     /* pstats: fact (6, 54, 1.5569e-05, 1.5569e-05), shown 54/6 */
@@ -192,7 +196,7 @@ Test(profile, cpython311_entries)
     pr_profile_free(p);
 }
 
-Test(profile, pypy39_entries)
+static void pypy39_entries(void)
 {
     pr_profile *p = load("pypy39.prof");
     const pr_entry *e = entry(p, WL, 30, "fact");
@@ -204,7 +208,7 @@ Test(profile, pypy39_entries)
     pr_profile_free(p);
 }
 
-Test(profile, cpython27_entries)
+static void cpython27_entries(void)
 {
     /* Python 2: s/t/R strings, relative path as typed. Values from
      * pstats under Python 2.7.18. */
@@ -218,7 +222,7 @@ Test(profile, cpython27_entries)
     pr_profile_free(p);
 }
 
-Test(profile, profile_py_int_callers_are_count_only)
+static void profile_py_int_callers_are_count_only(void)
 {
     pr_profile *p = load("profile_py311.prof");
     /* pstats: fact (6, 54, 0.00023304800000001347, ...), callers ints */
@@ -239,7 +243,7 @@ Test(profile, profile_py_int_callers_are_count_only)
     pr_profile_free(p);
 }
 
-Test(profile, mixed_callers_decided_per_value)
+static void mixed_callers_decided_per_value(void)
 {
     /* cProfile data merged with profile.py data: both caller forms. */
     pr_profile *p = load("mixed_callers_py311.prof");
@@ -251,6 +255,15 @@ Test(profile, mixed_callers_decided_per_value)
     check_caller(caller(e, "<mixed-profile-py>", 4, "<genexpr>"), 50, 50, 0, 0,
                  1);
     pr_profile_free(p);
+}
+
+Test(profile, entries_match_pstats)
+{
+    cpython311_entries();
+    pypy39_entries();
+    cpython27_entries();
+    profile_py_int_callers_are_count_only();
+    mixed_callers_decided_per_value();
 }
 
 /* `python -m profile` keys hold code objects. pstats prints them as
@@ -270,7 +283,7 @@ static void check_dash_m(const char *name, int64_t line, double tt, double ct)
     pr_profile_free(p);
 }
 
-Test(profile, dash_m_profile_py311_code_object_name)
+static void dash_m_profile_py311_code_object_name(void)
 {
     check_dash_m("dash_m_profile_py311.prof", 1, 3.388300000001232e-05,
                  0.010353970999999976);
@@ -287,16 +300,23 @@ Test(profile, dash_m_profile_py311_code_object_name)
     pr_profile_free(p);
 }
 
-Test(profile, dash_m_profile_py38_code_object_name)
+static void dash_m_profile_py38_code_object_name(void)
 {
     check_dash_m("dash_m_profile_py38.prof", 2, 9.672200000000741e-05,
                  0.011216263999999858);
 }
 
-Test(profile, dash_m_profile_py27_code_object_name)
+static void dash_m_profile_py27_code_object_name(void)
 {
     check_dash_m("dash_m_profile_py27.prof", 22, 6.30000000000075e-05,
                  0.008412000000000044);
+}
+
+Test(profile, dash_m_code_object_names)
+{
+    dash_m_profile_py311_code_object_name();
+    dash_m_profile_py38_code_object_name();
+    dash_m_profile_py27_code_object_name();
 }
 
 /* ==== encodings that must give identical entries ======================== */
@@ -357,7 +377,7 @@ Test(profile, marshal_versions_give_identical_entries)
     pr_profile_free(ref);
 }
 
-Test(profile, parse_equals_load_and_owns_its_strings)
+static void parse_equals_load_and_owns_its_strings(void)
 {
     size_t len;
     unsigned char *buf = tu_read_file(TU_VALID "cpython311.prof", &len);
@@ -374,7 +394,7 @@ Test(profile, parse_equals_load_and_owns_its_strings)
     pr_profile_free(p);
 }
 
-Test(profile, trailing_bytes_counted)
+static void trailing_bytes_counted(void)
 {
     size_t len;
     unsigned char *buf = tu_read_file(TU_VALID "cpython311.prof", &len);
@@ -392,7 +412,7 @@ Test(profile, trailing_bytes_counted)
     free(buf);
 }
 
-Test(profile, null_arguments)
+static void null_arguments(void)
 {
     pr_profile *p = (pr_profile *)&p;
     pr_error err;
@@ -415,7 +435,7 @@ Test(profile, null_arguments)
     cr_assert_eq(pr_profile_trailing_bytes(NULL), 0);
 }
 
-Test(profile, load_missing_file)
+static void load_missing_file(void)
 {
     pr_profile *p = NULL;
     pr_error err;
@@ -425,7 +445,7 @@ Test(profile, load_missing_file)
     cr_assert_not_null(strstr(err.msg, "No such file"), "%s", err.msg);
 }
 
-Test(profile, load_non_regular_files, .timeout = 20)
+static void load_non_regular_files(void)
 {
     pr_profile *p = NULL;
     pr_error err;
@@ -446,7 +466,7 @@ Test(profile, load_non_regular_files, .timeout = 20)
     free(dir);
 }
 
-Test(profile, strerror_for_every_status)
+static void strerror_for_every_status(void)
 {
     for (int s = 0; s < TU_NSTATUS; s++) {
         const char *m = pr_strerror((pr_status)s);
@@ -455,6 +475,16 @@ Test(profile, strerror_for_every_status)
     }
     cr_assert_str_eq(pr_strerror(PR_OK), "success");
     cr_assert_str_eq(pr_strerror((pr_status)999), "unknown status");
+}
+
+Test(profile, api_edges, .timeout = 20)
+{
+    parse_equals_load_and_owns_its_strings();
+    trailing_bytes_counted();
+    null_arguments();
+    load_missing_file();
+    load_non_regular_files();
+    strerror_for_every_status();
 }
 
 /* ==== hand-made stats dicts ============================================= */
@@ -519,7 +549,7 @@ static void shape_ok(const char *hex)
     cr_assert_not_null(P);
 }
 
-Test(shape, minimal_valid)
+static void minimal_valid(void)
 {
     shape_ok("fb " KEY_A ENTRY_HEAD "7b " KEY_B CALLER_OK "30 30");
     cr_assert_eq(pr_profile_count(P), 1);
@@ -530,7 +560,7 @@ Test(shape, minimal_valid)
     cr_assert(tu_str_is(e->callers[0].key.name, "g"));
 }
 
-Test(shape, empty_dict)
+static void empty_dict(void)
 {
     shape_ok("fb 30");
     cr_assert_eq(pr_profile_count(P), 0);
@@ -539,7 +569,7 @@ Test(shape, empty_dict)
     cr_assert_eq(pr_profile_count(P), 0);
 }
 
-Test(shape, top_level_not_a_dict)
+static void top_level_not_a_dict(void)
 {
     shape_fails("29 00", PR_ERR_NOT_STATS, 0);
     shape_fails("e9 01000000", PR_ERR_NOT_STATS, 0);
@@ -548,7 +578,7 @@ Test(shape, top_level_not_a_dict)
     shape_fails("4e", PR_ERR_NOT_STATS, 0);
 }
 
-Test(shape, entry_value_of_wrong_shape)
+static void entry_value_of_wrong_shape(void)
 {
     /* All at the entry value's offset, 14. */
     shape_fails("fb " KEY_A I(ONE) "30", PR_ERR_NOT_STATS, 14);
@@ -584,7 +614,7 @@ Test(shape, singleton_value_offset, .disabled = true)
                 PR_ERR_NOT_STATS, 45);
 }
 
-Test(shape, key_3tuple_of_wrong_types)
+static void key_3tuple_of_wrong_types(void)
 {
     /* At the key's offset, 1. */
     shape_fails("fb 29 03 " I(ONE) I(ONE) "7a 01 66 " ENTRY_HEAD "7b 30 30",
@@ -602,7 +632,7 @@ Test(shape, key_3tuple_of_wrong_types)
                 "7b 30 30", PR_ERR_NOT_STATS, 46);
 }
 
-Test(shape, accepted_variants)
+static void accepted_variants(void)
 {
     /* Python 2 bytes strings, an `l` line number, `l` counts past int32,
      * an int time (profile.py zeros) and a negative time (a calibration
@@ -624,7 +654,7 @@ Test(shape, accepted_variants)
     check_caller(&e->callers[1], 1, 1, 2.0, 2.0, 0);
 }
 
-Test(shape, non_function_keys_skipped)
+static void non_function_keys_skipped(void)
 {
     /* Python 3.15's sampling profiler adds ('__sampled__',): True. Other
      * keys that are not 3-tuples are skipped the same way. */
@@ -642,7 +672,7 @@ Test(shape, non_function_keys_skipped)
     cr_assert_eq(pr_profile_skipped_keys(P), 1);
 }
 
-Test(shape, trailing_bytes)
+static void trailing_bytes(void)
 {
     shape_ok("fb 30 00 01 02");
     cr_assert_eq(pr_profile_trailing_bytes(P), 3);
@@ -652,7 +682,16 @@ Test(shape, trailing_bytes)
     cr_assert_eq(pr_profile_trailing_bytes(P), 0);
 }
 
-Test(shape, negative_counts)
+Test(shape, valid_shapes)
+{
+    minimal_valid();
+    empty_dict();
+    accepted_variants();
+    non_function_keys_skipped();
+    trailing_bytes();
+}
+
+static void negative_counts(void)
 {
     /* At the offending entry (14) or caller value (58). */
     shape_fails("fb " KEY_A "29 05 " I(MINUS1) I(ONE) G_HALF G_ONE "7b 30 30",
@@ -669,7 +708,7 @@ Test(shape, negative_counts)
                 G_HALF G_ONE "30 30", PR_ERR_BAD_VALUE, 58);
 }
 
-Test(shape, nan_and_inf_times)
+static void nan_and_inf_times(void)
 {
     shape_fails("fb " KEY_A "29 05 " I(ONE) I(ONE) G_NAN G_ONE "7b 30 30",
                 PR_ERR_BAD_VALUE, 14);
@@ -688,7 +727,13 @@ Test(shape, nan_and_inf_times)
                 G_HALF G_INF "30 30", PR_ERR_BAD_VALUE, 58);
 }
 
-Test(shape, caller_value_of_wrong_shape)
+Test(shape, bad_numbers)
+{
+    negative_counts();
+    nan_and_inf_times();
+}
+
+static void caller_value_of_wrong_shape(void)
 {
     shape_fails("fb " KEY_A ENTRY_HEAD "7b " KEY_B "29 03 " I(ONE) I(ONE)
                 G_HALF "30 30", PR_ERR_NOT_STATS, 58);
@@ -704,7 +749,7 @@ Test(shape, caller_value_of_wrong_shape)
                 G_HALF G_ONE "7b 30 30 30", PR_ERR_NOT_STATS, 58);
 }
 
-Test(shape, caller_key_of_wrong_shape)
+static void caller_key_of_wrong_shape(void)
 {
     /* Unlike top-level keys, a callers key must be a function key. */
     shape_fails("fb " KEY_A ENTRY_HEAD "7b 7a 01 78 " CALLER_OK "30 30",
@@ -713,6 +758,15 @@ Test(shape, caller_key_of_wrong_shape)
                 "30 30", PR_ERR_NOT_STATS, 45);
     shape_fails("fb " KEY_A ENTRY_HEAD "7b 29 03 7a 01 61 7a 01 61 7a 01 61 "
                 CALLER_OK "30 30", PR_ERR_NOT_STATS, 45);
+}
+
+Test(shape, wrong_shapes)
+{
+    top_level_not_a_dict();
+    entry_value_of_wrong_shape();
+    key_3tuple_of_wrong_types();
+    caller_value_of_wrong_shape();
+    caller_key_of_wrong_shape();
 }
 
 /* BUG: a stats dict with the same key twice (hand-made or corrupt: no
