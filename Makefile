@@ -102,12 +102,14 @@ bench: all
 	./bench/bench.sh
 
 # ---- fuzzing ------------------------------------------------------------
-# libFuzzer targets in fuzz/, built with clang (Debian clang and
-# libclang-rt-dev, installed with mk/deps.sh) into build/fuzz/, lib/
-# included, all under ASan and UBSan. `make fuzz` writes seed corpora
-# outside the tree (fuzz/seeds.sh) and runs each target FUZZ_TIME seconds
-# (0: no limit); FUZZ_TARGETS picks some, FUZZ_ARGS adds libFuzzer flags:
+# libFuzzer targets in fuzz/ (see fuzz/README.md), built with clang (Debian
+# clang and libclang-rt-dev, installed by mk/deps.sh) into build/fuzz/
+# with lib/ under ASan and UBSan. `make fuzz` writes seed corpora outside
+# the tree (fuzz/seeds.sh) and runs each target FUZZ_TIME seconds (0: no
+# limit); FUZZ_TARGETS picks targets, FUZZ_ARGS adds libFuzzer flags:
 #   make fuzz FUZZ_TARGETS=state FUZZ_TIME=0 FUZZ_ARGS=-runs=10000000
+# UBSan is left recoverable so that a known bug can be suppressed while
+# fuzzing on; fuzz/fuzz.h still makes it stop at the first report.
 
 FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 60
@@ -115,7 +117,7 @@ FUZZ_ARGS    ?=
 FUZZ_TARGETS ?= profile name state baseline
 FUZZ_DEPS    := $(BUILD_DEPS) clang libclang-rt-dev
 FUZZ_CFLAGS   = $(WARN) -O1 -g -fno-omit-frame-pointer \
-                -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -fsanitize=address,undefined \
                 -Iinclude -Ilib $(PC_CFLAGS) -pthread
 FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
 

@@ -1,0 +1,52 @@
+#!/bin/sh
+# run.sh TARGET... - run the libFuzzer targets built in build/fuzz/ (make
+# fuzz-build), each on its corpus $FUZZ_CACHE/TARGET (fuzz/seeds.sh) for
+# $FUZZ_TIME seconds (0: no limit), with a -max_len that fits its input:
+# profiles and state files 64 KiB, file names 512 bytes, CSV 16 KiB.
+# $FUZZ_ARGS goes to every run (e.g. -runs=10000000). Crashes, leaks and
+# timeouts are saved as build/fuzz/artifacts/TARGET-crash-<sha1> (...),
+# logs as build/fuzz/logs/TARGET.log; a table of the figures ends the run.
+# Exits 1 when any target found something.
+set -u
+cd "$(dirname "$0")/.."
+: "${FUZZ_TIME:=60}" "${FUZZ_ARGS:=}"
+CACHE=${FUZZ_CACHE:-${PROFREPORT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/profreport}/fuzz}
+[ $# -gt 0 ] || set -- profile name state baseline
+mkdir -p build/fuzz/artifacts build/fuzz/logs
+status=0
+table="target      executions  seconds  exec/s  corpus  found"
+for t in "$@"; do
+    case $t in
+    profile | state) max=65536 ;;
+    name) max=512 ;;
+    baseline) max=16384 ;;
+    *) echo "run.sh: unknown target $t" >&2; exit 2 ;;
+    esac
+    mkdir -p "$CACHE/$t"
+    dict=
+    [ -f "fuzz/$t.dict" ] && dict=-dict=fuzz/$t.dict
+    log=build/fuzz/logs/$t.log
+    before=$(ls build/fuzz/artifacts | grep -c "^$t-" || true)
+    start=$(date +%s)
+    echo "== fuzz_$t: corpus $CACHE/$t, log $log"
+    # shellcheck disable=SC2086 # FUZZ_ARGS and dict are lists of flags
+    { build/fuzz/fuzz_$t "$CACHE/$t" -max_len=$max -max_total_time="$FUZZ_TIME" \
+          -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+          -artifact_prefix="build/fuzz/artifacts/$t-" $dict $FUZZ_ARGS
+      echo $? > build/fuzz/logs/$t.rc; } 2>&1 | tee "$log" | grep -E \
+        --line-buffered '^(#[0-9]+.*(pulse|DONE)|==[0-9]+==ERROR|SUMMARY|.*broken promise|Done)'
+    rc=$(cat build/fuzz/logs/$t.rc)
+    secs=$(($(date +%s) - start))
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    files=$(ls "$CACHE/$t" | wc -l)
+    found=$(($(ls build/fuzz/artifacts | grep -c "^$t-" || true) - before))
+    [ "$rc" = 0 ] && [ "$found" = 0 ] || status=1
+    table="$table
+$(printf '%-10s %11s %8s %7s %7s  %s' "$t" "${runs:-?}" "$secs" "${speed:-?}" \
+        "$files" "$([ "$rc" = 0 ] && echo "$found" || echo "$found (exit $rc)")")"
+done
+echo
+echo "$table"
+[ $status = 0 ] || echo "run.sh: see build/fuzz/artifacts/ and build/fuzz/logs/" >&2
+exit $status
