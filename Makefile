@@ -108,12 +108,14 @@ bench: all
 # the tree (fuzz/seeds.sh) and runs each target FUZZ_TIME seconds (0: no
 # limit); FUZZ_TARGETS picks targets, FUZZ_ARGS adds libFuzzer flags:
 #   make fuzz FUZZ_TARGETS=state FUZZ_TIME=0 FUZZ_ARGS=-runs=10000000
-# UBSan is left recoverable so that a known bug can be suppressed while
-# fuzzing on; fuzz/fuzz.h still makes it stop at the first report.
+# UBSan is left recoverable so that FUZZ_SKIP_KNOWN=1 can fuzz on past the
+# bugs already reported (fuzz/known-bugs.supp); fuzz/fuzz.h still makes it
+# stop at the first report.
 
 FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 60
 FUZZ_ARGS    ?=
+FUZZ_SKIP_KNOWN ?= 0
 FUZZ_TARGETS ?= profile name state baseline
 FUZZ_DEPS    := $(BUILD_DEPS) clang libclang-rt-dev
 FUZZ_CFLAGS   = $(WARN) -O1 -g -fno-omit-frame-pointer \
@@ -142,7 +144,8 @@ fuzz-seeds: build/profreport
 	PROFREPORT=build/profreport ./fuzz/seeds.sh $(FUZZ_TARGETS)
 
 fuzz: fuzz-build fuzz-seeds
-	FUZZ_TIME=$(FUZZ_TIME) FUZZ_ARGS='$(FUZZ_ARGS)' ./fuzz/run.sh $(FUZZ_TARGETS)
+	FUZZ_TIME=$(FUZZ_TIME) FUZZ_ARGS='$(FUZZ_ARGS)' \
+	    FUZZ_SKIP_KNOWN=$(FUZZ_SKIP_KNOWN) ./fuzz/run.sh $(FUZZ_TARGETS)
 
 # ---- install ------------------------------------------------------------
 
