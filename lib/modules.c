@@ -291,6 +291,7 @@ typedef struct ctx {
     u64map modmap;       /* hash of name -> module id (chained by probing) */
     /* Edges by caller and by callee: index lists into t->e. */
     uint32_t *out_start, *out_list, *in_start, *in_list;
+    uint32_t *out_to;    /* callee function index per out_list slot */
     uint32_t *eff;       /* function index -> effective module as a caller */
     uint8_t *eff_est;    /* that effective module was a guess */
     entry_acc *ent;
@@ -301,6 +302,7 @@ typedef struct ctx {
     uint32_t *tmod, *tfun;
     size_t ntree, captree, hidden;
     uint32_t *path;      /* functions on the current path */
+    uint32_t *scc;       /* function index -> strongly connected component */
     double total;
 } ctx;
 
@@ -337,6 +339,23 @@ static uint32_t module_id(ctx *x, const char *name, pr_module_kind kind)
     return id;
 }
 
+/* The id of a module by name (any kind), or UINT32_MAX. */
+static uint32_t mod_by_name(ctx *x, const char *name)
+{
+    for (int kind = 0; kind <= PR_MOD_BUILTIN; kind++) {
+        uint64_t h = pr__hash(name, strlen(name), (uint64_t)kind) &
+                     ~(uint64_t)0 >> 1;
+        for (;; h = (h + 1) & (~(uint64_t)0 >> 1)) {
+            uint32_t id = u64map_get(&x->modmap, h, 0, 0, NULL);
+            if (id == UINT32_MAX)
+                break;
+            if (strcmp(x->mods[id].name, name) == 0)
+                return id;
+        }
+    }
+    return UINT32_MAX;
+}
+
 /* Counting sort of edges by caller (out) or callee (in). */
 static int adjacency(ctx *x)
 {
@@ -368,6 +387,11 @@ static int adjacency(ctx *x)
         x->in_list[x->in_start[b] + fill[b]++] = (uint32_t)i;
     }
     free(fill);
+    /* Graph walks read callees in order: keep them in one array. */
+    if ((x->out_to = malloc((ne ? ne : 1) * sizeof *x->out_to)) == NULL)
+        return -1;
+    for (size_t k = 0; k < ne; k++)
+        x->out_to[k] = x->idx[x->t->e[x->out_list[k]].callee];
     return 0;
 }
 
@@ -421,7 +445,7 @@ static void reach(ctx *x, uint32_t m, uint8_t *seen, uint32_t *stack)
     while (sp > 0) {
         uint32_t f = stack[--sp];
         for (uint32_t k = x->out_start[f]; k < x->out_start[f + 1]; k++) {
-            uint32_t g = x->idx[x->t->e[x->out_list[k]].callee];
+            uint32_t g = x->out_to[k];
             if (!seen[g]) {
                 seen[g] = 1;
                 stack[sp++] = g;
@@ -480,15 +504,79 @@ static uint32_t place_of(const ctx *x, uint32_t f)
     return f;
 }
 
+/* Strongly connected components of the call graph (Tarjan, without
+ * recursion: call graphs can be deep). A caller X of f is reachable from
+ * f exactly when X and f share a component, since X -> f closes the
+ * cycle. Fills x->scc; -1 when out of memory. */
+static int components(ctx *x)
+{
+    size_t nf = x->nf;
+    uint32_t *index = malloc((nf ? nf : 1) * sizeof *index);
+    uint32_t *low = malloc((nf ? nf : 1) * sizeof *low);
+    uint32_t *stack = malloc((nf ? nf : 1) * sizeof *stack);
+    uint32_t *call = malloc((nf ? nf : 1) * sizeof *call); /* DFS frames */
+    uint32_t *next = malloc((nf ? nf : 1) * sizeof *next); /* edge cursor */
+    uint8_t *on = calloc(nf ? nf : 1, 1);
+    x->scc = malloc((nf ? nf : 1) * sizeof *x->scc);
+    if (!index || !low || !stack || !call || !next || !on || !x->scc) {
+        free(index), free(low), free(stack), free(call), free(next), free(on);
+        return -1;
+    }
+    memset(index, 0xff, (nf ? nf : 1) * sizeof *index);
+    uint32_t counter = 0, ncomp = 0;
+    size_t sp = 0;
+    for (uint32_t root = 0; root < nf; root++) {
+        if (index[root] != UINT32_MAX)
+            continue;
+        size_t depth = 0;
+        call[depth++] = root;
+        index[root] = low[root] = counter++;
+        next[root] = x->out_start[root];
+        stack[sp++] = root;
+        on[root] = 1;
+        while (depth > 0) {
+            uint32_t v = call[depth - 1];
+            if (next[v] < x->out_start[v + 1]) {
+                uint32_t w = x->out_to[next[v]++];
+                if (index[w] == UINT32_MAX) {
+                    index[w] = low[w] = counter++;
+                    next[w] = x->out_start[w];
+                    stack[sp++] = w;
+                    on[w] = 1;
+                    call[depth++] = w;
+                } else if (on[w] && index[w] < low[v]) {
+                    low[v] = index[w];
+                }
+                continue;
+            }
+            if (low[v] == index[v]) {
+                uint32_t w;
+                do {
+                    w = stack[--sp];
+                    on[w] = 0;
+                    x->scc[w] = ncomp;
+                } while (w != v);
+                ncomp++;
+            }
+            depth--;
+            if (depth > 0) {
+                uint32_t u = call[depth - 1];
+                if (low[v] < low[u])
+                    low[u] = low[v];
+            }
+        }
+    }
+    free(index), free(low), free(stack), free(call), free(next), free(on);
+    return 0;
+}
+
 /* Time of f spent in calls from outside the profile (the function given
  * to runcall, werkzeug's runapp): all of its cumtime when nobody called
  * it; otherwise, when it has more calls than its caller edges account
  * for (a recursive root, f -> g -> f), its cumtime less what callers that
- * cannot run inside f (not reachable from it) spent calling it, since
- * cumtime counts outermost activations only. `seen` and `stack` are
- * scratch of nf entries. */
-static double root_time(const ctx *x, uint32_t f, uint8_t *seen,
-                        uint32_t *stack)
+ * cannot run inside f (outside its component) spent calling it, since
+ * cumtime counts outermost activations only. */
+static double root_time(const ctx *x, uint32_t f)
 {
     const func_stat *s = &x->t->f[f];
     if (x->in_start[f] == x->in_start[f + 1])
@@ -498,25 +586,10 @@ static double root_time(const ctx *x, uint32_t f, uint8_t *seen,
         via += x->t->e[x->in_list[k]].nc;
     if (s->nc <= via)
         return 0;
-    /* Functions reachable from f. */
-    size_t sp = 0;
-    memset(seen, 0, x->nf);
-    seen[f] = 1;
-    stack[sp++] = f;
-    while (sp > 0) {
-        uint32_t a = stack[--sp];
-        for (uint32_t k = x->out_start[a]; k < x->out_start[a + 1]; k++) {
-            uint32_t b = x->idx[x->t->e[x->out_list[k]].callee];
-            if (!seen[b]) {
-                seen[b] = 1;
-                stack[sp++] = b;
-            }
-        }
-    }
     double t = s->ct;
     for (uint32_t k = x->in_start[f]; k < x->in_start[f + 1]; k++) {
         const edge_stat *e = &x->t->e[x->in_list[k]];
-        if (!seen[x->idx[e->caller]])
+        if (x->scc[x->idx[e->caller]] != x->scc[f])
             t -= e->ct;
     }
     return t > 0 ? t : 0;
@@ -618,21 +691,10 @@ static int build_tree(ctx *x)
         free(rt);
         return -1;
     }
-    uint8_t *seen = malloc(x->nf ? x->nf : 1);
-    uint32_t *stack = malloc((x->nf ? x->nf : 1) * sizeof *stack);
-    if (seen == NULL || stack == NULL) {
-        free(seen);
-        free(stack);
-        free(roots);
-        free(rt);
-        return -1;
-    }
     for (size_t i = 0; i < x->nf; i++)
-        if ((rt[i] = root_time(x, (uint32_t)i, seen, stack)) > 0 ||
+        if ((rt[i] = root_time(x, (uint32_t)i)) > 0 ||
             x->in_start[i] == x->in_start[i + 1])
             roots[nroots++] = (uint32_t)i;
-    free(seen);
-    free(stack);
     for (size_t i = 1; i < nroots; i++) {
         uint32_t v = roots[i];
         size_t j = i;
@@ -749,6 +811,7 @@ static void ctx_free(ctx *x)
     u64map_free(&x->modmap);
     free(x->out_start);
     free(x->out_list);
+    free(x->out_to);
     free(x->in_start);
     free(x->in_list);
     free(x->eff);
@@ -759,6 +822,7 @@ static void ctx_free(ctx *x)
     free(x->tmod);
     free(x->tfun);
     free(x->path);
+    free(x->scc);
 }
 
 pr_status mod_attribute(const mod_config *c, const functab *names,
@@ -805,7 +869,7 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
             st = PR_ERR_NOT_STATS;
             goto done;
         }
-    if (adjacency(&x) != 0)
+    if (adjacency(&x) != 0 || components(&x) != 0)
         goto done;
     effective_modules(&x);
     /* Built-ins called from no profiled frame (profiler.disable). */
@@ -874,7 +938,7 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
     }
     for (size_t i = 0; i < nf; i++) {
         double rt = x.fmod[i] != UINT32_MAX
-                        ? root_time(&x, (uint32_t)i, seen, stack) : 0;
+                        ? root_time(&x, (uint32_t)i) : 0;
         if (rt > 0) { /* entered from outside the profile */
             x.mods[x.fmod[i]].incl_exact += rt;
             x.mods[x.fmod[i]].root += rt;
@@ -885,12 +949,30 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
     }
     /* Exactness: an entry edge is clean when its caller cannot run while
      * the module is active (not reachable from it). */
+    /* Entries grouped by module (counting sort), so each module's
+     * reachability is checked against its own entries only. */
+    size_t *first = calloc(x.nmods + 1, sizeof *first);
+    size_t *byent = malloc((x.nent ? x.nent : 1) * sizeof *byent);
+    if (first == NULL || byent == NULL) {
+        free(first);
+        free(byent);
+        goto done;
+    }
+    for (size_t k = 0; k < x.nent; k++)
+        first[x.ent[k].mod + 1]++;
+    for (size_t m = 0; m < x.nmods; m++)
+        first[m + 1] += first[m];
+    for (size_t k = 0; k < x.nent; k++)
+        byent[first[x.ent[k].mod]++] = k;
+    for (size_t m = x.nmods; m > 0; m--) /* back to starts */
+        first[m] = first[m - 1];
+    first[0] = 0;
     for (uint32_t m = 0; m < x.nmods; m++) {
+        if (first[m] == first[m + 1])
+            continue; /* never entered from another module */
         reach(&x, m, seen, stack);
-        for (size_t k = 0; k < x.nent; k++) {
-            entry_acc *en = &x.ent[k];
-            if (en->mod != m)
-                continue;
+        for (size_t i = first[m]; i < first[m + 1]; i++) {
+            entry_acc *en = &x.ent[byent[i]];
             /* The place may be a Python function standing for built-in
              * callers; reachability is judged on the place. */
             if (seen[en->caller])
@@ -899,6 +981,8 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
             x.mods[m].dirty |= en->dirty;
         }
     }
+    free(first);
+    free(byent);
     /* Time that may enter through a shared built-in's callback makes the
      * figure an estimate, unless it is too small to change what is shown
      * (0.05 % of the module's time). */
@@ -1009,7 +1093,16 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
     u64map_free(&same);
     pr__qsort(ents, ne, sizeof *ents, cmp_entry);
     /* Chains: module <- caller module <- the heaviest entry's caller
-     * module above it ..., stopping at a repeat. */
+     * module above it ..., stopping at a repeat. Per module, its heaviest
+     * entry (the first in this order) and its root time, found once. */
+    const pr_entry_point_row **up = calloc(x.nmods ? x.nmods : 1, sizeof *up);
+    if (up == NULL)
+        goto done;
+    for (size_t k = 0; k < ne; k++) {
+        uint32_t m = mod_by_name(&x, ents[k].module);
+        if (m != UINT32_MAX && up[m] == NULL)
+            up[m] = &ents[k];
+    }
     for (size_t k = 0; k < ne; k++) {
         const char *seq[CHAIN_MAX];
         size_t ns = 0;
@@ -1024,24 +1117,19 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
             seq[ns++] = cur;
             /* Up along the heaviest way into cur; a module entered mostly
              * as the profile's root (werkzeug's runapp) ends the chain. */
-            const char *next = NULL;
-            double via = 0;
-            for (size_t j = 0; j < ne && next == NULL; j++) /* heaviest first */
-                if (strcmp(ents[j].module, cur) == 0) {
-                    next = ents[j].caller_module;
-                    via = ents[j].inclusive_s;
-                }
-            for (size_t m = 0; m < x.nmods; m++)
-                if (strcmp(x.mods[m].name, cur) == 0 && x.mods[m].root >= via)
-                    next = NULL;
-            cur = next;
+            uint32_t m = mod_by_name(&x, cur);
+            const pr_entry_point_row *via = m != UINT32_MAX ? up[m] : NULL;
+            cur = via != NULL && x.mods[m].root < via->inclusive_s
+                      ? via->caller_module : NULL;
         }
         size_t len = 0;
         for (size_t i = 0; i < ns; i++)
             len += strlen(seq[i]) + 4;
         char *s = arena_alloc(a, len + 1);
-        if (s == NULL)
+        if (s == NULL) {
+            free(up);
             goto done;
+        }
         s[0] = '\0';
         for (size_t i = 0; i < ns; i++) {
             if (i > 0)
@@ -1050,6 +1138,7 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
         }
         ents[k].chain = s;
     }
+    free(up);
     out->entries = ents;
     out->nentries = ne;
 
