@@ -20,10 +20,6 @@
  * exponentially. Code objects nest (consts) only a few levels deep. */
 enum { CODE_BUDGET = 100000, MAX_CODE_DEPTH = 64 };
 
-static mval NONE_VAL = {MV_NONE, 1, 0, 0, {0}};
-static mval TRUE_VAL = {MV_BOOL, 1, 0, 0, {.i = 1}};
-static mval FALSE_VAL = {MV_BOOL, 1, 0, 0, {.i = 0}};
-static mval OTHER_VAL = {MV_OTHER, 1, 0, 0, {0}};
 
 pr_status pr__fail(pr_error *err, pr_status code, uint64_t offset,
                    const char *fmt, ...)
@@ -170,7 +166,9 @@ static pr_status rd_long(mdecoder *d, int64_t *out, pr_error *err)
         if (i == nd - 1 && dig == 0)
             return pr__fail(err, PR_ERR_BAD_VALUE, d->pos + 2 * i,
                             "long with a zero top digit");
-        if (dig != 0 && 15 * i >= 63)
+        if (dig == 0)
+            continue; /* and no shift by 64 or more bits */
+        if (15 * i >= 63)
             return pr__fail(err, PR_ERR_BAD_VALUE, at,
                             "integer does not fit in 64 bits");
         uint64_t add = (uint64_t)dig << (15 * i);
@@ -420,7 +418,12 @@ static pr_status rd_code(mdecoder *d, int depth, mval *v, int flag,
                 *err = e;
             return st;
         }
-        if (e.offset != PR_NO_OFFSET && e.offset >= best.offset)
+        /* Report the layout that read furthest; at a tie, a truncation
+         * (the file simply ends) over a type mismatch. */
+        if (e.offset != PR_NO_OFFSET &&
+            (e.offset > best.offset ||
+             (e.offset == best.offset && (e.code == PR_ERR_TRUNCATED ||
+                                          best.code != PR_ERR_TRUNCATED))))
             best = e;
         d->pos = pos;
         d->nrefs = nrefs;
@@ -455,11 +458,21 @@ static pr_status rd_obj(mdecoder *d, int depth, mval **out, pr_error *err)
     case '0':
         *out = NULL;
         return PR_OK;
-    case 'N': *out = &NONE_VAL; return PR_OK;
-    case 'T': *out = &TRUE_VAL; return PR_OK;
-    case 'F': *out = &FALSE_VAL; return PR_OK;
+    case 'N':
+    case 'T':
+    case 'F':
     case '.':
-    case 'S': *out = &OTHER_VAL; return PR_OK;
+    case 'S':
+        /* A node of its own (not a shared singleton) so that an error
+         * about it can say where it is. */
+        if ((v = new_val(d, code == 'N' ? MV_NONE
+                            : code == '.' || code == 'S' ? MV_OTHER
+                                                         : MV_BOOL,
+                         at, err)) == NULL)
+            return PR_ERR_NOMEM;
+        v->u.i = code == 'T';
+        *out = v;
+        return PR_OK;
     case 'r':
         if ((st = rd_i32(d, &i32, "reference index", err)) != PR_OK)
             return st;

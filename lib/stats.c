@@ -11,6 +11,8 @@ void sview_init(sview *v) { memset(v, 0, sizeof *v); }
 void sview_free(sview *v)
 {
     free(v->entries);
+    free(v->first);
+    u64map_free(&v->keys);
     free(v->callers);
     memset(v, 0, sizeof *v);
 }
@@ -135,8 +137,13 @@ pr_status sview_parse(sview *v, mdecoder *d, const void *buf, size_t len,
         if (ne == NULL)
             return pr__fail(err, PR_ERR_NOMEM, 0, "out of memory");
         v->entries = ne;
+        size_t *nf = realloc(v->first, root->n * sizeof *nf);
+        if (nf == NULL)
+            return pr__fail(err, PR_ERR_NOMEM, 0, "out of memory");
+        v->first = nf;
         v->cap = root->n;
     }
+    u64map_clear(&v->keys);
     for (uint32_t i = 0; i < root->n; i++) {
         const mval *k = root->u.items[2 * i], *x = root->u.items[2 * i + 1];
         pr_entry *e = &v->entries[v->n];
@@ -165,14 +172,39 @@ pr_status sview_parse(sview *v, mdecoder *d, const void *buf, size_t len,
         if ((st = add_callers(v, x->u.items[4], err)) != PR_OK)
             return st;
         e->ncallers = v->ncallers - first;
+        v->first[v->n] = first;
+        /* marshal.loads keeps the last value of a key written twice
+         * (no profiler does it; an edited file might): so do we. */
+        uint64_t h = pr__hash(e->key.name.ptr, e->key.name.len,
+                              pr__hash(e->key.file.ptr, e->key.file.len,
+                                       (uint64_t)e->key.line)) >> 1;
+        size_t dup = SIZE_MAX;
+        for (uint64_t probe = h;; probe = (probe + 1) & (~(uint64_t)0 >> 1)) {
+            uint32_t j = u64map_get(&v->keys, probe, 0, 0, NULL);
+            if (j == UINT32_MAX) {
+                if (u64map_get(&v->keys, probe, 1, (uint32_t)v->n, NULL) ==
+                    UINT32_MAX)
+                    return pr__fail(err, PR_ERR_NOMEM, k->off, "out of memory");
+                break;
+            }
+            const pr_func_key *o = &v->entries[j].key;
+            if (o->line == e->key.line && o->file.len == e->key.file.len &&
+                o->name.len == e->key.name.len &&
+                memcmp(o->file.ptr, e->key.file.ptr, o->file.len) == 0 &&
+                memcmp(o->name.ptr, e->key.name.ptr, o->name.len) == 0) {
+                dup = j;
+                break;
+            }
+        }
+        if (dup != SIZE_MAX) {
+            v->entries[dup] = *e;
+            v->first[dup] = first;
+            continue;
+        }
         v->n++;
     }
-    /* Callers were appended entry by entry, so they are contiguous in
-     * entry order; point at them now that the array no longer moves. */
-    size_t off = 0;
-    for (size_t i = 0; i < v->n; i++) {
-        v->entries[i].callers = v->callers + off;
-        off += v->entries[i].ncallers;
-    }
+    /* Point at each entry's callers now that the array no longer moves. */
+    for (size_t i = 0; i < v->n; i++)
+        v->entries[i].callers = v->callers + v->first[i];
     return PR_OK;
 }

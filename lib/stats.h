@@ -8,10 +8,13 @@
 #define PR_STATS_H
 
 #include "marshal.h"
+#include "table.h"
 
 typedef struct sview {
     pr_entry *entries;
+    size_t *first;      /* per entry: index of its first caller */
     size_t n, cap;
+    u64map keys;        /* key hash -> entry, for duplicate keys */
     pr_caller *callers;
     size_t ncallers, capcallers;
     size_t skipped_keys;

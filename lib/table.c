@@ -40,6 +40,13 @@ void u64map_free(u64map *m)
     memset(m, 0, sizeof *m);
 }
 
+void u64map_clear(u64map *m)
+{
+    if (m->cap > 0)
+        memset(m->keys, 0xff, m->cap * sizeof *m->keys);
+    m->n = 0;
+}
+
 static int u64map_grow(u64map *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 64;

@@ -19,6 +19,8 @@ typedef struct u64map {
 } u64map;
 
 void u64map_free(u64map *m);
+/* Empties the map, keeping its memory. */
+void u64map_clear(u64map *m);
 /* Finds key; when absent and `insert` is set, adds it with value `val`.
  * Returns the slot's value, or UINT32_MAX when absent (or no memory). */
 uint32_t u64map_get(u64map *m, uint64_t key, int insert, uint32_t val,

@@ -287,7 +287,7 @@ Test(invalid, every_prefix_dash_m_profile_py38)
  * type code 0x06" (the Python 2 layout reading the header as objects).
  * Same with 85 bytes: expected PR_ERR_TRUNCATED at 84, actual BAD_TYPE
  * '@' at 84. */
-Test(invalid, truncated_code_object_reported_as_truncated, .disabled = true)
+Test(invalid, truncated_code_object_reported_as_truncated)
 {
     size_t len;
     unsigned char *buf = tu_read_file(TU_VALID "dash_m_profile_py38.prof", &len);

@@ -605,7 +605,7 @@ static void entry_value_of_wrong_shape(void)
  * PR_ERR_NOT_STATS at offset 14 (the 'N'); actual offset 0. The same
  * happens for a None caller value (add_callers, x->off) and a None caller
  * key (k->off). */
-Test(shape, singleton_value_offset, .disabled = true)
+Test(shape, singleton_value_offset)
 {
     shape_fails("fb " KEY_A "4e 30", PR_ERR_NOT_STATS, 14);
     shape_fails("fb " KEY_A ENTRY_HEAD "7b " KEY_B "54 30 30",
@@ -777,7 +777,7 @@ Test(shape, wrong_shapes)
  * (2,2,1.0,1.0,{})}. Expected: 1 entry, cc 2 (pstats:
  * marshal.loads(...) -> {('a', 1, 'f'): (2, 2, 1.0, 1.0, {})}); actual:
  * 2 entries (lib/stats.c sview_parse appends every pair). */
-Test(shape, duplicate_key_keeps_last_value, .disabled = true)
+Test(shape, duplicate_key_keeps_last_value)
 {
     shape_ok("fb " KEY_A ENTRY_HEAD "7b 30 " KEY_A "29 05 " I(TWO) I(TWO)
              G_ONE G_ONE "7b 30 30");
