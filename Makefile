@@ -32,7 +32,7 @@ SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
 TEST_CFLAGS = $(WARN) -Werror -O1 -g $(SAN) -Iinclude -Ilib $(PC_CFLAGS) -pthread
 
-.PHONY: all deps test-deps demo test unit difftest clitest statetest browsertest bench install \
+.PHONY: all deps test-deps demo test unit difftest clitest statetest faulttest browsertest bench install \
         uninstall clean format lint sanitize
 
 all: build/profreport build/libprofreport.a $(EX_SRC:examples/%.c=build/examples/%)
@@ -80,6 +80,9 @@ difftest: build/san/profreport test-deps
 clitest: build/san/profreport
 	PROFREPORT=build/san/profreport ./tests/clitest.sh
 
+faulttest: build/san/profreport
+	PROFREPORT=build/san/profreport ./tests/faulttest.sh
+
 statetest: build/san/profreport test-deps
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/statetest.sh
 
@@ -89,7 +92,7 @@ browsertest: build/san/profreport
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/browsertest.sh
 
 test: test-deps
-	$(MAKE) unit difftest clitest statetest browsertest all
+	$(MAKE) unit difftest clitest statetest faulttest browsertest all
 
 sanitize: unit
 
@@ -97,6 +100,8 @@ sanitize: unit
 
 demo: all
 	./build/profreport examples/profiles
+	./build/profreport --quiet -f html -o build/demo-report.html examples/profiles
+	@echo "The same report as one HTML file: build/demo-report.html"
 
 bench: all
 	./bench/bench.sh
