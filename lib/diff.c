@@ -388,6 +388,12 @@ static void on_row(int ch, void *data)
                                  "number", c->row, WANT[k]);
                 return;
             }
+        if (v[C_REQUESTS] > 1e15) { /* no (size_t) of an absurd double */
+            c->st = pr__fail(c->err, PR_ERR_NOT_STATS, at,
+                             "baseline CSV row %zu: requests out of range",
+                             c->row);
+            return;
+        }
         if (c->cell[C_ENDPOINT] == NULL) {
             c->st = pr__fail(c->err, PR_ERR_NOT_STATS, at,
                              "baseline CSV row %zu has no endpoint", c->row);

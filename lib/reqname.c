@@ -171,6 +171,17 @@ pr_status pr_name_format_compile(const char *fmt, pr_name_format **out,
                                 "'%.*s'", (int)len + 2, name - 1);
             }
         }
+        /* Each field at most once: {method} and {path} match variable
+         * lengths, and several of them would make matching backtrack
+         * exponentially. */
+        for (size_t k = 0; k < f->n; k++)
+            if (f->t[k].kind == t.kind) {
+                free(lit);
+                pr_name_format_free(f);
+                return pr__fail(err, PR_ERR_USAGE, i,
+                                "name format: field '%.*s' given twice",
+                                (int)nlen, name);
+            }
         if (add_tok(f, t) != 0)
             goto nomem;
         i = (size_t)(close - fmt) + 1;

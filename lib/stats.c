@@ -204,7 +204,7 @@ pr_status sview_parse(sview *v, mdecoder *d, const void *buf, size_t len,
         v->n++;
     }
     /* Point at each entry's callers now that the array no longer moves. */
-    for (size_t i = 0; i < v->n; i++)
-        v->entries[i].callers = v->callers + v->first[i];
+    for (size_t i = 0; i < v->n; i++) /* no callers at all: callers NULL */
+        v->entries[i].callers = v->callers ? v->callers + v->first[i] : NULL;
     return PR_OK;
 }
