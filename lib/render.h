@@ -12,6 +12,15 @@ pr_status render_html(const pr_report *r, FILE *out);
  * `title` is a constant, never text from a profile. */
 pr_status pr__html_page(const char *md, const char *title, FILE *out);
 
+/* Parses Markdown with the GFM table extension: returns the parser (to
+ * render with and then free) and the document in *doc, or NULL. */
+typedef struct cmark_parser cmark_parser;
+typedef struct cmark_node cmark_node;
+cmark_parser *pr__md_parser(const char *md, size_t len, cmark_node **doc);
+
+/* The reports' stylesheet (render_html.c). */
+extern const char pr__css[];
+
 /* "2026-11-25T12:00:00Z" into buf (>= 21 bytes). */
 void pr__iso_time(double unix_s, char *buf, size_t n);
 

@@ -35,7 +35,7 @@ enum {
     MAX_EP_BOXES = 600
 };
 
-static const char CSS[] =
+const char pr__css[] =
     ":root{--fg:#1b1f24;--muted:#59636e;--bg:#fff;--line:#d0d7de;"
     "--grid:#e6eaef;--accent:#0969da;--bar:#7aa7e9;--p95:#cf3a4c;"
     "--code:#f6f8fa;color-scheme:light dark}"
@@ -543,19 +543,11 @@ pr_status render_html(const pr_report *r, FILE *out)
         return PR_ERR_NOMEM;
     }
 
-    cmark_gfm_core_extensions_ensure_registered();
-    cmark_parser *p = cmark_parser_new(CMARK_OPT_DEFAULT);
-    cmark_syntax_extension *table = cmark_find_syntax_extension("table");
-    if (p == NULL || table == NULL) {
-        if (p != NULL)
-            cmark_parser_free(p);
-        free(md);
-        return PR_ERR_NOMEM;
-    }
-    cmark_parser_attach_syntax_extension(p, table);
-    cmark_parser_feed(p, md, mdlen);
+    cmark_node *doc;
+    cmark_parser *p = pr__md_parser(md, mdlen, &doc);
     free(md);
-    cmark_node *doc = cmark_parser_finish(p);
+    if (p == NULL)
+        return PR_ERR_NOMEM;
 
     page pg;
     memset(&pg, 0, sizeof pg);
@@ -591,7 +583,7 @@ pr_status render_html(const pr_report *r, FILE *out)
           "<meta name=\"viewport\" content=\"width=device-width,"
           "initial-scale=1\"><meta name=\"color-scheme\" "
           "content=\"light dark\"><title>profreport</title><style>", out);
-    fputs(CSS, out);
+    fputs(pr__css, out);
     fputs("</style></head><body>\n<nav aria-label=\"Sections\">", out);
     if (pg.nav.buf != NULL)
         fputs(pg.nav.buf, out);
