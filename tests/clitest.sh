@@ -188,6 +188,21 @@ GITHUB_STEP_SUMMARY="$tmp/summary.md" PROFREPORT=$P examples/ci/profile-gate.sh 
 PROFREPORT=$P sh -c "examples/ci/profile-gate.sh '$tmp/main.csv' tests/data/werkzeug-slow > /dev/null 2>&1"
 [ $? = 1 ] && ok "examples/ci gate fails on the slower data" || no "examples/ci gate fails on the slower data"
 
+# What the fuzzers found (tests/data/fuzz/README): a clear status, no
+# sanitizer report, no hang.
+F=tests/data/fuzz
+for f in $F/profile-no-callers.prof $F/state-1.state $F/state-2.state; do
+    timeout 20 "$P" -q "$f" > /dev/null 2> "$tmp/err"
+    rc=$?
+    { [ $rc = 0 ] || [ $rc = 3 ]; } && ! grep -q "runtime error\|Sanitizer" "$tmp/err" \
+        && ok "fuzz regression $(basename $f): exit $rc" || no "fuzz regression $(basename $f): exit $rc"
+done
+timeout 20 "$P" diff -q --baseline $F/baseline-huge-requests.csv $W > /dev/null 2> "$tmp/err"
+[ $? = 3 ] && grep -q "requests out of range" "$tmp/err" && ok "fuzz regression: absurd baseline" || no "fuzz regression: absurd baseline"
+fmt=$(tr '\0' '\n' < $F/name-backtracking.bin | head -1)
+timeout 20 "$P" --name-format "$fmt" $W > /dev/null 2> "$tmp/err"
+[ $? = 2 ] && grep -q "given twice" "$tmp/err" && ok "fuzz regression: format with repeated fields refused" || no "fuzz regression: repeated fields"
+
 # Input is never modified.
 sum1=$(cat $W/* | md5sum)
 "$P" -o "$tmp/r2.md" $W 2>/dev/null
