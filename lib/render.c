@@ -16,6 +16,18 @@ void pr__iso_time(double unix_s, char *buf, size_t n)
         snprintf(buf, n, "%.0f", unix_s);
 }
 
+void pr__fmt_ms(FILE *out, double ms)
+{
+    if (ms < 10)
+        fprintf(out, "%.1f ms", ms);
+    else if (ms < 1000)
+        fprintf(out, "%.0f ms", ms);
+    else if (ms < 100000)
+        fprintf(out, "%.2f s", ms / 1000);
+    else
+        fprintf(out, "%.0f s", ms / 1000);
+}
+
 int pr_format_parse(const char *s, pr_format *out)
 {
     if (s == NULL)

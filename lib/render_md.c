@@ -15,17 +15,6 @@ static void ncalls(FILE *out, const pr_func_row *f)
         fprintf(out, "%lld/%lld", (long long)f->nc, (long long)f->cc);
 }
 
-/* A wall time in a sentence: "840 ms", "7.42 s". */
-static void duration(FILE *out, double ms)
-{
-    if (ms < 1000)
-        fprintf(out, "%.0f ms", ms);
-    else if (ms < 100000)
-        fprintf(out, "%.2f s", ms / 1000);
-    else
-        fprintf(out, "%.0f s", ms / 1000);
-}
-
 /* pstats' columns: ncalls, tottime, percall (tt/nc), cumtime, percall
  * (ct/cc), file:line(function); percall blank when its divisor is 0. */
 static void func_table(const pr_func_row *rows, const size_t *order,
@@ -76,7 +65,7 @@ static void header(const pr_report *r, FILE *out)
         pr__iso_time(s->first_time, a, sizeof a);
         pr__iso_time(s->last_time, b, sizeof b);
         fprintf(out, "- **Time span:** %s to %s (", a, b);
-        duration(out, (s->last_time - s->first_time) * 1000);
+        pr__fmt_ms(out, (s->last_time - s->first_time) * 1000);
         fputs(")\n", out);
     }
     fputs("\n", out);
@@ -122,7 +111,7 @@ static void time_table(const pr_report *r, FILE *out)
                 b->p50_ms, b->p95_ms, b->max_ms);
     }
     fputs("\nBuckets of ", out);
-    duration(out, r->bucket_s * 1000);
+    pr__fmt_ms(out, r->bucket_s * 1000);
     fputs(" (`--bucket`); empty buckets are not shown.\n\n", out);
 }
 
@@ -283,11 +272,11 @@ static void endpoint_details(const pr_report *r, FILE *out)
         md(out, e->label);
         fprintf(out, "\n\n%zu request%s, p50 ", e->requests,
                 e->requests == 1 ? "" : "s");
-        duration(out, e->p50_ms);
+        pr__fmt_ms(out, e->p50_ms);
         fputs(", p95 ", out);
-        duration(out, e->p95_ms);
+        pr__fmt_ms(out, e->p95_ms);
         fputs(", slowest ", out);
-        duration(out, e->max_ms);
+        pr__fmt_ms(out, e->max_ms);
         fputs(" (", out);
         md(out, e->slowest_file);
         fputs(").", out);

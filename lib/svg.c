@@ -51,18 +51,6 @@ static void text_fit(FILE *out, const char *s, size_t n, size_t max)
 }
 
 /* A time in ms as a sentence says it: "0.4 ms", "35 ms", "7.42 s". */
-static void fmt_ms(FILE *out, double ms)
-{
-    if (ms < 10)
-        fprintf(out, "%.1f ms", ms);
-    else if (ms < 1000)
-        fprintf(out, "%.0f ms", ms);
-    else if (ms < 100000)
-        fprintf(out, "%.2f s", ms / 1000);
-    else
-        fprintf(out, "%.0f s", ms / 1000);
-}
-
 /* A bucket size: "250 ms", "30 s", "15 min", "1 h", "1 d". */
 static void fmt_span(FILE *out, double s)
 {
@@ -195,15 +183,15 @@ void svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
         text(out, label);
         fprintf(out, "\n%zu request%s, total ", e->requests,
                 e->requests == 1 ? "" : "s");
-        fmt_ms(out, e->total_ms);
+        pr__fmt_ms(out, e->total_ms);
         fprintf(out, " (%.1f%%)\nmean ", e->share * 100);
-        fmt_ms(out, e->mean_ms);
+        pr__fmt_ms(out, e->mean_ms);
         fputs(", p50 ", out);
-        fmt_ms(out, e->p50_ms);
+        pr__fmt_ms(out, e->p50_ms);
         fputs(", p95 ", out);
-        fmt_ms(out, e->p95_ms);
+        pr__fmt_ms(out, e->p95_ms);
         fputs(", max ", out);
-        fmt_ms(out, e->max_ms);
+        pr__fmt_ms(out, e->max_ms);
         fputs("</title>", out);
         fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
                      "text-anchor=\"end\">", LX, y + 15);
@@ -214,7 +202,7 @@ void svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
                      "width=\"%.1f\" height=\"14\"/>", BX, y + 4, bw);
         fprintf(out, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\">", BX + bw + 4,
                 y + 15);
-        fmt_ms(out, e->total_ms);
+        pr__fmt_ms(out, e->total_ms);
         fprintf(out, " \xC2\xB7 %.1f%%</text>", e->share * 100);
         double x50 = LX0 + e->p50_ms / ltop * (LX1 - LX0);
         double x95 = LX0 + e->p95_ms / ltop * (LX1 - LX0);
@@ -406,11 +394,11 @@ void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
             fprintf(out, " (%zu buckets)", k->nb);
         fprintf(out, ": %zu request%s\np50 ", k->requests,
                 k->requests == 1 ? "" : "s");
-        fmt_ms(out, k->p50);
+        pr__fmt_ms(out, k->p50);
         fputs(", p95 ", out);
-        fmt_ms(out, k->p95);
+        pr__fmt_ms(out, k->p95);
         fputs(", max ", out);
-        fmt_ms(out, k->max);
+        pr__fmt_ms(out, k->max);
         fputs("</title></rect>", out);
     }
     latency_line(out, c, nc, 0, X0, Y1, PH, ltop);
@@ -426,10 +414,10 @@ static void module_title(FILE *out, const pr_module_row *m)
     fputs("<title>", out);
     text(out, m->name != NULL ? m->name : "");
     fprintf(out, " (%s)\nself ", pr_module_kind_name(m->kind));
-    fmt_ms(out, m->self_s * 1000);
+    pr__fmt_ms(out, m->self_s * 1000);
     fprintf(out, " (%.1f%%), inclusive %s", m->self_share * 100,
             m->estimated ? "about " : "");
-    fmt_ms(out, m->inclusive_s * 1000);
+    pr__fmt_ms(out, m->inclusive_s * 1000);
     fprintf(out, " (%.1f%%)", m->inclusive_share * 100);
     if (m->calls > 0)
         fprintf(out, "\n%lld call%s from other modules", (long long)m->calls,
@@ -505,7 +493,7 @@ void svg_modules(FILE *out, const pr_attribution *a, const svg_palette *pal,
             self = other_s;
             self_share = other_share;
             fprintf(out, "<title>%zu smaller modules: self ", n - m);
-            fmt_ms(out, self * 1000);
+            pr__fmt_ms(out, self * 1000);
             fprintf(out, "</title><text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
                          "text-anchor=\"end\">%zu other module%s</text>",
                     LX, y + 15, n - m, n - m == 1 ? "" : "s");
@@ -519,12 +507,12 @@ void svg_modules(FILE *out, const pr_attribution *a, const svg_palette *pal,
                 top > 0 ? self_share / top * BW : 0);
         fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">%.1f%% ",
                 VX, y + 15, self_share * 100);
-        fmt_ms(out, self * 1000);
+        pr__fmt_ms(out, self * 1000);
         fputs("</text>", out);
         if (i < m) {
             fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">%s%.1f%% ",
                     IX, y + 15, est ? "\xE2\x89\x88" : "", incl_share * 100);
-            fmt_ms(out, incl * 1000);
+            pr__fmt_ms(out, incl * 1000);
             fputs("</text>", out);
         }
         fputs("</g>", out);
@@ -614,7 +602,7 @@ void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
                     w);
             text(out, r->name);
             fputs(": ", out);
-            fmt_ms(out, r->self_s * 1000);
+            pr__fmt_ms(out, r->self_s * 1000);
             fprintf(out, " self (%.1f%%)</title></rect>",
                     r->self_s / total * 100);
             x += w;
@@ -624,11 +612,11 @@ void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
             fprintf(out, "<rect class=\"c%d\" x=\"%.1f\" y=\"%.1f\" "
                          "width=\"%.1f\" height=\"14\"><title>other modules: ",
                     SVG_NCOLORS - 1, x, y + 4, w);
-            fmt_ms(out, rest * 1000);
+            pr__fmt_ms(out, rest * 1000);
             fprintf(out, " self (%.1f%%)</title></rect>", rest / total * 100);
         }
         fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">", VX, y + 15);
-        fmt_ms(out, total * 1000);
+        pr__fmt_ms(out, total * 1000);
         fputs("</text></g>", out);
     }
     if (m < n)
@@ -763,9 +751,9 @@ int svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
             fprintf(out, " (%s)", pr_module_kind_name(d->kind));
         }
         fputc('\n', out);
-        fmt_ms(out, d->time_s * 1000);
+        pr__fmt_ms(out, d->time_s * 1000);
         fprintf(out, " (%.1f%%), self ", d->time_s / total * 100);
-        fmt_ms(out, d->self_s * 1000);
+        pr__fmt_ms(out, d->self_s * 1000);
         fprintf(out, "</title><rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" "
                      "height=\"%.0f\"/>", x[i], y, w[i], IROW - 1);
         /* 11 px monospace: 6.6 px a character, 3 px padding each side. */
