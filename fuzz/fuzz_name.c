@@ -7,11 +7,6 @@
  * The strings are copied into buffers of exactly their size so that a
  * read past a terminator is an ASan report.
  *
- * Known bug (tests/data/invalid/fuzz-name-backtracking.bin): matching
- * takes time exponential in the number of {method} and {path} fields, so
- * with FUZZ_SKIP_KNOWN=1 a format with more than two of them is compiled
- * but not matched. Drop that when the bug is fixed.
- *
  * Seeds: fuzz/seeds.sh. Run: make fuzz (see fuzz/README.md).
  */
 #include "fuzz.h"
@@ -47,26 +42,12 @@ static void match(const pr_name_format *fmt, const char *name)
 }
 
 static pr_name_format *default_format;
-static int skip_known = -1;
-
-/* {method} and {path} fields (a match tries every length for each). */
-static size_t variable_fields(const char *fmt)
-{
-    size_t n = 0;
-    for (const char *p = fmt; (p = strchr(p, '{')) != NULL; p++)
-        n += strncmp(p, "{path", 5) == 0 || strncmp(p, "{method", 7) == 0;
-    return n;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (default_format == NULL &&
         pr_name_format_compile(NULL, &default_format, NULL) != PR_OK)
         abort();
-    if (skip_known < 0) {
-        const char *e = getenv("FUZZ_SKIP_KNOWN");
-        skip_known = e != NULL && strcmp(e, "1") == 0;
-    }
     const uint8_t *nul = memchr(data, '\0', size);
     char *fmt = NULL, *name;
     if (nul == NULL) {
@@ -88,8 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pr_status st = pr_name_format_compile(fmt, &f, &err);
         if (st == PR_OK) {
             FUZZ_CHECK(f != NULL, "a format on success");
-            if (!skip_known || variable_fields(fmt) <= 2)
-                match(f, name);
+            match(f, name);
             pr_name_format_free(f);
         } else {
             FUZZ_CHECK(st == PR_ERR_USAGE || st == PR_ERR_NOMEM,

@@ -4,7 +4,8 @@
  * result is walked so that ASan sees every string and caller it hands
  * out, and added with pr_agg_add_buffer (which also gunzips, and reads
  * the werkzeug name) twice to one aggregate, as the files of a directory
- * are.
+ * are. When that reads, a report is built from it: modules, entry points
+ * and the call tree come from the input's caller edges.
  *
  * The aggregate is made fresh for each input rather than kept between
  * inputs: memory that grows from one input to the next makes libFuzzer
@@ -91,6 +92,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         FUZZ_CHECK(pr_agg_files_read(agg) + pr_agg_files_skipped(agg) == i + 1,
                    "an added buffer is read or skipped");
+    }
+    if (pr_agg_files_read(agg) > 0) {
+        pr_report *r = NULL;
+        st = pr_report_build(agg, NULL, &r);
+        FUZZ_CHECK(st == PR_OK || st == PR_ERR_NOMEM,
+                   "a report builds unless memory runs out");
+        pr_report_free(r);
     }
     pr_agg_free(agg);
     return 0;
