@@ -18,6 +18,35 @@ void arena_init(arena *a)
 {
     a->head = NULL;
     a->used = 0;
+    a->spare = NULL;
+}
+
+static void free_chunks(arena_chunk *c)
+{
+    while (c != NULL) {
+        arena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+}
+
+/* A chunk of at least n bytes: a spare one if the first fits, else a new
+ * one twice the size of the current (ARENA_MIN_CHUNK at least). */
+static arena_chunk *new_chunk(arena *a, size_t n)
+{
+    arena_chunk *c = a->spare;
+    if (c != NULL && c->size >= n) {
+        a->spare = c->next;
+        return c;
+    }
+    size_t size = ARENA_MIN_CHUNK;
+    if (a->head != NULL && a->head->size * 2 > size)
+        size = a->head->size * 2;
+    if (size < n)
+        size = n;
+    if ((c = malloc(sizeof *c + size)) != NULL)
+        c->size = size;
+    return c;
 }
 
 void *arena_alloc(arena *a, size_t n)
@@ -26,16 +55,10 @@ void *arena_alloc(arena *a, size_t n)
     if (n == 0 || n > SIZE_MAX / 4)
         return NULL;
     if (a->head == NULL || a->head->size - a->used < n) {
-        size_t size = ARENA_MIN_CHUNK;
-        if (a->head != NULL && a->head->size * 2 > size)
-            size = a->head->size * 2;
-        if (size < n)
-            size = n;
-        arena_chunk *c = malloc(sizeof *c + size);
+        arena_chunk *c = new_chunk(a, n);
         if (c == NULL)
             return NULL;
         c->next = a->head;
-        c->size = size;
         a->head = c;
         a->used = 0;
     }
@@ -54,7 +77,8 @@ void arena_rewind(arena *a, arena_mark m)
 {
     while (a->head != m.head) {
         arena_chunk *next = a->head->next;
-        free(a->head);
+        a->head->next = a->spare;
+        a->spare = a->head;
         a->head = next;
     }
     a->used = m.used;
@@ -62,24 +86,33 @@ void arena_rewind(arena *a, arena_mark m)
 
 void arena_reset(arena *a)
 {
-    if (a->head == NULL)
-        return;
-    /* The newest chunk is the largest: keep it, free the rest. */
-    arena_chunk *keep = a->head;
-    arena_chunk *c = keep->next;
-    while (c != NULL) {
-        arena_chunk *next = c->next;
-        free(c);
-        c = next;
+    /* Keep the largest chunk, in use or spare; free the rest. */
+    arena_chunk *keep = NULL;
+    arena_chunk *lists[2] = {a->head, a->spare};
+    for (int i = 0; i < 2; i++) {
+        for (arena_chunk *c = lists[i]; c != NULL;) {
+            arena_chunk *next = c->next;
+            if (keep == NULL || c->size > keep->size) {
+                free(keep);
+                keep = c;
+            } else {
+                free(c);
+            }
+            c = next;
+        }
     }
-    keep->next = NULL;
+    if (keep != NULL)
+        keep->next = NULL;
+    a->head = keep;
     a->used = 0;
+    a->spare = NULL;
 }
 
 void arena_free(arena *a)
 {
-    arena_mark none = {NULL, 0};
-    arena_rewind(a, none);
+    free_chunks(a->head);
+    free_chunks(a->spare);
+    arena_init(a);
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n)

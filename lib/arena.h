@@ -11,6 +11,7 @@ typedef struct arena_chunk arena_chunk;
 typedef struct arena {
     arena_chunk *head;  /* current chunk; older chunks follow ->next */
     size_t used;        /* bytes used in head */
+    arena_chunk *spare; /* chunks a rewind gave back, reused before malloc */
 } arena;
 
 /* A position to roll back to (for backtracking parsers). */
@@ -23,8 +24,11 @@ void arena_init(arena *a);
 /* 16-byte aligned; NULL when out of memory or n is absurd. */
 void *arena_alloc(arena *a, size_t n);
 arena_mark arena_get_mark(const arena *a);
+/* Back to m. The chunks after m are kept for the next allocations: a
+ * parser that backtracks over a chunk boundary again and again must not
+ * cost a malloc and a free (an mmap and munmap, for big chunks) per try. */
 void arena_rewind(arena *a, arena_mark m);
-/* Drops everything but keeps the largest chunk for reuse. */
+/* Drops everything but keeps the largest chunk in use for reuse. */
 void arena_reset(arena *a);
 void arena_free(arena *a);
 

@@ -63,10 +63,14 @@ typedef struct mdecoder {
     size_t len, pos;
     int code_depth;
     int last_layout;    /* code layout that matched last: tried first */
-    unsigned long budget; /* code-layout attempts left (bounds backtracking) */
+    unsigned long budget; /* objects read and layouts tried: bounds work */
 } mdecoder;
 
 void mdecoder_init(mdecoder *d);
+/* The work mdecode may do on len bytes (d->budget at its start), in
+ * objects read and code layouts tried: linear in len. What is left of it
+ * afterwards is in d->budget. */
+unsigned long mdecode_budget(size_t len);
 void mdecoder_free(mdecoder *d);
 
 /* Decodes the object at the start of buf. On success *out is the root and
