@@ -111,8 +111,9 @@ bench: all
 # clang and libclang-rt-dev, installed by mk/deps.sh) into build/fuzz/
 # with lib/ under ASan and UBSan. `make fuzz` writes seed corpora outside
 # the tree (fuzz/seeds.sh) and runs each target FUZZ_TIME seconds (0: no
-# limit); FUZZ_TARGETS picks targets, FUZZ_ARGS adds libFuzzer flags:
-#   make fuzz FUZZ_TARGETS=state FUZZ_TIME=0 FUZZ_ARGS=-runs=10000000
+# limit) or FUZZ_RUNS executions, in FUZZ_JOBS processes (one per core);
+# FUZZ_TARGETS picks targets, FUZZ_ARGS adds libFuzzer flags:
+#   make fuzz FUZZ_TARGETS=state FUZZ_TIME=0 FUZZ_RUNS=10000000 FUZZ_JOBS=2
 # UBSan is left recoverable so that FUZZ_SKIP_KNOWN=1 can fuzz on past the
 # bugs already reported (fuzz/known-bugs.supp); fuzz/fuzz.h still makes it
 # stop at the first report.
@@ -120,6 +121,8 @@ bench: all
 FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 60
 FUZZ_ARGS    ?=
+FUZZ_RUNS    ?= 0
+FUZZ_JOBS    ?= 1
 FUZZ_SKIP_KNOWN ?= 0
 FUZZ_TARGETS ?= profile name state baseline
 FUZZ_DEPS    := $(BUILD_DEPS) clang libclang-rt-dev
@@ -149,8 +152,8 @@ fuzz-seeds: build/profreport
 	PROFREPORT=build/profreport ./fuzz/seeds.sh $(FUZZ_TARGETS)
 
 fuzz: fuzz-build fuzz-seeds
-	FUZZ_TIME=$(FUZZ_TIME) FUZZ_ARGS='$(FUZZ_ARGS)' \
-	    FUZZ_SKIP_KNOWN=$(FUZZ_SKIP_KNOWN) ./fuzz/run.sh $(FUZZ_TARGETS)
+	FUZZ_TIME=$(FUZZ_TIME) FUZZ_ARGS='$(FUZZ_ARGS)' FUZZ_RUNS=$(FUZZ_RUNS) \
+	    FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_SKIP_KNOWN=$(FUZZ_SKIP_KNOWN) ./fuzz/run.sh $(FUZZ_TARGETS)
 
 # ---- install ------------------------------------------------------------
 

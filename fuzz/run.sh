@@ -3,9 +3,13 @@
 # fuzz-build), each on its corpus $FUZZ_CACHE/TARGET (fuzz/seeds.sh) for
 # $FUZZ_TIME seconds (0: no limit), with a -max_len that fits its input:
 # profiles and state files 64 KiB, file names 512 bytes, CSV 16 KiB.
-# $FUZZ_ARGS goes to every run (e.g. -runs=10000000). Crashes, leaks and
-# timeouts are saved as build/fuzz/artifacts/TARGET-crash-<sha1> (...),
-# logs as build/fuzz/logs/TARGET.log; a table of the figures ends the run.
+# $FUZZ_RUNS > 0 stops a target after that many executions in all.
+# $FUZZ_JOBS > 1 runs that many libFuzzer processes on the same corpus
+# (-jobs, one per core), each doing its share of FUZZ_RUNS; the table adds
+# up their executions and speeds. $FUZZ_ARGS goes to every run. Crashes,
+# leaks and timeouts are saved as build/fuzz/artifacts/TARGET-crash-<sha1>
+# (...), logs as build/fuzz/logs/TARGET.log; a table of the figures ends
+# the run.
 #
 # First each target replays tests/data/fuzz/TARGET-*, what the fuzzers
 # found before: clang's UBSan flags some of them where GCC's, which
@@ -16,10 +20,11 @@
 # yet: UBSan then reads fuzz/known-bugs.supp.
 set -u
 cd "$(dirname "$0")/.."
-: "${FUZZ_TIME:=60}" "${FUZZ_ARGS:=}"
+: "${FUZZ_TIME:=60}" "${FUZZ_ARGS:=}" "${FUZZ_RUNS:=0}" "${FUZZ_JOBS:=1}"
 CACHE=${FUZZ_CACHE:-${PROFREPORT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/profreport}/fuzz}
 [ $# -gt 0 ] || set -- profile name state baseline
-mkdir -p build/fuzz/artifacts build/fuzz/logs
+mkdir -p build/fuzz/artifacts build/fuzz/logs "$CACHE"
+CACHE=$(cd "$CACHE" && pwd)
 if [ "${FUZZ_SKIP_KNOWN:-0}" = 1 ]; then
     UBSAN_OPTIONS="suppressions=$PWD/fuzz/known-bugs.supp${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
     export UBSAN_OPTIONS FUZZ_SKIP_KNOWN
@@ -36,7 +41,7 @@ for t in "$@"; do
     esac
     mkdir -p "$CACHE/$t"
     dict=
-    [ -f "fuzz/$t.dict" ] && dict=-dict=fuzz/$t.dict
+    [ -f "fuzz/$t.dict" ] && dict=-dict=$PWD/fuzz/$t.dict
     log=build/fuzz/logs/$t.log
     before=$(ls build/fuzz/artifacts | grep -c "^$t-" || true)
     replay=$(ls tests/data/fuzz/"$t"-* 2> /dev/null)
@@ -50,17 +55,32 @@ for t in "$@"; do
         fi
     fi
     start=$(date +%s)
-    echo "== fuzz_$t: corpus $CACHE/$t, log $log"
-    # shellcheck disable=SC2086 # FUZZ_ARGS and dict are lists of flags
-    { build/fuzz/fuzz_$t "$CACHE/$t" -max_len=$max -max_total_time="$FUZZ_TIME" \
-          -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-          -artifact_prefix="build/fuzz/artifacts/$t-" $dict $FUZZ_ARGS
+    echo "== fuzz_$t: corpus $CACHE/$t, log $log, $FUZZ_JOBS job(s)"
+    runs=
+    [ "$FUZZ_RUNS" -gt 0 ] && runs=-runs=$(((FUZZ_RUNS + FUZZ_JOBS - 1) / FUZZ_JOBS))
+    jobs=
+    jobdir=$PWD/build/fuzz/logs/$t-jobs
+    rm -rf "$jobdir"
+    mkdir -p "$jobdir"
+    [ "$FUZZ_JOBS" -gt 1 ] && jobs="-jobs=$FUZZ_JOBS -workers=$FUZZ_JOBS"
+    # Absolute paths: with -jobs libFuzzer writes fuzz-N.log into the
+    # current directory, so the targets run in $jobdir.
+    # shellcheck disable=SC2086 # FUZZ_ARGS, dict, runs, jobs: lists of flags
+    { (cd "$jobdir" && "$OLDPWD/build/fuzz/fuzz_$t" "$CACHE/$t" -max_len=$max \
+          -max_total_time="$FUZZ_TIME" -timeout=10 -rss_limit_mb=2048 \
+          -print_final_stats=1 -artifact_prefix="$OLDPWD/build/fuzz/artifacts/$t-" \
+          $dict $runs $jobs $FUZZ_ARGS)
       echo $? > build/fuzz/logs/$t.rc; } 2>&1 | tee "$log" | grep -E \
         --line-buffered '^(#[0-9]+.*(pulse|DONE)|==[0-9]+==ERROR|SUMMARY|.*broken promise|Done)'
+    # With -jobs, libFuzzer copies each job's fuzz-N.log (and its
+    # stat:: block) to its output as the job ends; $jobdir shows progress.
     rc=$(cat build/fuzz/logs/$t.rc)
     secs=$(($(date +%s) - start))
-    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-    speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    # One stat:: block per process: add them up.
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
+        awk '{ n += $1 } END { if (NR) print n }')
+    speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" |
+        awk '{ n += $1 } END { if (NR) print n }')
     files=$(ls "$CACHE/$t" | wc -l)
     found=$(($(ls build/fuzz/artifacts | grep -c "^$t-" || true) - before))
     [ "$rc" = 0 ] && [ "$found" = 0 ] || status=1
