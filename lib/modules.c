@@ -583,7 +583,7 @@ static double root_time(const ctx *x, uint32_t f)
         return s->ct; /* no caller at all */
     int64_t via = 0;
     for (uint32_t k = x->in_start[f]; k < x->in_start[f + 1]; k++)
-        via += x->t->e[x->in_list[k]].nc;
+        via = pr__sat_add(via, x->t->e[x->in_list[k]].nc);
     if (s->nc <= via)
         return 0;
     double t = s->ct;
@@ -932,9 +932,9 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
         if (en == NULL)
             goto done;
         en->ct += e->ct;
-        en->calls += e->nc;
+        en->calls = pr__sat_add(en->calls, e->nc);
         en->dirty |= x.eff_est[fa];
-        x.mods[mb].calls += e->nc;
+        x.mods[mb].calls = pr__sat_add(x.mods[mb].calls, e->nc);
     }
     for (size_t i = 0; i < nf; i++) {
         double rt = x.fmod[i] != UINT32_MAX

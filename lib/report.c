@@ -607,34 +607,35 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     if (r->opts.top == 0)
         r->opts.top = 20;
     const shard *m = &agg->main;
+    pr_status failure = PR_ERR_NOMEM; /* what a `goto fail` returns */
     /* The whole run's table is the sum of the endpoints' tables. */
     ftable all;
     memset(&all, 0, sizeof all);
     view vw;
     size_t *ep_of_group = NULL;
     if (view_build(&vw, agg, &r->opts) != 0)
-        goto nomem;
+        goto fail;
     ep_of_group = malloc((vw.ng ? vw.ng : 1) * sizeof *ep_of_group);
     if (ep_of_group == NULL)
-        goto nomem;
+        goto fail;
     for (size_t g = 0; g < vw.ng; g++)
         if (ftable_merge(&all, vw.table[g], NULL) != PR_OK)
-            goto nomem;
+            goto fail;
     size_t n = all.nf;
     r->by_tt = calloc(n ? n : 1, sizeof *r->by_tt);
     r->by_ct = calloc(n ? n : 1, sizeof *r->by_ct);
     r->skips = calloc(m->nskips ? m->nskips : 1, sizeof *r->skips);
     if (!r->by_tt || !r->by_ct || !r->skips ||
         (r->funcs = func_rows(&r->strings, &m->funcs, &all)) == NULL)
-        goto nomem;
+        goto fail;
     r->nfuncs = n;
     pr_summary *s = &r->sum;
     double *v = calloc(n ? n : 1, sizeof *v);
     if (v == NULL)
-        goto nomem;
+        goto fail;
     for (size_t i = 0; i < n; i++) {
-        s->total_calls += r->funcs[i].nc;
-        s->primitive_calls += r->funcs[i].cc;
+        s->total_calls = pr__sat_add(s->total_calls, r->funcs[i].nc);
+        s->primitive_calls = pr__sat_add(s->primitive_calls, r->funcs[i].cc);
         s->total_tt += r->funcs[i].tt;
         v[i] = r->funcs[i].tt;
     }
@@ -644,9 +645,9 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     bad |= rank_desc(v, n, r->by_ct);
     free(v);
     if (bad)
-        goto nomem;
+        goto fail;
     if ((r->edges = calloc(all.ne ? all.ne : 1, sizeof *r->edges)) == NULL)
-        goto nomem;
+        goto fail;
     for (size_t i = 0; i < all.ne; i++) {
         const edge_stat *e = &all.e[i];
         pr_edge_row *row = &r->edges[i];
@@ -654,7 +655,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         row->caller = m->funcs.keys[e->caller];
         if (arena_copy_key(&r->strings, &row->callee) ||
             arena_copy_key(&r->strings, &row->caller))
-            goto nomem;
+            goto fail;
         row->nc = e->nc;
         row->cc = e->cc;
         row->tt = e->tt;
@@ -672,8 +673,10 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
                      sizeof r->app_root);
     }
     mod_config mc = {&r->opts, r->app_root};
-    if (mod_attribute(&mc, &m->funcs, &all, &r->strings, &r->attr) != PR_OK)
-        goto nomem;
+    failure = mod_attribute(&mc, &m->funcs, &all, &r->strings, &r->attr);
+    if (failure != PR_OK)
+        goto fail;
+    failure = PR_ERR_NOMEM;
     ftable_free(&all);
 
     s->files = vw.nreq;
@@ -690,7 +693,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     }
     if (build_endpoints(r, &vw, ep_of_group, &mc) != 0 ||
         build_requests(r, &vw, ep_of_group) != 0 || build_buckets(r) != 0)
-        goto nomem;
+        goto fail;
     free(ep_of_group);
     ep_of_group = NULL;
     view_free(&vw);
@@ -701,19 +704,19 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         r->skips[i].err = m->skips[i].err;
         if ((r->skips[i].path = arena_strdup(&r->strings, m->skips[i].path)) ==
             NULL)
-            goto nomem;
+            goto fail;
     }
     r->nskips = m->nskips;
     if (pr__findings(r) != 0)
-        goto nomem;
+        goto fail;
     *out = r;
     return PR_OK;
-nomem:
+fail:
     ftable_free(&all);
     free(ep_of_group);
     view_free(&vw);
     pr_report_free(r);
-    return PR_ERR_NOMEM;
+    return failure;
 }
 
 void pr_report_summary(const pr_report *r, pr_summary *out)

@@ -206,10 +206,7 @@ uint32_t functab_intern(functab *t, const pr_func_key *key)
 
 /* ---- ftable ---------------------------------------------------------- */
 
-/* Counts are summed saturating: a (corrupt or hostile) state or profile
- * cannot overflow them, which would be undefined. Real counts are far
- * below 2^63. */
-static int64_t sat_add(int64_t a, int64_t b)
+int64_t pr__sat_add(int64_t a, int64_t b)
 {
     int64_t r;
     if (__builtin_add_overflow(a, b, &r))
@@ -247,8 +244,8 @@ pr_status ftable_add_func(ftable *t, uint32_t fid, int64_t cc, int64_t nc,
         t->f[t->nf++] = z;
     }
     func_stat *s = &t->f[i];
-    s->cc = sat_add(s->cc, cc);
-    s->nc = sat_add(s->nc, nc);
+    s->cc = pr__sat_add(s->cc, cc);
+    s->nc = pr__sat_add(s->nc, nc);
     s->tt += tt;
     s->ct += ct;
     return PR_OK;
@@ -276,8 +273,8 @@ pr_status ftable_add_edge(ftable *t, uint32_t caller, uint32_t callee,
         t->e[t->ne++] = z;
     }
     edge_stat *s = &t->e[i];
-    s->nc = sat_add(s->nc, nc);
-    s->cc = sat_add(s->cc, cc);
+    s->nc = pr__sat_add(s->nc, nc);
+    s->cc = pr__sat_add(s->cc, cc);
     s->tt += tt;
     s->ct += ct;
     s->count_only &= (uint8_t)(count_only != 0);

@@ -69,6 +69,11 @@ typedef struct ftable {
     size_t ne, cape;
 } ftable;
 
+/* Counts are summed saturating, here and wherever they are added up: a
+ * (corrupt or hostile) state or profile cannot overflow them, which would
+ * be undefined. Real counts are far below 2^63. */
+int64_t pr__sat_add(int64_t a, int64_t b);
+
 void ftable_free(ftable *t);
 /* Adds one function's numbers (pstats add_func_stats). */
 pr_status ftable_add_func(ftable *t, uint32_t fid, int64_t cc, int64_t nc,

@@ -180,8 +180,19 @@ PROFREPORT=$P examples/fleet/run.sh > "$tmp/fleet.out" 2>&1
 grep -q "merge order does not matter" "$tmp/fleet.out" && grep -q "fleet report = report over all files" "$tmp/fleet.out" \
     && ok "examples/fleet/run.sh" || { no "examples/fleet/run.sh"; cat "$tmp/fleet.out"; }
 # The cron script and the CI gate, on this repository's data.
-PROFREPORT=$P examples/cron/profreport-hourly.sh $W "$tmp/hourly.html" > /dev/null 2>&1
+# It keeps the last 24 hours by the real clock: copies of $W named as if
+# written in the last hour (one second apart, so no two names collide).
+mkdir "$tmp/recent"
+i=0
+now=$(date +%s)
+for f in $W/*.prof; do
+    i=$((i + 1))
+    cp "$f" "$tmp/recent/$(basename "$f" | sed -E "s/\.[0-9]+\.prof\$/.$((now - 3600 + i)).prof/")"
+done
+PROFREPORT=$P examples/cron/profreport-hourly.sh "$tmp/recent" "$tmp/hourly.html" > /dev/null 2>&1
 [ -s "$tmp/hourly.html" ] && [ -s "$tmp/hourly.html.state" ] && ok "examples/cron script" || no "examples/cron script"
+n=$("$P" -q -f csv -t requests "$tmp/hourly.html.state" | tail -n +2 | wc -l)
+[ "$n" = "$(ls $W/*.prof | wc -l)" ] && ok "examples/cron state holds every recent request ($n)" || no "examples/cron state ($n)"
 "$P" -q -f csv -t endpoints -o "$tmp/main.csv" $W
 GITHUB_STEP_SUMMARY="$tmp/summary.md" PROFREPORT=$P examples/ci/profile-gate.sh "$tmp/main.csv" $W
 [ $? = 0 ] && grep -q "^## Endpoints" "$tmp/summary.md" && ok "examples/ci gate passes on the same data" || no "examples/ci gate passes"
@@ -191,7 +202,7 @@ PROFREPORT=$P sh -c "examples/ci/profile-gate.sh '$tmp/main.csv' tests/data/werk
 # What the fuzzers found (tests/data/fuzz/README): a clear status, no
 # sanitizer report, no hang.
 F=tests/data/fuzz
-for f in $F/profile-no-callers.prof $F/state-1.state $F/state-2.state; do
+for f in $F/profile-no-callers.prof $F/state-1.state $F/state-2.state $F/state-3.state; do
     timeout 20 "$P" -q "$f" > /dev/null 2> "$tmp/err"
     rc=$?
     { [ $rc = 0 ] || [ $rc = 3 ]; } && ! grep -q "runtime error\|Sanitizer" "$tmp/err" \

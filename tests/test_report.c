@@ -1007,3 +1007,35 @@ Test(report, empty_directory)
     tu_rm_rf(dir);
     free(dir);
 }
+
+/* Two functions called 7 * 2^60 times each, as a (hostile) file or state
+ * can say: the summary's call counts saturate instead of overflowing
+ * (fuzz_state found the overflow, tests/data/fuzz/state-3.state). */
+Test(report, call_counts_saturate)
+{
+#define BIG_LONG " 6c 05000000 0000 0000 0000 0000 0700 " /* 7 << 60 */
+#define MS " 67 fca9f1d24d62503f "                       /* 0.001 */
+#define ENTRY(name)                                                        \
+    " 29 03 7a 04 612e7079 69 01000000 7a 01 " name                       \
+    " 29 05 " BIG_LONG BIG_LONG MS MS " 7b 30 "
+    size_t len;
+    unsigned char *buf = tu_hex("7b" ENTRY("66") ENTRY("67") "30", &len);
+#undef ENTRY
+#undef MS
+#undef BIG_LONG
+    pr_agg *agg = NULL;
+    pr_agg_options o = {.threads = 1};
+    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
+    cr_assert_eq(pr_agg_add_buffer(agg, "GET.big.1ms.1795610533.prof", buf, len),
+                 PR_OK);
+    cr_assert_eq(pr_agg_files_read(agg), 1, "the file reads");
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    pr_summary s;
+    pr_report_summary(r, &s);
+    cr_assert_eq(s.total_calls, INT64_MAX);
+    cr_assert_eq(s.primitive_calls, INT64_MAX);
+    pr_report_free(r);
+    pr_agg_free(agg);
+    free(buf);
+}
