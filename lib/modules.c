@@ -825,8 +825,8 @@ static void ctx_free(ctx *x)
     free(x->scc);
 }
 
-pr_status mod_attribute(const mod_config *c, const functab *names,
-                        const ftable *t, arena *a, pr_attribution *out)
+static pr_status attribute(const mod_config *c, const functab *names,
+                           const ftable *t, arena *a, pr_attribution *out)
 {
     ctx x;
     memset(&x, 0, sizeof x);
@@ -861,8 +861,7 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
         if ((x.fmod[i] = module_id(&x, buf, kind)) == UINT32_MAX)
             goto done;
     }
-    /* Every edge's ends are functions of this table (the aggregator adds
-     * both), but be defensive about merged or edited inputs. */
+    /* Every edge's ends are functions of this table (mod_attribute). */
     for (size_t i = 0; i < t->ne; i++)
         if (x.idx[t->e[i].caller] == UINT32_MAX ||
             x.idx[t->e[i].callee] == UINT32_MAX) {
@@ -1183,5 +1182,42 @@ done:
     free(seen);
     free(stack);
     ctx_free(&x);
+    return st;
+}
+
+/* Whether some edge has an end that is not a function of t. */
+static int has_loose_edges(const ftable *t)
+{
+    for (size_t i = 0; i < t->ne; i++) {
+        const edge_stat *e = &t->e[i];
+        if (u64map_find(&t->fmap, e->caller) == UINT32_MAX ||
+            u64map_find(&t->fmap, e->callee) == UINT32_MAX)
+            return 1;
+    }
+    return 0;
+}
+
+/* A stats dict may name a caller that has no entry of its own (pstats
+ * takes such files; cProfile itself does not write them). The attribution
+ * needs every edge's ends as functions: it runs on a copy of t where such
+ * callers are functions with no time and no calls. t itself, and so the
+ * function table that matches pstats, is left as it is. */
+pr_status mod_attribute(const mod_config *c, const functab *names,
+                        const ftable *t, arena *a, pr_attribution *out)
+{
+    if (!has_loose_edges(t))
+        return attribute(c, names, t, a, out);
+    ftable full;
+    memset(&full, 0, sizeof full);
+    pr_status st = ftable_merge(&full, t, NULL);
+    for (size_t i = 0; i < t->ne && st == PR_OK; i++) {
+        if ((st = ftable_add_func(&full, t->e[i].caller, 0, 0, 0, 0)) == PR_OK)
+            st = ftable_add_func(&full, t->e[i].callee, 0, 0, 0, 0);
+    }
+    if (st == PR_OK)
+        st = attribute(c, names, &full, a, out);
+    else
+        memset(out, 0, sizeof *out);
+    ftable_free(&full);
     return st;
 }

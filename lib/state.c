@@ -376,15 +376,6 @@ static pr_status read_payload(rcur *c, shard *s, double *bucket_s,
                                  "state: bad edge");
                 break;
             }
-            /* The aggregator adds both ends of every edge as functions
-             * of its table, and the report relies on it. */
-            if (u64map_get(&t->fmap, fids[a], 0, 0, NULL) == UINT32_MAX ||
-                u64map_get(&t->fmap, fids[b], 0, 0, NULL) == UINT32_MAX) {
-                c->st = pr__fail(c->err, PR_ERR_BAD_REF, eat,
-                                 "state: edge between functions the cell "
-                                 "does not have");
-                break;
-            }
             if (ftable_add_edge(t, fids[a], fids[b], enc, ecc, tt, ct, only) !=
                 PR_OK)
                 c->st = PR_ERR_NOMEM;

@@ -75,6 +75,17 @@ static int u64map_grow(u64map *m)
     return 0;
 }
 
+uint32_t u64map_find(const u64map *m, uint64_t key)
+{
+    if (m->cap == 0)
+        return UINT32_MAX;
+    for (size_t j = mix(key) & (m->cap - 1); m->keys[j] != UINT64_MAX;
+         j = (j + 1) & (m->cap - 1))
+        if (m->keys[j] == key)
+            return m->vals[j];
+    return UINT32_MAX;
+}
+
 uint32_t u64map_get(u64map *m, uint64_t key, int insert, uint32_t val,
                     int *added)
 {

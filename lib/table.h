@@ -25,6 +25,8 @@ void u64map_clear(u64map *m);
  * Returns the slot's value, or UINT32_MAX when absent (or no memory). */
 uint32_t u64map_get(u64map *m, uint64_t key, int insert, uint32_t val,
                     int *added);
+/* key's value, or UINT32_MAX when absent. */
+uint32_t u64map_find(const u64map *m, uint64_t key);
 
 /* Pointer to key's value, adding it with `init` when absent; NULL when
  * out of memory. Valid until the next insertion. */

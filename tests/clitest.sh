@@ -202,7 +202,7 @@ PROFREPORT=$P sh -c "examples/ci/profile-gate.sh '$tmp/main.csv' tests/data/werk
 # What the fuzzers found (tests/data/fuzz/README): a clear status, no
 # sanitizer report, no hang.
 F=tests/data/fuzz
-for f in $F/profile-no-callers.prof $F/state-1.state $F/state-2.state $F/state-3.state; do
+for f in $F/profile-no-callers.prof $F/profile-loose-caller.prof $F/state-1.state $F/state-2.state $F/state-3.state; do
     timeout 20 "$P" -q "$f" > /dev/null 2> "$tmp/err"
     rc=$?
     { [ $rc = 0 ] || [ $rc = 3 ]; } && ! grep -q "runtime error\|Sanitizer" "$tmp/err" \

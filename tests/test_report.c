@@ -1039,3 +1039,27 @@ Test(report, call_counts_saturate)
     pr_agg_free(agg);
     free(buf);
 }
+
+/* A caller with no entry of its own, which pstats takes: the functions
+ * and edges are pstats' (1 and 1) and the modules see the caller too
+ * (fuzz_profile found the report failing on it, "out of memory"). */
+Test(report, caller_without_entry)
+{
+    pr_agg *agg = NULL;
+    pr_agg_options o = {.threads = 1};
+    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
+    const char *paths[] = {"data/fuzz/profile-loose-caller.prof"};
+    cr_assert_eq(pr_agg_add_paths(agg, paths, 1), PR_OK);
+    cr_assert_eq(pr_agg_files_read(agg), 1);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    const pr_func_row *f;
+    cr_assert_eq(pr_report_functions(r, &f), 1);
+    cr_assert(tu_str_is(f[0].key.name, "scaled"));
+    const pr_edge_row *e;
+    cr_assert_eq(pr_report_edges(r, &e), 1);
+    cr_assert(tu_str_is(e[0].caller.name, "main"));
+    cr_assert(tu_str_is(e[0].callee.name, "scaled"));
+    pr_report_free(r);
+    pr_agg_free(agg);
+}
