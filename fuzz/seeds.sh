@@ -124,10 +124,10 @@ seeds_state() {
     : > "$tmp/empty.prof"
     "$P" -q --state "$tmp/none.state" "$tmp/empty.prof" > /dev/null 2>&1 || true
     for s in "$tmp"/*.state; do
-        seed "$d" 65536 "$s"
+        seed "$d" 16384 "$s"
         if "$PY" -c '' 2> /dev/null; then
             payload < "$s" > "$s.payload"
-            seed "$d" 65536 "$s.payload"
+            seed "$d" 16384 "$s.payload"
         fi
     done
 }
