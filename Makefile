@@ -11,7 +11,7 @@ PYTHON  ?= /usr/bin/python3
 
 BUILD_DEPS := pkg-config libcsv-dev libcmark-gfm-dev \
               libcmark-gfm-extensions-dev zlib1g-dev libarchive-dev
-TEST_DEPS  := $(BUILD_DEPS) libcriterion-dev python3
+TEST_DEPS  := $(BUILD_DEPS) libcriterion-dev python3 groff-base
 
 # libcsv ships no .pc file: plain -lcsv.
 PKGS     := libcmark-gfm zlib libarchive
@@ -124,7 +124,7 @@ FUZZ_ARGS    ?=
 FUZZ_RUNS    ?= 0
 FUZZ_JOBS    ?= 1
 FUZZ_SKIP_KNOWN ?= 0
-FUZZ_TARGETS ?= profile name state baseline
+FUZZ_TARGETS ?= profile name state baseline report
 FUZZ_DEPS    := $(BUILD_DEPS) clang libclang-rt-dev
 FUZZ_CFLAGS   = $(WARN) -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=address,undefined \
@@ -159,10 +159,12 @@ fuzz: fuzz-build fuzz-seeds
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
-	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 build/profreport $(DESTDIR)$(PREFIX)/bin/profreport
 	install -m 644 build/libprofreport.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/profreport.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 man/profreport.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	sed -e 's|@PREFIX@|$(PREFIX)|' mk/profreport.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/profreport.pc
 
@@ -170,7 +172,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/profreport \
 	    $(DESTDIR)$(PREFIX)/lib/libprofreport.a \
 	    $(DESTDIR)$(PREFIX)/include/profreport.h \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/profreport.pc
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/profreport.pc \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/profreport.1
 
 format:
 	clang-format -i cmd/*.c lib/*.c lib/*.h include/*.h tests/*.c tests/*.h examples/*.c

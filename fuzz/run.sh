@@ -2,7 +2,7 @@
 # run.sh TARGET... - run the libFuzzer targets built in build/fuzz/ (make
 # fuzz-build), each on its corpus $FUZZ_CACHE/TARGET (fuzz/seeds.sh) for
 # $FUZZ_TIME seconds (0: no limit), with a -max_len that fits its input:
-# profiles 64 KiB, state files 16 KiB (one to a few requests; bigger
+# profiles (profile, report) 64 KiB, state files 16 KiB (one to a few requests; bigger
 # ones made the target 20 times slower), file names 512 bytes, CSV 16 KiB.
 # $FUZZ_RUNS > 0 stops a target after that many executions in all.
 # $FUZZ_JOBS > 1 runs that many libFuzzer processes on the same corpus
@@ -23,7 +23,7 @@ set -u
 cd "$(dirname "$0")/.."
 : "${FUZZ_TIME:=60}" "${FUZZ_ARGS:=}" "${FUZZ_RUNS:=0}" "${FUZZ_JOBS:=1}"
 CACHE=${FUZZ_CACHE:-${PROFREPORT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/profreport}/fuzz}
-[ $# -gt 0 ] || set -- profile name state baseline
+[ $# -gt 0 ] || set -- profile name state baseline report
 mkdir -p build/fuzz/artifacts build/fuzz/logs "$CACHE"
 CACHE=$(cd "$CACHE" && pwd)
 if [ "${FUZZ_SKIP_KNOWN:-0}" = 1 ]; then
@@ -35,7 +35,7 @@ status=0
 table="target      executions  seconds  exec/s  corpus  found"
 for t in "$@"; do
     case $t in
-    profile) max=65536 ;;
+    profile | report) max=65536 ;;
     state) max=16384 ;;
     name) max=512 ;;
     baseline) max=16384 ;;
@@ -46,7 +46,10 @@ for t in "$@"; do
     [ -f "fuzz/$t.dict" ] && dict=-dict=$PWD/fuzz/$t.dict
     log=build/fuzz/logs/$t.log
     before=$(ls build/fuzz/artifacts | grep -c "^$t-" || true)
-    replay=$(ls tests/data/fuzz/"$t"-* 2> /dev/null)
+    # fuzz_report replays what fuzz_profile found: the same kind of input.
+    kind=$t
+    [ "$t" = report ] && kind=profile
+    replay=$(ls tests/data/fuzz/"$kind"-* 2> /dev/null)
     if [ -n "$replay" ]; then
         # shellcheck disable=SC2086 # one argument per file
         if build/fuzz/fuzz_$t -timeout=10 $replay > build/fuzz/logs/$t-replay.log 2>&1; then

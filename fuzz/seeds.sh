@@ -3,7 +3,7 @@
 # their corpus directories, $FUZZ_CACHE/TARGET (default
 # ${PROFREPORT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/profreport}/fuzz),
 # outside the tree: corpora grow with every run and are not committed.
-# TARGET: profile, name, state, baseline (default: all four).
+# TARGET: profile, name, state, baseline, report (default: all five).
 #
 # Seeds are the repository's real files, and state files and baseline
 # CSVs written from them by $PROFREPORT (default build/profreport). Each
@@ -15,7 +15,7 @@ P=${PROFREPORT:-build/profreport}
 CACHE=${FUZZ_CACHE:-${PROFREPORT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/profreport}/fuzz}
 PY=${PYTHON:-python3}
 W=tests/data/werkzeug
-[ $# -gt 0 ] || set -- profile name state baseline
+[ $# -gt 0 ] || set -- profile name state baseline report
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -48,8 +48,13 @@ need_profreport() {
     exit 1
 }
 
+# fuzz_report takes the same inputs as fuzz_profile.
+seeds_report() {
+    seeds_profile report
+}
+
 seeds_profile() {
-    d=$CACHE/profile
+    d=$CACHE/${1:-profile}
     mkdir -p "$d"
     for f in tests/data/valid/*.prof tests/data/invalid/* tests/data/modules/*.prof \
              tests/data/hostile/*.prof; do
@@ -152,8 +157,8 @@ seeds_baseline() {
 
 for t in "$@"; do
     case $t in
-    profile | name | state | baseline) "seeds_$t" ;;
-    *) echo "seeds.sh: unknown target $t (profile, name, state, baseline)" >&2
+    profile | name | state | baseline | report) "seeds_$t" ;;
+    *) echo "seeds.sh: unknown target $t (profile, name, state, baseline, report)" >&2
        exit 2 ;;
     esac
     echo "seeds.sh: $t: $(ls "$CACHE/$t" | wc -l) files in $CACHE/$t"
