@@ -22,6 +22,17 @@ expect_rc() { # name want cmd...
 
 expect_rc "help exits 0" 0 "$P" --help
 grep -q -- "--since" "$tmp/out" && ok "help lists --since" || no "help lists --since"
+grep -q '%%' "$tmp/out" && no "help shows a printf-escaped %%" || ok "help shows % as %"
+# The man page and the README name every option of --help, and the man
+# page formats without a groff warning.
+missing=
+for o in $(grep -oE -- "--[a-z][a-z-]+" "$tmp/out" | sort -u); do
+    sed 's/\\-/-/g' man/profreport.1 | grep -q -- "$o" || missing="$missing man:$o"
+    grep -q -- "$o" README.md || missing="$missing README:$o"
+done
+[ -z "$missing" ] && ok "man page and README name every option" || no "options not documented:$missing"
+w=$(groff -man -Tutf8 -ww -z man/profreport.1 2>&1) # groff-base: make test-deps
+[ $? = 0 ] && [ -z "$w" ] && ok "man page formats without warnings" || no "man page: $w"
 expect_rc "version" 0 "$P" --version
 expect_rc "no arguments is a usage error" 2 "$P"
 expect_rc "unknown option" 2 "$P" --bogus $W
