@@ -56,6 +56,20 @@ rc=$?
 wait
 [ $rc = 0 ] || [ $rc = 3 ] && ok "files truncated during the run: exit $rc, no crash" || no "files truncated during the run (exit $rc)"
 
+# Files that grow while being read (a server still writing them): read to
+# the end as it is then (bounded by the 1 GiB limit), never a hang; the
+# bytes past the stats dict are trailing data pstats would ignore too.
+mkdir "$tmp/longer"
+for i in $(seq 1 40); do cp "$one" "$tmp/longer/GET.g$i.1ms.1700000000.prof"; done
+( for k in 1 2 3; do for i in $(seq 1 40); do
+      cat "$one" >> "$tmp/longer/GET.g$i.1ms.1700000000.prof"; done; done ) &
+timeout 20 "$P" -f csv -t requests "$tmp/longer" > "$tmp/r.csv" 2> "$tmp/err"
+rc=$?
+wait
+n=$(($(wc -l < "$tmp/r.csv") - 1 + $(grep -c "skipped:" "$tmp/err")))
+[ $rc = 0 ] && [ $n = 40 ] && ok "files growing during the run: all 40 read or reported" \
+    || no "files growing during the run (exit $rc, $n of 40)"
+
 # Unreadable files and directories, as an unprivileged user (root reads
 # everything).
 if command -v setpriv > /dev/null && [ "$(id -u)" = 0 ]; then
