@@ -116,6 +116,18 @@ static void on_signal(int sig)
     raise(sig);
 }
 
+/* Holds SIGINT and SIGTERM (the previous mask goes to *old when not
+ * NULL): they are delivered when the mask is restored, or discarded at
+ * exit. */
+static void hold_signals(sigset_t *old)
+{
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, old);
+}
+
 typedef struct options {
     int diff;                 /* the diff subcommand */
     pr_rule rules[32];
@@ -232,6 +244,10 @@ static int write_output(const options *o, const pr_report *rep,
         fprintf(stderr, "profreport: %s: %s\n", o->output, err.msg);
         return st == PR_ERR_USAGE ? EXIT_USAGE : EXIT_OUTPUT;
     }
+    /* Past the rename the run is done: a signal then would exit 130 with
+     * the new report in place. Held until exit, 130/143 always means
+     * that the previous report is intact. */
+    hold_signals(NULL);
     st = pr_outfile_commit(f, &err);
     have_temp = 0;
     if (st != PR_OK) {
@@ -516,11 +532,8 @@ static int build_report(const options *o, const char *const *paths, size_t n,
          * writes a temporary file and renames it, and a signal in between
          * would leave the temporary file behind. It is short; the signal
          * is delivered right after. */
-        sigset_t block, old;
-        sigemptyset(&block);
-        sigaddset(&block, SIGINT);
-        sigaddset(&block, SIGTERM);
-        sigprocmask(SIG_BLOCK, &block, &old);
+        sigset_t old;
+        hold_signals(&old);
         pr_status ss = st == PR_OK ? pr_agg_save_state(agg, o->state, &err)
                                    : st;
         sigprocmask(SIG_SETMASK, &old, NULL);
