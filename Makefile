@@ -103,7 +103,12 @@ demo: all
 	./build/profreport --quiet -f html -o build/demo-report.html examples/profiles
 	@echo "The same report as one HTML file: build/demo-report.html"
 
+# The corpus is written by a Flask app behind werkzeug's ProfilerMiddleware
+# (bench/gen_bench.sh); /usr/bin/time measures peak RSS.
+BENCH_DEPS := python3 python3-flask python3-flask-sqlalchemy time
+
 bench: all
+	@./mk/deps.sh $(BENCH_DEPS)
 	./bench/bench.sh
 
 # ---- fuzzing ------------------------------------------------------------
