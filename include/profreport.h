@@ -317,9 +317,9 @@ typedef struct pr_edge_row {
     int count_only;
 } pr_edge_row;
 
-/* PR_ERR_NOMEM when memory runs out; PR_ERR_NOT_STATS when the
- * aggregate's tables contradict themselves (an edge to a function they do
- * not have: the library's own loaders refuse such input). */
+/* PR_OK, or PR_ERR_NOMEM when memory runs out. A caller that has no
+ * entry of its own (pstats takes such files) is attributed to its module
+ * like any function, with no time of its own. */
 pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
                           pr_report **out);
 

@@ -28,7 +28,7 @@ arena_mark arena_get_mark(const arena *a);
  * parser that backtracks over a chunk boundary again and again must not
  * cost a malloc and a free (an mmap and munmap, for big chunks) per try. */
 void arena_rewind(arena *a, arena_mark m);
-/* Drops everything but keeps the largest chunk in use for reuse. */
+/* Drops everything but keeps the largest chunk (in use or spare). */
 void arena_reset(arena *a);
 void arena_free(arena *a);
 

@@ -861,7 +861,8 @@ static pr_status attribute(const mod_config *c, const functab *names,
         if ((x.fmod[i] = module_id(&x, buf, kind)) == UINT32_MAX)
             goto done;
     }
-    /* Every edge's ends are functions of this table (mod_attribute). */
+    /* mod_attribute has made every edge's ends functions of this table;
+     * an edge that is not would index past the arrays below. */
     for (size_t i = 0; i < t->ne; i++)
         if (x.idx[t->e[i].caller] == UINT32_MAX ||
             x.idx[t->e[i].callee] == UINT32_MAX) {
