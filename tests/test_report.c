@@ -1063,3 +1063,37 @@ Test(report, caller_without_entry)
     pr_report_free(r);
     pr_agg_free(agg);
 }
+
+/* The same counts on caller edges into another module: the modules'
+ * and entry points' call counts saturate too. */
+Test(report, module_call_counts_saturate)
+{
+    /* A stats dict, marshal version 2 bytes: .../dist-packages/pkga/x.py
+     * :1(f) called 7 << 60 times each by /srv/app/a.py:1(g) and :2(h),
+     * which have entries of their own (every count 7 << 60). */
+    size_t len;
+    unsigned char *buf = tu_hex("7b29037a282f7573722f6c69622f707974686f6e332f646973742d7061636b616765732f706b67612f782e707969010000007a016629056c05000000000000000000000007006c050000000000000000000000070067fca9f1d24d62503f67fca9f1d24d62503f7b29037a0d2f7372762f6170702f612e707969010000007a016729046c05000000000000000000000007006c050000000000000000000000070067fca9f1d24d62503f67fca9f1d24d62503f29037a0d2f7372762f6170702f612e707969020000007a016829046c05000000000000000000000007006c050000000000000000000000070067fca9f1d24d62503f67fca9f1d24d62503f3029037a0d2f7372762f6170702f612e707969010000007a016729056c05000000000000000000000007006c050000000000000000000000070067fca9f1d24d62503f67fca9f1d24d62503f7b3029037a0d2f7372762f6170702f612e707969020000007a016829056c05000000000000000000000007006c050000000000000000000000070067fca9f1d24d62503f67fca9f1d24d62503f7b3030", &len);
+    pr_agg *agg = NULL;
+    pr_agg_options o = {.threads = 1};
+    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
+    cr_assert_eq(pr_agg_add_buffer(agg, "GET.big.1ms.1795610533.prof", buf, len),
+                 PR_OK);
+    cr_assert_eq(pr_agg_files_read(agg), 1, "the file reads");
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    const pr_attribution *at = pr_report_attribution(r);
+    int seen = 0;
+    for (size_t i = 0; i < at->nmodules; i++)
+        if (strcmp(at->modules[i].name, "pkga") == 0) {
+            cr_assert_eq(at->modules[i].calls, INT64_MAX);
+            seen = 1;
+        }
+    cr_assert(seen, "module pkga");
+    cr_assert_gt(at->nentries, 0);
+    for (size_t i = 0; i < at->nentries; i++)
+        if (strcmp(at->entries[i].module, "pkga") == 0)
+            cr_assert_geq(at->entries[i].calls, 0, "no wrap-around");
+    pr_report_free(r);
+    pr_agg_free(agg);
+    free(buf);
+}
