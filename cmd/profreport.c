@@ -36,7 +36,7 @@ static const char USAGE[] =
     "Output:\n"
     "  -f, --format FMT      md (default), csv or html\n"
     "  -t, --table TABLE     for csv: functions (default), edges, endpoints,\n"
-    "                        requests, modules, callers\n"
+    "                        requests, modules, callers, findings\n"
     "  -o, --output FILE     write to FILE (atomically: a temporary file is\n"
     "                        renamed into place); '-' or none is stdout\n"
     "  -n, --top N           rows in top-N tables (default 20)\n"
@@ -335,7 +335,7 @@ static int parse_args(int argc, char **argv, options *o)
         case 't':
             if (pr_table_parse(optarg, &o->table) != 0)
                 return usage_error("unknown table '%s' (functions, edges, "
-                                   "endpoints, requests, modules, callers)", optarg);
+                                   "endpoints, requests, modules, callers, findings)", optarg);
             table_given = 1;
             break;
         case 'o': o->output = optarg; break;

@@ -332,14 +332,38 @@ typedef enum pr_module_kind {
     PR_MOD_BUILTIN = 3  /* C functions ('~'), with builtins_separate */
 } pr_module_kind;
 
-/* Time per module. self_s is exact (built-ins are charged to each caller
- * through that caller's own edge). inclusive_s is the time from entering
- * the module from outside until leaving it, re-entries counted once; it
- * is exact unless `estimated`, when re-entry was possible (or a built-in
- * shared with other modules may have called into it) and the figure
- * comes from the reconstructed call tree; `calls` (calls into the module
- * from other modules, counted on the edges) is then an estimate too.
- * Shares are of pstats' total time. */
+/* A function's own time within a module (see pr_module_row). */
+typedef struct pr_func_share {
+    pr_func_key key;
+    const char *label;  /* "views.py:report", relative like entered_from */
+    double own_s, share; /* share of the scope's total own time */
+    int estimated;      /* part of own_s came from an estimated split */
+} pr_func_share;
+
+/* Time per module.
+ *
+ * self_s is the module's OWN time: the tottime of its own functions plus
+ * that of the built-ins and standard-library code they call (json,
+ * re, socket ... work for whoever called them), never time in another
+ * library or in app code it calls back. A built-in or standard-library
+ * function called from several modules is split over them by the
+ * tottime cProfile records on each caller edge (exact); through a chain
+ * of such functions (json.dumps -> encode -> a built-in) by the
+ * cumulative time of each caller, which is an estimate when the chain is
+ * used by several modules: self_estimated is set when more than 0.1 % of
+ * the scope's time was charged that way. Own times of all modules add up
+ * to the scope's total own time (pstats' total), so self_share sums to 1.
+ * With builtins_separate, built-ins and the standard library are modules
+ * of their own instead.
+ *
+ * inclusive_s is the time from entering the module from outside until
+ * leaving it, re-entries counted once, callees in other modules included;
+ * it is exact unless `estimated`, when re-entry was possible (or a
+ * built-in shared with other modules may have called into it) and the
+ * figure comes from the reconstructed call tree; `calls` (calls into the
+ * module from other modules, counted on the edges) is then an estimate
+ * too. Every share is of the scope's total own time, within [0, 1].
+ * `top` lists the module's heaviest functions by own time (up to 5). */
 typedef struct pr_module_row {
     const char *name;
     pr_module_kind kind;
@@ -347,6 +371,9 @@ typedef struct pr_module_row {
     double self_share, inclusive_share;
     int64_t calls;
     int estimated;
+    int self_estimated;
+    const pr_func_share *top;
+    size_t ntop;
 } pr_module_row;
 
 /* A place where the program enters `module` from another module: the
@@ -359,10 +386,16 @@ typedef struct pr_entry_point_row {
     const char *entered_from;
     const char *caller_module;
     double inclusive_s;
-    double share;        /* of pstats' total time */
+    double share;        /* of the scope's total own time, in [0, 1] */
     int64_t calls;
     int estimated;
     const char *chain;
+    /* Entered through a built-in or standard-library function that works
+     * for several modules (next, map, sorted's key=): `entered_from` is
+     * that function, `via_callers` the modules that call it ("flask,
+     * mongomock"), and the chain stops there: pstats keeps no stacks to
+     * say which of them made these calls. NULL otherwise. */
+    const char *via_callers;
 } pr_entry_point_row;
 
 /* The call tree reconstructed from caller edges, flattened in pre-order:
@@ -390,7 +423,7 @@ typedef struct pr_tree {
 
 /* Everything about where the time goes, for the run or one endpoint. */
 typedef struct pr_attribution {
-    const pr_module_row *modules;      /* by inclusive time, descending */
+    const pr_module_row *modules;      /* by own time, descending */
     size_t nmodules;
     const pr_entry_point_row *entries; /* by inclusive time, descending */
     size_t nentries;
@@ -398,12 +431,40 @@ typedef struct pr_attribution {
     double total_s;
 } pr_attribution;
 
-/* One sentence of the "Findings" section, in Markdown, ending with a link
- * to the table it comes from (`anchor`, e.g. "modules"). */
+/* What a finding is about. Append-only. */
+typedef enum pr_finding_kind {
+    PR_FINDING_MODULE = 0,           /* subject: the module holding the time */
+    PR_FINDING_ENDPOINT_TOTAL = 1,   /* subject: the costliest endpoint */
+    PR_FINDING_ENDPOINT_LATENCY = 2, /* subject: the slowest endpoint (p95) */
+    PR_FINDING_STEP = 3,             /* latency rose at a point in time */
+    PR_FINDING_SKIPPED = 4           /* files that could not be read */
+} pr_finding_kind;
+
+/* One finding of the report, most important first: data first, and a
+ * sentence in plain words (no markup) that each renderer dresses its own
+ * way. `share` is in [0, 1]: for PR_FINDING_MODULE the subject's own time
+ * over the scope's total own time (pstats' total: the "profiled time"),
+ * for the endpoint kinds the endpoint's part of all request wall time;
+ * negative when it does not apply. `per_request_ms` is what the subject
+ * costs one request of the scope on average (negative: not applicable).
+ * `lead_len` bytes at the start of `text` are its headline. `section`
+ * names the part of the report it comes from ("modules", "endpoints",
+ * "endpoint-details", "latency-over-time", "skipped-files"). */
 typedef struct pr_finding {
     const char *text;
-    const char *anchor;
+    const char *anchor;     /* = section, kept for older callers */
+    const char *section;
+    pr_finding_kind kind;
+    const char *endpoint;   /* the scope: NULL for the whole run */
+    const char *subject;    /* module, endpoint label, time, or "" */
+    double share;
+    double per_request_ms;
+    size_t lead_len;
+    int estimated;          /* share or cost rests on an estimate */
 } pr_finding;
+
+/* "module", "endpoint_total", "endpoint_latency", "step", "skipped". */
+const char *pr_finding_kind_name(pr_finding_kind k);
 
 /* One endpoint: requests grouped by the view that served them (or by
  * method + URL pattern). Latencies are the requests' wall times in ms;
@@ -510,7 +571,8 @@ typedef enum pr_table {
     PR_TABLE_ENDPOINTS = 3,
     PR_TABLE_REQUESTS = 4,
     PR_TABLE_MODULES = 5,
-    PR_TABLE_CALLERS = 6
+    PR_TABLE_CALLERS = 6,
+    PR_TABLE_FINDINGS = 7
 } pr_table;
 
 /* Writes the report (or one table of it) to `out`. Fails with PR_ERR_IO

@@ -61,6 +61,8 @@ int pr_table_parse(const char *s, pr_table *out)
         *out = PR_TABLE_MODULES;
     else if (strcmp(s, "callers") == 0)
         *out = PR_TABLE_CALLERS;
+    else if (strcmp(s, "findings") == 0)
+        *out = PR_TABLE_FINDINGS;
     else
         return -1;
     return 0;
@@ -96,7 +98,7 @@ pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
         st = render_csv(r, table, out);
         if (st != PR_OK)
             return pr__fail(err, st, PR_NO_OFFSET,
-                            "CSV needs one table: -t functions, edges, endpoints, requests, modules or callers");
+                            "CSV needs one table: -t functions, edges, endpoints, requests, modules, callers or findings");
         break;
     case PR_FORMAT_HTML:
         if (table != PR_TABLE_ALL)

@@ -53,13 +53,14 @@ static void header(const pr_report *r, FILE *out)
         fprintf(out, "; %zu file%s skipped (see [Skipped files](#skipped-files))",
                 s->skipped, s->skipped == 1 ? "" : "s");
     fputs("\n", out);
-    fprintf(out, "- **Profiled time:** %.3f s in all requests; "
-                 "%lld function calls", s->profiled_s,
+    fprintf(out, "- **Profiled time:** %.3f s of own time in all requests "
+                 "(pstats' total, the base of every share below; the "
+                 "requests' outermost calls measured %.3f s); %lld function "
+                 "calls", s->total_tt, s->profiled_s,
             (long long)s->total_calls);
     if (s->primitive_calls != s->total_calls)
         fprintf(out, " (%lld primitive calls)", (long long)s->primitive_calls);
-    fprintf(out, " in %.3f s of own time, %zu distinct functions\n",
-            s->total_tt, s->functions);
+    fprintf(out, ", %zu distinct functions\n", s->functions);
     if (s->files > 0) {
         char a[32], b[32];
         pr__iso_time(s->first_time, a, sizeof a);
@@ -140,13 +141,41 @@ static void slowest(const pr_report *r, FILE *out)
     fputs("\n", out);
 }
 
+/* The title of the section a finding links to. */
+static const char *section_title(const char *section)
+{
+    static const char *const titles[][2] = {
+        {"modules", "Modules"},
+        {"endpoints", "Endpoints"},
+        {"endpoint-details", "Endpoint details"},
+        {"latency-over-time", "Latency over time"},
+        {"skipped-files", "Skipped files"},
+    };
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
+        if (strcmp(titles[i][0], section) == 0)
+            return titles[i][1];
+    return NULL;
+}
+
 static void findings(const pr_report *r, FILE *out)
 {
     if (r->nfindings == 0)
         return;
     fputs("## Findings\n\n", out);
-    for (size_t i = 0; i < r->nfindings; i++)
-        fprintf(out, "%zu. %s\n", i + 1, r->findings[i].text);
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const pr_finding *f = &r->findings[i];
+        fprintf(out, "%zu. ", i + 1);
+        if (f->lead_len > 0) {
+            fputs("**", out);
+            esc_md(out, f->text, f->lead_len);
+            fputs("**", out);
+        }
+        esc_md(out, f->text + f->lead_len, strlen(f->text + f->lead_len));
+        const char *title = section_title(f->section);
+        if (title != NULL)
+            fprintf(out, " See [%s](#%s).", title, f->section);
+        fputs("\n", out);
+    }
     fputs("\n", out);
 }
 
@@ -156,32 +185,54 @@ static void inclusive(FILE *out, double s, int estimated)
 }
 
 static const char ESTIMATE_NOTE[] =
-    "\u2248 marks an estimate. pstats keeps caller edges, not stacks: a "
-    "module's time is the cumulative time on the edges that enter it, "
-    "exact when the calling function cannot run while the module is "
-    "already active. When it can (re-entry), the figure is read off the "
-    "call tree rebuilt from the edges, each function's time split over its "
-    "callers by the edges' own cumulative times.";
+    "\u2248 marks an estimate. pstats keeps caller edges, not stacks. A "
+    "built-in's own time is split over its callers exactly (cProfile "
+    "records it per edge), but through a chain of standard-library calls "
+    "used by several modules it is split by each caller's cumulative "
+    "time. A module's inclusive time is the cumulative time on the edges "
+    "that enter it, exact when the calling function cannot run while the "
+    "module is already active; when it can (re-entry), the figure is read "
+    "off the call tree rebuilt from the edges.";
+
+static const char OWN_NOTE[] =
+    "Own time is a module's own code plus the built-ins and "
+    "standard-library code it calls, never time in another library or in "
+    "app code it calls back; own times add up to the profiled time. "
+    "Inclusive time is from entering the module until leaving it, callees "
+    "in other modules included.";
 
 static void module_table(const pr_attribution *a, size_t top, FILE *out)
 {
-    fputs("| module | kind | self s | inclusive s | self | inclusive | "
-          "calls in |\n|:---|:---|---:|---:|---:|---:|---:|\n", out);
+    fputs("| module | kind | own s | own | heaviest functions (own) | "
+          "inclusive s | inclusive | calls in |\n"
+          "|:---|:---|---:|---:|:---|---:|---:|---:|\n", out);
     size_t n = a->nmodules < top ? a->nmodules : top;
     int est = 0;
     for (size_t i = 0; i < n; i++) {
         const pr_module_row *m = &a->modules[i];
+        const char *approx = m->self_estimated ? "\u2248" : "";
         fputs("| ", out);
         md(out, m->name);
-        fprintf(out, " | %s | %.3f | ", pr_module_kind_name(m->kind), m->self_s);
+        fprintf(out, " | %s | %s%.3f | %s%.1f%% | ",
+                pr_module_kind_name(m->kind), approx, m->self_s, approx,
+                m->self_share * 100);
+        for (size_t k = 0; k < m->ntop && k < 2; k++) {
+            if (k > 0 && m->top[k].share < 0.001)
+                break;
+            fputs(k > 0 ? ", " : "", out);
+            md(out, m->top[k].label);
+            fprintf(out, " %s%.1f%%", m->top[k].estimated ? "\u2248" : "",
+                    m->top[k].share * 100);
+        }
+        fputs(" | ", out);
         inclusive(out, m->inclusive_s, m->estimated);
-        fprintf(out, " | %.1f%% | %s%.1f%% | %lld |\n", m->self_share * 100,
-                m->estimated ? "\u2248" : "", m->inclusive_share * 100,
-                (long long)m->calls);
-        est |= m->estimated;
+        fprintf(out, " | %s%.1f%% | %lld |\n", m->estimated ? "\u2248" : "",
+                m->inclusive_share * 100, (long long)m->calls);
+        est |= m->estimated | m->self_estimated;
     }
     if (a->nmodules > n)
         fprintf(out, "\n%zu of %zu modules shown.\n", n, a->nmodules);
+    fprintf(out, "\n%s\n", OWN_NOTE);
     if (est)
         fprintf(out, "\n%s\n", ESTIMATE_NOTE);
 }
@@ -242,8 +293,7 @@ static void attribution(const pr_report *r, FILE *out)
         return;
     fputs("## Modules\n\n", out);
     module_table(a, r->opts.top, out);
-    fputs("\nBuilt-in functions are charged to the module that called "
-          "them, through each caller edge's own time.\n\n", out);
+    fputs("\n", out);
     if (a->nentries > 0) {
         fputs("## Module entry points\n\n", out);
         entry_table(a, r->opts.top, out);

@@ -50,39 +50,6 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Sorting by a value, descending, with the original index as the
- * tie-break so output never depends on hash or thread order. qsort has no
- * context argument, so the value travels with the index. */
-typedef struct ranked {
-    double v;
-    size_t i;
-} ranked;
-
-static int cmp_ranked(const void *a, const void *b)
-{
-    const ranked *x = a, *y = b;
-    if (x->v != y->v)
-        return x->v > y->v ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
-/* out[k] = index of the k-th largest v[i]. */
-static int rank_desc(const double *v, size_t n, size_t *out)
-{
-    ranked *tmp = malloc((n ? n : 1) * sizeof *tmp);
-    if (tmp == NULL)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        tmp[i].v = v[i];
-        tmp[i].i = i;
-    }
-    pr__qsort(tmp, n, sizeof *tmp, cmp_ranked);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[i].i;
-    free(tmp);
-    return 0;
-}
-
 double pr__percentile(const double *v, size_t n, double p)
 {
     if (n == 0)
@@ -131,7 +98,7 @@ static pr_func_row *top_rows(arena *a, const pr_func_row *rows, size_t n,
     }
     for (size_t i = 0; i < n; i++)
         v[i] = by_ct ? rows[i].ct : rows[i].tt;
-    int bad = rank_desc(v, n, idx) != 0;
+    int bad = pr__rank_desc(v, n, idx) != 0;
     for (size_t i = 0; !bad && i < k; i++)
         out[i] = rows[idx[i]];
     free(v);
@@ -529,7 +496,7 @@ static int build_requests(pr_report *r, const view *vw,
         walls[i] = q->wall_ms;
     }
     r->nrequests = n;
-    int bad = rank_desc(walls, n, r->slowest);
+    int bad = pr__rank_desc(walls, n, r->slowest);
     free(walls);
     return bad;
 }
@@ -553,7 +520,7 @@ static int build_buckets(pr_report *r)
     r->bucket_s = r->opts.bucket_s > 0
                       ? r->opts.bucket_s
                       : choose_bucket(r->sum.last_time - r->sum.first_time);
-    ranked *v = malloc(n * sizeof *v);
+    pr__ranked *v = malloc(n * sizeof *v);
     double *walls = malloc(n * sizeof *walls);
     r->buckets = calloc(n, sizeof *r->buckets);
     if (v == NULL || walls == NULL || r->buckets == NULL) {
@@ -566,7 +533,7 @@ static int build_buckets(pr_report *r)
         v[i].v = -floor(r->requests[i].time / r->bucket_s) * r->bucket_s;
         v[i].i = i;
     }
-    pr__qsort(v, n, sizeof *v, cmp_ranked); /* descending -start = ascending */
+    pr__qsort(v, n, sizeof *v, pr__cmp_ranked); /* descending -start = ascending */
     size_t nb = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
@@ -639,10 +606,10 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         s->total_tt += r->funcs[i].tt;
         v[i] = r->funcs[i].tt;
     }
-    int bad = rank_desc(v, n, r->by_tt);
+    int bad = pr__rank_desc(v, n, r->by_tt);
     for (size_t i = 0; i < n; i++)
         v[i] = r->funcs[i].ct;
-    bad |= rank_desc(v, n, r->by_ct);
+    bad |= pr__rank_desc(v, n, r->by_ct);
     free(v);
     if (bad)
         goto fail;

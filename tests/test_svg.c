@@ -148,10 +148,10 @@ Test(esc_html, nul_bytes_do_not_end_the_text)
 /* ---- fixtures ---------------------------------------------------------- */
 
 static const pr_module_row MODS[] = {
-    {"flask", PR_MOD_LIBRARY, 0.010, 0.100, 0.10, 1.00, 12, 1},
-    {"<app & co>", PR_MOD_APP, 0.050, 0.090, 0.50, 0.90, 3, 0},
-    {"sqlalchemy", PR_MOD_LIBRARY, 0.030, 0.030, 0.30, 0.30, 40, 0},
-    {"json", PR_MOD_STDLIB, 0.010, 0.010, 0.10, 0.10, 2, 0},
+    {"flask", PR_MOD_LIBRARY, 0.010, 0.100, 0.10, 1.00, 12, 1, 0, NULL, 0},
+    {"<app & co>", PR_MOD_APP, 0.050, 0.090, 0.50, 0.90, 3, 0, 0, NULL, 0},
+    {"sqlalchemy", PR_MOD_LIBRARY, 0.030, 0.030, 0.30, 0.30, 40, 0, 0, NULL, 0},
+    {"json", PR_MOD_STDLIB, 0.010, 0.010, 0.10, 0.10, 2, 0, 0, NULL, 0},
 };
 
 /* A call tree: a root, two children, grandchildren; one box with a
