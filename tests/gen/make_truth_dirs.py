@@ -23,6 +23,9 @@ stream=None) through app.test_client() and writes TRUTH.json:
                                      time.perf_counter inside the request
     own_s                            own time per module from the measured
                                      durations (see layersapp.py)
+    pstats_own_s                     own time per module by pstats alone
+                                     (reference_own(): an independent
+                                     estimate, also for flask, werkzeug...)
   and modules: which module is the app, the database client, the template
   engine.
 
@@ -34,10 +37,6 @@ random.Random(S) (default 11), about half /report, the rest /ping; with
 for a page that does not exist are mixed in.  Two requests that get the
 same name overwrite each other, as in production; the truth keeps the
 request whose profile is on disk.
-
-    pstats_own_s                     own time per module by pstats alone
-                                     (reference_own(): an independent
-                                     estimate, also for flask, werkzeug...)
 
 Before writing, the truth is checked against the profiles: per request,
 pstats_own_s of the app must agree with the measured figure within 1 ms +
