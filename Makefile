@@ -32,7 +32,7 @@ SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
 TEST_CFLAGS = $(WARN) -Werror -O1 -g $(SAN) -Iinclude -Ilib $(PC_CFLAGS) -pthread
 
-.PHONY: all deps test-deps demo test unit difftest clitest statetest faulttest browsertest bench install \
+.PHONY: all deps test-deps demo test unit difftest clitest statetest faulttest browsertest truthtest bench install \
         uninstall clean format lint sanitize
 
 all: build/profreport build/libprofreport.a $(EX_SRC:examples/%.c=build/examples/%)
@@ -91,8 +91,13 @@ statetest: build/san/profreport test-deps
 browsertest: build/san/profreport
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/browsertest.sh
 
+# Findings, module shares and request wall times against the truth
+# measured while tests/data/truth/ was written (tests/gen/make_truth_fixtures.sh).
+truthtest: build/san/profreport test-deps
+	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/truthtest.sh
+
 test: test-deps
-	$(MAKE) unit difftest clitest statetest faulttest browsertest all
+	$(MAKE) unit difftest clitest statetest faulttest browsertest truthtest all
 
 sanitize: unit
 
