@@ -294,7 +294,7 @@ pr_module_kind mod_classify(const mod_config *c, const pr_func_key *k,
 
 /* A real file of the application: what its common root is made of
  * (pseudo-files, templates and everything classified otherwise are not). */
-static int app_file(const pr_func_key *k)
+int pr__app_file(const pr_func_key *k)
 {
     const char *f = k->file.ptr;
     size_t n = k->file.len;
@@ -310,7 +310,7 @@ void mod_app_root(const pr_func_key *keys, size_t n, char *buf, size_t cap)
     const pr_func_key *first = NULL;
     for (size_t i = 0; i < n; i++) {
         const pr_func_key *k = &keys[i];
-        if (!app_file(k))
+        if (!pr__app_file(k))
             continue;
         if (first == NULL) {
             first = k;

@@ -22,6 +22,10 @@ void mod_app_root(const pr_func_key *keys, size_t n, char *buf, size_t cap);
 pr_module_kind mod_classify(const mod_config *c, const pr_func_key *k,
                             char *buf, size_t cap);
 
+/* Whether k is in a real file of the application (not a library, the
+ * standard library, a built-in, a template or a "<...>" pseudo-file). */
+int pr__app_file(const pr_func_key *k);
+
 /* Whether file name f[0..n) is compiled template code ("<template>",
  * "templates/page.html") rather than Python source. */
 int pr__is_template_file(const char *f, size_t n);

@@ -177,8 +177,7 @@ static size_t label_strip(const shard *m, const uint8_t *used)
     pr_str base = {"", 0};
     for (size_t g = 0; g < m->group_keys.n; g++) {
         const pr_func_key *k = &m->group_keys.keys[g];
-        size_t dummy;
-        if (k->line < 0 || !used[g] || after_packages(k->file, &dummy))
+        if (k->line < 0 || !used[g] || !pr__app_file(k))
             continue;
         if (first) {
             base = k->file;
