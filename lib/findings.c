@@ -293,15 +293,20 @@ static int module_findings(writer *w)
     fputs(".", out);
     if (finish(w) != 0)
         return -1;
-    /* A second module that holds a good part too. */
-    if (a->nmodules < 2 || a->modules[1].self_share < SECOND_MIN_SHARE)
-        return 0;
-    const pr_module_row *m2 = &a->modules[1];
-    if (begin(w, PR_FINDING_MODULE, "modules", NULL, m2->name) != 0)
-        return -1;
-    module_sentence(w->mem, w, a, m2, r->nrequests, "all request time", 1);
-    fputs(".", w->mem);
-    return finish(w);
+    /* The next modules that hold a good part too. */
+    for (size_t k = 1; k < 3 && k < a->nmodules; k++) {
+        const pr_module_row *mk = &a->modules[k];
+        if (mk->self_share < SECOND_MIN_SHARE)
+            break;
+        if (begin(w, PR_FINDING_MODULE, "modules", NULL, mk->name) != 0)
+            return -1;
+        module_sentence(w->mem, w, a, mk, r->nrequests, "all request time",
+                        1);
+        fputs(".", w->mem);
+        if (finish(w) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* For the costliest endpoints, where their time is when that differs

@@ -413,7 +413,7 @@ static void module_title(FILE *out, const pr_module_row *m)
 {
     fputs("<title>", out);
     text(out, m->name != NULL ? m->name : "");
-    fprintf(out, " (%s)\nself ", pr_module_kind_name(m->kind));
+    fprintf(out, " (%s)\nown ", pr_module_kind_name(m->kind));
     pr__fmt_ms(out, m->self_s * 1000);
     fprintf(out, " (%.1f%%), inclusive %s", m->self_share * 100,
             m->estimated ? "about " : "");
@@ -453,12 +453,12 @@ void svg_modules(FILE *out, const pr_attribution *a, const svg_palette *pal,
     double yb = TOP + (double)rows * ROW;
     svg_open(out, "modules", yb + 26, "Time by module");
     legend_swatch(out, BX, 14, "c0");
-    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">self time</text>",
+    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">own time</text>",
             BX + 14);
     legend_swatch(out, BX + 90, 14, "c0 inc");
     fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">inclusive: from "
                  "entering the module until leaving it</text>", BX + 104);
-    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">self</text>"
+    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">own</text>"
                  "<text class=\"lbl\" x=\"%.0f\" y=\"14\">inclusive</text>",
             VX, IX);
     for (int s = 0; top > 0 && s <= (int)lround(top / step); s++) {
@@ -492,7 +492,7 @@ void svg_modules(FILE *out, const pr_attribution *a, const svg_palette *pal,
         } else {
             self = other_s;
             self_share = other_share;
-            fprintf(out, "<title>%zu smaller modules: self ", n - m);
+            fprintf(out, "<title>%zu smaller modules: own ", n - m);
             pr__fmt_ms(out, self * 1000);
             fprintf(out, "</title><text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
                          "text-anchor=\"end\">%zu other module%s</text>",
@@ -562,7 +562,7 @@ void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
     double top = ly + 14;
     double yb = top + (double)m * ROW;
     svg_open(out, "mix", yb + 8 + (m < n ? 18 : 0),
-             "Self time by module, per endpoint");
+             "Own time by module, per endpoint");
     if (legend != NULL)
         fwrite(legend, 1, legend_len, out);
     free(legend);
@@ -603,7 +603,7 @@ void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
             text(out, r->name);
             fputs(": ", out);
             pr__fmt_ms(out, r->self_s * 1000);
-            fprintf(out, " self (%.1f%%)</title></rect>",
+            fprintf(out, " own (%.1f%%)</title></rect>",
                     r->self_s / total * 100);
             x += w;
         }
@@ -613,7 +613,7 @@ void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
                          "width=\"%.1f\" height=\"14\"><title>other modules: ",
                     SVG_NCOLORS - 1, x, y + 4, w);
             pr__fmt_ms(out, rest * 1000);
-            fprintf(out, " self (%.1f%%)</title></rect>", rest / total * 100);
+            fprintf(out, " own (%.1f%%)</title></rect>", rest / total * 100);
         }
         fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">", VX, y + 15);
         pr__fmt_ms(out, total * 1000);
