@@ -17,7 +17,7 @@ no() { echo "FAIL $1"; fail=$((fail + 1)); }
 # 1e-9 relative (sums taken in another order differ in the last bits).
 same_tables() { # name A B (A and B are profreport inputs)
     local name=$1 a=$2 b=$3 t k good=1
-    for t in functions:3 edges:6 endpoints:1 requests:1 modules:1 callers:2; do
+    for t in functions:3 edges:6 endpoints:1 requests:1 modules:3 callers:2; do
         k=${t#*:}
         t=${t%%:*}
         "$P" -q -f csv -t "$t" $a > "$tmp/x.csv" 2>/dev/null
