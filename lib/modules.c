@@ -2,9 +2,12 @@
  *
  * pstats keeps, per function, its own totals and one record per caller
  * edge; it keeps no stacks. From that:
- *  - self time per module is exact: a function's tottime belongs to its
- *    module, and a built-in's tottime is split over its callers by each
- *    caller edge's own tottime (cProfile records it per edge);
+ *  - own time per module: a function's tottime belongs to its module,
+ *    except that built-ins and the standard library work for their
+ *    callers: their tottime is split over the callers by each caller
+ *    edge's own tottime (cProfile records it per edge: exact), and
+ *    through chains of them by the callers' cumulative times (an estimate
+ *    with a bound; see owners() and charge());
  *  - time *entering* a module (inclusive time) is the sum of the
  *    cumulative times on the edges that cross into it from another
  *    module. That sum is exact when no such edge can run while the module

@@ -305,9 +305,11 @@ static void module_figure(page *pg, FILE *out, const pr_attribution *a,
 {
     fputs("<figure>", out);
     svg_modules(out, a, &pg->pal, rows);
-    fprintf(out, "<figcaption>Where the time goes, by module: self time "
-                 "(solid) and inclusive time (light), as shares of %s "
-                 "profiled time.</figcaption></figure>", whose);
+    fprintf(out, "<figcaption>Where the time goes, by module: own time "
+                 "(solid: its code and the built-ins and standard library it "
+                 "calls) and inclusive time (light: callees in other modules "
+                 "included), as shares of %s profiled time.</figcaption>"
+                 "</figure>", whose);
 }
 
 /* Charts right after the "## " heading `h` of section `slug`. */
@@ -337,7 +339,7 @@ static void section_charts(page *pg, const char *slug, cmark_node *h)
             fputs("<figure>", m.f);
             svg_module_mix(m.f, r->endpoints, r->nendpoints, MAX_BAR_ROWS,
                            &pg->pal);
-            fputs("<figcaption>Self time by module in each endpoint, as "
+            fputs("<figcaption>Own time by module in each endpoint, as "
                   "shares of the endpoint's profiled time.</figcaption>"
                   "</figure>", m.f);
         }
