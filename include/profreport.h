@@ -143,8 +143,8 @@ void pr_profile_free(pr_profile *p);
 typedef struct pr_name_format pr_name_format;
 
 /* fmt NULL compiles werkzeug's default, which also reads the older
- * zero-padded names and fractional times:
- * "{method}.{path}.{elapsed:.0f}ms.{time}.prof". Fails with PR_ERR_USAGE
+ * zero-padded names, fractional times and a decimal elapsed:
+ * "{method}.{path}.{elapsed}ms.{time}.prof". Fails with PR_ERR_USAGE
  * (err->offset = position in fmt) for an unknown field or spec. */
 pr_status pr_name_format_compile(const char *fmt, pr_name_format **out,
                                  pr_error *err);
@@ -159,7 +159,10 @@ typedef struct pr_name_fields {
 } pr_name_fields;
 
 /* Matches the base name of `name` (a trailing ".gz" is ignored unless the
- * format has it). Returns 1 and fills out on a match, else 0. */
+ * format has it). Returns 1 and fills out on a match, else 0. A name that
+ * reads more than one way gets its first reading ({path} longest); the
+ * aggregate picks among them with the profile as witness (see
+ * pr_wall_source). */
 int pr_name_parse(const pr_name_format *f, const char *name,
                   pr_name_fields *out);
 
@@ -426,6 +429,19 @@ typedef struct pr_endpoint_row {
     pr_attribution attr;
 } pr_endpoint_row;
 
+/* Where a request's wall time comes from. A file name can read more
+ * than one way ("GET.balance.5.785ms..." is /balance/5 in 785 ms or
+ * /balance in 5.785 ms); the reading whose elapsed time is at least the
+ * profile's own measured time (less half a unit of its last printed
+ * digit) and closest to it is taken. When no reading gives one, the
+ * profiled time stands in: a wall time under what the profile measured
+ * is never reported. */
+typedef enum pr_wall_source {
+    PR_WALL_NAME = 0,    /* the file name, witnessed by the profile */
+    PR_WALL_PROFILE = 1  /* the profiled time: the name gave none, or
+                          * only times shorter than the profile's */
+} pr_wall_source;
+
 /* One request (= one profile file), in input order. */
 typedef struct pr_request_row {
     const char *file;
@@ -436,6 +452,7 @@ typedef struct pr_request_row {
     double profiled_ms;  /* the request root's cumtime in the stats */
     double time;         /* Unix seconds: file name, else mtime */
     int named;           /* the file name matched the name format */
+    pr_wall_source wall_source;
 } pr_request_row;
 
 /* Requests and latency per time bucket [start, start + bucket_s). */
@@ -458,6 +475,11 @@ typedef struct pr_summary {
     double profiled_s;      /* sum over requests of the profiled time */
     double first_time;
     double last_time;
+    /* Requests whose wall time is their profiled time (wall_source
+     * PR_WALL_PROFILE), and of those, the ones whose file name gave an
+     * elapsed time shorter than the profile measured. */
+    size_t wall_from_profile;
+    size_t wall_contradicted;
 } pr_summary;
 
 void pr_report_summary(const pr_report *r, pr_summary *out);

@@ -60,6 +60,19 @@ static void header(const pr_report *r, FILE *out)
         fprintf(out, " (%lld primitive calls)", (long long)s->primitive_calls);
     fprintf(out, " in %.3f s of own time, %zu distinct functions\n",
             s->total_tt, s->functions);
+    if (s->wall_from_profile > 0) {
+        size_t none = s->wall_from_profile - s->wall_contradicted;
+        fprintf(out, "- **Wall time:** from the file names, except %zu "
+                     "request%s timed by the profile instead (",
+                s->wall_from_profile, s->wall_from_profile == 1 ? "" : "s");
+        if (s->wall_contradicted > 0)
+            fprintf(out, "%zu whose name gave less than the profile "
+                         "measured%s", s->wall_contradicted,
+                    none > 0 ? ", " : "");
+        if (none > 0)
+            fprintf(out, "%zu whose name gave no time", none);
+        fputs("; `wall_source` in `-f csv -t requests`)\n", out);
+    }
     if (s->files > 0) {
         char a[32], b[32];
         pr__iso_time(s->first_time, a, sizeof a);

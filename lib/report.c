@@ -526,6 +526,8 @@ static int build_requests(pr_report *r, const view *vw,
         row->profiled_ms = q->profiled_s * 1000.0;
         row->time = q->time;
         row->named = q->named;
+        row->wall_source = q->wall_source == PR__WALL_NAME ? PR_WALL_NAME
+                                                           : PR_WALL_PROFILE;
         walls[i] = q->wall_ms;
     }
     r->nrequests = n;
@@ -686,6 +688,8 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     for (size_t i = 0; i < vw.nreq; i++) {
         const request *q = vw.req[i];
         s->profiled_s += q->profiled_s;
+        s->wall_from_profile += q->wall_source != PR__WALL_NAME;
+        s->wall_contradicted += q->wall_source == PR__WALL_REJECTED;
         if (i == 0 || q->time < s->first_time)
             s->first_time = q->time;
         if (i == 0 || q->time > s->last_time)

@@ -77,7 +77,7 @@ fi
 # CSV tables and their exact headers.
 for t in "functions:file,line,function,ncalls,primcalls,tottime,cumtime" \
          "endpoints:endpoint,method,requests,total_ms,share,mean_ms,p50_ms,p90_ms,p95_ms,p99_ms,max_ms,slowest_file" \
-         "requests:file,method,path,endpoint,wall_ms,profiled_ms,timestamp" \
+         "requests:file,method,path,endpoint,wall_ms,profiled_ms,timestamp,wall_source" \
          "edges:file,line,function,caller_file,caller_line,caller_function,nc,cc,tt,ct"; do
     name=${t%%:*} header=${t#*:}
     "$P" -f csv -t "$name" $W > "$tmp/t.csv" 2>/dev/null
@@ -85,6 +85,23 @@ for t in "functions:file,line,function,ncalls,primcalls,tottime,cumtime" \
 done
 n=$("$P" -f csv -t requests $W | tail -n +2 | wc -l)
 [ "$n" = "$(ls $W | wc -l)" ] && ok "one requests row per file" || no "one requests row per file ($n)"
+
+# Names that read two ways (tests/data/decimal, werkzeug with
+# "{elapsed:.3f}ms.{time:.6f}"): the profile inside says which, with or
+# without --name-format; a name that claims less than its profile
+# measured is timed by the profile, counted in the header and flagged.
+D=tests/data/decimal
+"$P" -f csv -t requests $D | tail -n +2 | cut -d, -f3,5,8 | sort > "$tmp/dec.csv"
+"$P" -f csv -t requests --name-format '{method}.{path}.{elapsed:.3f}ms.{time:.6f}.prof' $D | tail -n +2 | cut -d, -f3,5,8 | sort > "$tmp/dec-exact.csv"
+cmp -s "$tmp/dec.csv" "$tmp/dec-exact.csv" && [ "$(cut -d, -f1 "$tmp/dec.csv" | sort -u | tr '\n' ' ')" = "balance balance.5 balance.7 " ] \
+    && ! grep -qv ',name$' "$tmp/dec.csv" && ok "decimal elapsed read with the profile as witness" || { no "decimal elapsed"; cat "$tmp/dec.csv"; }
+mkdir "$tmp/liar"
+cp "$(ls $D/GET.balance.7.* | head -1)" "$tmp/liar/GET.balance.7.5ms.1796163093.prof"
+"$P" -f csv -t requests "$tmp/liar" | tail -1 | grep -q ',balance.7,.*,profile$' && ok "wall time under the profile's: wall_source profile" || no "wall_source profile"
+"$P" "$tmp/liar" | grep -q '^- \*\*Wall time:\*\* .* 1 request timed by the profile instead (1 whose name gave less than the profile measured' \
+    && ok "header counts wall times taken from the profile" || no "header counts wall times taken from the profile"
+"$P" -q --state "$tmp/liar.state" "$tmp/liar" > /dev/null 2>&1
+"$P" -f csv -t requests "$tmp/liar.state" | tail -1 | grep -q ',profile$' && ok "wall_source kept in a state file" || no "wall_source kept in a state file"
 
 # Filters.
 n=$("$P" -f csv -t requests --method POST $W | tail -n +2 | wc -l)
