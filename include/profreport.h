@@ -281,7 +281,11 @@ typedef enum pr_sort {
 typedef struct pr_report_options {
     size_t top;        /* rows in "top N" tables; 0 = 20 */
     pr_sort sort;      /* order of the endpoint table */
-    double bucket_s;   /* latency-over-time bucket; 0 = chosen from span */
+    /* Latency-over-time bucket; 0 = the narrowest of 1, 2, 5, 10, 15,
+     * 30 s, 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6, 12 h, 1 d (then whole
+     * days) giving at most 48 buckets, and none for a capture shorter
+     * than PR_MIN_BUCKET_SPAN. */
+    double bucket_s;
     /* Module attribution. */
     const char *app_root;         /* NULL: common root of the app's files */
     const char *const *module_map; /* "PATTERN=NAME" (fnmatch on the file) */
@@ -455,12 +459,23 @@ typedef struct pr_request_row {
     pr_wall_source wall_source;
 } pr_request_row;
 
-/* Requests and latency per time bucket [start, start + bucket_s). */
+/* Requests and latency per time bucket [start, start + width_s), start a
+ * multiple of the width (Unix seconds, UTC). The capture runs from the
+ * first request's time to the last's; [from, to] is the part of the
+ * bucket inside it, so the first and last buckets may cover less than
+ * their width (a rate or a bar drawn over the whole width would claim
+ * time with no data). to == 0 in a row built by hand: the whole bucket. */
 typedef struct pr_bucket_row {
     double start;
     size_t requests;
     double p50_ms, p95_ms, max_ms;
+    double width_s;
+    double from, to;
 } pr_bucket_row;
+
+/* Captures shorter than this many seconds are not cut into time buckets
+ * unless a bucket size is asked for (pr_report_options.bucket_s). */
+#define PR_MIN_BUCKET_SPAN 3.0
 
 /* Files read, skipped, total calls, and time covered. Times are Unix
  * seconds; first/last are 0 when no request carried a time. */
@@ -504,7 +519,8 @@ size_t pr_report_endpoints(const pr_report *r, const pr_endpoint_row **rows);
 size_t pr_report_requests(const pr_report *r, const pr_request_row **rows,
                           const size_t **slowest);
 
-/* Non-empty time buckets in time order, and the bucket size used. */
+/* Non-empty time buckets in time order, and the bucket size used (0
+ * and no rows when the capture was too short to cut into buckets). */
 size_t pr_report_buckets(const pr_report *r, const pr_bucket_row **rows,
                          double *bucket_s);
 

@@ -28,6 +28,20 @@ void pr__fmt_ms(FILE *out, double ms)
         fprintf(out, "%.0f s", ms / 1000);
 }
 
+void pr__fmt_span(FILE *out, double s)
+{
+    if (s >= 86400 && fmod(s, 86400) == 0)
+        fprintf(out, "%g d", s / 86400);
+    else if (s >= 3600 && fmod(s, 3600) == 0)
+        fprintf(out, "%g h", s / 3600);
+    else if (s >= 60 && fmod(s, 60) == 0)
+        fprintf(out, "%g min", s / 60);
+    else if (s >= 1)
+        fprintf(out, "%g s", s);
+    else
+        fprintf(out, "%g ms", s * 1000);
+}
+
 int pr_format_parse(const char *s, pr_format *out)
 {
     if (s == NULL)

@@ -536,15 +536,30 @@ static int build_requests(pr_report *r, const view *vw,
     return bad;
 }
 
-/* A bucket size that gives at most 48 buckets over the span. */
-static double choose_bucket(double span)
+/* Nice bucket widths, 1 s to 1 d: a clock's divisions. */
+static const double BUCKET_LADDER[] = {
+    1,    2,    5,     10,    15,    30,           /* seconds */
+    60,   120,  300,   600,   900,   1800,         /* minutes */
+    3600, 7200, 10800, 21600, 43200, 86400,        /* hours, a day */
+};
+enum { MIN_BUCKETS = 6, MAX_BUCKETS = 48, REQUESTS_PER_BUCKET = 4 };
+
+/* The narrowest nice width that cuts the span into at most `most`
+ * buckets: one per REQUESTS_PER_BUCKET requests, so that a bucket's
+ * percentiles mean something, but from MIN_BUCKETS to MAX_BUCKETS. The
+ * ladder's steps are at most 2.5x, so a long enough span gets between
+ * most / 2.5 and most buckets; a short one a bucket per second. Spans
+ * the ladder cannot cover get whole days. */
+static double choose_bucket(double span, size_t requests)
 {
-    static const double sizes[] = {60, 300, 600, 900, 1800, 3600, 10800,
-                                   21600, 43200, 86400, 604800};
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        if (span / sizes[i] <= 48)
-            return sizes[i];
-    return 604800 * ceil(span / 604800 / 48);
+    size_t most = requests / REQUESTS_PER_BUCKET;
+    most = most < MIN_BUCKETS ? MIN_BUCKETS
+                              : most > MAX_BUCKETS ? MAX_BUCKETS : most;
+    for (size_t i = 0; i < sizeof BUCKET_LADDER / sizeof BUCKET_LADDER[0];
+         i++)
+        if (span / BUCKET_LADDER[i] <= (double)most)
+            return BUCKET_LADDER[i];
+    return 86400 * ceil(span / 86400 / (double)most);
 }
 
 static int build_buckets(pr_report *r)
@@ -552,9 +567,13 @@ static int build_buckets(pr_report *r)
     size_t n = r->nrequests;
     if (n == 0)
         return 0;
-    r->bucket_s = r->opts.bucket_s > 0
-                      ? r->opts.bucket_s
-                      : choose_bucket(r->sum.last_time - r->sum.first_time);
+    double first = r->sum.first_time, last = r->sum.last_time;
+    /* Under PR_MIN_BUCKET_SPAN there is no "over time" to show: no
+     * buckets, and the renderers say why. --bucket still has its way. */
+    if (r->opts.bucket_s <= 0 && last - first < PR_MIN_BUCKET_SPAN)
+        return 0;
+    r->bucket_s = r->opts.bucket_s > 0 ? r->opts.bucket_s
+                                       : choose_bucket(last - first, n);
     ranked *v = malloc(n * sizeof *v);
     double *walls = malloc(n * sizeof *walls);
     r->buckets = calloc(n, sizeof *r->buckets);
@@ -580,6 +599,11 @@ static int build_buckets(pr_report *r)
         pr__qsort(walls, k, sizeof *walls, cmp_double);
         pr_bucket_row *b = &r->buckets[nb++];
         b->start = -v[i].v;
+        b->width_s = r->bucket_s;
+        /* The part of the bucket inside the capture: the first and the
+         * last bucket may hold data for only part of their width. */
+        b->from = b->start > first ? b->start : first;
+        b->to = b->start + r->bucket_s < last ? b->start + r->bucket_s : last;
         b->requests = k;
         b->p50_ms = pr__percentile(walls, k, 50);
         b->p95_ms = pr__percentile(walls, k, 95);

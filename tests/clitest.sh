@@ -103,6 +103,18 @@ cp "$(ls $D/GET.balance.7.* | head -1)" "$tmp/liar/GET.balance.7.5ms.1796163093.
 "$P" -q --state "$tmp/liar.state" "$tmp/liar" > /dev/null 2>&1
 "$P" -f csv -t requests "$tmp/liar.state" | tail -1 | grep -q ',profile$' && ok "wall_source kept in a state file" || no "wall_source kept in a state file"
 
+# Latency over time fits the capture: tests/data/decimal spans 2.6 s,
+# too short to bucket, and says so; --bucket still cuts it; the seed
+# incident (78 s, 28 requests) gets 15 s buckets, the first and last cut
+# to the capture.
+"$P" $D | sed -n '/^## Latency over time/,/^## /p' | grep -q '^The requests span 2.60 s, too short to cut into time buckets' \
+    && ok "a capture too short to bucket says so" || no "a capture too short to bucket says so"
+"$P" --bucket 1 $D | grep -q '^| 2026-12-01T22:11:32Z | 555 ms of 1 s | 2 |' && ok "--bucket cuts a short capture" || no "--bucket cuts a short capture"
+"$P" --bucket 1d $D | grep -q '^All 6 requests fall in one bucket of 1 d' && ok "one bucket says so" || no "one bucket says so"
+"$P" examples/profiles > "$tmp/seed-time.md"
+grep -q '^| 2026-11-25T12:56:49Z | 11.00 s of 15 s | 5 |' "$tmp/seed-time.md" && grep -q '^| 2026-11-25T12:58:00Z | 7.00 s of 15 s | 4 |' "$tmp/seed-time.md" \
+    && ok "buckets labelled with their start and the width they cover" || no "buckets labelled with start and width"
+
 # Filters.
 n=$("$P" -f csv -t requests --method POST $W | tail -n +2 | wc -l)
 [ "$n" = "$(ls $W | grep -c '^POST')" ] && ok "--method POST" || no "--method POST ($n)"
