@@ -301,6 +301,14 @@ typedef struct pr_report_options {
     /* CSV cells starting with = + - @ are prefixed with ' so spreadsheets
      * do not run them as formulas; 1 writes them as they are. */
     int csv_raw;
+    /* What the report says it read and when it was made, for its header
+     * (Markdown, HTML) and the HTML title: the inputs as the user gave
+     * them (NULL or 0: not said; the report copies them), and the time
+     * in Unix seconds (0: not said; a command line takes time(NULL), or
+     * SOURCE_DATE_EPOCH for reproducible output). */
+    const char *const *inputs;
+    size_t ninputs;
+    double generated_at;
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */

@@ -42,6 +42,19 @@ void pr__fmt_span(FILE *out, double s)
         fprintf(out, "%g ms", s * 1000);
 }
 
+void pr__inputs_text(const pr_report *r,
+                     void (*put)(FILE *, const char *, size_t), FILE *out)
+{
+    size_t n = r->opts.ninputs, shown = n <= 4 ? n : 3;
+    for (size_t i = 0; i < shown; i++) {
+        if (i > 0)
+            fputs(i + 1 == n ? " and " : ", ", out);
+        put(out, r->opts.inputs[i], strlen(r->opts.inputs[i]));
+    }
+    if (shown < n)
+        fprintf(out, " and %zu more", n - shown);
+}
+
 int pr_format_parse(const char *s, pr_format *out)
 {
     if (s == NULL)

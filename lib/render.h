@@ -28,6 +28,12 @@ void pr__fmt_ms(FILE *out, double ms);
  * lengths as "%g s". */
 void pr__fmt_span(FILE *out, double s);
 
+/* The inputs the report was asked to read, as given: "a, b and c", or
+ * the first three "and N more"; each written through `put` (an
+ * escaper). Nothing when the options named none. */
+void pr__inputs_text(const pr_report *r,
+                     void (*put)(FILE *, const char *, size_t), FILE *out);
+
 /* "2026-11-25T12:00:00Z" into buf (>= 21 bytes). */
 void pr__iso_time(double unix_s, char *buf, size_t n);
 

@@ -583,7 +583,12 @@ pr_status render_html(const pr_report *r, FILE *out)
           "script-src '" SCRIPT_SHA256 "'; img-src data:\">"
           "<meta name=\"viewport\" content=\"width=device-width,"
           "initial-scale=1\"><meta name=\"color-scheme\" "
-          "content=\"light dark\"><title>profreport</title><style>", out);
+          "content=\"light dark\"><title>profreport", out);
+    if (r->opts.ninputs > 0) {
+        fputs(": ", out);
+        pr__inputs_text(r, esc_html, out);
+    }
+    fputs("</title><style>", out);
     fputs(pr__css, out);
     fputs("</style></head><body>\n<nav aria-label=\"Sections\">", out);
     if (pg.nav.buf != NULL)

@@ -45,6 +45,11 @@ static void header(const pr_report *r, FILE *out)
 {
     const pr_summary *s = &r->sum;
     fputs("# profreport\n\n", out);
+    if (r->opts.ninputs > 0) {
+        fprintf(out, "- **Input%s:** ", r->opts.ninputs == 1 ? "" : "s");
+        pr__inputs_text(r, esc_md, out);
+        fputs("\n", out);
+    }
     fprintf(out, "- **Read:** %zu profile%s, one request each", s->files,
             s->files == 1 ? "" : "s");
     if (s->filtered > 0)
@@ -60,7 +65,11 @@ static void header(const pr_report *r, FILE *out)
         fprintf(out, " (%lld primitive calls)", (long long)s->primitive_calls);
     fprintf(out, " in %.3f s of own time, %zu distinct functions\n",
             s->total_tt, s->functions);
-    if (s->wall_from_profile > 0) {
+    if (s->wall_from_profile > 0 && s->wall_from_profile == s->files &&
+        s->wall_contradicted == 0) {
+        fputs("- **Wall time:** the profiled time: no file name gave one "
+              "(`wall_source` in `-f csv -t requests`)\n", out);
+    } else if (s->wall_from_profile > 0) {
         size_t none = s->wall_from_profile - s->wall_contradicted;
         fprintf(out, "- **Wall time:** from the file names, except %zu "
                      "request%s timed by the profile instead (",
@@ -81,6 +90,13 @@ static void header(const pr_report *r, FILE *out)
         pr__fmt_ms(out, (s->last_time - s->first_time) * 1000);
         fputs(")\n", out);
     }
+    fputs("- **Report:** made ", out);
+    if (r->opts.generated_at > 0) {
+        char when[32];
+        pr__iso_time(r->opts.generated_at, when, sizeof when);
+        fprintf(out, "%s ", when);
+    }
+    fputs("by profreport " PR_VERSION_STRING "\n", out);
     fputs("\n", out);
 }
 

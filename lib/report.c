@@ -618,6 +618,29 @@ static int build_buckets(pr_report *r)
 
 /* ---- the whole report ------------------------------------------------- */
 
+/* The inputs the header names, copied: the caller's array is borrowed
+ * only for the call. */
+static int copy_inputs(pr_report *r)
+{
+    const char *const *src = r->opts.inputs;
+    size_t n = src != NULL ? r->opts.ninputs : 0;
+    r->opts.inputs = NULL;
+    r->opts.ninputs = 0;
+    if (n == 0)
+        return 0;
+    const char **v = arena_alloc(&r->strings, n * sizeof *v);
+    if (v == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *in = src[i];
+        if ((v[i] = arena_strdup(&r->strings, in ? in : "")) == NULL)
+            return -1;
+    }
+    r->opts.inputs = v;
+    r->opts.ninputs = n;
+    return 0;
+}
+
 pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
                           pr_report **out)
 {
@@ -632,6 +655,10 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         r->opts = *opts;
     if (r->opts.top == 0)
         r->opts.top = 20;
+    if (copy_inputs(r) != 0) {
+        pr_report_free(r);
+        return PR_ERR_NOMEM;
+    }
     const shard *m = &agg->main;
     pr_status failure = PR_ERR_NOMEM; /* what a `goto fail` returns */
     /* The whole run's table is the sum of the endpoints' tables. */
