@@ -445,7 +445,9 @@ typedef struct pr_endpoint_row {
  * than one way ("GET.balance.5.785ms..." is /balance/5 in 785 ms or
  * /balance in 5.785 ms); the reading whose elapsed time is at least the
  * profile's own measured time (less half a unit of its last printed
- * digit) and closest to it is taken. When no reading gives one, the
+ * digit) and closest to it is taken, if it is close (within 5 % + 0.5
+ * ms); else the first such reading, {path} longest (under PyPy a profile
+ * can measure far less than the wall time). When no reading gives one, the
  * profiled time stands in: a wall time under what the profile measured
  * is never reported. */
 typedef enum pr_wall_source {

@@ -31,7 +31,10 @@ typedef enum pr__wall_source {
 
 /* Reads `name` with the profile as witness: of the readings whose
  * elapsed is at least profiled_ms (less the printed precision's
- * tolerance), the closest to it; out gets that reading's fields. When
+ * tolerance), the closest to it when one is close (at most 5 % + 0.5 ms
+ * above), else the first (the profile measured much less than the wall
+ * time, as PyPy's does, and cannot tell); out gets that reading's
+ * fields. When
  * none agrees, out gets the first reading (PR__WALL_REJECTED or
  * PR__WALL_NO_ELAPSED) or is cleared (PR__WALL_UNNAMED), and the caller
  * uses the profiled time. */
