@@ -45,8 +45,8 @@ static const char USAGE[] =
     "      --csv-raw         write CSV cells starting with = + - @ as they\n"
     "                        are (default: prefixed with ' so spreadsheets\n"
     "                        show them as text, not formulas)\n"
-    "      --bucket DUR      latency-over-time bucket (e.g. 5m, 1h, 1d);\n"
-    "                        default chosen from the time span\n"
+    "      --bucket DUR      latency-over-time bucket (e.g. 30s, 5m, 1h,\n"
+    "                        1d); default: 1 s to 1 d, 6 to 48 buckets\n"
     "Requests:\n"
     "      --name-format FMT werkzeug filename_format the files were written\n"
     "                        with, e.g. '{method}.{path}.{elapsed:.3f}ms.\n"
@@ -510,6 +510,22 @@ static int parse_args(int argc, char **argv, options *o)
     return -1;
 }
 
+/* When the report is made: now, or SOURCE_DATE_EPOCH (Unix seconds, the
+ * reproducible-builds convention) so that output can be byte-stable.
+ * Returns -1 when SOURCE_DATE_EPOCH is set but not such a number. */
+static double report_time(void)
+{
+    const char *e = getenv("SOURCE_DATE_EPOCH");
+    if (e == NULL || *e == '\0')
+        return (double)time(NULL);
+    char *end;
+    errno = 0;
+    long long v = strtoll(e, &end, 10);
+    if (errno != 0 || *end != '\0' || v <= 0 || e[0] == '-' || e[0] == '+')
+        return -1;
+    return (double)v;
+}
+
 /* Reads paths into a report; prints what went wrong and returns an exit
  * status, or -1 with *out set. */
 static int build_report(const options *o, const char *const *paths, size_t n,
@@ -560,7 +576,14 @@ static int build_report(const options *o, const char *const *paths, size_t n,
         pr_agg_free(agg);
         return EXIT_NO_INPUT;
     }
-    st = pr_report_build(agg, &o->report, out);
+    pr_report_options ro = o->report;
+    ro.inputs = paths;
+    ro.ninputs = n;
+    if ((ro.generated_at = report_time()) < 0) {
+        pr_agg_free(agg);
+        return usage_error("%s", "SOURCE_DATE_EPOCH must be Unix seconds");
+    }
+    st = pr_report_build(agg, &ro, out);
     pr_agg_free(agg);
     if (st != PR_OK) {
         fprintf(stderr, "profreport: %s\n", pr_strerror(st));

@@ -143,8 +143,8 @@ void pr_profile_free(pr_profile *p);
 typedef struct pr_name_format pr_name_format;
 
 /* fmt NULL compiles werkzeug's default, which also reads the older
- * zero-padded names and fractional times:
- * "{method}.{path}.{elapsed:.0f}ms.{time}.prof". Fails with PR_ERR_USAGE
+ * zero-padded names, fractional times and a decimal elapsed:
+ * "{method}.{path}.{elapsed}ms.{time}.prof". Fails with PR_ERR_USAGE
  * (err->offset = position in fmt) for an unknown field or spec. */
 pr_status pr_name_format_compile(const char *fmt, pr_name_format **out,
                                  pr_error *err);
@@ -159,7 +159,10 @@ typedef struct pr_name_fields {
 } pr_name_fields;
 
 /* Matches the base name of `name` (a trailing ".gz" is ignored unless the
- * format has it). Returns 1 and fills out on a match, else 0. */
+ * format has it). Returns 1 and fills out on a match, else 0. A name that
+ * reads more than one way gets its first reading ({path} longest); the
+ * aggregate picks among them with the profile as witness (see
+ * pr_wall_source). */
 int pr_name_parse(const pr_name_format *f, const char *name,
                   pr_name_fields *out);
 
@@ -278,7 +281,11 @@ typedef enum pr_sort {
 typedef struct pr_report_options {
     size_t top;        /* rows in "top N" tables; 0 = 20 */
     pr_sort sort;      /* order of the endpoint table */
-    double bucket_s;   /* latency-over-time bucket; 0 = chosen from span */
+    /* Latency-over-time bucket; 0 = the narrowest of 1, 2, 5, 10, 15,
+     * 30 s, 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6, 12 h, 1 d (then whole
+     * days) giving at most 48 buckets, and none for a capture shorter
+     * than PR_MIN_BUCKET_SPAN. */
+    double bucket_s;
     /* Module attribution. */
     const char *app_root;         /* NULL: common root of the app's files */
     const char *const *module_map; /* "PATTERN=NAME" (fnmatch on the file) */
@@ -294,6 +301,14 @@ typedef struct pr_report_options {
     /* CSV cells starting with = + - @ are prefixed with ' so spreadsheets
      * do not run them as formulas; 1 writes them as they are. */
     int csv_raw;
+    /* What the report says it read and when it was made, for its header
+     * (Markdown, HTML) and the HTML title: the inputs as the user gave
+     * them (NULL or 0: not said; the report copies them), and the time
+     * in Unix seconds (0: not said; a command line takes time(NULL), or
+     * SOURCE_DATE_EPOCH for reproducible output). */
+    const char *const *inputs;
+    size_t ninputs;
+    double generated_at;
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */
@@ -487,6 +502,21 @@ typedef struct pr_endpoint_row {
     pr_attribution attr;
 } pr_endpoint_row;
 
+/* Where a request's wall time comes from. A file name can read more
+ * than one way ("GET.balance.5.785ms..." is /balance/5 in 785 ms or
+ * /balance in 5.785 ms); the reading whose elapsed time is at least the
+ * profile's own measured time (less half a unit of its last printed
+ * digit) and closest to it is taken, if it is close (within 5 % + 0.5
+ * ms); else the first such reading, {path} longest (under PyPy a profile
+ * can measure far less than the wall time). When no reading gives one, the
+ * profiled time stands in: a wall time under what the profile measured
+ * is never reported. */
+typedef enum pr_wall_source {
+    PR_WALL_NAME = 0,    /* the file name, witnessed by the profile */
+    PR_WALL_PROFILE = 1  /* the profiled time: the name gave none, or
+                          * only times shorter than the profile's */
+} pr_wall_source;
+
 /* One request (= one profile file), in input order. */
 typedef struct pr_request_row {
     const char *file;
@@ -497,14 +527,26 @@ typedef struct pr_request_row {
     double profiled_ms;  /* the request root's cumtime in the stats */
     double time;         /* Unix seconds: file name, else mtime */
     int named;           /* the file name matched the name format */
+    pr_wall_source wall_source;
 } pr_request_row;
 
-/* Requests and latency per time bucket [start, start + bucket_s). */
+/* Requests and latency per time bucket [start, start + width_s), start a
+ * multiple of the width (Unix seconds, UTC). The capture runs from the
+ * first request's time to the last's; [from, to] is the part of the
+ * bucket inside it, so the first and last buckets may cover less than
+ * their width (a rate or a bar drawn over the whole width would claim
+ * time with no data). to == 0 in a row built by hand: the whole bucket. */
 typedef struct pr_bucket_row {
     double start;
     size_t requests;
     double p50_ms, p95_ms, max_ms;
+    double width_s;
+    double from, to;
 } pr_bucket_row;
+
+/* Captures shorter than this many seconds are not cut into time buckets
+ * unless a bucket size is asked for (pr_report_options.bucket_s). */
+#define PR_MIN_BUCKET_SPAN 3.0
 
 /* Files read, skipped, total calls, and time covered. Times are Unix
  * seconds; first/last are 0 when no request carried a time. */
@@ -519,6 +561,11 @@ typedef struct pr_summary {
     double profiled_s;      /* sum over requests of the profiled time */
     double first_time;
     double last_time;
+    /* Requests whose wall time is their profiled time (wall_source
+     * PR_WALL_PROFILE), and of those, the ones whose file name gave an
+     * elapsed time shorter than the profile measured. */
+    size_t wall_from_profile;
+    size_t wall_contradicted;
 } pr_summary;
 
 void pr_report_summary(const pr_report *r, pr_summary *out);
@@ -543,7 +590,8 @@ size_t pr_report_endpoints(const pr_report *r, const pr_endpoint_row **rows);
 size_t pr_report_requests(const pr_report *r, const pr_request_row **rows,
                           const size_t **slowest);
 
-/* Non-empty time buckets in time order, and the bucket size used. */
+/* Non-empty time buckets in time order, and the bucket size used (0
+ * and no rows when the capture was too short to cut into buckets). */
 size_t pr_report_buckets(const pr_report *r, const pr_bucket_row **rows,
                          double *bucket_s);
 

@@ -2,6 +2,7 @@
 #ifndef PR_AGG_H
 #define PR_AGG_H
 
+#include "reqname.h"
 #include "table.h"
 
 /* One profile file = one request. `path` owns one block holding the
@@ -21,6 +22,7 @@ typedef struct request {
     double wall_ms;     /* from the file name, else profiled_s * 1000 */
     double time;        /* Unix seconds: from the file name, else mtime */
     int named;          /* the file name matched the name format */
+    pr__wall_source wall_source; /* why wall_ms is what it is */
 } request;
 
 typedef struct skip {

@@ -300,8 +300,11 @@ static pr_status process(worker *w, const char *name, size_t order,
     r.mtime_ns = sst->mtime_ns;
     profiled_time(&w->view, &r);
     pr_name_fields nf;
-    r.named = pr_name_parse(w->agg->names, name, &nf);
-    r.wall_ms = nf.has_elapsed ? nf.elapsed_ms : r.profiled_s * 1000.0;
+    r.wall_source = pr__name_parse_witness(w->agg->names, name,
+                                           r.profiled_s * 1000.0, &nf);
+    r.named = r.wall_source != PR__WALL_UNNAMED;
+    r.wall_ms = r.wall_source == PR__WALL_NAME ? nf.elapsed_ms
+                                               : r.profiled_s * 1000.0;
     r.time = nf.has_time ? nf.time : (double)sst->mtime_ns / 1e9;
     pr_func_key ep = endpoint_key(w, &w->view, &nf);
     if (!keep(&w->agg->opts, &r, &nf)) {

@@ -24,6 +24,16 @@ extern const char pr__css[];
 /* A duration for people: "4.2 ms", "840 ms", "7.42 s", "312 s". */
 void pr__fmt_ms(FILE *out, double ms);
 
+/* A bucket width: "250 ms", "30 s", "15 min", "1 h", "1 d"; other
+ * lengths as "%g s". */
+void pr__fmt_span(FILE *out, double s);
+
+/* The inputs the report was asked to read, as given: "a, b and c", or
+ * the first three "and N more"; each written through `put` (an
+ * escaper). Nothing when the options named none. */
+void pr__inputs_text(const pr_report *r,
+                     void (*put)(FILE *, const char *, size_t), FILE *out);
+
 /* "2026-11-25T12:00:00Z" into buf (>= 21 bytes). */
 void pr__iso_time(double unix_s, char *buf, size_t n);
 

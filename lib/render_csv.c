@@ -59,7 +59,8 @@ static void endpoints(const pr_report *r, FILE *out)
 
 static void requests(const pr_report *r, FILE *out)
 {
-    fputs("file,method,path,endpoint,wall_ms,profiled_ms,timestamp\n", out);
+    fputs("file,method,path,endpoint,wall_ms,profiled_ms,timestamp,"
+          "wall_source\n", out);
     for (size_t i = 0; i < r->nrequests; i++) {
         const pr_request_row *q = &r->requests[i];
         char when[32];
@@ -72,7 +73,8 @@ static void requests(const pr_report *r, FILE *out)
         esc_csv(out, q->path, strlen(q->path), !r->opts.csv_raw);
         fputc(',', out);
         esc_csv(out, ep, strlen(ep), !r->opts.csv_raw);
-        fprintf(out, ",%.3f,%.3f,%s\n", q->wall_ms, q->profiled_ms, when);
+        fprintf(out, ",%.3f,%.3f,%s,%s\n", q->wall_ms, q->profiled_ms, when,
+                q->wall_source == PR_WALL_NAME ? "name" : "profile");
     }
 }
 

@@ -327,10 +327,11 @@ static void section_charts(page *pg, const char *slug, cmark_node *h)
         fputs("<figcaption>Total time per endpoint (bars, as sorted in the "
               "table) and the latency of its requests: p50, p95 and max."
               "</figcaption></figure>", m.f);
-    } else if (strcmp(slug, "latency-over-time") == 0 && r->nbuckets > 0) {
+    } else if (strcmp(slug, "latency-over-time") == 0 && r->nbuckets > 1) {
         fputs("<figure>", m.f);
         svg_latency(m.f, r->buckets, r->nbuckets, r->bucket_s);
-        fputs("<figcaption>Requests per bucket (bars) with the p50 and p95 "
+        fputs("<figcaption>Requests per bucket (bars, each over the part "
+              "of its bucket the capture covers) with the p50 and p95 "
               "latency of each bucket (lines).</figcaption></figure>", m.f);
     } else if (strcmp(slug, "modules") == 0 && pg->attr != NULL &&
                pg->attr->nmodules > 0) {
@@ -584,7 +585,12 @@ pr_status render_html(const pr_report *r, FILE *out)
           "script-src '" SCRIPT_SHA256 "'; img-src data:\">"
           "<meta name=\"viewport\" content=\"width=device-width,"
           "initial-scale=1\"><meta name=\"color-scheme\" "
-          "content=\"light dark\"><title>profreport</title><style>", out);
+          "content=\"light dark\"><title>profreport", out);
+    if (r->opts.ninputs > 0) {
+        fputs(": ", out);
+        pr__inputs_text(r, esc_html, out);
+    }
+    fputs("</title><style>", out);
     fputs(pr__css, out);
     fputs("</style></head><body>\n<nav aria-label=\"Sections\">", out);
     if (pg.nav.buf != NULL)

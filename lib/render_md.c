@@ -45,6 +45,11 @@ static void header(const pr_report *r, FILE *out)
 {
     const pr_summary *s = &r->sum;
     fputs("# profreport\n\n", out);
+    if (r->opts.ninputs > 0) {
+        fprintf(out, "- **Input%s:** ", r->opts.ninputs == 1 ? "" : "s");
+        pr__inputs_text(r, esc_md, out);
+        fputs("\n", out);
+    }
     fprintf(out, "- **Read:** %zu profile%s, one request each", s->files,
             s->files == 1 ? "" : "s");
     if (s->filtered > 0)
@@ -61,6 +66,23 @@ static void header(const pr_report *r, FILE *out)
     if (s->primitive_calls != s->total_calls)
         fprintf(out, " (%lld primitive calls)", (long long)s->primitive_calls);
     fprintf(out, ", %zu distinct functions\n", s->functions);
+    if (s->wall_from_profile > 0 && s->wall_from_profile == s->files &&
+        s->wall_contradicted == 0) {
+        fputs("- **Wall time:** the profiled time: no file name gave one "
+              "(`wall_source` in `-f csv -t requests`)\n", out);
+    } else if (s->wall_from_profile > 0) {
+        size_t none = s->wall_from_profile - s->wall_contradicted;
+        fprintf(out, "- **Wall time:** from the file names, except %zu "
+                     "request%s timed by the profile instead (",
+                s->wall_from_profile, s->wall_from_profile == 1 ? "" : "s");
+        if (s->wall_contradicted > 0)
+            fprintf(out, "%zu whose name gave less than the profile "
+                         "measured%s", s->wall_contradicted,
+                    none > 0 ? ", " : "");
+        if (none > 0)
+            fprintf(out, "%zu whose name gave no time", none);
+        fputs("; `wall_source` in `-f csv -t requests`)\n", out);
+    }
     if (s->files > 0) {
         char a[32], b[32];
         pr__iso_time(s->first_time, a, sizeof a);
@@ -69,6 +91,13 @@ static void header(const pr_report *r, FILE *out)
         pr__fmt_ms(out, (s->last_time - s->first_time) * 1000);
         fputs(")\n", out);
     }
+    fputs("- **Report:** made ", out);
+    if (r->opts.generated_at > 0) {
+        char when[32];
+        pr__iso_time(r->opts.generated_at, when, sizeof when);
+        fprintf(out, "%s ", when);
+    }
+    fputs("by profreport " PR_VERSION_STRING "\n", out);
     fputs("\n", out);
 }
 
@@ -97,23 +126,58 @@ static void endpoint_table(const pr_report *r, FILE *out)
           "method and URL pattern.\n\n", out);
 }
 
+/* The part of a bucket with data: its width, or "6.00 s of 1 min". */
+static void bucket_width(FILE *out, const pr_bucket_row *b)
+{
+    double covered = b->to - b->from;
+    if (covered <= 0) {
+        fputs("0 s of ", out); /* requests at one instant */
+    } else if (covered < b->width_s - 1e-9) {
+        pr__fmt_ms(out, covered * 1000);
+        fputs(" of ", out);
+    }
+    pr__fmt_span(out, b->width_s);
+}
+
 static void time_table(const pr_report *r, FILE *out)
 {
-    if (r->nbuckets < 2)
+    if (r->nrequests == 0)
         return;
     fputs("## Latency over time\n\n", out);
-    fputs("| bucket start (UTC) | requests | p50 ms | p95 ms | max ms |\n"
-          "|:---|---:|---:|---:|---:|\n", out);
+    if (r->nbuckets == 0) {
+        fputs("The requests span ", out);
+        pr__fmt_ms(out, (r->sum.last_time - r->sum.first_time) * 1000);
+        fprintf(out, ", too short to cut into time buckets (%g s at least; "
+                     "`--bucket` sets a size).\n\n", PR_MIN_BUCKET_SPAN);
+        return;
+    }
+    if (r->nbuckets == 1) {
+        fprintf(out, "All %zu request%s fall in one bucket of ", r->nrequests,
+                r->nrequests == 1 ? "" : "s");
+        pr__fmt_span(out, r->bucket_s);
+        fputs(" (`--bucket`): nothing to compare over time.\n\n", out);
+        return;
+    }
+    fputs("| start (UTC) | width | requests | p50 ms | p95 ms | max ms |\n"
+          "|:---|---:|---:|---:|---:|---:|\n", out);
+    int cut = 0;
     for (size_t i = 0; i < r->nbuckets; i++) {
         const pr_bucket_row *b = &r->buckets[i];
         char when[32];
-        pr__iso_time(b->start, when, sizeof when);
-        fprintf(out, "| %s | %zu | %.0f | %.0f | %.0f |\n", when, b->requests,
+        pr__iso_time(b->from, when, sizeof when);
+        fprintf(out, "| %s | ", when);
+        bucket_width(out, b);
+        fprintf(out, " | %zu | %.0f | %.0f | %.0f |\n", b->requests,
                 b->p50_ms, b->p95_ms, b->max_ms);
+        cut |= b->to - b->from < b->width_s - 1e-9;
     }
     fputs("\nBuckets of ", out);
-    pr__fmt_ms(out, r->bucket_s * 1000);
-    fputs(" (`--bucket`); empty buckets are not shown.\n\n", out);
+    pr__fmt_span(out, r->bucket_s);
+    fputs(" (`--bucket`), aligned to whole multiples of it in UTC", out);
+    if (cut)
+        fputs("; a bucket the capture covers only in part (from its first "
+              "to its last request) starts and ends where its data does", out);
+    fputs("; empty buckets are not shown.\n\n", out);
 }
 
 static void slowest(const pr_report *r, FILE *out)

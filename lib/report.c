@@ -492,6 +492,8 @@ static int build_requests(pr_report *r, const view *vw,
         row->profiled_ms = q->profiled_s * 1000.0;
         row->time = q->time;
         row->named = q->named;
+        row->wall_source = q->wall_source == PR__WALL_NAME ? PR_WALL_NAME
+                                                           : PR_WALL_PROFILE;
         walls[i] = q->wall_ms;
     }
     r->nrequests = n;
@@ -500,15 +502,30 @@ static int build_requests(pr_report *r, const view *vw,
     return bad;
 }
 
-/* A bucket size that gives at most 48 buckets over the span. */
-static double choose_bucket(double span)
+/* Nice bucket widths, 1 s to 1 d: a clock's divisions. */
+static const double BUCKET_LADDER[] = {
+    1,    2,    5,     10,    15,    30,           /* seconds */
+    60,   120,  300,   600,   900,   1800,         /* minutes */
+    3600, 7200, 10800, 21600, 43200, 86400,        /* hours, a day */
+};
+enum { MIN_BUCKETS = 6, MAX_BUCKETS = 48, REQUESTS_PER_BUCKET = 4 };
+
+/* The narrowest nice width that cuts the span into at most `most`
+ * buckets: one per REQUESTS_PER_BUCKET requests, so that a bucket's
+ * percentiles mean something, but from MIN_BUCKETS to MAX_BUCKETS. The
+ * ladder's steps are at most 2.5x, so a long enough span gets between
+ * most / 2.5 and most buckets; a short one a bucket per second. Spans
+ * the ladder cannot cover get whole days. */
+static double choose_bucket(double span, size_t requests)
 {
-    static const double sizes[] = {60, 300, 600, 900, 1800, 3600, 10800,
-                                   21600, 43200, 86400, 604800};
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        if (span / sizes[i] <= 48)
-            return sizes[i];
-    return 604800 * ceil(span / 604800 / 48);
+    size_t most = requests / REQUESTS_PER_BUCKET;
+    most = most < MIN_BUCKETS ? MIN_BUCKETS
+                              : most > MAX_BUCKETS ? MAX_BUCKETS : most;
+    for (size_t i = 0; i < sizeof BUCKET_LADDER / sizeof BUCKET_LADDER[0];
+         i++)
+        if (span / BUCKET_LADDER[i] <= (double)most)
+            return BUCKET_LADDER[i];
+    return 86400 * ceil(span / 86400 / (double)most);
 }
 
 static int build_buckets(pr_report *r)
@@ -516,9 +533,13 @@ static int build_buckets(pr_report *r)
     size_t n = r->nrequests;
     if (n == 0)
         return 0;
-    r->bucket_s = r->opts.bucket_s > 0
-                      ? r->opts.bucket_s
-                      : choose_bucket(r->sum.last_time - r->sum.first_time);
+    double first = r->sum.first_time, last = r->sum.last_time;
+    /* Under PR_MIN_BUCKET_SPAN there is no "over time" to show: no
+     * buckets, and the renderers say why. --bucket still has its way. */
+    if (r->opts.bucket_s <= 0 && last - first < PR_MIN_BUCKET_SPAN)
+        return 0;
+    r->bucket_s = r->opts.bucket_s > 0 ? r->opts.bucket_s
+                                       : choose_bucket(last - first, n);
     pr__ranked *v = malloc(n * sizeof *v);
     double *walls = malloc(n * sizeof *walls);
     r->buckets = calloc(n, sizeof *r->buckets);
@@ -544,6 +565,11 @@ static int build_buckets(pr_report *r)
         pr__qsort(walls, k, sizeof *walls, cmp_double);
         pr_bucket_row *b = &r->buckets[nb++];
         b->start = -v[i].v;
+        b->width_s = r->bucket_s;
+        /* The part of the bucket inside the capture: the first and the
+         * last bucket may hold data for only part of their width. */
+        b->from = b->start > first ? b->start : first;
+        b->to = b->start + r->bucket_s < last ? b->start + r->bucket_s : last;
         b->requests = k;
         b->p50_ms = pr__percentile(walls, k, 50);
         b->p95_ms = pr__percentile(walls, k, 95);
@@ -557,6 +583,29 @@ static int build_buckets(pr_report *r)
 }
 
 /* ---- the whole report ------------------------------------------------- */
+
+/* The inputs the header names, copied: the caller's array is borrowed
+ * only for the call. */
+static int copy_inputs(pr_report *r)
+{
+    const char *const *src = r->opts.inputs;
+    size_t n = src != NULL ? r->opts.ninputs : 0;
+    r->opts.inputs = NULL;
+    r->opts.ninputs = 0;
+    if (n == 0)
+        return 0;
+    const char **v = arena_alloc(&r->strings, n * sizeof *v);
+    if (v == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *in = src[i];
+        if ((v[i] = arena_strdup(&r->strings, in ? in : "")) == NULL)
+            return -1;
+    }
+    r->opts.inputs = v;
+    r->opts.ninputs = n;
+    return 0;
+}
 
 pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
                           pr_report **out)
@@ -572,6 +621,10 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         r->opts = *opts;
     if (r->opts.top == 0)
         r->opts.top = 20;
+    if (copy_inputs(r) != 0) {
+        pr_report_free(r);
+        return PR_ERR_NOMEM;
+    }
     const shard *m = &agg->main;
     pr_status failure = PR_ERR_NOMEM; /* what a `goto fail` returns */
     /* The whole run's table is the sum of the endpoints' tables. */
@@ -652,6 +705,8 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     for (size_t i = 0; i < vw.nreq; i++) {
         const request *q = vw.req[i];
         s->profiled_s += q->profiled_s;
+        s->wall_from_profile += q->wall_source != PR__WALL_NAME;
+        s->wall_contradicted += q->wall_source == PR__WALL_REJECTED;
         if (i == 0 || q->time < s->first_time)
             s->first_time = q->time;
         if (i == 0 || q->time > s->last_time)

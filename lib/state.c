@@ -20,7 +20,8 @@
  *   u32 n, n x request      request = str path, str method, str url,
  *                               u32 endpoint, u64 size, i64 mtime_ns,
  *                               f64 profiled_s, f64 total_tt, f64 wall_ms,
- *                               f64 time, u8 named
+ *                               f64 time, u8 flags (bit 0 named,
+ *                               bits 1-2 where the wall time came from)
  * Reading checks every count against the bytes left and every index
  * against its table, like the marshal reader.
  */
@@ -151,7 +152,10 @@ static void payload(wbuf *b, const pr_agg *agg)
         put_f64(b, q->total_tt);
         put_f64(b, q->wall_ms);
         put_f64(b, q->time);
-        unsigned char named = (unsigned char)(q->named != 0);
+        /* Bit 0: named; bits 1-2: the wall time's source (0 in states
+         * written before it was kept: the name's, when named). */
+        unsigned char named = (unsigned char)((q->named != 0) |
+                                              (q->wall_source & 3) << 1);
         put(b, &named, 1);
     }
 }
@@ -395,7 +399,11 @@ static pr_status read_payload(rcur *c, shard *s, double *bucket_s,
         r.total_tt = get_f64(c, "total time");
         r.wall_ms = get_f64(c, "wall time");
         r.time = get_f64(c, "time");
-        r.named = get_u8(c, "named");
+        unsigned flags = get_u8(c, "named");
+        r.named = flags & 1;
+        r.wall_source = (pr__wall_source)(flags >> 1 & 3);
+        if (!r.named && r.wall_source == PR__WALL_NAME)
+            r.wall_source = PR__WALL_UNNAMED;
         if (c->st != PR_OK)
             break;
         if (g >= ng || path.len == 0 || has_nul(path) || has_nul(method) ||

@@ -51,21 +51,6 @@ static void text_fit(FILE *out, const char *s, size_t n, size_t max)
 }
 
 /* A time in ms as a sentence says it: "0.4 ms", "35 ms", "7.42 s". */
-/* A bucket size: "250 ms", "30 s", "15 min", "1 h", "1 d". */
-static void fmt_span(FILE *out, double s)
-{
-    if (s >= 86400 && fmod(s, 86400) == 0)
-        fprintf(out, "%g d", s / 86400);
-    else if (s >= 3600 && fmod(s, 3600) == 0)
-        fprintf(out, "%g h", s / 3600);
-    else if (s >= 60 && fmod(s, 60) == 0)
-        fprintf(out, "%g min", s / 60);
-    else if (s >= 1)
-        fprintf(out, "%g s", s);
-    else
-        fprintf(out, "%g ms", s * 1000);
-}
-
 /* An axis tick: "0", "2.5 ms", "20 ms", "1.5 s". */
 static void fmt_tick_ms(FILE *out, double ms)
 {
@@ -280,6 +265,18 @@ static void latency_line(FILE *out, const column *c, size_t nc, int p95,
     }
 }
 
+/* The part of a bucket with data; a row built without from/to (to == 0)
+ * is the whole bucket. */
+static double bucket_from(const pr_bucket_row *b)
+{
+    return b->to > 0 ? b->from : b->start;
+}
+
+static double bucket_to(const pr_bucket_row *b, double bucket_s)
+{
+    return b->to > 0 ? b->to : b->start + bucket_s;
+}
+
 void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
                  double bucket_s)
 {
@@ -298,13 +295,18 @@ void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
         fputs("</svg>", out);
         return;
     }
-    double t0 = rows[0].start, span = rows[n - 1].start + bucket_s - t0;
+    /* The axis spans the capture: each bar only the part of its bucket
+     * with data, so a partial first or last bucket is not drawn over
+     * time nobody measured. */
+    double t0 = bucket_from(&rows[0]), span = bucket_to(&rows[n - 1], bucket_s) - t0;
+    if (!(span > 0))
+        span = bucket_s;
     double sx = PW / span;
     int per_pixel = (double)n > PW;
     size_t nc = 0;
     for (size_t i = 0; i < n; i++) {
         const pr_bucket_row *b = &rows[i];
-        double x = (b->start - t0) * sx;
+        double x = (bucket_from(b) - t0) * sx;
         int adjacent = i > 0 && b->start - rows[i - 1].start < bucket_s * 1.5;
         if (per_pixel && nc > 0 && floor(x) == c[nc - 1].x) {
             column *k = &c[nc - 1];
@@ -317,7 +319,12 @@ void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
         }
         column *k = &c[nc++];
         k->x = per_pixel ? floor(x) : x;
-        k->w = per_pixel ? 1 : bucket_s * sx;
+        k->w = per_pixel ? 1 : (bucket_to(b, bucket_s) - bucket_from(b)) * sx;
+        if (!per_pixel && k->w < 2) { /* requests at one instant show */
+            k->w = 2;
+            if (k->x + k->w > PW)
+                k->x = PW - k->w;
+        }
         k->requests = b->requests;
         k->p50 = b->p50_ms;
         k->p95 = b->p95_ms;
@@ -344,8 +351,9 @@ void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
     legend_swatch(out, X0, 16, "bar");
     fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"16\">requests per ",
             X0 + 14);
-    fmt_span(out, bucket_s);
-    fprintf(out, "%s (left scale)</text>", per_pixel ? ", summed per pixel" : "");
+    pr__fmt_span(out, bucket_s);
+    fprintf(out, " bucket%s (left scale)</text>",
+            per_pixel ? ", summed per pixel" : "");
     fprintf(out, "<line class=\"l50\" x1=\"%.0f\" y1=\"12\" x2=\"%.0f\" "
                  "y2=\"12\"/><text class=\"lbl\" x=\"%.0f\" y=\"16\">p50"
                  "</text>", X0 + 400, X0 + 418, X0 + 422);
@@ -385,13 +393,21 @@ void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
         const column *k = &c[i];
         double bh = (double)k->requests / rtop * PH;
         double bw = k->w > 2 ? k->w - 1 : k->w;
+        const pr_bucket_row *b = &rows[k->first];
         char when[32];
-        pr__iso_time(rows[k->first].start, when, sizeof when);
+        pr__iso_time(bucket_from(b), when, sizeof when);
         fprintf(out, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" "
                      "width=\"%.1f\" height=\"%.1f\"><title>%s",
                 X0 + k->x, Y1 - bh, bw, bh, when);
-        if (k->nb > 1)
+        if (k->nb > 1) {
             fprintf(out, " (%zu buckets)", k->nb);
+        } else if (bucket_to(b, bucket_s) - bucket_from(b) < bucket_s - 1e-9) {
+            fputs(" (", out);
+            pr__fmt_ms(out, (bucket_to(b, bucket_s) - bucket_from(b)) * 1000);
+            fputs(" of a ", out);
+            pr__fmt_span(out, bucket_s);
+            fputs(" bucket)", out);
+        }
         fprintf(out, ": %zu request%s\np50 ", k->requests,
                 k->requests == 1 ? "" : "s");
         pr__fmt_ms(out, k->p50);

@@ -77,7 +77,7 @@ fi
 # CSV tables and their exact headers.
 for t in "functions:file,line,function,ncalls,primcalls,tottime,cumtime" \
          "endpoints:endpoint,method,requests,total_ms,share,mean_ms,p50_ms,p90_ms,p95_ms,p99_ms,max_ms,slowest_file" \
-         "requests:file,method,path,endpoint,wall_ms,profiled_ms,timestamp" \
+         "requests:file,method,path,endpoint,wall_ms,profiled_ms,timestamp,wall_source" \
          "edges:file,line,function,caller_file,caller_line,caller_function,nc,cc,tt,ct"; do
     name=${t%%:*} header=${t#*:}
     "$P" -f csv -t "$name" $W > "$tmp/t.csv" 2>/dev/null
@@ -85,6 +85,48 @@ for t in "functions:file,line,function,ncalls,primcalls,tottime,cumtime" \
 done
 n=$("$P" -f csv -t requests $W | tail -n +2 | wc -l)
 [ "$n" = "$(ls $W | wc -l)" ] && ok "one requests row per file" || no "one requests row per file ($n)"
+
+# Names that read two ways (tests/data/decimal, werkzeug with
+# "{elapsed:.3f}ms.{time:.6f}"): the profile inside says which, with or
+# without --name-format; a name that claims less than its profile
+# measured is timed by the profile, counted in the header and flagged.
+D=tests/data/decimal
+"$P" -f csv -t requests $D | tail -n +2 | cut -d, -f3,5,8 | sort > "$tmp/dec.csv"
+"$P" -f csv -t requests --name-format '{method}.{path}.{elapsed:.3f}ms.{time:.6f}.prof' $D | tail -n +2 | cut -d, -f3,5,8 | sort > "$tmp/dec-exact.csv"
+cmp -s "$tmp/dec.csv" "$tmp/dec-exact.csv" && [ "$(cut -d, -f1 "$tmp/dec.csv" | sort -u | tr '\n' ' ')" = "balance balance.5 balance.7 " ] \
+    && ! grep -qv ',name$' "$tmp/dec.csv" && ok "decimal elapsed read with the profile as witness" || { no "decimal elapsed"; cat "$tmp/dec.csv"; }
+mkdir "$tmp/liar"
+cp "$(ls $D/GET.balance.7.* | head -1)" "$tmp/liar/GET.balance.7.5ms.1796163093.prof"
+"$P" -f csv -t requests "$tmp/liar" | tail -1 | grep -q ',balance.7,.*,profile$' && ok "wall time under the profile's: wall_source profile" || no "wall_source profile"
+"$P" "$tmp/liar" | grep -q '^- \*\*Wall time:\*\* .* 1 request timed by the profile instead (1 whose name gave less than the profile measured' \
+    && ok "header counts wall times taken from the profile" || no "header counts wall times taken from the profile"
+"$P" -q --state "$tmp/liar.state" "$tmp/liar" > /dev/null 2>&1
+"$P" -f csv -t requests "$tmp/liar.state" | tail -1 | grep -q ',profile$' && ok "wall_source kept in a state file" || no "wall_source kept in a state file"
+
+# The header names the inputs as given, the files read, when the report
+# was made (SOURCE_DATE_EPOCH, for byte-stable output) and the version;
+# the HTML title names the input.
+SOURCE_DATE_EPOCH=1796169600 "$P" $D > "$tmp/hdr.md"
+grep -q '^- \*\*Input:\*\* tests/data/decimal$' "$tmp/hdr.md" && grep -q '^- \*\*Read:\*\* 6 profiles' "$tmp/hdr.md" \
+    && grep -q "^- \*\*Report:\*\* made 2026-12-02T00:00:00Z by profreport $("$P" --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1)\$" "$tmp/hdr.md" \
+    && ok "header names input, files, time and version" || { no "header names input, files, time and version"; head -8 "$tmp/hdr.md"; }
+SOURCE_DATE_EPOCH=1796169600 "$P" $D > "$tmp/hdr2.md"
+cmp -s "$tmp/hdr.md" "$tmp/hdr2.md" && ok "SOURCE_DATE_EPOCH makes the report byte-stable" || no "SOURCE_DATE_EPOCH: reports differ"
+"$P" $D $W | grep -q '^- \*\*Inputs:\*\* tests/data/decimal and tests/data/werkzeug$' && ok "header names every input" || no "header names every input"
+"$P" -f html $D | grep -q '<title>profreport: tests/data/decimal</title>' && ok "html title names the input" || no "html title names the input"
+expect_rc "bad SOURCE_DATE_EPOCH is a usage error" 2 env SOURCE_DATE_EPOCH=soon "$P" $D
+
+# Latency over time fits the capture: tests/data/decimal spans 2.6 s,
+# too short to bucket, and says so; --bucket still cuts it; the seed
+# incident (78 s, 28 requests) gets 15 s buckets, the first and last cut
+# to the capture.
+"$P" $D | sed -n '/^## Latency over time/,/^## /p' | grep -q '^The requests span 2.60 s, too short to cut into time buckets' \
+    && ok "a capture too short to bucket says so" || no "a capture too short to bucket says so"
+"$P" --bucket 1 $D | grep -q '^| 2026-12-01T22:11:32Z | 555 ms of 1 s | 2 |' && ok "--bucket cuts a short capture" || no "--bucket cuts a short capture"
+"$P" --bucket 1d $D | grep -q '^All 6 requests fall in one bucket of 1 d' && ok "one bucket says so" || no "one bucket says so"
+"$P" examples/profiles > "$tmp/seed-time.md"
+grep -q '^| 2026-11-25T12:56:49Z | 11.00 s of 15 s | 5 |' "$tmp/seed-time.md" && grep -q '^| 2026-11-25T12:58:00Z | 7.00 s of 15 s | 4 |' "$tmp/seed-time.md" \
+    && ok "buckets labelled with their start and the width they cover" || no "buckets labelled with start and width"
 
 # Filters.
 n=$("$P" -f csv -t requests --method POST $W | tail -n +2 | wc -l)
