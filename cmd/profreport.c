@@ -83,12 +83,17 @@ static const char USAGE2[] =
     "                        --since/--until select whole buckets\n"
     "Inputs may also be state files (from --state or merge).\n"
     "Diff (profreport diff; BASE and NEW are directories, archives or files):\n"
-    "      --fail-on RULE    exit 1 when an endpoint crosses RULE, e.g.\n"
-    "                        'p95>+20%' or 'mean>+10ms' (repeatable; metrics\n"
-    "                        p50, p95, p99, mean, max)\n"
+    "      --fail-on RULE    exit 1 when an endpoint is significantly slower\n"
+    "                        and crosses RULE, e.g. 'p95>+20%' or\n"
+    "                        'mean>+10ms' (repeatable; metrics p50, p95,\n"
+    "                        p99, mean, max)\n"
+    "      --alpha A         significance level of the per-endpoint test\n"
+    "                        (Mann-Whitney U, Holm-corrected; default 0.01;\n"
+    "                        1 turns the test off)\n"
     "      --min-requests N  rules apply to endpoints with at least N\n"
     "                        requests on both sides (default 5)\n"
-    "      --baseline FILE   compare with a saved '-f csv -t endpoints'\n"
+    "      --baseline FILE   compare with a saved '-f csv -t requests'\n"
+    "                        (tested) or '-t endpoints' (summaries only)\n"
     "Other:\n"
     "  -j, --threads N       worker threads (default: number of CPUs)\n"
     "  -q, --quiet           no progress line, no skipped files on stderr\n"
@@ -134,6 +139,7 @@ typedef struct options {
     size_t nrules;
     size_t min_requests;
     const char *baseline;
+    pr_diff_options diff_opts;
     int progress;             /* --progress: even when not a terminal */
     int merge;                /* the merge subcommand */
     const char *state;        /* --state FILE */
@@ -280,6 +286,7 @@ enum long_only {
     OPT_STATE,
     OPT_STATE_BUCKET,
     OPT_CSV_RAW,
+    OPT_ALPHA,
 };
 
 /* --module-map values, kept for the report options. */
@@ -315,6 +322,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"fail-on", required_argument, NULL, OPT_FAIL_ON},
         {"min-requests", required_argument, NULL, OPT_MIN_REQUESTS},
         {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"alpha", required_argument, NULL, OPT_ALPHA},
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"state", required_argument, NULL, OPT_STATE},
         {"state-bucket", required_argument, NULL, OPT_STATE_BUCKET},
@@ -452,6 +460,18 @@ static int parse_args(int argc, char **argv, options *o)
                 return usage_error("--state-bucket needs a duration such as "
                                    "1h, not '%s'", optarg);
             break;
+        case OPT_ALPHA: {
+            if (!o->diff)
+                return usage_error("%s", "--alpha belongs to 'profreport "
+                                         "diff'");
+            char *end;
+            double a = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(a > 0 && a <= 1))
+                return usage_error("--alpha needs a level in (0, 1], such "
+                                   "as 0.01, not '%s'", optarg);
+            o->diff_opts.alpha = a;
+            break;
+        }
         case OPT_BASELINE:
             if (!o->diff)
                 return usage_error("%s", "--baseline belongs to 'profreport "
@@ -485,6 +505,10 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (o->diff) {
         int want = o->baseline ? 1 : 2;
+        /* One state file would hold both sides' requests, mixed. */
+        if (o->state != NULL)
+            return usage_error("%s", "diff cannot keep a --state: BASE and "
+                                     "NEW would be mixed in one file");
         if (argc - optind != want)
             return usage_error("%s", o->baseline
                                          ? "diff --baseline takes one input: NEW"
@@ -620,8 +644,10 @@ static int run_diff(options *o, char **inputs)
         pr_report_free(base);
         return rc;
     }
-    pr_status st = o->baseline ? pr_diff_from_baseline(o->baseline, cur, &d, &err)
-                               : pr_diff_build(base, cur, &d);
+    pr_status st = o->baseline
+                       ? pr_diff_compare_baseline(o->baseline, cur,
+                                                  &o->diff_opts, &d, &err)
+                       : pr_diff_compare(base, cur, &o->diff_opts, &d);
     pr_report_free(base);
     pr_report_free(cur);
     if (st != PR_OK) {

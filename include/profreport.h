@@ -539,16 +539,56 @@ int pr_duration_parse(const char *s, double *out);
 
 typedef struct pr_diff pr_diff;
 
-/* One side of an endpoint comparison; requests == 0 when absent. */
+/* What the test of one endpoint says. */
+typedef enum pr_verdict {
+    PR_VERDICT_ONE_SIDE = 0, /* on one side only: new or gone */
+    PR_VERDICT_SAME = 1,     /* "~": no significant change at alpha */
+    PR_VERDICT_SLOWER = 2,   /* significantly slower */
+    PR_VERDICT_FASTER = 3,   /* significantly faster */
+    PR_VERDICT_TOO_FEW = 4,  /* fewer requests on a side than min_n */
+    PR_VERDICT_UNTESTED = 5  /* the baseline holds summaries only */
+} pr_verdict;
+
+/* "~", "slower", "faster", "too few requests", "not tested", "". */
+const char *pr_verdict_name(pr_verdict v);
+
+/* One side of an endpoint comparison; requests == 0 when absent. `ms`
+ * holds the requests' wall times in ascending order, or is NULL when the
+ * side came from a summary-only baseline. */
 typedef struct pr_diff_side {
     size_t requests;
     double mean_ms, p50_ms, p95_ms, p99_ms, max_ms;
+    const double *ms;
 } pr_diff_side;
+
+/* A change, new minus base (ms), with its 95 % bootstrap interval (equal
+ * to the change when a side has no distribution). */
+typedef struct pr_diff_change {
+    double delta, lo, hi;
+} pr_diff_change;
+
+/* A module or function whose own time per request changed significantly
+ * inside one endpoint (Mann-Whitney U over the endpoint's requests,
+ * Holm-corrected across the modules, or the functions, tested). */
+typedef struct pr_diff_blame {
+    const char *name;   /* module, or "file:line(name)" */
+    int is_function;
+    double base_ms, cur_ms; /* mean own time per request */
+    double p;           /* adjusted p-value */
+    const char *entered_from; /* module: NEW's main entry into it, or NULL */
+} pr_diff_blame;
 
 typedef struct pr_diff_endpoint {
     const char *label;
     pr_diff_side base, cur;
     const char *failed; /* NULL, or the --fail-on rule it crossed */
+    pr_verdict verdict;
+    double p;           /* Holm-adjusted across the tested endpoints */
+    double p_raw;       /* this endpoint's own Mann-Whitney p-value */
+    size_t min_n;       /* requests a side needs to be tested */
+    pr_diff_change p50, p95, mean;
+    const pr_diff_blame *blame; /* modules first, largest change first */
+    size_t nblame;
 } pr_diff_endpoint;
 
 /* A module or function: seconds per request on each side. */
@@ -557,17 +597,39 @@ typedef struct pr_diff_row {
     double base_s, cur_s;
 } pr_diff_row;
 
-/* Compares two reports: endpoints by label, modules by name, functions
- * by key (tottime per request). Rows are sorted by the largest
- * regression first (p95 change for endpoints, change per request for the
- * others). The diff copies what it needs. */
+/* Zero-initialise; zero means the default. */
+typedef struct pr_diff_options {
+    double alpha;       /* significance level; 0 = 0.01. 1 tests nothing:
+                         * every change counts, as before tests existed */
+} pr_diff_options;
+
+/* Compares two reports. Endpoints are one endpoint when their labels
+ * (view name, file and line) are equal, or, for those left over, when
+ * name and file are equal and the pairing is unambiguous (a view that
+ * moved a few lines). Each endpoint with requests on both sides is
+ * tested (Mann-Whitney U on the wall times, Holm across endpoints) and
+ * gets a verdict and bootstrap intervals; for those significantly slower
+ * or faster the profile files of their requests are read again to test
+ * own time per module and function (files no longer there are left out
+ * of that test). Modules by name and functions by key (tottime per
+ * request) are compared over the whole run too. Rows are sorted slower
+ * first, most significant first. opts may be NULL. The diff copies what
+ * it needs. */
+pr_status pr_diff_compare(const pr_report *base, const pr_report *cur,
+                          const pr_diff_options *opts, pr_diff **out);
+/* pr_diff_compare with default options. */
 pr_status pr_diff_build(const pr_report *base, const pr_report *cur,
                         pr_diff **out);
 
-/* Like pr_diff_build, with the base read from a CSV file written by
- * `profreport -f csv -t endpoints` (read with libcsv). Only endpoints are
- * compared. A malformed file fails with PR_ERR_NOT_STATS and err names
- * the row (the header is row 0) and what was expected there. */
+/* Like pr_diff_compare, with the base read from a CSV file (read with
+ * libcsv): either `profreport -f csv -t requests` (per-request wall
+ * times: endpoints are tested) or `-f csv -t endpoints` (summaries only:
+ * endpoints get PR_VERDICT_UNTESTED). Only endpoints are compared. A
+ * malformed file fails with PR_ERR_NOT_STATS and err names the row (the
+ * header is row 0) and what was expected there. */
+pr_status pr_diff_compare_baseline(const char *csv_path, const pr_report *cur,
+                                   const pr_diff_options *opts,
+                                   pr_diff **out, pr_error *err);
 pr_status pr_diff_from_baseline(const char *csv_path, const pr_report *cur,
                                 pr_diff **out, pr_error *err);
 
@@ -583,8 +645,10 @@ typedef struct pr_rule {
 /* Returns 0 and fills *out, or -1 when s is not a rule. */
 int pr_rule_parse(const char *s, pr_rule *out);
 
-/* Marks every endpoint with at least min_requests on both sides that
- * crosses one of the rules; returns how many do. */
+/* Marks every endpoint with at least min_requests on both sides that is
+ * significantly slower (or untested: a summary-only baseline) and whose
+ * change crosses one of the rules; returns how many are marked. A
+ * percentage rule counts any growth from a 0 ms base as crossing it. */
 size_t pr_diff_check(pr_diff *d, const pr_rule *rules, size_t nrules,
                      size_t min_requests);
 
