@@ -236,6 +236,7 @@ typedef struct keyed {
     size_t len;         /* compared bytes of label */
     size_t idx;
     int side;
+    long long line;     /* the line in the label, for the second pass */
 } keyed;
 
 static int cmp_keyed(const void *a, const void *b)
@@ -249,12 +250,16 @@ static int cmp_keyed(const void *a, const void *b)
         return x->len < y->len ? -1 : 1;
     if (x->side != y->side)
         return x->side - y->side;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
     return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 /* Pairs endpoints of the two sides: equal labels first; then, among
- * those left, equal labels but for the line when exactly one of each
- * side shares that name and file. Sorting makes it O(n log n). */
+ * those left, labels equal but for the line, when each side has as many
+ * of that name and file: code edited above them moves views but keeps
+ * their order, so they pair in line order. Sorting makes it
+ * O(n log n). */
 static int match(side *b, side *c, int strip_line)
 {
     keyed *k = malloc((b->n + c->n + 1) * sizeof *k);
@@ -267,7 +272,10 @@ static int match(side *b, side *c, int strip_line)
             if (sd->ep[i].partner != SIZE_MAX)
                 continue;
             const char *l = sd->ep[i].label;
-            k[n++] = (keyed){l, strip_line ? match_len(l) : strlen(l), i, s};
+            size_t len = strip_line ? match_len(l) : strlen(l);
+            long long line = strip_line && l[len] == ':'
+                                 ? strtoll(l + len + 1, NULL, 10) : 0;
+            k[n++] = (keyed){l, len, i, s, line};
         }
     }
     pr__qsort(k, n, sizeof *k, cmp_keyed);
@@ -276,11 +284,15 @@ static int match(side *b, side *c, int strip_line)
         while (j < n && k[j].len == k[i].len &&
                memcmp(k[j].label, k[i].label, k[i].len) == 0)
             j++;
-        /* k[i..j) share the key; sides sorted base (0) first */
-        if (j - i == 2 && k[i].side == 0 && k[i + 1].side == 1) {
-            b->ep[k[i].idx].partner = k[i + 1].idx;
-            c->ep[k[i + 1].idx].partner = k[i].idx;
-        }
+        /* k[i..j) share the key: base (side 0) first, by line */
+        size_t nb = 0;
+        while (i + nb < j && k[i + nb].side == 0)
+            nb++;
+        if (nb * 2 == j - i)
+            for (size_t q = 0; q < nb; q++) {
+                b->ep[k[i + q].idx].partner = k[i + nb + q].idx;
+                c->ep[k[i + nb + q].idx].partner = k[i + q].idx;
+            }
         i = j;
     }
     free(k);
@@ -519,7 +531,13 @@ static int blame(pr_diff *d, pr_diff_endpoint *e, const side *bs,
                 keep = test_cands(&tb, &tc, v, n, dir, d->alpha);
             }
         }
-        for (long k = 0; k < keep && k < MAX_BLAME; k++) {
+        /* a row must carry a tenth of the endpoint's change at least:
+         * significant but negligible movements are left out */
+        double floor_ms = 0.1 * fmax(fabs(e->mean.delta), fabs(e->p50.delta));
+        for (long k = 0, kept = 0; k < keep && kept < MAX_BLAME; k++) {
+            if (fabs(v[k].mc - v[k].mb) < floor_ms)
+                continue;
+            kept++;
             pr_diff_blame *r = &rows[nrows++];
             memset(r, 0, sizeof *r);
             r->is_function = by;
@@ -1176,7 +1194,7 @@ static void change(FILE *out, double b, double c, const pr_diff_change *ci)
     ms(out, "+", dlt);
     if (b > 0)
         fprintf(out, " (%+.0f%%)", dlt / b * 100);
-    if (ci != NULL && (ci->lo != ci->delta || ci->hi != ci->delta)) {
+    if (ci != NULL) {
         fputs(" [", out);
         ms(out, "+", ci->lo);
         fputs(", ", out);
@@ -1326,11 +1344,12 @@ static void md_diff(const pr_diff *d, FILE *out)
         }
         fprintf(out, " | %zu \xe2\x86\x92 %zu | %.0f | ", e->base.requests,
                 e->cur.requests, e->cur.p50_ms);
-        change(out, e->base.p50_ms, e->cur.p50_ms, &e->p50);
+        int dist = e->base.ms != NULL && e->cur.ms != NULL;
+        change(out, e->base.p50_ms, e->cur.p50_ms, dist ? &e->p50 : NULL);
         fprintf(out, " | %.0f | ", e->cur.p95_ms);
-        change(out, e->base.p95_ms, e->cur.p95_ms, &e->p95);
+        change(out, e->base.p95_ms, e->cur.p95_ms, dist ? &e->p95 : NULL);
         fprintf(out, " | %.1f | ", e->cur.mean_ms);
-        change(out, e->base.mean_ms, e->cur.mean_ms, &e->mean);
+        change(out, e->base.mean_ms, e->cur.mean_ms, dist ? &e->mean : NULL);
         fputs(" | ", out);
         verdict(out, e);
         fprintf(out, "%s |\n", e->failed ? " **fail**" : "");
