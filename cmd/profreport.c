@@ -36,7 +36,8 @@ static const char USAGE[] =
     "Output:\n"
     "  -f, --format FMT      md (default), csv or html\n"
     "  -t, --table TABLE     for csv: functions (default), edges, endpoints,\n"
-    "                        requests, modules, callers\n"
+    "                        requests, modules, callers, outliers (slow\n"
+    "                        versus typical requests, below)\n"
     "  -o, --output FILE     write to FILE (atomically: a temporary file is\n"
     "                        renamed into place); '-' or none is stdout\n"
     "  -n, --top N           rows in top-N tables (default 20)\n"
@@ -66,7 +67,9 @@ static const char USAGE2[] =
     "                        sessions is depth 2; default 1)\n"
     "      --builtins MODE   caller (default: charge built-ins to the module\n"
     "                        that called them) or separate\n"
-    "      --tree-min PCT    hide call-tree paths under PCT % (default 1)\n"
+    "      --tree-min PCT    hide call-tree paths under PCT % (default 1)\n"    "      --outliers        add to the Markdown report the modules and\n"
+    "                        functions over-represented in each endpoint's\n"
+    "                        slowest 10 % of requests (re-reads their files)\n"
     "Filters (requests outside them are left out of every table):\n"
     "      --since TIME      ISO 8601 (UTC unless an offset is given), Unix\n"
     "      --until TIME      seconds, or a duration before now: 90m, 24h, 7d\n"
@@ -140,6 +143,7 @@ typedef struct options {
     size_t min_requests;
     const char *baseline;
     pr_diff_options diff_opts;
+    int outliers;             /* --outliers */
     int progress;             /* --progress: even when not a terminal */
     int merge;                /* the merge subcommand */
     const char *state;        /* --state FILE */
@@ -216,12 +220,35 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* Slow versus typical requests: the -t outliers table, or the Markdown
+ * section --outliers appends to the report. */
+static pr_status render_outliers(const pr_report *rep, pr_format fmt,
+                                 FILE *fp, pr_error *err)
+{
+    pr_outliers *ol;
+    pr_status st = pr_outliers_build(rep, 0, &ol);
+    if (st != PR_OK) {
+        snprintf(err->msg, sizeof err->msg, "%s", pr_strerror(st));
+        err->code = st;
+        return st;
+    }
+    st = pr_outliers_render(ol, fmt, fp, err);
+    pr_outliers_free(ol);
+    return st;
+}
+
 /* Renders the report, or the diff when rep is NULL. */
 static pr_status render(const options *o, const pr_report *rep,
                         const pr_diff *d, FILE *fp, pr_error *err)
 {
-    return rep ? pr_render(rep, o->format, o->table, fp, err)
-               : pr_diff_render(d, o->format, o->table, fp, err);
+    if (rep == NULL)
+        return pr_diff_render(d, o->format, o->table, fp, err);
+    if (o->table == PR_TABLE_OUTLIERS)
+        return render_outliers(rep, PR_FORMAT_CSV, fp, err);
+    pr_status st = pr_render(rep, o->format, o->table, fp, err);
+    if (st == PR_OK && o->outliers)
+        st = render_outliers(rep, PR_FORMAT_MD, fp, err);
+    return st;
 }
 
 static int write_output(const options *o, const pr_report *rep,
@@ -287,6 +314,7 @@ enum long_only {
     OPT_STATE_BUCKET,
     OPT_CSV_RAW,
     OPT_ALPHA,
+    OPT_OUTLIERS,
 };
 
 /* --module-map values, kept for the report options. */
@@ -323,6 +351,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"min-requests", required_argument, NULL, OPT_MIN_REQUESTS},
         {"baseline", required_argument, NULL, OPT_BASELINE},
         {"alpha", required_argument, NULL, OPT_ALPHA},
+        {"outliers", no_argument, NULL, OPT_OUTLIERS},
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"state", required_argument, NULL, OPT_STATE},
         {"state-bucket", required_argument, NULL, OPT_STATE_BUCKET},
@@ -460,6 +489,7 @@ static int parse_args(int argc, char **argv, options *o)
                 return usage_error("--state-bucket needs a duration such as "
                                    "1h, not '%s'", optarg);
             break;
+        case OPT_OUTLIERS: o->outliers = 1; break;
         case OPT_ALPHA: {
             if (!o->diff)
                 return usage_error("%s", "--alpha belongs to 'profreport "
@@ -505,6 +535,9 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (o->diff) {
         int want = o->baseline ? 1 : 2;
+        if (o->outliers)
+            return usage_error("%s", "--outliers belongs to the report, "
+                                     "not to diff");
         /* One state file would hold both sides' requests, mixed. */
         if (o->state != NULL)
             return usage_error("%s", "diff cannot keep a --state: BASE and "
@@ -527,6 +560,9 @@ static int parse_args(int argc, char **argv, options *o)
         return usage_error("%s", "no input: give profile files or directories");
     if (o->format == PR_FORMAT_CSV && !table_given)
         o->table = PR_TABLE_FUNCTIONS;
+    if (o->outliers && o->format != PR_FORMAT_MD)
+        return usage_error("%s", "--outliers adds a Markdown section; for "
+                                 "CSV use -t outliers");
     if (o->format != PR_FORMAT_CSV && table_given)
         return usage_error("%s", "-t selects a CSV table; the Markdown "
                                  "report has them all");

@@ -510,7 +510,8 @@ typedef enum pr_table {
     PR_TABLE_ENDPOINTS = 3,
     PR_TABLE_REQUESTS = 4,
     PR_TABLE_MODULES = 5,
-    PR_TABLE_CALLERS = 6
+    PR_TABLE_CALLERS = 6,
+    PR_TABLE_OUTLIERS = 7  /* pr_outliers_render; pr_render refuses it */
 } pr_table;
 
 /* Writes the report (or one table of it) to `out`. Fails with PR_ERR_IO
@@ -532,6 +533,42 @@ int pr_time_parse(const char *s, double now, double *out);
 
 /* Parses a duration such as "15m", "1h", "1d" or plain seconds. */
 int pr_duration_parse(const char *s, double *out);
+
+/* ---- Slow versus typical requests ---------------------------------- */
+
+/* A module or function over-represented in an endpoint's slowest
+ * requests (wall time above p90) against its typical ones (p25 to p75):
+ * own time per request compared with a Mann-Whitney U test, Holm-
+ * corrected across the modules (or the 20 functions with the largest
+ * excess) of the endpoint. */
+typedef struct pr_outlier_row {
+    const char *endpoint;   /* the endpoint's label */
+    const char *name;       /* module, or "file:line(name)" */
+    int is_function;
+    size_t slow_n, typical_n; /* requests read in each group */
+    double slow_ms, typical_ms; /* mean own time per request */
+    double ratio;           /* slow_ms / typical_ms; INFINITY if 0 */
+    double p;               /* adjusted p-value */
+} pr_outlier_row;
+
+typedef struct pr_outliers pr_outliers;
+
+/* For each endpoint of r with 30 requests or more, re-reads the profile
+ * files of up to 200 slow and 200 typical requests (evenly spread) and
+ * keeps the names significant at alpha (0: 0.01) whose excess is a tenth
+ * of the endpoint's slow-minus-typical gap at least, largest first, at
+ * most 5 modules and 5 functions an endpoint. Files that are gone (or in
+ * archives or states) are left out. PR_OK, PR_ERR_USAGE (NULL) or
+ * PR_ERR_NOMEM. */
+pr_status pr_outliers_build(const pr_report *r, double alpha,
+                            pr_outliers **out);
+/* Rows grouped by endpoint (report order), modules first. */
+size_t pr_outliers_rows(const pr_outliers *o, const pr_outlier_row **rows);
+/* A Markdown section ("## Slow versus typical requests") or the CSV
+ * table of `-t outliers`. */
+pr_status pr_outliers_render(const pr_outliers *o, pr_format fmt, FILE *out,
+                             pr_error *err);
+void pr_outliers_free(pr_outliers *o);
 
 /* ------------------------------------------------------------------ */
 /* Comparing two runs                                                 */

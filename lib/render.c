@@ -61,6 +61,8 @@ int pr_table_parse(const char *s, pr_table *out)
         *out = PR_TABLE_MODULES;
     else if (strcmp(s, "callers") == 0)
         *out = PR_TABLE_CALLERS;
+    else if (strcmp(s, "outliers") == 0)
+        *out = PR_TABLE_OUTLIERS;
     else
         return -1;
     return 0;

@@ -20,11 +20,11 @@ pass=0 fail=0
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
 no() { echo "FAIL $1"; fail=$((fail + 1)); }
 
-# pair NAME VARIANT SEED: generates $C/NAME/{base,new} unless present
+# pair NAME VARIANT SEED [ARGS]: generates $C/NAME/{base,new} unless present
 pair() {
     if [ ! -f "$C/$1/done" ]; then
         mkdir -p "$C"
-        "$PY" tests/gen/twin/run_twin.py "$C/$1" --variant "$2" --seed "$3" > /dev/null \
+        "$PY" tests/gen/twin/run_twin.py "$C/$1" --variant "$2" --seed "$3" "${@:4}" > /dev/null \
             && touch "$C/$1/done" || { echo "gatetest: cannot generate $1" >&2; exit 1; }
     fi
 }
@@ -58,5 +58,17 @@ grep -q 'sqlalchemy +[0-9.]* ms per request (p[<=]0.0[0-9]*), entered from shop.
 "$P" diff -q -f csv --baseline "$tmp/base.csv" "$C/ab-2001/new" > "$tmp/abb.csv"
 slower=$(grep ',slower,' "$tmp/abb.csv" | cut -d, -f1 | tr '\n' ' ')
 [ "$slower" = "search (shop.py:56) " ] && ok "A/B with a requests baseline: search alone" || no "A/B baseline: '$slower'"
+# Slow versus typical in one run: category is bimodal (a third of its
+# requests load every item through the ORM); its slowest 10 % must show
+# sqlalchemy over-represented against its typical requests, and ping
+# (nothing but Flask) must not show an app module.
+pair cat-3001 A 3001 --routes category,ping --requests 120
+"$P" -q -f csv -t outliers "$C/cat-3001/base" > "$tmp/out.csv"
+grep -q '^category (shop.py:80),sqlalchemy,module,' "$tmp/out.csv" \
+    && ok "outliers: sqlalchemy in category's slowest requests" || no "outliers: $(cat "$tmp/out.csv")"
+! grep -q '^ping (shop.py:91),shop,' "$tmp/out.csv" && ok "outliers: nothing blamed on ping's own code" || no "outliers: ping"
+"$P" -q --outliers "$C/cat-3001/base" > "$tmp/out.md"
+grep -q '^- The slowest 10 % of category (shop.py:80) requests spend [0-9.]*x more in sqlalchemy' "$tmp/out.md" \
+    && ok "outliers: the Markdown sentence" || no "outliers: $(grep -A3 '^## Slow versus' "$tmp/out.md")"
 echo "gatetest: $pass passed, $fail failed"
 [ $fail = 0 ]
