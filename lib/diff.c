@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sort.h"
 #include "arena.h"
+#include "diff_flame.h"
 #include "escape.h"
 #include "report.h"
 #include "render.h"
@@ -29,6 +30,9 @@ static const char *const METRICS[] = {"p50", "p95", "p99", "mean", "max"};
 /* Functions tested per changed endpoint, and blame rows kept per kind. */
 #define TOP_FUNCS 20
 #define MAX_BLAME 5
+/* Differential flame graphs in the HTML diff: the most significant
+ * changed endpoints. */
+#define MAX_FLAMES 3
 
 struct pr_diff {
     arena strings;
@@ -41,6 +45,8 @@ struct pr_diff {
     int csv_raw;        /* the current report's csv_raw option */
     double alpha;
     size_t ntested;     /* endpoints in the Holm family */
+    pr__dflame flames[MAX_FLAMES];
+    size_t nflames;
 };
 
 const char *pr_verdict_name(pr_verdict v)
@@ -568,6 +574,49 @@ static int blame(pr_diff *d, pr_diff_endpoint *e, const side *bs,
     return 0;
 }
 
+/* The flame graphs of the MAX_FLAMES most significant changed
+ * endpoints (d->eps not sorted yet; from_b/from_c say where each came
+ * from). */
+static int flames(pr_diff *d, const side *b, const side *c,
+                  const size_t *from_b, const size_t *from_c)
+{
+    size_t chosen[MAX_FLAMES];
+    for (size_t k = 0; k < MAX_FLAMES; k++) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < d->neps; i++) {
+            const pr_diff_endpoint *e = &d->eps[i];
+            int taken = 0;
+            for (size_t q = 0; q < k; q++)
+                taken |= chosen[q] == i;
+            if (taken || (e->verdict != PR_VERDICT_SLOWER &&
+                          e->verdict != PR_VERDICT_FASTER))
+                continue;
+            if (best == SIZE_MAX || e->p < d->eps[best].p)
+                best = i;
+        }
+        if (best == SIZE_MAX)
+            break;
+        chosen[k] = best;
+        const side_ep *be = &b->ep[from_b[best]], *ce = &c->ep[from_c[best]];
+        pr__reqtimes tb, tc;
+        if (pr__reqtimes_load(b->rep, be->req, be->nreq, 2, &tb) != PR_OK)
+            return -1;
+        if (pr__reqtimes_load(c->rep, ce->req, ce->nreq, 2, &tc) != PR_OK) {
+            pr__reqtimes_free(&tb);
+            return -1;
+        }
+        int bad = pr__dflame_build(&d->strings, b->rep, be->row, c->rep,
+                                   ce->row, &tb, &tc, d->alpha,
+                                   &d->flames[d->nflames]) != 0;
+        pr__reqtimes_free(&tb);
+        pr__reqtimes_free(&tc);
+        if (bad)
+            return -1;
+        d->nflames++;
+    }
+    return 0;
+}
+
 /* ---- building ---------------------------------------------------------- */
 
 /* Endpoints of both sides matched into d->eps, tested and sorted; the
@@ -622,6 +671,8 @@ static int assemble(pr_diff *d, side *b, side *c)
             blame(d, e, b, &b->ep[from_b[i]], c, &c->ep[from_c[i]]) != 0)
             goto nomem;
     }
+    if (b->rep != NULL && flames(d, b, c, from_b, from_c) != 0)
+        goto nomem;
     free(from_b);
     free(from_c);
     pr__qsort(d->eps, d->neps, sizeof *d->eps, cmp_eps);
@@ -1383,6 +1434,50 @@ static void md_diff(const pr_diff *d, FILE *out)
     }
 }
 
+/* After the Markdown of the HTML diff: a differential flame graph per
+ * changed endpoint, in two modes. */
+static void html_flames(void *ctx, FILE *out)
+{
+    const pr_diff *d = ctx;
+    if (d->nflames == 0)
+        return;
+    fputs("<h2 id=\"flame-graphs\">Differential flame graphs</h2>\n<p>NEW's "
+          "call tree of each endpoint that changed (the most significant "
+          "first), drawn top-down: a box is as wide as its time per "
+          "request in NEW and filled by its change against the same path "
+          "in BASE (frames matched by file and function; lines left out, "
+          "as views move): red slower, blue faster, stronger for larger "
+          "changes. Grey: the function's inclusive time per request did "
+          "not change significantly (Mann-Whitney U, Benjamini-Hochberg "
+          "across the boxes: at most a fraction alpha of the coloured "
+          "boxes is expected to be noise). A dashed outline: the path is only in NEW. Hover a box "
+          "for its figures.</p>\n", out);
+    for (size_t k = 0; k < d->nflames; k++) {
+        const pr__dflame *f = &d->flames[k];
+        fputs("<h3>", out);
+        esc_html(out, f->endpoint, strlen(f->endpoint));
+        fprintf(out, "</h3>\n<p>%.1f ms per request in NEW, %.1f in BASE.",
+                f->cur_total_ms, f->base_total_ms);
+        if (f->base_only > 0)
+            fprintf(out, " %zu path%s of BASE (%.1f ms per request) %s "
+                         "not in NEW's tree (gone, or under the tree's "
+                         "cut-off there), so not drawn.",
+                    f->base_only, f->base_only == 1 ? "" : "s",
+                    f->base_only_ms, f->base_only == 1 ? "is" : "are");
+        fputs("</p>\n", out);
+        for (int norm = 0; norm < 2; norm++) {
+            fputs("<figure class=\"chart\">", out);
+            pr__dflame_svg(out, f, norm);
+            fputs(norm ? "<figcaption>Normalised: BASE scaled to NEW's "
+                         "total first, so the colours show where the "
+                         "share of time moved.</figcaption>"
+                       : "<figcaption>Absolute: change in ms per "
+                         "request.</figcaption>", out);
+            fputs("</figure>\n", out);
+        }
+    }
+}
+
 static void csv_rows(const pr_diff *d, const pr_diff_row *rows, size_t n,
                      FILE *out)
 {
@@ -1464,7 +1559,9 @@ pr_status pr_diff_render(const pr_diff *d, pr_format fmt, pr_table table,
             md_diff(d, mem);
             int bad = fclose(mem) != 0 || md == NULL;
             pr_status st = bad ? PR_ERR_NOMEM
-                               : pr__html_page(md, "profreport diff", out);
+                               : pr__html_page_with(md, "profreport diff",
+                                                    html_flames, (void *)d,
+                                                    out);
             free(md);
             if (st != PR_OK)
                 return pr__fail(err, st, PR_NO_OFFSET, "out of memory");

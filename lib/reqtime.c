@@ -134,8 +134,8 @@ static void short_file(const char *root, pr_str f, const char **p,
     }
 }
 
-static int function_name(const pr_report *r, const pr_func_key *k,
-                         char *buf, size_t cap)
+int pr__reqtimes_fname(const pr_report *r, const pr_func_key *k, char *buf,
+                       size_t cap)
 {
     const char *p;
     size_t n;
@@ -155,11 +155,12 @@ static int add_profile(const pr_report *r, const pr_profile *pf,
     char name[1024], cname[1024];
     for (size_t i = 0; i < pr_profile_count(pf); i++) {
         const pr_entry *e = pr_profile_entry(pf, i);
-        if (!(e->tt > 0))
+        double t = by == 2 ? e->ct : e->tt;
+        if (!(t > 0))
             continue;
-        if (by == 1) {
-            function_name(r, &e->key, name, sizeof name);
-            if (add(c, name, req, e->tt) != 0)
+        if (by >= 1) {
+            pr__reqtimes_fname(r, &e->key, name, sizeof name);
+            if (add(c, name, req, t) != 0)
                 return -1;
             continue;
         }

@@ -20,14 +20,19 @@ typedef struct pr__reqtimes {
 /* Reads the files of r's requests idx[0..n) (indexes into
  * pr_report_requests) and sums own time per module (by=0; built-ins are
  * charged to their callers' modules unless the report keeps them
- * separate) or per function (by=1, "file:line(name)" with the file
- * shortened as in module names). Files that cannot be read any more
+ * separate), own time per function (by=1, named by pr__reqtimes_fname)
+ * or inclusive time (cumtime) per function (by=2). Files that cannot be read any more
  * (moved, or entries of an archive, or requests only in a state file)
  * are left out: out->nreq says how many were read. PR_OK or
  * PR_ERR_NOMEM. */
 pr_status pr__reqtimes_load(const pr_report *r, const size_t *idx, size_t n,
                             int by, pr__reqtimes *out);
 void pr__reqtimes_free(pr__reqtimes *t);
+
+/* "file:line(name)" with the file shortened as in module names, or the
+ * built-in's own name; snprintf's result. */
+int pr__reqtimes_fname(const pr_report *r, const pr_func_key *k, char *buf,
+                       size_t cap);
 
 /* Index of `name` in t->names, or SIZE_MAX. */
 size_t pr__reqtimes_find(const pr__reqtimes *t, const char *name);

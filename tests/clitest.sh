@@ -199,6 +199,14 @@ expect_rc "item 1: with a summary baseline" 1 "$P" diff --baseline "$tmp/tv-sum.
 expect_rc "item 1: with a requests baseline" 1 "$P" diff --baseline "$tmp/tv-req.csv" --fail-on 'mean>+50ms' $TV/new
 grep -q '^| get (api.py:17) | 8 → 8 .*slower (p=0.00' "$tmp/out" && ok "requests baseline is tested" || no "requests baseline is tested"
 expect_rc "twin A: unchanged view passes a tight rule" 0 "$P" diff --baseline "$tmp/tv-req.csv" --fail-on 'mean>+0.5ms' --endpoint 'get (api.py:10)' $TV/new
+# The HTML diff draws NEW's tree of the changed view coloured by change:
+# its boxes on the slow path red, and the sleep only in NEW (dashed).
+"$P" diff -q -f html -o "$tmp/tv.html" $TV/base $TV/new
+grep -q '<h2 id="flame-graphs">' "$tmp/tv.html" && grep -q '<h3>get (api.py:17)</h3>' "$tmp/tv.html" \
+    && ok "diff html: a differential flame graph of the slower view" || no "diff html: flame graph"
+grep -q 'only in NEW; significant</title><rect[^>]*fill="rgb(235,[0-9]*,[0-9]*)" stroke="#000" stroke-dasharray' "$tmp/tv.html" \
+    && ok "diff html: the new path, red and dashed" || no "diff html: new path marked"
+! grep -q '<h3>get (api.py:10)</h3>' "$tmp/tv.html" && ok "diff html: no graph for the unchanged view" || no "diff html: unchanged view drawn"
 # Issue 14 item 2: a 0 ms base (werkzeug rounds to 0ms in the name):
 # BASE's ItemB requests renamed 0ms, NEW's 100 ms must fail p95>+20%.
 mkdir -p "$tmp/zero"
