@@ -3,9 +3,10 @@
 #   false-alarm rate: AA A/A pairs (default 24), nothing changed, through
 #       the rules of examples/ci/profile-gate.sh; counts failed gates and
 #       endpoints called slower;
-#   detection: AB A/B pairs (default 10), the search view with one extra
-#       query (p50 about +30 % at 30 requests a side); counts gates that
-#       fail with search alone slower and sqlalchemy blamed first;
+#   detection: AB A/B pairs (default 10) at 30 and at 50 requests a
+#       route, the search view with one extra query (p50 about +30 %);
+#       counts gates that fail with search alone slower and sqlalchemy
+#       blamed first;
 #   requests needed: tests/gen/twin/power.py on the A/A latencies.
 # Pairs are generated once into ${PROFREPORT_CACHE:-~/.cache/profreport}/i14
 # (about 5 s each); later runs reuse them.
@@ -21,7 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 pair() {
     if [ ! -f "$C/$1/done" ]; then
         mkdir -p "$C"
-        "$PY" tests/gen/twin/run_twin.py "$C/$1" --variant "$2" --seed "$3" > /dev/null \
+        "$PY" tests/gen/twin/run_twin.py "$C/$1" --variant "$2" --seed "$3" "${@:4}" > /dev/null \
             && touch "$C/$1/done" || { echo "gate_eval: cannot generate $1" >&2; exit 1; }
     fi
 }
@@ -41,14 +42,22 @@ for i in $(seq 1 "$AA"); do
 done
 echo "A/A: $fails of $AA pairs failed the default gate; $slower endpoints called slower (of $((AA * 4)) tested)"
 echo "A/A: the threshold-only rules p95>+20% p50>+20% (--alpha 1) failed $oldfails of $AA"
-hit=0 alone=0 blamed=0
-for i in $(seq 1 "$AB"); do
-    pair "ab-$i" B "$((1000 + i))"
-    gate "$C/ab-$i/base" "$C/ab-$i/new" > "$tmp/ab.md"
-    [ $? = 1 ] && hit=$((hit + 1))
-    s=$("$P" diff -q -f csv "$C/ab-$i/base" "$C/ab-$i/new" | grep ',slower,' | cut -d, -f1 | tr '\n' ' ')
-    [ "$s" = "search (shop.py:56) " ] && alone=$((alone + 1))
-    grep -q '^- \*\*search (shop.py:56)\*\*: slower.*; sqlalchemy +' "$tmp/ab.md" && blamed=$((blamed + 1))
-done
-echo "A/B: the gate failed $hit of $AB pairs; search alone slower in $alone; sqlalchemy named first in $blamed"
+# ab_pairs PREFIX REQUESTS SEED0: AB A/B pairs with REQUESTS a route
+ab_pairs() {
+    local hit=0 alone=0 blamed=0 pv=
+    for i in $(seq 1 "$AB"); do
+        pair "$1-$i" B "$(($3 + i))" --requests "$2"
+        gate "$C/$1-$i/base" "$C/$1-$i/new" > "$tmp/ab.md"
+        [ $? = 1 ] && hit=$((hit + 1))
+        "$P" diff -q -f csv "$C/$1-$i/base" "$C/$1-$i/new" > "$tmp/ab.csv"
+        s=$(grep ',slower,' "$tmp/ab.csv" | cut -d, -f1 | tr '\n' ' ')
+        [ "$s" = "search (shop.py:56) " ] && alone=$((alone + 1))
+        pv="$pv $(grep '^search' "$tmp/ab.csv" | cut -d, -f12)"
+        grep -q '^- \*\*search (shop.py:56)\*\*: slower.*; sqlalchemy +' "$tmp/ab.md" && blamed=$((blamed + 1))
+    done
+    echo "A/B, $2 requests a route: the gate failed $hit of $AB pairs; search alone slower in $alone; sqlalchemy named first in $blamed; search p-values:$pv"
+}
+ab_pairs ab 30 1000
+ab_pairs ab50 50 5000
+echo "load average while measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" tests/gen/twin/power.py "$tmp"/aa-*.csv
