@@ -606,7 +606,8 @@ typedef struct pr_diff_change {
 
 /* A module or function whose own time per request changed significantly
  * inside one endpoint (Mann-Whitney U over the endpoint's requests,
- * Holm-corrected across the modules, or the functions, tested). */
+ * Holm-corrected across the 8 modules, or the 20 functions, whose mean
+ * moved most), by a tenth of the endpoint's change at least. */
 typedef struct pr_diff_blame {
     const char *name;   /* module, or "file:line(name)" */
     int is_function;

@@ -28,6 +28,7 @@ static const char *const METRICS[] = {"p50", "p95", "p99", "mean", "max"};
 #define CI_LEVEL 0.95
 #define SEED 0x70726f667265706fULL /* "profrepo" */
 /* Functions tested per changed endpoint, and blame rows kept per kind. */
+#define TOP_MODS 8
 #define TOP_FUNCS 20
 #define MAX_BLAME 5
 /* Differential flame graphs in the HTML diff: the most significant
@@ -505,8 +506,9 @@ static const char *entry_of(const pr_report *r, size_t row, const char *name)
     return NULL;
 }
 
-/* Blame rows of one changed endpoint: modules, then the functions among
- * the TOP_FUNCS with the largest change in mean. */
+/* Blame rows of one changed endpoint: the modules among the TOP_MODS,
+ * then the functions among the TOP_FUNCS, with the largest change in
+ * mean. */
 static int blame(pr_diff *d, pr_diff_endpoint *e, const side *bs,
                  const side_ep *be, const side *cs, const side_ep *ce)
 {
@@ -529,11 +531,13 @@ static int blame(pr_diff *d, pr_diff_endpoint *e, const side *bs,
             if (v == NULL)
                 keep = -1;
             else {
-                if (by == 1) { /* the functions that moved most */
-                    pr__qsort(v, n, sizeof *v, cmp_cand);
-                    if (n > TOP_FUNCS)
-                        n = TOP_FUNCS;
-                }
+                /* the modules and functions that moved most: a
+                 * family of dozens of modules that did not move would
+                 * only weaken the correction */
+                size_t top = by == 1 ? TOP_FUNCS : TOP_MODS;
+                pr__qsort(v, n, sizeof *v, cmp_cand);
+                if (n > top)
+                    n = top;
                 keep = test_cands(&tb, &tc, v, n, dir, d->alpha);
             }
         }
