@@ -598,8 +598,10 @@ typedef struct pr_diff_side {
     const double *ms;
 } pr_diff_side;
 
-/* A change, new minus base (ms), with its 95 % bootstrap interval (equal
- * to the change when a side has no distribution). */
+/* A change, new minus base (ms), with its 95 % bootstrap interval; lo
+ * and hi equal the change when a side has no distribution or too few
+ * requests to test, or when the diff's bootstrap budget (3e8 resampled
+ * values, endpoints in NEW's order) is spent. */
 typedef struct pr_diff_change {
     double delta, lo, hi;
 } pr_diff_change;

@@ -316,7 +316,13 @@ static uint64_t seed_of(const char *label, int stat)
     return h;
 }
 
-static int change_of(const pr_diff_endpoint *e, int stat, pr_diff_change *c)
+/* Resampled values all the intervals of one diff may draw (about a
+ * second): a baseline of 100,000 endpoints must not take hours. Past it
+ * an interval is left at the point (lo = hi = delta). */
+#define BOOT_BUDGET 300000000.0
+
+static int change_of(const pr_diff_endpoint *e, int stat, pr_diff_change *c,
+                     double *budget)
 {
     const pr_diff_side *b = &e->base, *n = &e->cur;
     double vb = stat == PR__STAT_P50 ? b->p50_ms
@@ -324,11 +330,16 @@ static int change_of(const pr_diff_endpoint *e, int stat, pr_diff_change *c)
     double vn = stat == PR__STAT_P50 ? n->p50_ms
               : stat == PR__STAT_P95 ? n->p95_ms : n->mean_ms;
     c->delta = c->lo = c->hi = vn - vb;
-    if (b->ms == NULL || n->ms == NULL)
+    if (b->ms == NULL || n->ms == NULL || budget == NULL)
         return 0;
+    size_t reps = pr__boot_reps(b->requests, n->requests);
+    double cost = (double)reps * (double)(b->requests + n->requests);
+    if (cost > *budget)
+        return 0;
+    *budget -= cost;
     return pr__boot_ci(b->ms, b->requests, n->ms, n->requests, stat,
-                       CI_LEVEL, pr__boot_reps(b->requests, n->requests),
-                       seed_of(e->label, stat), &c->lo, &c->hi);
+                       CI_LEVEL, reps, seed_of(e->label, stat), &c->lo,
+                       &c->hi);
 }
 
 /* Verdicts: Mann-Whitney U per endpoint, Holm across the endpoints that
@@ -344,6 +355,7 @@ static int test_endpoints(pr_diff *d)
         return -1;
     }
     size_t nt = 0;
+    double budget = BOOT_BUDGET;
     for (size_t i = 0; i < d->neps; i++) {
         pr_diff_endpoint *e = &d->eps[i];
         e->min_n = min_n;
@@ -352,15 +364,18 @@ static int test_endpoints(pr_diff *d)
             e->verdict = PR_VERDICT_ONE_SIDE;
             continue;
         }
-        if (change_of(e, PR__STAT_P50, &e->p50) != 0 ||
-            change_of(e, PR__STAT_P95, &e->p95) != 0 ||
-            change_of(e, PR__STAT_MEAN, &e->mean) != 0)
+        /* intervals only where the test runs too */
+        int few = e->base.requests < min_n || e->cur.requests < min_n;
+        double *b = few ? NULL : &budget;
+        if (change_of(e, PR__STAT_P50, &e->p50, b) != 0 ||
+            change_of(e, PR__STAT_P95, &e->p95, b) != 0 ||
+            change_of(e, PR__STAT_MEAN, &e->mean, b) != 0)
             goto nomem;
         if (e->base.ms == NULL || e->cur.ms == NULL) {
             e->verdict = PR_VERDICT_UNTESTED;
             continue;
         }
-        if (e->base.requests < min_n || e->cur.requests < min_n) {
+        if (few) {
             e->verdict = PR_VERDICT_TOO_FEW;
             continue;
         }
@@ -1399,7 +1414,8 @@ static void md_diff(const pr_diff *d, FILE *out)
         }
         fprintf(out, " | %zu \xe2\x86\x92 %zu | %.0f | ", e->base.requests,
                 e->cur.requests, e->cur.p50_ms);
-        int dist = e->base.ms != NULL && e->cur.ms != NULL;
+        int dist = e->base.ms != NULL && e->cur.ms != NULL &&
+                   e->verdict != PR_VERDICT_TOO_FEW;
         change(out, e->base.p50_ms, e->cur.p50_ms, dist ? &e->p50 : NULL);
         fprintf(out, " | %.0f | ", e->cur.p95_ms);
         change(out, e->base.p95_ms, e->cur.p95_ms, dist ? &e->p95 : NULL);
