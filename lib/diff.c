@@ -599,7 +599,7 @@ static int blame(pr_diff *d, pr_diff_endpoint *e, const side *bs,
 static int flames(pr_diff *d, const side *b, const side *c,
                   const size_t *from_b, const size_t *from_c)
 {
-    size_t chosen[MAX_FLAMES];
+    size_t chosen[MAX_FLAMES] = {0};
     for (size_t k = 0; k < MAX_FLAMES; k++) {
         size_t best = SIZE_MAX;
         for (size_t i = 0; i < d->neps; i++) {
@@ -860,7 +860,6 @@ typedef struct csv_state {
     size_t nreq, capreq;
     pr_status st;
     pr_error *err;
-    struct csv_parser *p;
     size_t offset;      /* bytes fed before the current chunk */
 } csv_state;
 
@@ -1062,7 +1061,6 @@ static pr_status read_baseline(FILE *f, csv_state *c)
     struct csv_parser p;
     if (csv_init(&p, CSV_APPEND_NULL) != 0)
         return pr__fail(c->err, PR_ERR_NOMEM, PR_NO_OFFSET, "out of memory");
-    c->p = &p;
     char buf[65536];
     size_t n;
     while (c->st == PR_OK && (n = fread(buf, 1, sizeof buf, f)) > 0) {
