@@ -1294,6 +1294,33 @@ static void verdict(FILE *out, const pr_diff_endpoint *e)
     }
 }
 
+/* A Markdown code span: its text is not backslash-escaped (a code span
+ * shows backslashes as they are); fences longer than any run of
+ * backticks inside, line breaks as spaces, and in a table cell '|' as
+ * "\|", which GFM unescapes even there. */
+static void md_code(FILE *out, const char *s, int in_table)
+{
+    size_t run = 0, longest = 0;
+    for (const char *p = s; *p; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    for (size_t i = 0; i <= longest; i++)
+        fputc('`', out);
+    if (longest > 0 || s[0] == '`')
+        fputc(' ', out);
+    for (const char *p = s; *p; p++) {
+        if (*p == '|' && in_table)
+            fputc('\\', out);
+        fputc(*p == '\n' || *p == '\r' ? ' ' : *p, out); /* one line */
+    }
+    if (longest > 0)
+        fputc(' ', out);
+    for (size_t i = 0; i <= longest; i++)
+        fputc('`', out);
+}
+
 static void md_blame(FILE *out, const pr_diff_endpoint *e)
 {
     int fn = 0;
@@ -1304,10 +1331,9 @@ static void md_blame(FILE *out, const pr_diff_endpoint *e)
         else
             fputs(k == 0 ? "; " : ", ", out);
         if (b->is_function)
-            fputc('`', out);
-        esc_md(out, b->name, strlen(b->name));
-        if (b->is_function)
-            fputc('`', out);
+            md_code(out, b->name, 0);
+        else
+            esc_md(out, b->name, strlen(b->name));
         fputc(' ', out);
         ms(out, "+", b->cur_ms - b->base_ms);
         fputs(" ms per request (", out);
