@@ -1368,6 +1368,11 @@ static void md_changed(const pr_diff *d, FILE *out)
         md_blame(out, e);
         fputs("\n", out);
     }
+    if (n > 0 && d->from_baseline)
+        fputs("\nWhich code moved is tested from both sides' profile "
+              "files: a baseline holds wall times only, so give BASE's "
+              "profile directory instead of `--baseline` to see it.\n",
+              out);
     if (n > 0)
         fputs("\n", out);
     else if (!d->summary_only)

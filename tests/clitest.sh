@@ -251,6 +251,13 @@ GITHUB_STEP_SUMMARY="$tmp/summary.md" PROFREPORT=$P examples/ci/profile-gate.sh 
 PROFREPORT=$P sh -c "examples/ci/profile-gate.sh '$tmp/main.csv' $TV/new > '$tmp/gate.md' 2>/dev/null"
 [ $? = 1 ] && grep -q 'get (api.py:17).*slower' "$tmp/gate.md" && ok "examples/ci gate fails on the slower view" || no "examples/ci gate fails on the slower view"
 
+# examples/ci/example-summary.md is what the gate writes for the
+# committed A/B pair (regenerate as its first lines say).
+"$P" -q -f csv -t requests -o "$tmp/ab-main.csv" tests/data/twin-ab/base
+PROFREPORT=$P sh examples/ci/profile-gate.sh "$tmp/ab-main.csv" tests/data/twin-ab/new > "$tmp/ab-summary.md" 2>/dev/null
+[ $? = 1 ] && tail -n +6 examples/ci/example-summary.md | cmp -s - "$tmp/ab-summary.md" \
+    && ok "examples/ci/example-summary.md is the gate's output" || { no "examples/ci/example-summary.md differs"; tail -n +6 examples/ci/example-summary.md | diff - "$tmp/ab-summary.md" | head -5; }
+
 # What the fuzzers found (tests/data/fuzz/README): a clear status, no
 # sanitizer report, no hang.
 F=tests/data/fuzz
