@@ -37,7 +37,8 @@ static const char USAGE[] =
     "  -f, --format FMT      md (default), csv or html\n"
     "  -t, --table TABLE     for csv: functions (default), edges, endpoints,\n"
     "                        requests, modules, callers, outliers (slow\n"
-    "                        versus typical requests, below)\n"
+    "                        versus typical requests, below), request-\n"
+    "                        modules (a diff baseline that can blame)\n"
     "  -o, --output FILE     write to FILE (atomically: a temporary file is\n"
     "                        renamed into place); '-' or none is stdout\n"
     "  -n, --top N           rows in top-N tables (default 20)\n"
@@ -245,6 +246,8 @@ static pr_status render(const options *o, const pr_report *rep,
         return pr_diff_render(d, o->format, o->table, fp, err);
     if (o->table == PR_TABLE_OUTLIERS)
         return render_outliers(rep, PR_FORMAT_CSV, fp, err);
+    if (o->table == PR_TABLE_REQUEST_MODULES)
+        return pr_render_request_modules(rep, fp, err);
     pr_status st = pr_render(rep, o->format, o->table, fp, err);
     if (st == PR_OK && o->outliers)
         st = render_outliers(rep, PR_FORMAT_MD, fp, err);

@@ -511,7 +511,8 @@ typedef enum pr_table {
     PR_TABLE_REQUESTS = 4,
     PR_TABLE_MODULES = 5,
     PR_TABLE_CALLERS = 6,
-    PR_TABLE_OUTLIERS = 7  /* pr_outliers_render; pr_render refuses it */
+    PR_TABLE_OUTLIERS = 7, /* pr_outliers_render; pr_render refuses it */
+    PR_TABLE_REQUEST_MODULES = 8 /* pr_render_request_modules, likewise */
 } pr_table;
 
 /* Writes the report (or one table of it) to `out`. Fails with PR_ERR_IO
@@ -533,6 +534,14 @@ int pr_time_parse(const char *s, double now, double *out);
 
 /* Parses a duration such as "15m", "1h", "1d" or plain seconds. */
 int pr_duration_parse(const char *s, double *out);
+
+/* The CSV table `-t request-modules`, a diff baseline that keeps which
+ * code each request ran: "file,endpoint,wall_ms,module,own_ms", one row
+ * per request and module with own time (ms; built-ins charged as in the
+ * report), read again from the requests' files; a request whose file
+ * cannot be read any more has one row with module and own_ms empty. */
+pr_status pr_render_request_modules(const pr_report *r, FILE *out,
+                                    pr_error *err);
 
 /* ---- Slow versus typical requests ---------------------------------- */
 

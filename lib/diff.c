@@ -43,6 +43,7 @@ struct pr_diff {
     size_t nmods, nfuncs;
     int from_baseline;
     int summary_only;   /* the baseline has no per-request times */
+    int base_modules;   /* the baseline has own time per module */
     int csv_raw;        /* the current report's csv_raw option */
     double alpha;
     size_t ntested;     /* endpoints in the Holm family */
@@ -140,6 +141,8 @@ typedef struct side_ep {
     size_t *req;        /* indexes into the report's requests */
     size_t nreq;
     size_t row;         /* index into pr_report_endpoints, or SIZE_MAX */
+    pr__reqtimes *mods; /* own time per module per request, from a
+                         * `-t request-modules` baseline; else NULL */
     size_t partner;     /* matched index on the other side, or SIZE_MAX */
 } side_ep;
 
@@ -151,8 +154,11 @@ typedef struct side {
 
 static void side_free(side *s)
 {
-    for (size_t i = 0; s->ep != NULL && i < s->n; i++)
+    for (size_t i = 0; s->ep != NULL && i < s->n; i++) {
         free(s->ep[i].req);
+        pr__reqtimes_free(s->ep[i].mods);
+        free(s->ep[i].mods);
+    }
     free(s->ep);
     memset(s, 0, sizeof *s);
 }
@@ -530,12 +536,22 @@ static int blame(pr_diff *d, pr_diff_endpoint *e, const side *bs,
     int dir = e->verdict == PR_VERDICT_SLOWER ? 1 : -1;
     pr_diff_blame rows[2 * MAX_BLAME];
     size_t nrows = 0;
-    for (int by = 0; by < 2; by++) {
+    /* a baseline's modules stand for BASE's files; it has no functions */
+    for (int by = 0; by < (bs->rep != NULL ? 2 : 1); by++) {
         pr__reqtimes tb, tc;
-        if (pr__reqtimes_load(bs->rep, be->req, be->nreq, by, &tb) != PR_OK)
+        if (bs->rep == NULL) {
+            memset(&tb, 0, sizeof tb);
+            arena_init(&tb.strings);
+            tb.nreq = be->mods->nreq;
+            tb.nnames = be->mods->nnames;
+            tb.names = be->mods->names;
+            tb.s = be->mods->s;
+        } else if (pr__reqtimes_load(bs->rep, be->req, be->nreq, by, &tb) !=
+                   PR_OK)
             return -1;
         if (pr__reqtimes_load(cs->rep, ce->req, ce->nreq, by, &tc) != PR_OK) {
-            pr__reqtimes_free(&tb);
+            if (bs->rep != NULL)
+                pr__reqtimes_free(&tb);
             return -1;
         }
         size_t n = 0;
@@ -577,7 +593,8 @@ static int blame(pr_diff *d, pr_diff_endpoint *e, const side *bs,
                 keep = -1;
         }
         free(v);
-        pr__reqtimes_free(&tb);
+        if (bs->rep != NULL)
+            pr__reqtimes_free(&tb);
         pr__reqtimes_free(&tc);
         if (keep < 0)
             return -1;
@@ -683,10 +700,11 @@ static int assemble(pr_diff *d, side *b, side *c)
     d->neps = n;
     if (test_endpoints(d) != 0)
         goto nomem;
-    for (size_t i = 0; i < n && b->rep != NULL; i++) {
+    for (size_t i = 0; i < n; i++) {
         pr_diff_endpoint *e = &d->eps[i];
         if ((e->verdict == PR_VERDICT_SLOWER ||
              e->verdict == PR_VERDICT_FASTER) &&
+            (b->rep != NULL || b->ep[from_b[i]].mods != NULL) &&
             blame(d, e, b, &b->ep[from_b[i]], c, &c->ep[from_c[i]]) != 0)
             goto nomem;
     }
@@ -835,15 +853,19 @@ pr_status pr_diff_build(const pr_report *base, const pr_report *cur,
 /* The columns of `profreport -f csv -t endpoints` (summaries) or `-t
  * requests` (one wall time per request) that a baseline needs. */
 enum { C_ENDPOINT, C_REQUESTS, C_MEAN, C_P50, C_P95, C_P99, C_MAX, C_WALL,
-       NCOLS };
+       C_FILE, C_MODULE, C_OWN, NCOLS };
 static const char *const WANT[NCOLS] = {"endpoint", "requests", "mean_ms",
                                         "p50_ms", "p95_ms", "p99_ms",
-                                        "max_ms", "wall_ms"};
+                                        "max_ms", "wall_ms", "file",
+                                        "module", "own_ms"};
 
 /* One baseline request: its endpoint (in the diff's arena) and time. */
 typedef struct base_req {
     const char *label;
     double ms;
+    const char *file;   /* -t request-modules: the request, its module */
+    const char *module; /* and own time; else NULL */
+    double own_ms;
 } base_req;
 
 typedef struct csv_state {
@@ -853,6 +875,7 @@ typedef struct csv_state {
     int col_of[32];     /* column index -> wanted column, or -1 */
     int have[NCOLS];
     int per_request;    /* a `-t requests` file */
+    int with_modules;   /* a `-t request-modules` file */
     size_t field, row;
     char *cell[NCOLS];
     size_t len[NCOLS];
@@ -904,6 +927,8 @@ static int num(const char *s, double *out)
 static int header(csv_state *c)
 {
     c->per_request = c->have[C_ENDPOINT] && c->have[C_WALL];
+    c->with_modules = c->per_request && c->have[C_FILE] &&
+                      c->have[C_MODULE] && c->have[C_OWN];
     if (c->per_request)
         return 0;
     for (int k = 0; k < C_WALL; k++)
@@ -977,11 +1002,27 @@ static int add_request_row(csv_state *c, uint64_t at)
         c->capreq = cap;
     }
     const char *label = arena_strdup(&c->d->strings, c->cell[C_ENDPOINT]);
+    base_req r = {label, ms, NULL, NULL, 0};
+    if (c->with_modules) {
+        const char *m = c->cell[C_MODULE] ? c->cell[C_MODULE] : "";
+        const char *own = c->cell[C_OWN] ? c->cell[C_OWN] : "";
+        if (m[0] != '\0' && !num(own, &r.own_ms)) {
+            c->st = pr__fail(c->err, PR_ERR_NOT_STATS, at,
+                             "baseline CSV row %zu: 'own_ms' is not a "
+                             "number", c->row);
+            return -1;
+        }
+        r.file = arena_strdup(&c->d->strings,
+                              c->cell[C_FILE] ? c->cell[C_FILE] : "");
+        r.module = m[0] ? arena_strdup(&c->d->strings, m) : NULL;
+        if (r.file == NULL || (m[0] && r.module == NULL))
+            label = NULL;
+    }
     if (label == NULL) {
         c->st = PR_ERR_NOMEM;
         return -1;
     }
-    c->req[c->nreq++] = (base_req){label, ms};
+    c->req[c->nreq++] = r;
     return 0;
 }
 
@@ -1017,9 +1058,43 @@ static int cmp_base_req(const void *a, const void *b)
 {
     const base_req *x = a, *y = b;
     int c = strcmp(x->label, y->label);
+    if (c == 0 && x->file != NULL && y->file != NULL)
+        c = strcmp(x->file, y->file);
     if (c != 0)
         return c;
     return (x->ms > y->ms) - (x->ms < y->ms);
+}
+
+/* The requests of one endpoint of a `-t request-modules` baseline,
+ * r[0..n) sorted by file: wall times into ms (one per request; returns
+ * how many) and own time per module into e->mods. */
+static long request_modules(const base_req *r, size_t n, double *ms,
+                            side_ep *e)
+{
+    const char **names = malloc((n + 1) * sizeof *names);
+    uint32_t *req = malloc((n + 1) * sizeof *req);
+    double *sec = malloc((n + 1) * sizeof *sec);
+    e->mods = calloc(1, sizeof *e->mods);
+    long nreq = 0;
+    size_t k = 0;
+    if (names == NULL || req == NULL || sec == NULL || e->mods == NULL)
+        nreq = -1;
+    for (size_t i = 0; i < n && nreq >= 0; i++) {
+        if (i == 0 || strcmp(r[i].file, r[i - 1].file) != 0)
+            ms[nreq++] = r[i].ms;
+        if (r[i].module != NULL) {
+            names[k] = r[i].module;
+            req[k] = (uint32_t)(nreq - 1);
+            sec[k++] = r[i].own_ms / 1000;
+        }
+    }
+    if (nreq >= 0 && pr__reqtimes_from(names, req, sec, k, (size_t)nreq,
+                                       e->mods) != PR_OK)
+        nreq = -1;
+    free(names);
+    free(req);
+    free(sec);
+    return nreq;
 }
 
 /* Per-request rows grouped into endpoints with their summaries, computed
@@ -1040,13 +1115,23 @@ static int group_requests(csv_state *c)
         double *ms = arena_alloc(&c->d->strings, (j - i) * sizeof *ms);
         if (ms == NULL)
             return -1;
-        double sum = 0;
-        for (size_t k = i; k < j; k++)
-            sum += ms[k - i] = c->req[k].ms;
-        size_t n = j - i;
         side_ep *e = &c->b->ep[c->b->n++];
         e->label = c->req[i].label;
         e->row = e->partner = SIZE_MAX;
+        size_t n = j - i;
+        if (c->with_modules) {
+            long got = request_modules(c->req + i, n, ms, e);
+            if (got < 0)
+                return -1;
+            n = (size_t)got;
+            pr__qsort(ms, n, sizeof *ms, cmp_double_asc);
+        } else {
+            for (size_t k = i; k < j; k++)
+                ms[k - i] = c->req[k].ms;
+        }
+        double sum = 0;
+        for (size_t k = 0; k < n; k++)
+            sum += ms[k];
         e->s = (pr_diff_side){n, sum / (double)n,
                               pr__percentile(ms, n, 50),
                               pr__percentile(ms, n, 95),
@@ -1115,6 +1200,7 @@ pr_status pr_diff_compare_baseline(const char *csv_path, const pr_report *cur,
     if (st == PR_OK && cs.per_request && group_requests(&cs) != 0)
         st = PR_ERR_NOMEM;
     d->summary_only = !cs.per_request;
+    d->base_modules = cs.with_modules;
     free(cs.req);
     if (st == PR_OK && (side_from_report(d, cur, &c) != 0 ||
                         assemble(d, &b, &c) != 0))
@@ -1368,11 +1454,11 @@ static void md_changed(const pr_diff *d, FILE *out)
         md_blame(out, e);
         fputs("\n", out);
     }
-    if (n > 0 && d->from_baseline)
-        fputs("\nWhich code moved is tested from both sides' profile "
-              "files: a baseline holds wall times only, so give BASE's "
-              "profile directory instead of `--baseline` to see it.\n",
-              out);
+    if (n > 0 && d->from_baseline && !d->base_modules)
+        fputs("\nWhich code moved is tested from own time per module: "
+              "this baseline holds wall times only. Save it with `-f csv "
+              "-t request-modules` (or give BASE's profiles) to see "
+              "it.\n", out);
     if (n > 0)
         fputs("\n", out);
     else if (!d->summary_only)

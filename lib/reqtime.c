@@ -1,7 +1,12 @@
 /* reqtime.c - per-request own time per module or function (reqtime.h). */
+#define _POSIX_C_SOURCE 200809L
 #include "reqtime.h"
+#include "escape.h"
 #include "modules.h"
 #include "sort.h"
+#include "status.h"
+
+#include <errno.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +203,40 @@ static int cmp_named_id(const void *a, const void *b)
     return strcmp(((const named_id *)a)->name, ((const named_id *)b)->name);
 }
 
+/* Names sorted, values into the name x request matrix; frees the
+ * accumulator's arrays (not its strings, which belong to out). */
+static int finish(acc *c, pr__reqtimes *out)
+{
+    size_t nreq = out->nreq;
+    out->nnames = c->names.n;
+    named_id *order = malloc((c->names.n + 1) * sizeof *order);
+    uint32_t *rank = malloc((c->names.n + 1) * sizeof *rank);
+    out->names = malloc((c->names.n + 1) * sizeof *out->names);
+    out->s = calloc(c->names.n * nreq + 1, sizeof *out->s);
+    if (order == NULL || rank == NULL || out->names == NULL ||
+        out->s == NULL) {
+        free(order);
+        free(rank);
+        return -1;
+    }
+    for (uint32_t i = 0; i < c->names.n; i++)
+        order[i] = (named_id){c->names.names[i], i};
+    pr__qsort(order, c->names.n, sizeof *order, cmp_named_id);
+    for (uint32_t i = 0; i < c->names.n; i++) {
+        rank[order[i].id] = i;
+        out->names[i] = order[i].name;
+    }
+    for (size_t k = 0; k < c->n; k++)
+        out->s[(size_t)rank[c->v[k].id] * nreq + c->v[k].req] += c->v[k].s;
+    free(order);
+    free(rank);
+    free(c->v);
+    free(c->names.names);
+    free(c->names.slot);
+    memset(c, 0, sizeof *c);
+    return 0;
+}
+
 pr_status pr__reqtimes_load(const pr_report *r, const size_t *idx, size_t n,
                             int by, pr__reqtimes *out)
 {
@@ -209,6 +248,8 @@ pr_status pr__reqtimes_load(const pr_report *r, const size_t *idx, size_t n,
     const pr_request_row *rows;
     size_t nrows = pr_report_requests(r, &rows, NULL);
     uint32_t nreq = 0;
+    if ((out->read = malloc((n + 1) * sizeof *out->read)) == NULL)
+        goto nomem;
     for (size_t i = 0; i < n; i++) {
         if (idx[i] >= nrows)
             continue;
@@ -219,34 +260,35 @@ pr_status pr__reqtimes_load(const pr_report *r, const size_t *idx, size_t n,
         pr_profile_free(pf);
         if (bad)
             goto nomem;
-        nreq++;
+        out->read[nreq++] = idx[i];
     }
     out->nreq = nreq;
-    out->nnames = c.names.n;
-    named_id *order = malloc((c.names.n + 1) * sizeof *order);
-    uint32_t *rank = malloc((c.names.n + 1) * sizeof *rank);
-    out->names = malloc((c.names.n + 1) * sizeof *out->names);
-    out->s = calloc(c.names.n * nreq + 1, sizeof *out->s);
-    if (order == NULL || rank == NULL || out->names == NULL ||
-        out->s == NULL) {
-        free(order);
-        free(rank);
+    if (finish(&c, out) != 0)
         goto nomem;
-    }
-    for (uint32_t i = 0; i < c.names.n; i++)
-        order[i] = (named_id){c.names.names[i], i};
-    pr__qsort(order, c.names.n, sizeof *order, cmp_named_id);
-    for (uint32_t i = 0; i < c.names.n; i++) {
-        rank[order[i].id] = i;
-        out->names[i] = order[i].name;
-    }
-    for (size_t k = 0; k < c.n; k++)
-        out->s[(size_t)rank[c.v[k].id] * nreq + c.v[k].req] += c.v[k].s;
-    free(order);
-    free(rank);
+    return PR_OK;
+nomem:
     free(c.v);
     free(c.names.names);
     free(c.names.slot);
+    pr__reqtimes_free(out);
+    return PR_ERR_NOMEM;
+}
+
+pr_status pr__reqtimes_from(const char *const *names, const uint32_t *req,
+                            const double *sec, size_t n, size_t nreq,
+                            pr__reqtimes *out)
+{
+    memset(out, 0, sizeof *out);
+    arena_init(&out->strings);
+    acc c;
+    memset(&c, 0, sizeof c);
+    c.names.a = &out->strings;
+    for (size_t i = 0; i < n; i++)
+        if (req[i] < nreq && add(&c, names[i], req[i], sec[i]) != 0)
+            goto nomem;
+    out->nreq = nreq;
+    if (finish(&c, out) != 0)
+        goto nomem;
     return PR_OK;
 nomem:
     free(c.v);
@@ -262,6 +304,7 @@ void pr__reqtimes_free(pr__reqtimes *t)
         return;
     free(t->names);
     free(t->s);
+    free(t->read);
     arena_free(&t->strings);
     memset(t, 0, sizeof *t);
 }
@@ -280,4 +323,71 @@ size_t pr__reqtimes_find(const pr__reqtimes *t, const char *name)
             hi = mid;
     }
     return SIZE_MAX;
+}
+
+/* ---- the -t request-modules table -------------------------------------- */
+
+pr_status pr_render_request_modules(const pr_report *r, FILE *out,
+                                    pr_error *err)
+{
+    if (r == NULL || out == NULL)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
+    const pr_request_row *rq;
+    const pr_endpoint_row *eps;
+    size_t nr = pr_report_requests(r, &rq, NULL);
+    size_t ne = pr_report_endpoints(r, &eps);
+    size_t *idx = malloc((nr + 1) * sizeof *idx);
+    unsigned char *done = calloc(nr + 1, 1);
+    if (idx == NULL || done == NULL) {
+        free(idx);
+        free(done);
+        return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "out of memory");
+    }
+    int guard = !r->opts.csv_raw;
+    fputs("file,endpoint,wall_ms,module,own_ms\n", out);
+    pr_status st = PR_OK;
+    for (size_t e = 0; e < ne && st == PR_OK; e++) {
+        size_t n = 0;
+        for (size_t i = 0; i < nr; i++)
+            if (rq[i].endpoint == e)
+                idx[n++] = i;
+        pr__reqtimes t;
+        if ((st = pr__reqtimes_load(r, idx, n, 0, &t)) != PR_OK)
+            break;
+        for (size_t k = 0; k < t.nreq; k++) {
+            const pr_request_row *q = &rq[t.read[k]];
+            done[t.read[k]] = 1;
+            for (size_t m = 0; m < t.nnames; m++) {
+                double s = t.s[m * t.nreq + k];
+                if (!(s > 0))
+                    continue;
+                esc_csv(out, q->file, strlen(q->file), guard);
+                fputc(',', out);
+                esc_csv(out, eps[e].label, strlen(eps[e].label), guard);
+                fprintf(out, ",%.3f,", q->wall_ms);
+                esc_csv(out, t.names[m], strlen(t.names[m]), guard);
+                fprintf(out, ",%.6f\n", s * 1000);
+            }
+        }
+        pr__reqtimes_free(&t);
+    }
+    /* requests whose files could not be read: their wall times still
+     * count for the test, with no module row */
+    for (size_t i = 0; i < nr && st == PR_OK; i++) {
+        if (done[i] || rq[i].endpoint >= ne)
+            continue;
+        esc_csv(out, rq[i].file, strlen(rq[i].file), guard);
+        fputc(',', out);
+        const char *l = eps[rq[i].endpoint].label;
+        esc_csv(out, l, strlen(l), guard);
+        fprintf(out, ",%.3f,,\n", rq[i].wall_ms);
+    }
+    free(idx);
+    free(done);
+    if (st != PR_OK)
+        return pr__fail(err, st, PR_NO_OFFSET, "out of memory");
+    if (fflush(out) != 0 || ferror(out))
+        return pr__fail(err, PR_ERR_IO, PR_NO_OFFSET, "write failed: %s",
+                        strerror(errno));
+    return PR_OK;
 }

@@ -14,6 +14,8 @@ typedef struct pr__reqtimes {
     size_t nnames;
     const char **names; /* ascending (strcmp), in `strings` */
     double *s;        /* s[name * nreq + request]: own seconds */
+    size_t *read;     /* the requests read, as indexes given; NULL from
+                       * pr__reqtimes_from */
     arena strings;
 } pr__reqtimes;
 
@@ -28,6 +30,13 @@ typedef struct pr__reqtimes {
 pr_status pr__reqtimes_load(const pr_report *r, const size_t *idx, size_t n,
                             int by, pr__reqtimes *out);
 void pr__reqtimes_free(pr__reqtimes *t);
+
+/* Builds out from rows (names[i], request req[i] < nreq, seconds sec[i])
+ * already read, as from a baseline; rows of one name and request add
+ * up. PR_OK or PR_ERR_NOMEM. */
+pr_status pr__reqtimes_from(const char *const *names, const uint32_t *req,
+                            const double *sec, size_t n, size_t nreq,
+                            pr__reqtimes *out);
 
 /* "file:line(name)" with the file shortened as in module names, or the
  * built-in's own name; snprintf's result. */

@@ -198,6 +198,13 @@ expect_rc "item 1: with a summary baseline" 1 "$P" diff --baseline "$tmp/tv-sum.
 "$P" -q -f csv -t requests -o "$tmp/tv-req.csv" $TV/base
 expect_rc "item 1: with a requests baseline" 1 "$P" diff --baseline "$tmp/tv-req.csv" --fail-on 'mean>+50ms' $TV/new
 grep -q '^| get (api.py:17) | 8 → 8 .*slower (p=0.00' "$tmp/out" && ok "requests baseline is tested" || no "requests baseline is tested"
+"$P" -q -f csv -t request-modules -o "$tmp/tv-mod.csv" $TV/base
+[ "$(head -1 "$tmp/tv-mod.csv")" = "file,endpoint,wall_ms,module,own_ms" ] && ok "request-modules csv header" || no "request-modules csv header"
+expect_rc "item 1: with a request-modules baseline" 1 "$P" diff --baseline "$tmp/tv-mod.csv" --fail-on 'mean>+50ms' $TV/new
+grep -q '^- \*\*get (api.py:17)\*\*: slower.*; api +10[0-9] ms per request' "$tmp/out" && ok "request-modules baseline blames module api" || no "request-modules baseline blames api"
+printf 'file,endpoint,wall_ms,module,own_ms\na,x,1,m,1\nb,x,2,m,zz\n' > "$tmp/badmod.csv"
+expect_rc "request-modules baseline: bad own_ms, exit 3" 3 "$P" diff --baseline "$tmp/badmod.csv" $TV/new
+grep -q "row 2: 'own_ms' is not a number" "$tmp/err" && ok "request-modules baseline error names the row" || no "request-modules baseline error"
 expect_rc "twin A: unchanged view passes a tight rule" 0 "$P" diff --baseline "$tmp/tv-req.csv" --fail-on 'mean>+0.5ms' --endpoint 'get (api.py:10)' $TV/new
 # The HTML diff draws NEW's tree of the changed view coloured by change:
 # its boxes on the slow path red, and the sleep only in NEW (dashed).
@@ -253,7 +260,7 @@ PROFREPORT=$P sh -c "examples/ci/profile-gate.sh '$tmp/main.csv' $TV/new > '$tmp
 
 # examples/ci/example-summary.md is what the gate writes for the
 # committed A/B pair (regenerate as its first lines say).
-"$P" -q -f csv -t requests -o "$tmp/ab-main.csv" tests/data/twin-ab/base
+"$P" -q -f csv -t request-modules -o "$tmp/ab-main.csv" tests/data/twin-ab/base
 PROFREPORT=$P sh examples/ci/profile-gate.sh "$tmp/ab-main.csv" tests/data/twin-ab/new > "$tmp/ab-summary.md" 2>/dev/null
 [ $? = 1 ] && tail -n +6 examples/ci/example-summary.md | cmp -s - "$tmp/ab-summary.md" \
     && ok "examples/ci/example-summary.md is the gate's output" || { no "examples/ci/example-summary.md differs"; tail -n +6 examples/ci/example-summary.md | diff - "$tmp/ab-summary.md" | head -5; }

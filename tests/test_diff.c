@@ -245,3 +245,36 @@ Test(diff, bad_baseline_names_row)
     tu_rm_rf(dir);
     free(dir);
 }
+
+/* A -t request-modules baseline keeps own time per module: the diff
+ * names the module that moved without BASE's files. */
+Test(diff, baseline_of_request_modules_blames)
+{
+    char *dir = tu_mkdtemp();
+    char *csv = tu_path(dir, "mods.csv");
+    pr_report *b = report_of(VIEWS "base"), *c = report_of(VIEWS "new");
+    FILE *f = fopen(csv, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(pr_render_request_modules(b, f, NULL), PR_OK);
+    fclose(f);
+    pr_diff *d;
+    pr_error err;
+    cr_assert_eq(pr_diff_compare_baseline(csv, c, NULL, &d, &err), PR_OK,
+                 "%s", err.msg);
+    const pr_diff_endpoint *e = find(d, "get (api.py:17)");
+    cr_assert_not_null(e);
+    cr_expect_eq(e->base.requests, 8);
+    cr_expect_eq(e->verdict, PR_VERDICT_SLOWER);
+    cr_assert_gt(e->nblame, 0);
+    cr_expect_str_eq(e->blame[0].name, "api");
+    cr_expect_eq(e->blame[0].is_function, 0);
+    for (size_t k = 0; k < e->nblame; k++)
+        cr_expect_eq(e->blame[k].is_function, 0, "no functions from a "
+                                                 "baseline");
+    pr_diff_free(d);
+    pr_report_free(b);
+    pr_report_free(c);
+    free(csv);
+    tu_rm_rf(dir);
+    free(dir);
+}

@@ -12,11 +12,13 @@
 #
 # On GitHub Actions, $GITHUB_STEP_SUMMARY is the file whose Markdown is
 # shown on the run's page; elsewhere the Markdown goes to stdout.
-# To refresh the baseline on the main branch (one line per request, so
-# the gate can test significance; about 100 bytes a request):
-#   profreport -f csv -t requests -o BASELINE.csv PROFILE_DIR
-# A baseline saved with -t endpoints still works, but holds summaries
-# only: the thresholds then decide alone, and the summary says so.
+# To refresh the baseline on the main branch (per request its wall time,
+# so the gate can test significance, and its own time per module, so it
+# can say which module moved; about 1.5 KB a request):
+#   profreport -f csv -t request-modules -o BASELINE.csv PROFILE_DIR
+# '-t requests' (wall times only, about 100 bytes a request) tests but
+# cannot blame; '-t endpoints' holds summaries only: the thresholds then
+# decide alone, and the summary says so.
 set -eu
 baseline=${1:?usage: profile-gate.sh BASELINE.csv PROFILE_DIR}
 dir=${2:?usage: profile-gate.sh BASELINE.csv PROFILE_DIR}
