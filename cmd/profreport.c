@@ -36,7 +36,10 @@ static const char USAGE[] =
     "Output:\n"
     "  -f, --format FMT      md (default), csv or html\n"
     "  -t, --table TABLE     for csv: functions (default), edges, endpoints,\n"
-    "                        requests, modules, callers, findings\n"
+    "                        requests, modules, callers, findings,\n"
+    "                        outliers (slow versus typical requests,\n"
+    "                        below), request-modules (a diff baseline that\n"
+    "                        can blame)\n"
     "  -o, --output FILE     write to FILE (atomically: a temporary file is\n"
     "                        renamed into place); '-' or none is stdout\n"
     "  -n, --top N           rows in top-N tables (default 20)\n"
@@ -68,6 +71,9 @@ static const char USAGE2[] =
     "                        standard library to the module that called\n"
     "                        them) or separate\n"
     "      --tree-min PCT    hide call-tree paths under PCT % (default 1)\n"
+    "      --outliers        add to the Markdown report the modules and\n"
+    "                        functions over-represented in each endpoint's\n"
+    "                        slowest 10 % of requests (re-reads their files)\n"
     "Filters (requests outside them are left out of every table):\n"
     "      --since TIME      ISO 8601 (UTC unless an offset is given), Unix\n"
     "      --until TIME      seconds, or a duration before now: 90m, 24h, 7d\n"
@@ -84,12 +90,17 @@ static const char USAGE2[] =
     "                        --since/--until select whole buckets\n"
     "Inputs may also be state files (from --state or merge).\n"
     "Diff (profreport diff; BASE and NEW are directories, archives or files):\n"
-    "      --fail-on RULE    exit 1 when an endpoint crosses RULE, e.g.\n"
-    "                        'p95>+20%' or 'mean>+10ms' (repeatable; metrics\n"
-    "                        p50, p95, p99, mean, max)\n"
+    "      --fail-on RULE    exit 1 when an endpoint is significantly slower\n"
+    "                        and crosses RULE, e.g. 'p95>+20%' or\n"
+    "                        'mean>+10ms' (repeatable; metrics p50, p95,\n"
+    "                        p99, mean, max)\n"
+    "      --alpha A         significance level of the per-endpoint test\n"
+    "                        (Mann-Whitney U, Holm-corrected; default 0.01;\n"
+    "                        1 turns the test off)\n"
     "      --min-requests N  rules apply to endpoints with at least N\n"
     "                        requests on both sides (default 5)\n"
-    "      --baseline FILE   compare with a saved '-f csv -t endpoints'\n"
+    "      --baseline FILE   compare with a saved '-f csv -t requests'\n"
+    "                        (tested) or '-t endpoints' (summaries only)\n"
     "Other:\n"
     "  -j, --threads N       worker threads (default: number of CPUs)\n"
     "  -q, --quiet           no progress line, no skipped files on stderr\n"
@@ -135,6 +146,8 @@ typedef struct options {
     size_t nrules;
     size_t min_requests;
     const char *baseline;
+    pr_diff_options diff_opts;
+    int outliers;             /* --outliers */
     int progress;             /* --progress: even when not a terminal */
     int merge;                /* the merge subcommand */
     const char *state;        /* --state FILE */
@@ -211,12 +224,37 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* Slow versus typical requests: the -t outliers table, or the Markdown
+ * section --outliers appends to the report. */
+static pr_status render_outliers(const pr_report *rep, pr_format fmt,
+                                 FILE *fp, pr_error *err)
+{
+    pr_outliers *ol;
+    pr_status st = pr_outliers_build(rep, 0, &ol);
+    if (st != PR_OK) {
+        snprintf(err->msg, sizeof err->msg, "%s", pr_strerror(st));
+        err->code = st;
+        return st;
+    }
+    st = pr_outliers_render(ol, fmt, fp, err);
+    pr_outliers_free(ol);
+    return st;
+}
+
 /* Renders the report, or the diff when rep is NULL. */
 static pr_status render(const options *o, const pr_report *rep,
                         const pr_diff *d, FILE *fp, pr_error *err)
 {
-    return rep ? pr_render(rep, o->format, o->table, fp, err)
-               : pr_diff_render(d, o->format, o->table, fp, err);
+    if (rep == NULL)
+        return pr_diff_render(d, o->format, o->table, fp, err);
+    if (o->table == PR_TABLE_OUTLIERS)
+        return render_outliers(rep, PR_FORMAT_CSV, fp, err);
+    if (o->table == PR_TABLE_REQUEST_MODULES)
+        return pr_render_request_modules(rep, fp, err);
+    pr_status st = pr_render(rep, o->format, o->table, fp, err);
+    if (st == PR_OK && o->outliers)
+        st = render_outliers(rep, PR_FORMAT_MD, fp, err);
+    return st;
 }
 
 static int write_output(const options *o, const pr_report *rep,
@@ -281,6 +319,8 @@ enum long_only {
     OPT_STATE,
     OPT_STATE_BUCKET,
     OPT_CSV_RAW,
+    OPT_ALPHA,
+    OPT_OUTLIERS,
 };
 
 /* --module-map values, kept for the report options. */
@@ -316,6 +356,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"fail-on", required_argument, NULL, OPT_FAIL_ON},
         {"min-requests", required_argument, NULL, OPT_MIN_REQUESTS},
         {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"alpha", required_argument, NULL, OPT_ALPHA},
+        {"outliers", no_argument, NULL, OPT_OUTLIERS},
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"state", required_argument, NULL, OPT_STATE},
         {"state-bucket", required_argument, NULL, OPT_STATE_BUCKET},
@@ -453,6 +495,19 @@ static int parse_args(int argc, char **argv, options *o)
                 return usage_error("--state-bucket needs a duration such as "
                                    "1h, not '%s'", optarg);
             break;
+        case OPT_OUTLIERS: o->outliers = 1; break;
+        case OPT_ALPHA: {
+            if (!o->diff)
+                return usage_error("%s", "--alpha belongs to 'profreport "
+                                         "diff'");
+            char *end;
+            double a = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(a > 0 && a <= 1))
+                return usage_error("--alpha needs a level in (0, 1], such "
+                                   "as 0.01, not '%s'", optarg);
+            o->diff_opts.alpha = a;
+            break;
+        }
         case OPT_BASELINE:
             if (!o->diff)
                 return usage_error("%s", "--baseline belongs to 'profreport "
@@ -486,6 +541,13 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (o->diff) {
         int want = o->baseline ? 1 : 2;
+        if (o->outliers)
+            return usage_error("%s", "--outliers belongs to the report, "
+                                     "not to diff");
+        /* One state file would hold both sides' requests, mixed. */
+        if (o->state != NULL)
+            return usage_error("%s", "diff cannot keep a --state: BASE and "
+                                     "NEW would be mixed in one file");
         if (argc - optind != want)
             return usage_error("%s", o->baseline
                                          ? "diff --baseline takes one input: NEW"
@@ -504,6 +566,9 @@ static int parse_args(int argc, char **argv, options *o)
         return usage_error("%s", "no input: give profile files or directories");
     if (o->format == PR_FORMAT_CSV && !table_given)
         o->table = PR_TABLE_FUNCTIONS;
+    if (o->outliers && o->format != PR_FORMAT_MD)
+        return usage_error("%s", "--outliers adds a Markdown section; for "
+                                 "CSV use -t outliers");
     if (o->format != PR_FORMAT_CSV && table_given)
         return usage_error("%s", "-t selects a CSV table; the Markdown "
                                  "report has them all");
@@ -644,8 +709,10 @@ static int run_diff(options *o, char **inputs)
         pr_report_free(base);
         return rc;
     }
-    pr_status st = o->baseline ? pr_diff_from_baseline(o->baseline, cur, &d, &err)
-                               : pr_diff_build(base, cur, &d);
+    pr_status st = o->baseline
+                       ? pr_diff_compare_baseline(o->baseline, cur,
+                                                  &o->diff_opts, &d, &err)
+                       : pr_diff_compare(base, cur, &o->diff_opts, &d);
     pr_report_free(base);
     pr_report_free(cur);
     if (st != PR_OK) {

@@ -620,7 +620,9 @@ typedef enum pr_table {
     PR_TABLE_REQUESTS = 4,
     PR_TABLE_MODULES = 5,
     PR_TABLE_CALLERS = 6,
-    PR_TABLE_FINDINGS = 7
+    PR_TABLE_FINDINGS = 7,
+    PR_TABLE_OUTLIERS = 8, /* pr_outliers_render; pr_render refuses it */
+    PR_TABLE_REQUEST_MODULES = 9 /* pr_render_request_modules, likewise */
 } pr_table;
 
 /* Writes the report (or one table of it) to `out`. Fails with PR_ERR_IO
@@ -643,22 +645,109 @@ int pr_time_parse(const char *s, double now, double *out);
 /* Parses a duration such as "15m", "1h", "1d" or plain seconds. */
 int pr_duration_parse(const char *s, double *out);
 
+/* The CSV table `-t request-modules`, a diff baseline that keeps which
+ * code each request ran: "file,endpoint,wall_ms,module,own_ms", one row
+ * per request and module with own time (ms; built-ins charged as in the
+ * report), read again from the requests' files; a request whose file
+ * cannot be read any more has one row with module and own_ms empty. */
+pr_status pr_render_request_modules(const pr_report *r, FILE *out,
+                                    pr_error *err);
+
+/* ---- Slow versus typical requests ---------------------------------- */
+
+/* A module or function over-represented in an endpoint's slowest
+ * requests (wall time above p90) against its typical ones (p25 to p75):
+ * own time per request compared with a Mann-Whitney U test, Holm-
+ * corrected across the modules (or the 20 functions with the largest
+ * excess) of the endpoint. */
+typedef struct pr_outlier_row {
+    const char *endpoint;   /* the endpoint's label */
+    const char *name;       /* module, or "file:line(name)" */
+    int is_function;
+    size_t slow_n, typical_n; /* requests read in each group */
+    double slow_ms, typical_ms; /* mean own time per request */
+    double ratio;           /* slow_ms / typical_ms; INFINITY if 0 */
+    double p;               /* adjusted p-value */
+} pr_outlier_row;
+
+typedef struct pr_outliers pr_outliers;
+
+/* For each endpoint of r with 30 requests or more, re-reads the profile
+ * files of up to 200 slow and 200 typical requests (evenly spread) and
+ * keeps the names significant at alpha (0: 0.01) whose excess is a tenth
+ * of the endpoint's slow-minus-typical gap at least, largest first, at
+ * most 5 modules and 5 functions an endpoint. Files that are gone (or in
+ * archives or states) are left out. PR_OK, PR_ERR_USAGE (NULL) or
+ * PR_ERR_NOMEM. */
+pr_status pr_outliers_build(const pr_report *r, double alpha,
+                            pr_outliers **out);
+/* Rows grouped by endpoint (report order), modules first. */
+size_t pr_outliers_rows(const pr_outliers *o, const pr_outlier_row **rows);
+/* A Markdown section ("## Slow versus typical requests") or the CSV
+ * table of `-t outliers`. */
+pr_status pr_outliers_render(const pr_outliers *o, pr_format fmt, FILE *out,
+                             pr_error *err);
+void pr_outliers_free(pr_outliers *o);
+
 /* ------------------------------------------------------------------ */
 /* Comparing two runs                                                 */
 /* ------------------------------------------------------------------ */
 
 typedef struct pr_diff pr_diff;
 
-/* One side of an endpoint comparison; requests == 0 when absent. */
+/* What the test of one endpoint says. */
+typedef enum pr_verdict {
+    PR_VERDICT_ONE_SIDE = 0, /* on one side only: new or gone */
+    PR_VERDICT_SAME = 1,     /* "~": no significant change at alpha */
+    PR_VERDICT_SLOWER = 2,   /* significantly slower */
+    PR_VERDICT_FASTER = 3,   /* significantly faster */
+    PR_VERDICT_TOO_FEW = 4,  /* fewer requests on a side than min_n */
+    PR_VERDICT_UNTESTED = 5  /* the baseline holds summaries only */
+} pr_verdict;
+
+/* "~", "slower", "faster", "too few requests", "not tested", "". */
+const char *pr_verdict_name(pr_verdict v);
+
+/* One side of an endpoint comparison; requests == 0 when absent. `ms`
+ * holds the requests' wall times in ascending order, or is NULL when the
+ * side came from a summary-only baseline. */
 typedef struct pr_diff_side {
     size_t requests;
     double mean_ms, p50_ms, p95_ms, p99_ms, max_ms;
+    const double *ms;
 } pr_diff_side;
+
+/* A change, new minus base (ms), with its 95 % bootstrap interval; lo
+ * and hi equal the change when a side has no distribution or too few
+ * requests to test, or when the diff's bootstrap budget (3e8 resampled
+ * values, endpoints in NEW's order) is spent. */
+typedef struct pr_diff_change {
+    double delta, lo, hi;
+} pr_diff_change;
+
+/* A module or function whose own time per request changed significantly
+ * inside one endpoint (Mann-Whitney U over the endpoint's requests,
+ * Holm-corrected across the 8 modules, or the 20 functions, whose mean
+ * moved most), by a tenth of the endpoint's change at least. */
+typedef struct pr_diff_blame {
+    const char *name;   /* module, or "file:line(name)" */
+    int is_function;
+    double base_ms, cur_ms; /* mean own time per request */
+    double p;           /* adjusted p-value */
+    const char *entered_from; /* module: NEW's main entry into it, or NULL */
+} pr_diff_blame;
 
 typedef struct pr_diff_endpoint {
     const char *label;
     pr_diff_side base, cur;
     const char *failed; /* NULL, or the --fail-on rule it crossed */
+    pr_verdict verdict;
+    double p;           /* Holm-adjusted across the tested endpoints */
+    double p_raw;       /* this endpoint's own Mann-Whitney p-value */
+    size_t min_n;       /* requests a side needs to be tested */
+    pr_diff_change p50, p95, mean;
+    const pr_diff_blame *blame; /* modules first, largest change first */
+    size_t nblame;
 } pr_diff_endpoint;
 
 /* A module or function: seconds per request on each side. */
@@ -667,17 +756,39 @@ typedef struct pr_diff_row {
     double base_s, cur_s;
 } pr_diff_row;
 
-/* Compares two reports: endpoints by label, modules by name, functions
- * by key (tottime per request). Rows are sorted by the largest
- * regression first (p95 change for endpoints, change per request for the
- * others). The diff copies what it needs. */
+/* Zero-initialise; zero means the default. */
+typedef struct pr_diff_options {
+    double alpha;       /* significance level; 0 = 0.01. 1 tests nothing:
+                         * every change counts, as before tests existed */
+} pr_diff_options;
+
+/* Compares two reports. Endpoints are one endpoint when their labels
+ * (view name, file and line) are equal, or, for those left over, when
+ * name and file are equal and the pairing is unambiguous (a view that
+ * moved a few lines). Each endpoint with requests on both sides is
+ * tested (Mann-Whitney U on the wall times, Holm across endpoints) and
+ * gets a verdict and bootstrap intervals; for those significantly slower
+ * or faster the profile files of their requests are read again to test
+ * own time per module and function (files no longer there are left out
+ * of that test). Modules by name and functions by key (tottime per
+ * request) are compared over the whole run too. Rows are sorted slower
+ * first, most significant first. opts may be NULL. The diff copies what
+ * it needs. */
+pr_status pr_diff_compare(const pr_report *base, const pr_report *cur,
+                          const pr_diff_options *opts, pr_diff **out);
+/* pr_diff_compare with default options. */
 pr_status pr_diff_build(const pr_report *base, const pr_report *cur,
                         pr_diff **out);
 
-/* Like pr_diff_build, with the base read from a CSV file written by
- * `profreport -f csv -t endpoints` (read with libcsv). Only endpoints are
- * compared. A malformed file fails with PR_ERR_NOT_STATS and err names
- * the row (the header is row 0) and what was expected there. */
+/* Like pr_diff_compare, with the base read from a CSV file (read with
+ * libcsv): either `profreport -f csv -t requests` (per-request wall
+ * times: endpoints are tested) or `-f csv -t endpoints` (summaries only:
+ * endpoints get PR_VERDICT_UNTESTED). Only endpoints are compared. A
+ * malformed file fails with PR_ERR_NOT_STATS and err names the row (the
+ * header is row 0) and what was expected there. */
+pr_status pr_diff_compare_baseline(const char *csv_path, const pr_report *cur,
+                                   const pr_diff_options *opts,
+                                   pr_diff **out, pr_error *err);
 pr_status pr_diff_from_baseline(const char *csv_path, const pr_report *cur,
                                 pr_diff **out, pr_error *err);
 
@@ -693,8 +804,10 @@ typedef struct pr_rule {
 /* Returns 0 and fills *out, or -1 when s is not a rule. */
 int pr_rule_parse(const char *s, pr_rule *out);
 
-/* Marks every endpoint with at least min_requests on both sides that
- * crosses one of the rules; returns how many do. */
+/* Marks every endpoint with at least min_requests on both sides that is
+ * significantly slower (or untested: a summary-only baseline) and whose
+ * change crosses one of the rules; returns how many are marked. A
+ * percentage rule counts any growth from a 0 ms base as crossing it. */
 size_t pr_diff_check(pr_diff *d, const pr_rule *rules, size_t nrules,
                      size_t min_requests);
 

@@ -1762,3 +1762,44 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
     ftable_free(&full);
     return st;
 }
+
+/* One profile on its own: the same attribution as a report's, so that a
+ * request's own time per module is what the report would say for it. */
+pr_status pr__profile_own(const mod_config *c, const pr_profile *p,
+                          pr__own_fn fn, void *arg)
+{
+    functab names;
+    ftable t;
+    arena a;
+    functab_init(&names);
+    memset(&t, 0, sizeof t);
+    arena_init(&a);
+    pr_status st = PR_OK;
+    for (size_t i = 0; i < pr_profile_count(p) && st == PR_OK; i++) {
+        const pr_entry *e = pr_profile_entry(p, i);
+        uint32_t fid = functab_intern(&names, &e->key);
+        if (fid == UINT32_MAX) {
+            st = PR_ERR_NOMEM;
+            break;
+        }
+        st = ftable_add_func(&t, fid, e->cc, e->nc, e->tt, e->ct);
+        for (size_t j = 0; j < e->ncallers && st == PR_OK; j++) {
+            const pr_caller *cl = &e->callers[j];
+            uint32_t cid = functab_intern(&names, &cl->key);
+            st = cid == UINT32_MAX
+                     ? PR_ERR_NOMEM
+                     : ftable_add_edge(&t, cid, fid, cl->nc, cl->cc, cl->tt,
+                                       cl->ct, cl->count_only);
+        }
+    }
+    pr_attribution out;
+    if (st == PR_OK)
+        st = mod_attribute(c, &names, &t, &a, &out);
+    for (size_t i = 0; st == PR_OK && i < out.nmodules; i++)
+        if (fn(arg, out.modules[i].name, out.modules[i].self_s) != 0)
+            st = PR_ERR_NOMEM;
+    arena_free(&a);
+    ftable_free(&t);
+    functab_free(&names);
+    return st;
+}

@@ -35,4 +35,11 @@ int pr__is_template_file(const char *f, size_t n);
 pr_status mod_attribute(const mod_config *c, const functab *names,
                         const ftable *t, arena *a, pr_attribution *out);
 
+/* Calls fn(ctx, module, own seconds) for each module of profile p alone,
+ * attributed as a report does (own time: see pr_module_row). fn returns
+ * nonzero to fail with PR_ERR_NOMEM. */
+typedef int (*pr__own_fn)(void *ctx, const char *module, double own_s);
+pr_status pr__profile_own(const mod_config *c, const pr_profile *p,
+                          pr__own_fn fn, void *ctx);
+
 #endif

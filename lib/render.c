@@ -90,6 +90,10 @@ int pr_table_parse(const char *s, pr_table *out)
         *out = PR_TABLE_CALLERS;
     else if (strcmp(s, "findings") == 0)
         *out = PR_TABLE_FINDINGS;
+    else if (strcmp(s, "outliers") == 0)
+        *out = PR_TABLE_OUTLIERS;
+    else if (strcmp(s, "request-modules") == 0)
+        *out = PR_TABLE_REQUEST_MODULES;
     else
         return -1;
     return 0;

@@ -11,6 +11,11 @@ pr_status render_html(const pr_report *r, FILE *out);
 /* A Markdown document as a self-contained HTML page (html_page.c).
  * `title` is a constant, never text from a profile. */
 pr_status pr__html_page(const char *md, const char *title, FILE *out);
+/* The same, with `after` writing HTML (charts the Markdown cannot carry:
+ * cmark's safe mode drops raw HTML) after the body. */
+pr_status pr__html_page_with(const char *md, const char *title,
+                             void (*after)(void *ctx, FILE *out), void *ctx,
+                             FILE *out);
 
 /* Parses Markdown with the GFM table extension: returns the parser (to
  * render with and then free) and the document in *doc, or NULL. */

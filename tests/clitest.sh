@@ -196,27 +196,75 @@ expect_rc "garbage archive: exit 3" 3 "$P" "$tmp/arch/junk.zip"
 
 # diff: tests/data/werkzeug-slow was written by the same app and request
 # mix with the product view sleeping 40 ms more (make_werkzeug_dir.py
-# --slow-product-ms 40): the gate must name product, exit 1, and pass
-# when the rule is loose or the directories are the same.
+# --slow-product-ms 40). With 6 requests a side the test cannot call it
+# significant at the default alpha; --alpha 1 turns the test off, and
+# then the threshold alone must name product, exit 1, and pass when the
+# rule is loose or the directories are the same.
 S=tests/data/werkzeug-slow
-expect_rc "diff: regression found, exit 1" 1 "$P" diff --fail-on 'mean>+25ms' --min-requests 3 $W $S
+expect_rc "diff: 6 requests a side, not significant: exit 0" 0 "$P" diff --fail-on 'mean>+25ms' --min-requests 3 $W $S
+grep -q '| product (flask\\_app.py:[0-9]*) | 6 → 6 .* ~ (p=0' "$tmp/out" && ok "diff says ~ with the p-value" || no "diff says ~ with the p-value"
+expect_rc "diff --alpha 1: regression found, exit 1" 1 "$P" diff --alpha 1 --fail-on 'mean>+25ms' --min-requests 3 $W $S
 grep -q '^- product (flask\\_app.py:[0-9]*): p95' "$tmp/out" && ok "diff names the slower endpoint" || no "diff names the slower endpoint"
-[ "$(grep -c '^- ' "$tmp/out")" = 1 ] && ok "diff names only it" || no "diff names only it: $(grep '^- ' "$tmp/out")"
+[ "$(grep -c '^- [^*]' "$tmp/out")" = 1 ] && ok "diff names only it" || no "diff names only it: $(grep '^- ' "$tmp/out")"
 grep -q "crossed --fail-on" "$tmp/err" && ok "diff says so on stderr" || no "diff says so on stderr"
-expect_rc "diff: same directory, exit 0" 0 "$P" diff --fail-on 'p95>+1%' $W $W
-expect_rc "diff: loose rule, exit 0" 0 "$P" diff --fail-on 'mean>+10000ms' $W $S
-expect_rc "diff: min-requests above the counts, exit 0" 0 "$P" diff --fail-on 'mean>+25ms' --min-requests 100 $W $S
+expect_rc "diff: same directory, exit 0" 0 "$P" diff --alpha 1 --fail-on 'p95>+1%' $W $W
+expect_rc "diff: loose rule, exit 0" 0 "$P" diff --alpha 1 --fail-on 'mean>+10000ms' $W $S
+expect_rc "diff: min-requests above the counts, exit 0" 0 "$P" diff --alpha 1 --fail-on 'mean>+25ms' --min-requests 100 $W $S
 expect_rc "diff: bad rule is a usage error" 2 "$P" diff --fail-on 'p95>>1' $W $S
+expect_rc "diff: bad --alpha is a usage error" 2 "$P" diff --alpha 0 $W $S
 expect_rc "diff: one input is a usage error" 2 "$P" diff $W
+# Issue 14 item 3: diff --state would mix BASE and NEW in one file.
+expect_rc "diff --state is a usage error" 2 "$P" diff --state "$tmp/x.state" $W $S
+grep -q "BASE and NEW would be mixed" "$tmp/err" && [ ! -e "$tmp/x.state" ] && ok "diff --state: said why, wrote nothing" || no "diff --state message"
 "$P" -f csv -t endpoints -o "$tmp/base.csv" $W
-expect_rc "diff --baseline CSV: regression found" 1 "$P" diff --baseline "$tmp/base.csv" --fail-on 'mean>+25ms' --min-requests 3 $S
+expect_rc "diff --baseline summary CSV: threshold decides" 1 "$P" diff --baseline "$tmp/base.csv" --fail-on 'mean>+25ms' --min-requests 3 $S
 grep -q '^- product' "$tmp/out" && ok "baseline diff names product" || no "baseline diff names product"
+grep -q 'significance cannot be tested' "$tmp/out" && ok "summary baseline says it cannot test" || no "summary baseline says it cannot test"
 printf 'endpoint,requests\nx,1\n' > "$tmp/bad.csv"
 expect_rc "diff --baseline with missing columns: exit 3" 3 "$P" diff --baseline "$tmp/bad.csv" $S
 grep -q "no 'mean_ms' column" "$tmp/err" && ok "baseline error names the column" || no "baseline error names the column"
 "$P" diff -f csv $W $S > "$tmp/d.csv" 2>/dev/null
-[ "$(head -1 "$tmp/d.csv")" = "endpoint,base_requests,new_requests,base_p50_ms,new_p50_ms,base_p95_ms,new_p95_ms,base_mean_ms,new_mean_ms,failed" ] && ok "diff csv header" || no "diff csv header"
+[ "$(head -1 "$tmp/d.csv")" = "endpoint,base_requests,new_requests,base_p50_ms,new_p50_ms,base_p95_ms,new_p95_ms,base_mean_ms,new_mean_ms,failed,verdict,p_value,p50_change_lo_ms,p50_change_hi_ms,p95_change_lo_ms,p95_change_hi_ms,mean_change_lo_ms,mean_change_hi_ms,blame" ] && ok "diff csv header" || no "diff csv header"
 "$P" diff -f html -o "$tmp/d.html" $W $S 2>/dev/null && grep -q '<table>' "$tmp/d.html" && ok "diff html" || no "diff html"
+
+# Issue 14 item 1: tests/data/twin-views (tests/gen/twin/run_twin.py
+# --variant views) has two MethodViews whose get share name and file;
+# ItemB.get (api.py:17) is 100 ms slower in NEW. One row each; the slow
+# one fails the gate, from directories and from both baseline kinds.
+TV=tests/data/twin-views
+expect_rc "item 1: same-named views, the slower one fails" 1 "$P" diff --fail-on 'mean>+50ms' $TV/base $TV/new
+grep -q '^| get (api.py:10) | 8 → 8 ' "$tmp/out" && grep -q '^| get (api.py:17) | 8 → 8 .*slower' "$tmp/out" \
+    && ok "item 1: two rows, the right one slower" || no "item 1: two rows"
+grep -q '^- \*\*get (api.py:17)\*\*: slower.*; api +10[0-9] ms per request' "$tmp/out" && ok "item 1: blames module api first" || no "item 1: blames module api"
+"$P" -q -f csv -t endpoints -o "$tmp/tv-sum.csv" $TV/base
+expect_rc "item 1: with a summary baseline" 1 "$P" diff --baseline "$tmp/tv-sum.csv" --fail-on 'mean>+50ms' $TV/new
+"$P" -q -f csv -t requests -o "$tmp/tv-req.csv" $TV/base
+expect_rc "item 1: with a requests baseline" 1 "$P" diff --baseline "$tmp/tv-req.csv" --fail-on 'mean>+50ms' $TV/new
+grep -q '^| get (api.py:17) | 8 → 8 .*slower (p=0.00' "$tmp/out" && ok "requests baseline is tested" || no "requests baseline is tested"
+"$P" -q -f csv -t request-modules -o "$tmp/tv-mod.csv" $TV/base
+[ "$(head -1 "$tmp/tv-mod.csv")" = "file,endpoint,wall_ms,module,own_ms" ] && ok "request-modules csv header" || no "request-modules csv header"
+expect_rc "item 1: with a request-modules baseline" 1 "$P" diff --baseline "$tmp/tv-mod.csv" --fail-on 'mean>+50ms' $TV/new
+grep -q '^- \*\*get (api.py:17)\*\*: slower.*; api +10[0-9] ms per request' "$tmp/out" && ok "request-modules baseline blames module api" || no "request-modules baseline blames api"
+printf 'file,endpoint,wall_ms,module,own_ms\na,x,1,m,1\nb,x,2,m,zz\n' > "$tmp/badmod.csv"
+expect_rc "request-modules baseline: bad own_ms, exit 3" 3 "$P" diff --baseline "$tmp/badmod.csv" $TV/new
+grep -q "row 2: 'own_ms' is not a number" "$tmp/err" && ok "request-modules baseline error names the row" || no "request-modules baseline error"
+expect_rc "twin A: unchanged view passes a tight rule" 0 "$P" diff --baseline "$tmp/tv-req.csv" --fail-on 'mean>+0.5ms' --endpoint 'get (api.py:10)' $TV/new
+# The HTML diff draws NEW's tree of the changed view coloured by change:
+# its boxes on the slow path red, and the sleep only in NEW (dashed).
+"$P" diff -q -f html -o "$tmp/tv.html" $TV/base $TV/new
+grep -q '<h2 id="flame-graphs">' "$tmp/tv.html" && grep -q '<h3>get (api.py:17)</h3>' "$tmp/tv.html" \
+    && ok "diff html: a differential flame graph of the slower view" || no "diff html: flame graph"
+grep -q 'only in NEW; significant</title><rect[^>]*fill="rgb(235,[0-9]*,[0-9]*)" stroke="#000" stroke-dasharray' "$tmp/tv.html" \
+    && ok "diff html: the new path, red and dashed" || no "diff html: new path marked"
+! grep -q '<h3>get (api.py:10)</h3>' "$tmp/tv.html" && ok "diff html: no graph for the unchanged view" || no "diff html: unchanged view drawn"
+# Issue 14 item 2: a 0 ms base (werkzeug rounds to 0ms in the name):
+# BASE's ItemB requests renamed 0ms, NEW's 100 ms must fail p95>+20%.
+mkdir -p "$tmp/zero"
+for f in $TV/base/*; do
+    cp "$f" "$tmp/zero/$(basename "$f" | sed -E 's/^(GET\.api\.b\.[0-9]+)\.[0-9]+ms/\1.0ms/')"
+done
+expect_rc "item 2: 0 ms base, percentage rule fires" 1 "$P" diff --fail-on 'p95>+20%' "$tmp/zero" $TV/new
+grep -q '^| get (api.py:17) | 8 → 8 | 10[0-9] | +10[0-9] \[' "$tmp/out" && ok "item 2: 0 ms base shown" || no "item 2: 0 ms base shown"
 
 # Progress: never on stderr when it is not a terminal (logs stay clean);
 # --progress forces it, and the line is erased at the end.
@@ -247,11 +295,18 @@ PROFREPORT=$P examples/cron/profreport-hourly.sh "$tmp/recent" "$tmp/hourly.html
 [ -s "$tmp/hourly.html" ] && [ -s "$tmp/hourly.html.state" ] && ok "examples/cron script" || no "examples/cron script"
 n=$("$P" -q -f csv -t requests "$tmp/hourly.html.state" | tail -n +2 | wc -l)
 [ "$n" = "$(ls $W/*.prof | wc -l)" ] && ok "examples/cron state holds every recent request ($n)" || no "examples/cron state ($n)"
-"$P" -q -f csv -t endpoints -o "$tmp/main.csv" $W
-GITHUB_STEP_SUMMARY="$tmp/summary.md" PROFREPORT=$P examples/ci/profile-gate.sh "$tmp/main.csv" $W
+"$P" -q -f csv -t requests -o "$tmp/main.csv" $TV/base
+GITHUB_STEP_SUMMARY="$tmp/summary.md" PROFREPORT=$P examples/ci/profile-gate.sh "$tmp/main.csv" $TV/base
 [ $? = 0 ] && grep -q "^## Endpoints" "$tmp/summary.md" && ok "examples/ci gate passes on the same data" || no "examples/ci gate passes"
-PROFREPORT=$P sh -c "examples/ci/profile-gate.sh '$tmp/main.csv' tests/data/werkzeug-slow > /dev/null 2>&1"
-[ $? = 1 ] && ok "examples/ci gate fails on the slower data" || no "examples/ci gate fails on the slower data"
+PROFREPORT=$P sh -c "examples/ci/profile-gate.sh '$tmp/main.csv' $TV/new > '$tmp/gate.md' 2>/dev/null"
+[ $? = 1 ] && grep -q 'get (api.py:17).*slower' "$tmp/gate.md" && ok "examples/ci gate fails on the slower view" || no "examples/ci gate fails on the slower view"
+
+# examples/ci/example-summary.md is what the gate writes for the
+# committed A/B pair (regenerate as its first lines say).
+"$P" -q -f csv -t request-modules -o "$tmp/ab-main.csv" tests/data/twin-ab/base
+PROFREPORT=$P sh examples/ci/profile-gate.sh "$tmp/ab-main.csv" tests/data/twin-ab/new > "$tmp/ab-summary.md" 2>/dev/null
+[ $? = 1 ] && tail -n +6 examples/ci/example-summary.md | cmp -s - "$tmp/ab-summary.md" \
+    && ok "examples/ci/example-summary.md is the gate's output" || { no "examples/ci/example-summary.md differs"; tail -n +6 examples/ci/example-summary.md | diff - "$tmp/ab-summary.md" | head -5; }
 
 # What the fuzzers found (tests/data/fuzz/README): a clear status, no
 # sanitizer report, no hang.
