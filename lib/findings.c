@@ -15,6 +15,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sort.h"
 #include "render.h"
+#include "stattest.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ enum { MAX_FINDINGS = 10, MAX_ENDPOINT_FINDINGS = 3 };
 #define MODULE_MIN_SHARE 0.2
 /* A second module is named when it holds at least this much. */
 #define SECOND_MIN_SHARE 0.15
+/* A latency step is reported when this sure (corrected p-value). */
+#define STEP_ALPHA 0.01
 /* Endpoints compared by p95 need this many requests each. */
 #define LATENCY_MIN_REQUESTS 5
 
@@ -490,6 +493,42 @@ static int step_finding(writer *w)
     free(tmp);
     if (best_ratio < 1.5 || after - before < 5)
         return 0;
+    /* Is it more than noise? The requests before and after the step,
+     * tested with Mann-Whitney U; the step was chosen among n - 3 places,
+     * so its p-value is multiplied by that (Bonferroni). Quiet unless
+     * p < 0.01 and the 95 % interval of the median's rise excludes 0. */
+    double t0 = r->buckets[best].start;
+    double *x = malloc((r->nrequests + 1) * sizeof *x);
+    double *y = malloc((r->nrequests + 1) * sizeof *y);
+    if (x == NULL || y == NULL) {
+        free(x);
+        free(y);
+        return -1;
+    }
+    size_t nx = 0, ny = 0;
+    for (size_t i = 0; i < r->nrequests; i++) {
+        const pr_request_row *q = &r->requests[i];
+        if (q->time < t0)
+            x[nx++] = q->wall_ms;
+        else
+            y[ny++] = q->wall_ms;
+    }
+    pr__mwu test;
+    double lo = 0, hi = 0;
+    int bad = pr__mwu_test(x, nx, y, ny, &test) != 0;
+    double p = test.p * (double)(n - 3);
+    if (!bad) {
+        pr__qsort(x, nx, sizeof *x, cmp_d);
+        pr__qsort(y, ny, sizeof *y, cmp_d);
+        bad = pr__boot_ci(x, nx, y, ny, PR__STAT_P50, 0.95,
+                          pr__boot_reps(nx, ny), 0x5745507, &lo, &hi) != 0;
+    }
+    free(x);
+    free(y);
+    if (bad)
+        return -1;
+    if (p >= STEP_ALPHA || lo <= 0)
+        return 0; /* not told apart from noise */
     char when[32];
     pr__iso_time(r->buckets[best].start, when, sizeof when);
     char *subject = arena_strdup(&r->strings, when);
@@ -499,7 +538,11 @@ static int step_finding(writer *w)
     fprintf(w->mem, "Latency rose from %s on", when);
     end_lead(w);
     fprintf(w->mem, ": the median request went from %.0f ms to %.0f ms "
-                    "(%.1fx).", before, after, best_ratio);
+                    "(%.1fx; %zu requests before, %zu after; the median "
+                    "rose by %.0f to %.0f ms, 95%% interval; Mann-Whitney "
+                    "p %s %.2g, corrected for the %zu places a step could "
+                    "be).", before, after, best_ratio, nx, ny, lo, hi,
+            p < 1e-4 ? "<" : "=", p < 1e-4 ? 1e-4 : p, n - 3);
     w->f.per_request_ms = after - before;
     return finish(w);
 }
