@@ -279,9 +279,12 @@ static char *request_strings(const char *path, const pr_name_fields *nf,
     return b;
 }
 
-static pr_status process(worker *w, const char *name, size_t order,
-                         size_t sub, const unsigned char *data, size_t len,
-                         const src_stat *sst)
+/* `name` is what the report shows; `base` is the file's own name, which
+ * method, path, duration and time are read from (an archive entry's name,
+ * not the archive's). */
+static pr_status process(worker *w, const char *name, const char *base,
+                         size_t order, size_t sub, const unsigned char *data,
+                         size_t len, const src_stat *sst)
 {
     pr_error err;
     pr_status st = sview_parse(&w->view, &w->dec, data, len, &err);
@@ -300,7 +303,7 @@ static pr_status process(worker *w, const char *name, size_t order,
     r.mtime_ns = sst->mtime_ns;
     profiled_time(&w->view, &r);
     pr_name_fields nf;
-    r.named = pr_name_parse(w->agg->names, name, &nf);
+    r.named = pr_name_parse(w->agg->names, base, &nf);
     r.wall_ms = nf.has_elapsed ? nf.elapsed_ms : r.profiled_s * 1000.0;
     r.time = nf.has_time ? nf.time : (double)sst->mtime_ns / 1e9;
     pr_func_key ep = endpoint_key(w, &w->view, &nf);
@@ -351,7 +354,8 @@ static pr_status on_entry(void *p, const char *entry, size_t index,
     if (err != NULL)
         return add_skip(&c->w->out, c->name, c->order, index + 1, err);
     src_stat sst = {len, c->sst.mtime_ns};
-    return process(c->w, c->name, c->order, index + 1, data, len, &sst);
+    return process(c->w, c->name, entry, c->order, index + 1, data, len,
+                   &sst);
 }
 
 static pr_status process_archive(worker *w, const src_file *f, size_t order)
@@ -388,7 +392,7 @@ static void *work(void *arg)
             st = src_load(f->path, max, &w->raw, &w->unz, &data, &len, &sst,
                           &err);
             if (st == PR_OK)
-                st = process(w, f->path, order, 0, data, len, &sst);
+                st = process(w, f->path, f->path, order, 0, data, len, &sst);
             else if (st != PR_ERR_NOMEM)
                 st = add_skip(&w->out, f->path, order, 0, &err);
         }
@@ -718,7 +722,7 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
         }
     }
     if (st == PR_OK && data != NULL)
-        st = process(&w, name, agg->inputs, 0, data, len, &sst);
+        st = process(&w, name, name, agg->inputs, 0, data, len, &sst);
     size_t old_skips = agg->main.nskips;
     if (st == PR_OK)
         st = pr__shard_merge(&agg->main, &w.out);

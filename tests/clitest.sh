@@ -151,6 +151,21 @@ grep -q "cut.tgz: skipped: archive ends inside entry" "$tmp/err" && ok "truncate
 head -c 5000 /dev/urandom > "$tmp/arch/junk.zip"
 expect_rc "garbage archive: exit 3" 3 "$P" "$tmp/arch/junk.zip"
 
+# Entries at the top of an archive (tar cf x.tar *.prof, the usual CI
+# artifact) are named by their own base name, not by the archive's:
+# method, path, filters and diff see the same requests as the directory.
+(cd $W && tar cf "$tmp/arch/flat.tar" *.prof)
+S=tests/data/werkzeug-slow
+(cd $S && tar cf "$tmp/arch/flatslow.tar" *.prof)
+"$P" -q -f csv -t requests $W | cut -d, -f2,3 | sort > "$tmp/dir.req"
+"$P" -q -f csv -t requests "$tmp/arch/flat.tar" | cut -d, -f2,3 | sort > "$tmp/flat.req"
+cmp -s "$tmp/dir.req" "$tmp/flat.req" && ok "flat archive: method and path from the entry's name" \
+    || { no "flat archive: method and path from the entry's name"; diff "$tmp/dir.req" "$tmp/flat.req" | head -3; }
+expect_rc "flat archive: --method GET keeps the GET requests" 0 "$P" -q --method GET -f csv -t requests "$tmp/arch/flat.tar"
+[ "$(tail -n +2 "$tmp/out" | wc -l)" = "$(grep -c '^GET,' "$tmp/dir.req")" ] && ok "flat archive: --method GET count" || no "flat archive: --method GET count"
+expect_rc "flat archives: diff by path finds the regression" 1 "$P" diff --group-by path --fail-on 'mean>+25ms' --min-requests 3 "$tmp/arch/flat.tar" "$tmp/arch/flatslow.tar"
+grep -q '^- GET product.\\<int\\>: p95' "$tmp/out" && ok "flat archives: diff names the slower URL pattern" || no "flat archives: diff names the slower URL pattern"
+
 # diff: tests/data/werkzeug-slow was written by the same app and request
 # mix with the product view sleeping 40 ms more (make_werkzeug_dir.py
 # --slow-product-ms 40): the gate must name product, exit 1, and pass
