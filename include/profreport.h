@@ -48,7 +48,8 @@ typedef enum pr_status {
     PR_ERR_NOT_FILE = 13,    /* a FIFO, device or other non-regular file */
     PR_ERR_LOOP = 14,        /* symbolic link loop in a directory walk */
     PR_ERR_USAGE = 15,       /* invalid argument to a library function */
-    PR_ERR_NO_INPUT = 16     /* nothing could be read at all */
+    PR_ERR_NO_INPUT = 16,    /* nothing could be read at all */
+    PR_ERR_LOCKED = 17       /* a state file is in use by another run */
 } pr_status;
 
 /* Where and why an input failed. `offset` is the byte offset in the
@@ -236,8 +237,10 @@ size_t pr_agg_files_filtered(const pr_agg *agg);
 
 /* Writes the aggregate (functions, edges and requests per endpoint and
  * time bucket; not the skipped files, which are retried) to `path`:
- * versioned, checksummed, zlib-compressed, replaced atomically, so a run
- * killed at any point leaves the previous file usable. */
+ * versioned, checksummed, zlib-compressed, replaced atomically (see
+ * pr_outfile_open: mode and owner kept, a symlink's target replaced), so
+ * a run killed at any point leaves the previous file usable. A `path`
+ * that exists and is not a regular file fails with PR_ERR_NOT_FILE. */
 pr_status pr_agg_save_state(const pr_agg *agg, const char *path,
                             pr_error *err);
 
@@ -249,6 +252,10 @@ pr_status pr_agg_save_state(const pr_agg *agg, const char *path,
 pr_status pr_agg_load_state(pr_agg *agg, const char *path, pr_error *err);
 pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
                                    pr_error *err);
+
+/* The time bucket the aggregate keeps cells in (seconds; 0: none): the
+ * options' bucket_s, or a loaded state's. */
+double pr_agg_bucket_s(const pr_agg *agg);
 
 /* Drops time buckets (and their requests) that end at or before
  * `before` (Unix seconds). No effect without bucket_s. */
@@ -606,7 +613,14 @@ typedef struct pr_outfile pr_outfile;
 
 /* Opens a temporary file next to `path` (same directory, so the final
  * rename is atomic) and returns a stream to write the content to. Nothing
- * exists under `path` until pr_outfile_commit. */
+ * exists under `path` until pr_outfile_commit, which gives the new file
+ * the mode and (where permitted) the owner of the one it replaces; a new
+ * file follows the umask. When `path` is a symlink, its target is
+ * replaced the same way and the link stays. A character device, a FIFO
+ * or this process's stdout (/dev/null, /dev/stdout) is written through,
+ * not replaced: such output is not atomic (pr_outfile_temp_path gives
+ * NULL). A directory, block device, socket or dangling symlink fails with
+ * PR_ERR_NOT_FILE; an empty path with PR_ERR_USAGE. */
 pr_status pr_outfile_open(const char *path, pr_outfile **out, FILE **stream,
                           pr_error *err);
 
@@ -617,8 +631,29 @@ pr_status pr_outfile_commit(pr_outfile *f, pr_error *err);
 /* Removes the temporary file and frees `f` (NULL is fine). */
 void pr_outfile_abort(pr_outfile *f);
 
-/* Path of the temporary file, for a signal handler that must unlink it. */
+/* Path of the temporary file, for a signal handler that must unlink it;
+ * NULL when writing through. */
 const char *pr_outfile_temp_path(const pr_outfile *f);
+
+/* ------------------------------------------------------------------ */
+/* State files shared by runs                                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct pr_lock pr_lock;
+
+/* Takes an exclusive lock on the state file `path` (an flock on
+ * "REALPATH.lock" beside it, created when missing and never removed),
+ * waiting up to wait_s seconds for another run to release it. Hold it
+ * from pr_agg_load_state to pr_agg_save_state. Fails with PR_ERR_LOCKED
+ * when the wait ran out, PR_ERR_NOT_FILE when `path` exists and is not a
+ * regular file, PR_ERR_IO when the lock file cannot be created. *out is
+ * the caller's, released by pr_state_unlock. */
+pr_status pr_state_lock(const char *path, double wait_s, pr_lock **out,
+                        pr_error *err);
+
+/* Releases the lock (NULL is fine). A process that exits releases it
+ * too. */
+void pr_state_unlock(pr_lock *l);
 
 #ifdef __cplusplus
 }

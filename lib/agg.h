@@ -46,7 +46,7 @@ typedef struct shard {
      * per endpoint unless the aggregate keeps buckets for a state file. */
     cell *cells;
     size_t ncells, capcells;
-    u64map cellmap;     /* group << 32 | (uint32_t)bucket -> cell index */
+    u64map cellmap;     /* hash of (group, bucket), probed -> cell index */
     size_t filtered;
     request *req;
     size_t nreq, capreq;
@@ -65,6 +65,8 @@ struct pr_agg {
 
 /* The cell of (group, bucket), created on first use; NULL: no memory. */
 ftable *pr__cell(shard *s, uint32_t group, int64_t bucket);
+/* Rebuilds the cell index after cells were removed. */
+pr_status pr__cell_reindex(shard *s);
 
 /* dst += src (functions, endpoints, cells, requests and skips move). */
 pr_status pr__shard_merge(shard *dst, shard *src);

@@ -85,6 +85,43 @@ pr_status pr__add_request(shard *s, const request *r)
     return PR_OK;
 }
 
+/* Cells are found by a hash of (group, bucket) in full, probing past
+ * other cells on collision: a key packed into 64 bits would have cut the
+ * bucket to 32, so buckets 2^32 apart (49.7 days at 1 ms) were one. */
+static uint64_t cell_hash(uint32_t group, int64_t bucket)
+{
+    uint64_t k[2] = {group, (uint64_t)bucket};
+    return pr__hash(k, sizeof k, 0x63656c6c) >> 1; /* never UINT64_MAX */
+}
+
+/* Index of the cell (group, bucket), or of the free slot where it would
+ * go (*slot). */
+static uint32_t cell_find(const shard *s, uint32_t group, int64_t bucket,
+                          uint64_t *slot)
+{
+    const uint64_t mask = ~(uint64_t)0 >> 1;
+    for (uint64_t probe = cell_hash(group, bucket);; probe = (probe + 1) & mask) {
+        uint32_t i = u64map_find(&s->cellmap, probe);
+        if (i == UINT32_MAX || (s->cells[i].group == group &&
+                                s->cells[i].bucket == bucket)) {
+            *slot = probe;
+            return i;
+        }
+    }
+}
+
+pr_status pr__cell_reindex(shard *s)
+{
+    u64map_free(&s->cellmap);
+    for (size_t i = 0; i < s->ncells; i++) {
+        uint64_t slot;
+        cell_find(s, s->cells[i].group, s->cells[i].bucket, &slot);
+        if (u64map_get(&s->cellmap, slot, 1, (uint32_t)i, NULL) == UINT32_MAX)
+            return PR_ERR_NOMEM;
+    }
+    return PR_OK;
+}
+
 ftable *pr__cell(shard *s, uint32_t group, int64_t bucket)
 {
     if (s->ncells == s->capcells) {
@@ -95,18 +132,18 @@ ftable *pr__cell(shard *s, uint32_t group, int64_t bucket)
         s->cells = v;
         s->capcells = cap;
     }
-    uint64_t key = (uint64_t)group << 32 | (uint32_t)bucket;
-    int added;
-    uint32_t i = u64map_get(&s->cellmap, key, 1, (uint32_t)s->ncells, &added);
-    if (i == UINT32_MAX)
+    uint64_t slot;
+    uint32_t i = cell_find(s, group, bucket, &slot);
+    if (i != UINT32_MAX)
+        return &s->cells[i].t;
+    i = (uint32_t)s->ncells;
+    if (u64map_get(&s->cellmap, slot, 1, i, NULL) == UINT32_MAX)
         return NULL;
-    if (added) {
-        cell *c = &s->cells[s->ncells++];
-        memset(c, 0, sizeof *c);
-        c->group = group;
-        c->bucket = bucket;
-    }
-    return &s->cells[i].t;
+    cell *c = &s->cells[s->ncells++];
+    memset(c, 0, sizeof *c);
+    c->group = group;
+    c->bucket = bucket;
+    return &c->t;
 }
 
 /* The table of endpoint `key` in time bucket `bucket`; *id is the
@@ -143,7 +180,7 @@ static void profiled_time(const sview *v, request *r)
     double root_ct = -1;
     r->total_tt = 0;
     for (size_t i = 0; i < v->n; i++) {
-        r->total_tt += v->entries[i].tt;
+        r->total_tt = pr__fsat_add(r->total_tt, v->entries[i].tt);
         if (root_ct < 0 && is_request_root(&v->entries[i]))
             root_ct = v->entries[i].ct;
     }
@@ -304,15 +341,18 @@ static pr_status process(worker *w, const char *name, const char *base,
     profiled_time(&w->view, &r);
     pr_name_fields nf;
     r.named = pr_name_parse(w->agg->names, base, &nf);
-    r.wall_ms = nf.has_elapsed ? nf.elapsed_ms : r.profiled_s * 1000.0;
-    r.time = nf.has_time ? nf.time : (double)sst->mtime_ns / 1e9;
+    /* A time or duration in a name beyond any real one (after the year
+     * 9999, over a century of wall time) is not believed. */
+    r.wall_ms = nf.has_elapsed && nf.elapsed_ms >= 0 && nf.elapsed_ms <= 3.2e12
+                    ? nf.elapsed_ms : r.profiled_s * 1000.0;
+    r.time = nf.has_time && pr__time_ok(nf.time)
+                 ? nf.time : pr__time_clamp(sst->mtime_s);
     pr_func_key ep = endpoint_key(w, &w->view, &nf);
     if (!keep(&w->agg->opts, &r, &nf)) {
         w->out.filtered++;
         return PR_OK;
     }
-    int64_t bucket = w->agg->bucket_s > 0
-                         ? (int64_t)floor(r.time / w->agg->bucket_s) : 0;
+    int64_t bucket = pr__bucket_of(r.time, w->agg->bucket_s);
     ftable *t = group_for(&w->out, &ep, bucket, &r.group);
     if (t == NULL)
         return PR_ERR_NOMEM;
@@ -353,14 +393,14 @@ static pr_status on_entry(void *p, const char *entry, size_t index,
     snprintf(c->name, need, "%s:%s", c->f->path, entry);
     if (err != NULL)
         return add_skip(&c->w->out, c->name, c->order, index + 1, err);
-    src_stat sst = {len, c->sst.mtime_ns};
+    src_stat sst = {len, c->sst.mtime_ns, c->sst.mtime_s};
     return process(c->w, c->name, entry, c->order, index + 1, data, len,
                    &sst);
 }
 
 static pr_status process_archive(worker *w, const src_file *f, size_t order)
 {
-    entry_ctx c = {w, f, order, {0, 0}, NULL, 0};
+    entry_ctx c = {w, f, order, {0, 0, 0}, NULL, 0};
     pr_error err;
     pr_status st = src_archive(f->path, w->agg->opts.max_file_size, &w->raw,
                                &w->unz, on_entry, &c, &err);
@@ -706,7 +746,7 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
     pr__shard_init(&w.out);
     mdecoder_init(&w.dec);
     sview_init(&w.view);
-    src_stat sst = {len, 0};
+    src_stat sst = {len, 0, 0};
     const unsigned char *data = buf;
     pr_error err;
     pr_status st = PR_OK;
@@ -736,6 +776,11 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
     sview_free(&w.view);
     rbuf_free(&w.unz);
     return st;
+}
+
+double pr_agg_bucket_s(const pr_agg *agg)
+{
+    return agg ? agg->bucket_s : 0;
 }
 
 size_t pr_agg_files_read(const pr_agg *agg)

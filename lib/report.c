@@ -4,6 +4,7 @@
 #include "report.h"
 #include "agg.h"
 #include "modules.h"
+#include "status.h"
 
 #include <stdio.h>
 
@@ -283,7 +284,7 @@ static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
         return -1;
     for (size_t i = 0; i < m->nreq; i++) {
         const request *q = &m->req[i];
-        int64_t b = bs > 0 ? (int64_t)floor(q->time / bs) : 0;
+        int64_t b = pr__bucket_of(q->time, bs);
         if (in_window(b, bs, o->since, o->until))
             used[q->group] = 1;
     }
@@ -294,7 +295,7 @@ static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
             used[g] = 0;
     for (size_t i = 0; i < m->nreq; i++) {
         const request *q = &m->req[i];
-        int64_t b = bs > 0 ? (int64_t)floor(q->time / bs) : 0;
+        int64_t b = pr__bucket_of(q->time, bs);
         if (used[q->group] && in_window(b, bs, o->since, o->until))
             v->req[v->nreq++] = q;
     }

@@ -83,8 +83,15 @@ pr_status src_gunzip(const unsigned char *in, size_t inlen, uint64_t max,
             break;
         }
         if (r == Z_STREAM_END) {
+            /* Zero bytes after a member are padding (tape blocks, some
+             * uploaders), which gzip and Python's gzip module skip. */
+            size_t rest = done_in;
+            while (rest < inlen && in[rest] == 0)
+                rest++;
+            if (rest == inlen)
+                break;
             /* Concatenated members (gzip -c a b) decode as one stream. */
-            if (done_in < inlen && inflateReset(&z) == Z_OK)
+            if (inflateReset(&z) == Z_OK)
                 continue;
             break;
         }
@@ -133,8 +140,8 @@ pr_status src_load(const char *path, uint64_t max, rbuf *raw, rbuf *dec,
                         "not a regular file (FIFO, socket or device)");
     }
     sst->size = (uint64_t)st.st_size;
-    sst->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
-                    st.st_mtim.tv_nsec;
+    sst->mtime_ns = pr__ns_of((int64_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    sst->mtime_s = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9;
     raw->len = 0;
     pr_status result = PR_OK;
     for (;;) {
@@ -330,8 +337,8 @@ static pr_status walk_dir(src_list *l, const char *dir, dir_id *stack,
             st = list_add(l, path, NULL); /* FIFOs etc. fail at load */
             if (st == PR_OK) {
                 l->v[l->n - 1].size = (uint64_t)sb.st_size;
-                l->v[l->n - 1].mtime_ns = (int64_t)sb.st_mtim.tv_sec *
-                                              1000000000 + sb.st_mtim.tv_nsec;
+                l->v[l->n - 1].mtime_ns =
+                    pr__ns_of((int64_t)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
             }
         }
         free(path);
@@ -360,8 +367,7 @@ pr_status src_walk(src_list *list, const char *const *paths, size_t n)
                 S_ISREG(sb.st_mode)) {
                 list->v[list->n - 1].size = (uint64_t)sb.st_size;
                 list->v[list->n - 1].mtime_ns =
-                    (int64_t)sb.st_mtim.tv_sec * 1000000000 +
-                    sb.st_mtim.tv_nsec;
+                    pr__ns_of((int64_t)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
             }
         }
         if (st != PR_OK)

@@ -19,7 +19,8 @@ void rbuf_free(rbuf *b);
 /* Facts about a file, taken from the descriptor that was read. */
 typedef struct src_stat {
     uint64_t size;      /* bytes on disk */
-    int64_t mtime_ns;   /* modification time, ns since the epoch */
+    int64_t mtime_ns;   /* modification time, ns since the epoch (saturated) */
+    double mtime_s;     /* the same in seconds, which do not saturate */
 } src_stat;
 
 /* Reads the regular file at path whole, without blocking on FIFOs or

@@ -29,9 +29,12 @@
 #include "status.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define MAGIC "PRSTATE\n"
@@ -160,6 +163,13 @@ pr_status pr_agg_save_state(const pr_agg *agg, const char *path, pr_error *err)
 {
     if (agg == NULL || path == NULL)
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
+    /* Never through to a FIFO or device, as a report may be: a state is
+     * read back, and a FIFO would block the run. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return pr__fail(err, PR_ERR_NOT_FILE, PR_NO_OFFSET,
+                        "not a regular file: a state is written to a "
+                        "regular file only");
     wbuf raw = {0};
     payload(&raw, agg);
     if (raw.failed) {
@@ -309,7 +319,7 @@ static pr_status read_payload(rcur *c, shard *s, double *bucket_s,
 {
     uint32_t *fids = NULL, *gids = NULL;
     *bucket_s = get_f64(c, "bucket size");
-    if (c->st == PR_OK && *bucket_s < 0)
+    if (c->st == PR_OK && *bucket_s != 0 && !(*bucket_s >= 1e-6))
         c->st = pr__fail(c->err, PR_ERR_BAD_VALUE, 0, "state: bad bucket size");
     uint32_t nf = get_count(c, 16, "function");
     if (c->st == PR_OK &&
@@ -399,7 +409,7 @@ static pr_status read_payload(rcur *c, shard *s, double *bucket_s,
         if (c->st != PR_OK)
             break;
         if (g >= ng || path.len == 0 || has_nul(path) || has_nul(method) ||
-            has_nul(url)) {
+            has_nul(url) || !pr__time_ok(r.time) || !(r.wall_ms >= 0)) {
             c->st = pr__fail(c->err, PR_ERR_BAD_REF, at, "state: bad request");
             break;
         }
@@ -513,10 +523,22 @@ pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
 
 pr_status pr_agg_load_state(pr_agg *agg, const char *path, pr_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
+    /* O_NONBLOCK: a FIFO must not hang the run waiting for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return pr__fail(err, PR_ERR_IO, PR_NO_OFFSET, "cannot open: %s",
                         strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return pr__fail(err, PR_ERR_NOT_FILE, PR_NO_OFFSET,
+                        "not a regular file (a state is one)");
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (f == NULL) {
+        close(fd);
+        return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "out of memory");
+    }
     unsigned char *buf = NULL;
     size_t len = 0, cap = 0;
     pr_status st = PR_OK;
@@ -566,17 +588,12 @@ pr_status pr_agg_prune(pr_agg *agg, double before)
             m->cells[keep++] = m->cells[i];
     }
     m->ncells = keep;
-    u64map_free(&m->cellmap);
-    for (size_t i = 0; i < m->ncells; i++) {
-        uint64_t key = (uint64_t)m->cells[i].group << 32 |
-                       (uint32_t)m->cells[i].bucket;
-        if (u64map_get(&m->cellmap, key, 1, (uint32_t)i, NULL) == UINT32_MAX)
-            return PR_ERR_NOMEM;
-    }
+    if (pr__cell_reindex(m) != PR_OK)
+        return PR_ERR_NOMEM;
     keep = 0;
     for (size_t i = 0; i < m->nreq; i++) {
         request *q = &m->req[i];
-        if ((floor(q->time / bs) + 1) * bs <= before)
+        if (((double)pr__bucket_of(q->time, bs) + 1) * bs <= before)
             free(q->path);
         else
             m->req[keep++] = *q;

@@ -129,6 +129,32 @@ done
 grep -q '^mongomock,flask_session/sessions.py:save_session,flask_session,41.50' <("$P" -f csv -t callers examples/profiles) \
     && ok "callers csv: save_session entry exact" || no "callers csv: save_session entry exact"
 
+# Times and names at the edges (issue 12, items 7 and 9).
+expect_rc "-o '' is a usage error" 2 "$P" -o '' $W
+expect_rc "--state '' is a usage error" 2 "$P" --state '' $W
+for t in 0 1969-12-31 3000w 10000-01-01 99999999999999; do
+    expect_rc "--until $t is a usage error, not 'no limit'" 2 "$P" --until "$t" $W
+done
+expect_rc "--since 0 still means from the start" 0 "$P" -q --since 0 $W
+mkdir "$tmp/pad"
+gzip -c $W/GET.root.25ms.1795610533.prof > "$tmp/pad/GET.root.25ms.1795610533.prof.gz"
+head -c 1024 /dev/zero >> "$tmp/pad/GET.root.25ms.1795610533.prof.gz"
+expect_rc "NUL-padded .gz read as gzip and Python read it" 0 "$P" -f csv "$tmp/pad"
+"$P" -f csv $W/GET.root.25ms.1795610533.prof > "$tmp/plain.csv"
+cmp -s "$tmp/out" "$tmp/plain.csv" && ok "NUL-padded .gz equals the plain file" || no "NUL-padded .gz equals the plain file"
+# Far-out times: a name time past 9999 and an mtime past 2262 are range
+# checked (UBSan aborts on the overflow they used to cause).
+mkdir "$tmp/far"
+cp $W/GET.root.25ms.1795610533.prof "$tmp/far/GET.a.1ms.99999999999999999999.prof"
+cp $W/GET.root.25ms.1795610533.prof "$tmp/far/GET.b.1ms.prof"
+touch -d @13000000000 "$tmp/far/GET.b.1ms.prof" # 2381: ext4 holds up to 2446
+cp $W/GET.root.25ms.1795610533.prof "$tmp/far/GET.c.99999999999999999999999999ms.1795610533.prof"
+expect_rc "far-out times: read, no overflow" 0 "$P" -f csv -t requests "$tmp/far"
+grep -q 'GET.b.1ms.prof,.*,2381-' "$tmp/out" && ok "an mtime after 2262 is dated right" || { no "an mtime after 2262 is dated right"; grep GET.b "$tmp/out"; }
+expect_rc "far-out times: state buckets of 1 ms" 0 "$P" -q --state "$tmp/far.state" --state-bucket 0.001 "$tmp/far"
+expect_rc "far-out times: state read back" 0 "$P" -q "$tmp/far.state"
+grep -q "state ignored" "$tmp/err" && no "far-out state rejected" || ok "far-out state not rejected"
+
 # Archives (.tar, .tar.gz, .tgz, .zip) are read without unpacking: the
 # same functions as the directory; a truncated archive keeps what it had.
 mkdir "$tmp/arch"

@@ -152,6 +152,76 @@ before=$(find "$tmp/esc" | sort)
 after=$(find "$tmp/esc" | sort | grep -v '/r.md$')
 [ "$before" = "$after" ] && ok "writes only the output path" || no "writes only the output path"
 
+# Outputs that are not regular files (issue 12, item 2): a device or a
+# FIFO is written through and stays what it was, a symlink stays a link
+# and its target gets the report, /dev/stdout is stdout.
+mkdir "$tmp/out"
+if [ "$(id -u)" = 0 ] && mknod "$tmp/out/null" c 1 3 2>/dev/null; then
+    "$P" -q -o "$tmp/out/null" $W; rc=$?
+    [ $rc = 0 ] && [ -c "$tmp/out/null" ] && ok "-o onto a character device: written through, still a device" \
+        || no "-o onto a character device (exit $rc, $(stat -c %F "$tmp/out/null"))"
+    "$P" -q --state "$tmp/out/null" $W > /dev/null 2> "$tmp/err"; rc=$?
+    [ $rc = 2 ] && [ -c "$tmp/out/null" ] && grep -q "not a regular file" "$tmp/err" \
+        && ok "--state onto a device: refused (exit 2), still a device" || no "--state onto a device (exit $rc)"
+else
+    skipped "-o onto a character device (needs root for mknod)"
+fi
+mkfifo "$tmp/out/fifo"
+timeout 20 cat "$tmp/out/fifo" > "$tmp/out/fromfifo" &
+reader=$!
+timeout 20 "$P" -q -o "$tmp/out/fifo" $W; rc=$?
+wait $reader
+[ $rc = 0 ] && [ -p "$tmp/out/fifo" ] && grep -q '^## Endpoints' "$tmp/out/fromfifo" \
+    && ok "-o onto a FIFO: the reader gets the report, still a FIFO" || no "-o onto a FIFO (exit $rc)"
+timeout 20 "$P" -q --state "$tmp/out/fifo" $W > /dev/null 2> "$tmp/err"; rc=$?
+[ $rc = 2 ] && [ -p "$tmp/out/fifo" ] && ok "--state FIFO: refused at once (exit 2)" || no "--state FIFO (exit $rc)"
+"$P" -q --state "$tmp/out/s.state" $W > /dev/null
+timeout 20 "$P" merge -o "$tmp/out/m.state" "$tmp/out/s.state" "$tmp/out/fifo" 2> "$tmp/err"; rc=$?
+[ $rc = 3 ] && grep -q "not a regular file" "$tmp/err" && ok "merge of a FIFO: refused at once (exit 3)" || no "merge of a FIFO (exit $rc)"
+# /dev/stdout is a link to /proc/self/fd/1; a link of our own to the same
+# place tests it without risking the machine's /dev/stdout.
+ln -s /proc/self/fd/1 "$tmp/out/stdout"
+n=$("$P" -q -o "$tmp/out/stdout" $W | grep -c '^## Endpoints')
+[ "$n" = 1 ] && [ -L "$tmp/out/stdout" ] && ok "-o /dev/stdout into a pipe prints the report" || no "-o /dev/stdout into a pipe ($n)"
+rm -f "$tmp/out/stdout"; ln -s /proc/self/fd/1 "$tmp/out/stdout"
+"$P" -q -o "$tmp/out/stdout" $W > "$tmp/out/redirected"
+grep -q '^## Endpoints' "$tmp/out/redirected" && [ -L "$tmp/out/stdout" ] && ok "-o /dev/stdout redirected to a file" || no "-o /dev/stdout redirected to a file"
+echo old > "$tmp/out/target.md"
+ln -s target.md "$tmp/out/link.md"
+"$P" -q -o "$tmp/out/link.md" $W
+[ -L "$tmp/out/link.md" ] && grep -q '^## Endpoints' "$tmp/out/target.md" \
+    && ok "-o onto a symlink: the link stays, its target gets the report" || no "-o onto a symlink"
+"$P" -q --state "$tmp/out/slink" $W > /dev/null 2>&1 || true
+rm -f "$tmp/out/slink"; ln -s s.state "$tmp/out/slink"
+"$P" -q --state "$tmp/out/slink" $W > /dev/null
+[ -L "$tmp/out/slink" ] && "$P" -q "$tmp/out/s.state" > /dev/null && ok "--state through a symlink: link kept, target updated" \
+    || no "--state through a symlink"
+ln -s nowhere.md "$tmp/out/dangling.md"
+"$P" -q -o "$tmp/out/dangling.md" $W 2> "$tmp/err"; rc=$?
+[ $rc = 4 ] && [ -L "$tmp/out/dangling.md" ] && grep -q "symbolic link to a missing file" "$tmp/err" \
+    && ok "-o onto a dangling symlink: refused (exit 4)" || no "-o onto a dangling symlink (exit $rc)"
+[ "$(ls "$tmp/out" | grep -c '\.tmp\.')" = 0 ] && ok "no temporary files left by these outputs" || no "temporary files left: $(ls "$tmp/out")"
+
+# An existing report or state keeps its mode (and owner, as root); a new
+# one follows the umask (issue 12, item 8).
+"$P" -q -o "$tmp/out/private.md" $W
+"$P" -q --state "$tmp/out/private.state" $W > /dev/null
+chmod 600 "$tmp/out/private.md" "$tmp/out/private.state"
+"$P" -q -o "$tmp/out/private.md" $W
+"$P" -q --state "$tmp/out/private.state" $W > /dev/null
+[ "$(stat -c %a "$tmp/out/private.md")" = 600 ] && ok "a 0600 report stays 0600" || no "a 0600 report became $(stat -c %a "$tmp/out/private.md")"
+[ "$(stat -c %a "$tmp/out/private.state")" = 600 ] && ok "a 0600 state stays 0600" || no "a 0600 state became $(stat -c %a "$tmp/out/private.state")"
+(umask 027; "$P" -q -o "$tmp/out/new.md" $W)
+[ "$(stat -c %a "$tmp/out/new.md")" = 640 ] && ok "a new report follows the umask (027: 640)" || no "a new report is $(stat -c %a "$tmp/out/new.md")"
+if [ "$(id -u)" = 0 ]; then
+    chown 65534:65534 "$tmp/out/private.md"
+    "$P" -q -o "$tmp/out/private.md" $W
+    [ "$(stat -c %u:%g "$tmp/out/private.md")" = 65534:65534 ] && ok "the report's owner is kept (as root)" \
+        || no "the report's owner became $(stat -c %u:%g "$tmp/out/private.md")"
+else
+    skipped "owner kept (needs root)"
+fi
+
 echo "faulttest: $pass passed, $fail failed, $skip skipped"
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]
