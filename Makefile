@@ -12,7 +12,7 @@ PYTHON  ?= /usr/bin/python3
 BUILD_DEPS := pkg-config libcsv-dev libcmark-gfm-dev \
               libcmark-gfm-extensions-dev zlib1g-dev libarchive-dev
 TEST_DEPS  := $(BUILD_DEPS) libcriterion-dev python3 groff-base clang \
-              libclang-rt-dev
+              libclang-rt-dev time
 
 # libcsv ships no .pc file: plain -lcsv.
 PKGS     := libcmark-gfm zlib libarchive

@@ -210,6 +210,11 @@ typedef struct pr_agg_options {
     /* Skip files already in the aggregate (same path, size and mtime),
      * as after pr_agg_load_state: incremental runs. */
     int skip_known;
+    /* Bytes of file buffers (raw and decompressed) that all worker
+     * threads hold together; a file that would take more is skipped with
+     * PR_ERR_TOO_BIG. 0 = 4 GiB; never less than twice max_file_size
+     * plus 128 KiB, so that one file at its largest always fits. */
+    uint64_t memory_budget;
 } pr_agg_options;
 
 /* Creates an empty aggregate. opts may be NULL for defaults. */

@@ -2,6 +2,7 @@
 #ifndef PR_AGG_H
 #define PR_AGG_H
 
+#include "source.h"
 #include "table.h"
 
 /* One profile file = one request. `path` owns one block holding the
@@ -61,6 +62,7 @@ struct pr_agg {
     pr_name_format *own_names; /* the default, when opts gave none */
     shard main;
     size_t inputs; /* files seen by earlier add calls, for ordering */
+    src_budget budget; /* file buffers of all worker threads together */
 };
 
 /* The cell of (group, bucket), created on first use; NULL: no memory. */

@@ -24,6 +24,9 @@
 
 enum { MAX_THREADS = 64 };
 #define DEFAULT_MAX_FILE (1ULL << 30)
+/* File buffers of all threads together: two files at the largest, so the
+ * number of CPUs does not multiply what a hostile input can take. */
+#define DEFAULT_BUDGET (4ULL << 30)
 
 void pr__shard_init(shard *s)
 {
@@ -436,6 +439,8 @@ static void *work(void *arg)
             else if (st != PR_ERR_NOMEM)
                 st = add_skip(&w->out, f->path, order, 0, &err);
         }
+        rbuf_trim(&w->raw);
+        rbuf_trim(&w->unz);
         if (st != PR_OK) {
             w->status = st;
             break;
@@ -548,6 +553,12 @@ pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out)
         a->opts = *opts;
     if (a->opts.max_file_size == 0)
         a->opts.max_file_size = DEFAULT_MAX_FILE;
+    atomic_init(&a->budget.used, 0);
+    a->budget.limit = a->opts.memory_budget ? a->opts.memory_budget
+                                            : DEFAULT_BUDGET;
+    /* One file at its largest, raw and decompressed, always fits. */
+    if (a->budget.limit < 2 * a->opts.max_file_size + (128u << 10))
+        a->budget.limit = 2 * a->opts.max_file_size + (128u << 10);
     if (a->opts.threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         a->opts.threads = n > 0 ? (int)n : 1;
@@ -608,6 +619,7 @@ static pr_status run_list(pr_agg *agg, const src_list *list, size_t first_skip)
         w->step = nthreads;
         w->base_order = agg->inputs;
         w->prog = &prog;
+        w->raw.budget = w->unz.budget = &agg->budget;
         pr__shard_init(&w->out);
         mdecoder_init(&w->dec);
         sview_init(&w->view);
@@ -743,6 +755,7 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
     worker w;
     memset(&w, 0, sizeof w);
     w.agg = agg;
+    w.unz.budget = &agg->budget;
     pr__shard_init(&w.out);
     mdecoder_init(&w.dec);
     sview_init(&w.view);

@@ -23,8 +23,34 @@ start=$(date +%s%N)
 timeout 20 "$P" "$tmp/sparse" > /dev/null 2> "$tmp/err"
 rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[ $rc = 0 ] && grep -q "big.1ms.1700000000.prof: skipped: not a stats file: first byte 0x00" "$tmp/err" \
+[ $rc = 0 ] && grep -q "big.1ms.1700000000.prof: skipped: file is 2147483648 bytes, over the limit" "$tmp/err" \
     && ok "2 GB sparse file rejected in ${ms} ms" || no "2 GB sparse file (exit $rc, ${ms} ms)"
+
+# Bombs (issue 12, item 3), each with its peak RSS: a sparse file that
+# starts like a profile, gzip of zeros, gzip of '{' and 256 MiB of zeros.
+# None may be read or inflated whole (before: 1 GiB each, per thread).
+rss() { # label limit_mb file...: run, check peak RSS and the message
+    local label=$1 limit=$2 want=$3
+    shift 3
+    /usr/bin/time -f %M -o "$tmp/rss" "$P" "$@" > /dev/null 2> "$tmp/err"
+    local kb=$(tail -1 "$tmp/rss")
+    if [ "$kb" -lt $((limit * 1024)) ] && grep -q "$want" "$tmp/err"; then
+        ok "$label: refused, peak RSS $((kb / 1024)) MB"
+    else
+        no "$label: peak RSS $((kb / 1024)) MB (limit $limit MB)"; head -3 "$tmp/err"
+    fi
+}
+mkdir "$tmp/bomb"
+printf '{' > "$tmp/bomb/GET.sparse.1ms.1700000000.prof"
+truncate -s 2G "$tmp/bomb/GET.sparse.1ms.1700000000.prof"
+rss "2 GB sparse file starting with {" 200 "over the limit" "$tmp/bomb/GET.sparse.1ms.1700000000.prof"
+head -c 256M /dev/zero | gzip -1 > "$tmp/bomb/GET.zeros.1ms.1700000000.prof.gz"
+rss "gzip of 256 MiB of zeros" 200 "first decompressed byte 0x00" "$tmp/bomb/GET.zeros.1ms.1700000000.prof.gz"
+{ printf '{'; head -c 256M /dev/zero; } | gzip -1 > "$tmp/bomb/GET.brace.1ms.1700000000.prof.gz"
+rss "gzip of { and 256 MiB of zeros" 200 "decompresses to over 100 times" "$tmp/bomb/GET.brace.1ms.1700000000.prof.gz"
+for i in 1 2 3 4; do cp "$tmp/bomb/GET.brace.1ms.1700000000.prof.gz" "$tmp/bomb/GET.b$i.1ms.1700000000.prof.gz"; done
+rss "five such bombs on four threads" 500 "decompresses to over 100 times" -j4 "$tmp/bomb"
+rm -rf "$tmp/bomb"
 
 # A 10-byte file claiming a 2^31-1 byte string.
 printf '\xfb\x75\xff\xff\xff\x7f\x61\x62\x63\x64' > "$tmp/len.prof"
