@@ -250,7 +250,7 @@ pr_status ftable_add_func(ftable *t, uint32_t fid, int64_t cc, int64_t nc,
     int added;
     /* Room first, so a failed allocation never leaves a dangling index. */
     if (t->nf == t->capf) {
-        size_t cap = t->capf ? t->capf * 2 : 1024;
+        size_t cap = t->capf ? t->capf * 2 : 16;
         func_stat *f = realloc(t->f, cap * sizeof *f);
         if (f == NULL)
             return PR_ERR_NOMEM;
@@ -279,7 +279,7 @@ pr_status ftable_add_edge(ftable *t, uint32_t caller, uint32_t callee,
     int added;
     uint64_t key = (uint64_t)caller << 32 | callee;
     if (t->ne == t->cape) {
-        size_t cap = t->cape ? t->cape * 2 : 1024;
+        size_t cap = t->cape ? t->cape * 2 : 16;
         edge_stat *e = realloc(t->e, cap * sizeof *e);
         if (e == NULL)
             return PR_ERR_NOMEM;
