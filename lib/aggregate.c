@@ -2,6 +2,7 @@
  * pstats.Stats(*files) does. Memory grows with distinct functions and
  * edges; per file only a small request record is kept. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* realpath */
 #include "sort.h"
 #include "agg.h"
 #include "endpoint.h"
@@ -319,6 +320,37 @@ static char *request_strings(const char *path, const pr_name_fields *nf,
     return b;
 }
 
+uint64_t pr__request_fp(const char *name, const void *data, size_t len)
+{
+    const char *b = strrchr(name, '/');
+    b = b ? b + 1 : name;
+    size_t n = strlen(b);
+    if (n > 3 && strcmp(b + n - 3, ".gz") == 0)
+        n -= 3;
+    return pr__hash(data, len, pr__hash(b, n, 0x66696c65)) | 1;
+}
+
+uint64_t pr__where(const char *path)
+{
+    char *real = realpath(path, NULL);
+    const char *p = real != NULL ? real : path;
+    uint64_t h = pr__hash(p, strlen(p), 0x77686572) | 1;
+    free(real);
+    return h;
+}
+
+/* Whether a request with fingerprint fp was counted already; if not, it
+ * is now. Shared by the worker threads. */
+static int seen_before(pr_agg *agg, uint64_t fp, int *nomem)
+{
+    pthread_mutex_lock(&agg->fp_lock);
+    int added = 0;
+    uint32_t r = u64map_get(&agg->fps, fp >> 1, 1, 0, &added);
+    pthread_mutex_unlock(&agg->fp_lock);
+    *nomem = r == UINT32_MAX;
+    return !added;
+}
+
 /* `name` is what the report shows; `base` is the file's own name, which
  * method, path, duration and time are read from (an archive entry's name,
  * not the archive's). */
@@ -354,6 +386,19 @@ static pr_status process(worker *w, const char *name, const char *base,
     if (!keep(&w->agg->opts, &r, &nf)) {
         w->out.filtered++;
         return PR_OK;
+    }
+    if (w->agg->opts.skip_known) {
+        /* In a state, a request is counted once whatever it is called. */
+        int nomem;
+        r.fp = pr__request_fp(base, data, len);
+        if (seen_before(w->agg, r.fp, &nomem)) {
+            w->out.known++;
+            return PR_OK;
+        }
+        if (nomem)
+            return PR_ERR_NOMEM;
+        if (sub == 0)
+            r.where = pr__where(name);
     }
     int64_t bucket = pr__bucket_of(r.time, w->agg->bucket_s);
     ftable *t = group_for(&w->out, &ep, bucket, &r.group);
@@ -494,6 +539,8 @@ pr_status pr__shard_merge(shard *dst, shard *src)
     free(remap);
     dst->filtered += src->filtered;
     src->filtered = 0;
+    dst->known += src->known;
+    src->known = 0;
     /* Requests and skips move over; their strings change owner. */
     for (size_t i = 0; i < src->nreq && st == PR_OK; i++) {
         request r = src->req[i];
@@ -566,6 +613,7 @@ pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out)
     if (a->opts.threads > MAX_THREADS)
         a->opts.threads = MAX_THREADS;
     pr__shard_init(&a->main);
+    pthread_mutex_init(&a->fp_lock, NULL);
     a->bucket_s = a->opts.bucket_s > 0 ? a->opts.bucket_s : 0;
     a->names = a->opts.names;
     if (a->names == NULL) {
@@ -586,6 +634,8 @@ void pr_agg_free(pr_agg *agg)
         return;
     pr_name_format_free(agg->own_names);
     pr__shard_free(&agg->main);
+    u64map_free(&agg->fps);
+    pthread_mutex_destroy(&agg->fp_lock);
     free(agg);
 }
 
@@ -678,44 +728,65 @@ static int state_file(const char *path)
     return n > 0 && pr__is_state(head, (size_t)n);
 }
 
-typedef struct known {
-    const char *path;
-    uint64_t size;
-    int64_t mtime_ns;
-} known;
-
-static int cmp_known(const void *a, const void *b)
+/* Key of a file for the fast path of incremental runs: where it is
+ * (canonical path, or the path as given for states of version 1), its
+ * size and mtime. */
+static uint64_t file_key(uint64_t where, uint64_t size, int64_t mtime_ns)
 {
-    return strcmp(((const known *)a)->path, ((const known *)b)->path);
+    uint64_t k[3] = {where, size, (uint64_t)mtime_ns};
+    return pr__hash(k, sizeof k, 0x6b6e6f77) >> 1;
 }
 
-/* Removes from the list the files already in the aggregate with the same
- * size and mtime (an incremental run after loading a state). */
+static uint64_t path_hash(const char *path)
+{
+    return pr__hash(path, strlen(path), 0x77686572) | 1;
+}
+
+/* Removes from the list the files already in the aggregate, found by
+ * canonical path (so ./dir, dir// and links find them), size and mtime:
+ * they are not read again. Files known under another path (a renamed
+ * directory, a gzip copy, an archive) are read, and left out by their
+ * fingerprint (process). */
 static pr_status drop_known(const shard *m, src_list *list)
 {
-    known *k = malloc((m->nreq ? m->nreq : 1) * sizeof *k);
-    if (k == NULL)
-        return PR_ERR_NOMEM;
+    u64map known;
+    memset(&known, 0, sizeof known);
     for (size_t i = 0; i < m->nreq; i++) {
-        k[i].path = m->req[i].path;
-        k[i].size = m->req[i].size;
-        k[i].mtime_ns = m->req[i].mtime_ns;
+        const request *q = &m->req[i];
+        uint64_t where = q->where ? q->where : path_hash(q->path);
+        if (u64map_get(&known, file_key(where, q->size, q->mtime_ns), 1, 0,
+                       NULL) == UINT32_MAX) {
+            u64map_free(&known);
+            return PR_ERR_NOMEM;
+        }
     }
-    pr__qsort(k, m->nreq, sizeof *k, cmp_known);
     size_t keep = 0;
     for (size_t i = 0; i < list->n; i++) {
         src_file *f = &list->v[i];
-        known key = {f->path, 0, 0};
-        const known *hit = f->failed || f->archive
-                               ? NULL
-                               : bsearch(&key, k, m->nreq, sizeof *k, cmp_known);
-        if (hit != NULL && hit->size == f->size && hit->mtime_ns == f->mtime_ns)
+        int hit = !f->failed && !f->archive && m->nreq > 0 &&
+                  (u64map_find(&known, file_key(pr__where(f->path), f->size,
+                                                f->mtime_ns)) != UINT32_MAX ||
+                   u64map_find(&known, file_key(path_hash(f->path), f->size,
+                                                f->mtime_ns)) != UINT32_MAX);
+        if (hit)
             free(f->path);
         else
             list->v[keep++] = *f;
     }
     list->n = keep;
-    free(k);
+    u64map_free(&known);
+    return PR_OK;
+}
+
+/* The fingerprints of the requests in the aggregate, for process(). */
+static pr_status known_fps(pr_agg *agg)
+{
+    u64map_clear(&agg->fps);
+    for (size_t i = 0; i < agg->main.nreq; i++)
+        if (agg->main.req[i].fp != 0 &&
+            u64map_get(&agg->fps, agg->main.req[i].fp >> 1, 1, 0, NULL) ==
+                UINT32_MAX)
+            return PR_ERR_NOMEM;
     return PR_OK;
 }
 
@@ -741,6 +812,8 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
     }
     if (st == PR_OK && agg->opts.skip_known)
         st = drop_known(&agg->main, &list);
+    if (st == PR_OK && agg->opts.skip_known)
+        st = known_fps(agg);
     if (st == PR_OK)
         st = run_list(agg, &list, first_skip);
     src_list_free(&list);

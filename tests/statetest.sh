@@ -184,6 +184,38 @@ kill $holder 2>/dev/null; wait $holder 2>/dev/null
 [ $rc = 4 ] && grep -q "in use by another profreport run" "$tmp/err" && cmp -s "$tmp/conc/s" "$tmp/conc/s.before" \
     && ok "state locked past --state-wait: exit 4, state untouched" || { no "state locked past --state-wait (exit $rc)"; cat "$tmp/err"; }
 
+# 11. A request is counted once in a state, whatever path or form it comes
+# in (issue 12, item 5): ./dir, dir//, a renamed directory, gzip copies,
+# an archive read three times, the state itself as an input.
+nreq() { "$P" -q -f csv -t requests "$1" | tail -n +2 | wc -l; }
+rm -rf "$tmp/id" && mkdir "$tmp/id" && cp -r "$tmp/d" "$tmp/id/d"
+"$P" -q --state "$tmp/id/s" "$tmp/id/d" > /dev/null
+n0=$(nreq "$tmp/id/s")
+(cd "$tmp/id" && "$P" -q --state s ./d > /dev/null)
+"$P" -q --state "$tmp/id/s" "$tmp/id//d//" > /dev/null
+mv "$tmp/id/d" "$tmp/id/renamed"
+"$P" -q --state "$tmp/id/s" "$tmp/id/renamed" > /dev/null
+mkdir "$tmp/id/gz" && for f in "$tmp/id/renamed"/*.prof; do gzip -c "$f" > "$tmp/id/gz/$(basename "$f").gz"; done
+"$P" -q --state "$tmp/id/s" "$tmp/id/gz" > /dev/null
+cp "$tmp/id/s" "$tmp/id/s.copy"
+"$P" -q --state "$tmp/id/s" "$tmp/id/s.copy" > /dev/null 2> "$tmp/err"
+n=$(nreq "$tmp/id/s")
+[ "$n0" = "${#files[@]}" ] && [ "$n" = "$n0" ] && ok "same requests by ./dir, dir//, renamed, gzipped, state copy: counted once ($n)" \
+    || no "same requests under other paths counted again ($n0 -> $n)"
+(cd "$tmp/id/renamed" && tar cf ../w.tar *.prof)
+for i in 1 2 3; do "$P" -q --state "$tmp/id/sa" "$tmp/id/w.tar" > /dev/null; done
+n=$(nreq "$tmp/id/sa")
+[ "$n" = "${#files[@]}" ] && ok "an archive read three times into a state: counted once ($n)" || no "an archive read three times into a state ($n)"
+# A state that shares some requests with what is counted cannot be merged
+# without counting those twice: it is reported and left out.
+mkdir "$tmp/id/half" && cp "$tmp/id/renamed/${files[0]}" "$tmp/id/renamed/${files[1]}" "$tmp/id/half/"
+cp "$W/${files[0]}" "$tmp/id/half/GET.extra.1ms.1700000000.prof"
+"$P" -q --state "$tmp/id/sh" "$tmp/id/half" > /dev/null
+"$P" --state "$tmp/id/s" "$tmp/id/sh" > /dev/null 2> "$tmp/err"
+n=$(nreq "$tmp/id/s")
+grep -q "2 of its 3 requests are counted already" "$tmp/err" && [ "$n" = "${#files[@]}" ] \
+    && ok "a partly overlapping state is reported and left out" || { no "a partly overlapping state ($n)"; cat "$tmp/err"; }
+
 echo "statetest: $pass passed, $fail failed"
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
