@@ -83,8 +83,9 @@ difftest: build/san/profreport test-deps
 clitest: build/san/profreport
 	PROFREPORT=build/san/profreport ./tests/clitest.sh
 
-faulttest: build/san/profreport
-	PROFREPORT=build/san/profreport ./tests/faulttest.sh
+faulttest: build/san/profreport build/profreport
+	PROFREPORT=build/san/profreport PROFREPORT_RELEASE=build/profreport \
+	    ./tests/faulttest.sh
 
 statetest: build/san/profreport test-deps
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/statetest.sh
