@@ -207,8 +207,11 @@ typedef struct pr_agg_options {
      * seconds, so that a report can select a window and old buckets can
      * be pruned; 0 = one table per endpoint. */
     double bucket_s;
-    /* Skip files already in the aggregate (same path, size and mtime),
-     * as after pr_agg_load_state: incremental runs. */
+    /* Incremental runs (after pr_agg_load_state): skip files already in
+     * the aggregate (same canonical path, size and mtime) without reading
+     * them, and leave out any request already counted under another
+     * name or form (same base name without .gz and same decompressed
+     * bytes): each request is counted once. */
     int skip_known;
     /* Bytes of file buffers (raw and decompressed) that all worker
      * threads hold together; a file that would take more is skipped with
@@ -251,8 +254,11 @@ pr_status pr_agg_save_state(const pr_agg *agg, const char *path,
 
 /* Adds a state file to the aggregate: loading several merges them, and
  * merging is associative and commutative (as sums are, up to rounding).
- * A missing, corrupt or incompatible file fails with a status and err;
- * the aggregate is then unchanged. pr_agg_add_paths also loads any input
+ * A missing, corrupt or incompatible file, or one that is not a regular
+ * file (read without blocking), fails with a status and err; so does a
+ * state that shares some but not all of its requests with the aggregate
+ * (merging would count those twice). One whose requests are all in the
+ * aggregate already adds nothing. On failure the aggregate is unchanged. pr_agg_add_paths also loads any input
  * file that is a state file. */
 pr_status pr_agg_load_state(pr_agg *agg, const char *path, pr_error *err);
 pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
@@ -539,10 +545,12 @@ int pr_sort_parse(const char *s, pr_sort *out);
 /* Parses a time for --since/--until: ISO 8601 UTC ("2026-11-25",
  * "2026-11-25T10:00", "...:SSZ", "+02:00" offsets), Unix seconds, or a
  * duration before `now` ("90m", "24h", "7d", "30s", "2w"). Returns 0 and
- * sets *out (Unix seconds), or -1. */
+ * sets *out (Unix seconds), or -1, also for a time before 1970 or after
+ * 9999 (which a filter would read as "no limit" or could not convert). */
 int pr_time_parse(const char *s, double now, double *out);
 
-/* Parses a duration such as "15m", "1h", "1d" or plain seconds. */
+/* Parses a duration such as "15m", "1h", "1d" or plain seconds, from a
+ * microsecond to a thousand years; -1 otherwise. */
 int pr_duration_parse(const char *s, double *out);
 
 /* ------------------------------------------------------------------ */
