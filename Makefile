@@ -150,7 +150,7 @@ FUZZ_SKIP_KNOWN ?= 0
 FUZZ_TARGETS ?= profile name state baseline report
 FUZZ_DEPS    := $(BUILD_DEPS) clang libclang-rt-dev
 FUZZ_CFLAGS   = $(WARN) -O1 -g -fno-omit-frame-pointer \
-                -fsanitize=address,undefined \
+                -fsanitize=address,undefined,float-cast-overflow \
                 -Iinclude -Ilib $(PC_CFLAGS) -pthread
 FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
 
