@@ -175,11 +175,14 @@ done
 # A run that cannot get the lock in time says so and exits 4, leaving the
 # state alone.
 cp "$tmp/conc/s" "$tmp/conc/s.before"
-flock "$(realpath "$tmp/conc/s").lock" sleep 5 &
+lock="$(realpath "$tmp/conc/s").lock"
+flock "$lock" sleep 30 &
 holder=$!
-sleep 0.5
+# Until the holder has it (flock -n fails), however loaded the machine.
+for i in $(seq 1 100); do flock -n "$lock" true || break; sleep 0.1; done
 "$P" -q --state "$tmp/conc/s" --state-wait 1 "$tmp/d" > /dev/null 2> "$tmp/err"
 rc=$?
+pkill -P $holder 2>/dev/null # its sleep, which holds the lock too
 kill $holder 2>/dev/null; wait $holder 2>/dev/null
 [ $rc = 4 ] && grep -q "in use by another profreport run" "$tmp/err" && cmp -s "$tmp/conc/s" "$tmp/conc/s.before" \
     && ok "state locked past --state-wait: exit 4, state untouched" || { no "state locked past --state-wait (exit $rc)"; cat "$tmp/err"; }
