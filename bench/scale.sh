@@ -1,16 +1,20 @@
 #!/bin/bash
 # scale.sh - profreport at scale: a directory of 200,000 profiles (hard
-# links to the committed werkzeug fixtures, so it costs no disk) and one
+# links to the committed werkzeug fixtures, so it costs no disk), one
 # 100 MB profile (a stats dict written by Python's marshal with 400,000
-# distinct functions). Prints wall time, peak RSS and open descriptors.
-# Data is cached outside the repository.
+# distinct functions), 10,000 to 100,000 distinct endpoints, and call
+# chains of 10,000 and 50,000 functions (bench/gen_scale.py). Prints wall
+# time, peak RSS and open descriptors. Data is cached outside the
+# repository. SCALE_PARTS picks parts: files, big, endpoints, chains.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 P=${PROFREPORT:-build/profreport}
 cache=${PROFREPORT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/profreport}
 N=${SCALE_N:-200000}
+PARTS=${SCALE_PARTS:-files big endpoints chains}
+want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 dir=$cache/scale-$N
-if [ "$(find "$dir" -name '*.prof' 2>/dev/null | wc -l)" -lt "$N" ]; then
+if want files && [ "$(find "$dir" -name '*.prof' 2>/dev/null | wc -l)" -lt "$N" ]; then
     rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
     # os.link in one process: a fork per link would take minutes.
     /usr/bin/python3 - "$dir.tmp" "$N" tests/data/werkzeug/*.prof <<'PY'
@@ -27,7 +31,7 @@ PY
     rm -rf "$dir" && mv "$dir.tmp" "$dir"
 fi
 big=$cache/big-100mb.prof
-if [ ! -s "$big" ]; then
+if want big && [ ! -s "$big" ]; then
     /usr/bin/python3 - "$big" <<'PY'
 import marshal, sys
 stats = {}
@@ -54,12 +58,33 @@ run() { # label args...
     read -r s kb < "$cache/time.out"
     printf '%-44s %7.2f s  peak RSS %6.1f MB\n' "$label" "$s" "$(echo "$kb / 1024" | bc -l)"
 }
-echo "$(find "$dir" -name '*.prof' | wc -l) files in $dir ($(du -sh --apparent-size "$dir" | cut -f1) apparent)"
-run "200,000 profiles, CSV functions" -f csv "$dir"
-run "200,000 profiles, Markdown report" "$dir"
-run "34 profiles (the same functions), Markdown" tests/data/werkzeug
-echo "$(du -h --apparent-size "$big" | cut -f1) single profile: $big"
-run "100 MB profile, CSV functions" -f csv "$big"
-run "100 MB profile, Markdown report" "$big"
+if want files; then
+    echo "$(find "$dir" -name '*.prof' | wc -l) files in $dir ($(du -sh --apparent-size "$dir" | cut -f1) apparent)"
+    run "200,000 profiles, CSV functions" -f csv "$dir"
+    run "200,000 profiles, Markdown report" "$dir"
+    run "34 profiles (the same functions), Markdown" tests/data/werkzeug
+fi
+if want big; then
+    echo "$(du -h --apparent-size "$big" | cut -f1) single profile: $big"
+    run "100 MB profile, CSV functions" -f csv "$big"
+    run "100 MB profile, Markdown report" "$big"
+fi
+# Distinct endpoints (a crawler's 404s, slug URLs without Flask views):
+# time and memory must grow as n log n at most. A quadratic step shows
+# as a 4x endpoints costing far more than 4x.
+if want endpoints; then
+    for n in 10000 40000 100000; do
+        [ -d "$cache/i12/ep-$n" ] || { mkdir -p "$cache/i12"; /usr/bin/python3 bench/gen_scale.py endpoints "$cache/i12/ep-$n" $n; }
+        run "$n endpoints, Markdown report" "$cache/i12/ep-$n"
+    done
+fi
+# One profile whose call graph is a chain of functions in distinct
+# packages (module attribution and findings walk it).
+if want chains; then
+    for n in 10000 50000; do
+        [ -s "$cache/i12/chain-$n.prof" ] || { mkdir -p "$cache/i12"; /usr/bin/python3 bench/gen_scale.py chain "$cache/i12/chain-$n.prof" $n; }
+        run "chain of $n functions, Markdown report" "$cache/i12/chain-$n.prof"
+    done
+fi
 fds=$(ulimit -n)
 echo "open files limit: $fds (profreport keeps one descriptor per worker open)"

@@ -87,7 +87,11 @@ static const char USAGE2[] =
     "                        from FILE. Not with --method, --path or\n"
     "                        --min-ms. A bad FILE is reported and ignored.\n"
     "      --state-bucket D  time granularity kept in FILE (default 1h):\n"
-    "                        --since/--until select whole buckets\n"
+    "                        --since/--until select whole buckets; an\n"
+    "                        existing FILE keeps its own (a different D\n"
+    "                        is a usage error)\n"
+    "      --state-wait S    wait up to S seconds (default 300) for another\n"
+    "                        run using FILE to finish, then exit 4\n"
     "Inputs may also be state files (from --state or merge).\n"
     "Diff (profreport diff; BASE and NEW are directories, archives or files):\n"
     "      --fail-on RULE    exit 1 when an endpoint is significantly slower\n"
@@ -151,6 +155,8 @@ typedef struct options {
     int progress;             /* --progress: even when not a terminal */
     int merge;                /* the merge subcommand */
     const char *state;        /* --state FILE */
+    double state_wait;        /* --state-wait: seconds to wait for the lock */
+    int state_bucket_given;   /* --state-bucket was given */
     struct timespec started;
     int progress_shown;
     pr_format format;
@@ -274,8 +280,11 @@ static int write_output(const options *o, const pr_report *rep,
         fprintf(stderr, "profreport: %s: %s\n", o->output, err.msg);
         return EXIT_OUTPUT;
     }
-    snprintf(temp_path, sizeof temp_path, "%s", pr_outfile_temp_path(f));
-    have_temp = 1;
+    /* No temporary file when writing through to a device or FIFO. */
+    if (pr_outfile_temp_path(f) != NULL) {
+        snprintf(temp_path, sizeof temp_path, "%s", pr_outfile_temp_path(f));
+        have_temp = 1;
+    }
     pr_status st = render(o, rep, d, fp, &err);
     if (st != PR_OK) {
         have_temp = 0;
@@ -321,6 +330,7 @@ enum long_only {
     OPT_CSV_RAW,
     OPT_ALPHA,
     OPT_OUTLIERS,
+    OPT_STATE_WAIT,
 };
 
 /* --module-map values, kept for the report options. */
@@ -362,6 +372,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"state", required_argument, NULL, OPT_STATE},
         {"state-bucket", required_argument, NULL, OPT_STATE_BUCKET},
         {"csv-raw", no_argument, NULL, OPT_CSV_RAW},
+        {"state-wait", required_argument, NULL, OPT_STATE_WAIT},
         {NULL, 0, NULL, 0},
     };
     int table_given = 0;
@@ -381,7 +392,12 @@ static int parse_args(int argc, char **argv, options *o)
                                    "endpoints, requests, modules, callers, findings)", optarg);
             table_given = 1;
             break;
-        case 'o': o->output = optarg; break;
+        case 'o':
+            if (optarg[0] == '\0')
+                return usage_error("%s", "-o needs a file name ('-' is "
+                                         "stdout)");
+            o->output = optarg;
+            break;
         case 'n':
             if (parse_count(optarg, 1000000, &v) != 0)
                 return usage_error("--top needs a positive number, not '%s'",
@@ -424,7 +440,12 @@ static int parse_args(int argc, char **argv, options *o)
             if (pr_time_parse(optarg, now, c == OPT_SINCE ? &o->agg.since
                                                           : &o->agg.until) != 0)
                 return usage_error("cannot read the time '%s' (ISO 8601, Unix "
-                                   "seconds, or a duration like 24h)", optarg);
+                                   "seconds, or a duration like 24h, from "
+                                   "1970 to 9999)", optarg);
+            /* 0 means "no limit" to the library; no request is older. */
+            if (c == OPT_UNTIL && o->agg.until <= 0)
+                return usage_error("--until '%s' is not after 1970-01-01: no "
+                                   "request could pass", optarg);
             break;
         case OPT_METHOD: o->agg.method = optarg; break;
         case OPT_ENDPOINT: o->report.endpoint_glob = optarg; break;
@@ -488,12 +509,26 @@ static int parse_args(int argc, char **argv, options *o)
             o->min_requests = (size_t)v;
             break;
         case OPT_PROGRESS: o->progress = 1; break;
-        case OPT_STATE: o->state = optarg; break;
+        case OPT_STATE:
+            if (optarg[0] == '\0')
+                return usage_error("%s", "--state needs a file name");
+            o->state = optarg;
+            break;
+        case OPT_STATE_WAIT: {
+            char *end;
+            o->state_wait = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' ||
+                !(o->state_wait >= 0 && o->state_wait <= 86400))
+                return usage_error("--state-wait needs 0 to 86400 seconds, "
+                                   "not '%s'", optarg);
+            break;
+        }
         case OPT_CSV_RAW: o->report.csv_raw = 1; break;
         case OPT_STATE_BUCKET:
             if (pr_duration_parse(optarg, &o->agg.bucket_s) != 0)
                 return usage_error("--state-bucket needs a duration such as "
                                    "1h, not '%s'", optarg);
+            o->state_bucket_given = 1;
             break;
         case OPT_OUTLIERS: o->outliers = 1; break;
         case OPT_ALPHA: {
@@ -602,10 +637,34 @@ static int build_report(const options *o, const char *const *paths, size_t n,
         return EXIT_INTERNAL;
     }
     pr_error err;
-    if (o->state != NULL && access(o->state, F_OK) == 0 &&
-        pr_agg_load_state(agg, o->state, &err) != PR_OK)
-        fprintf(stderr, "profreport: %s: state ignored, reading every file: "
-                        "%s\n", o->state, err.msg);
+    pr_lock *lock = NULL;
+    if (o->state != NULL) {
+        /* Held from loading the state to writing it: runs at once would
+         * each start from the old state and the last rename would win. */
+        pr_status ls = pr_state_lock(o->state, o->state_wait, &lock, &err);
+        if (ls != PR_OK) {
+            fprintf(stderr, "profreport: %s: %s\n", o->state, err.msg);
+            pr_agg_free(agg);
+            return ls == PR_ERR_NOT_FILE ? EXIT_USAGE
+                   : ls == PR_ERR_NOMEM  ? EXIT_INTERNAL
+                                         : EXIT_OUTPUT;
+        }
+    }
+    if (o->state != NULL && access(o->state, F_OK) == 0) {
+        if (pr_agg_load_state(agg, o->state, &err) != PR_OK)
+            fprintf(stderr, "profreport: %s: state ignored, reading every "
+                            "file: %s\n", o->state, err.msg);
+        else if (o->state_bucket_given &&
+                 pr_agg_bucket_s(agg) != o->agg.bucket_s) {
+            fprintf(stderr, "profreport: %s: the state keeps buckets of %g s; "
+                            "--state-bucket %g s applies to a new state only "
+                            "(remove the file to start one)\n", o->state,
+                    pr_agg_bucket_s(agg), o->agg.bucket_s);
+            pr_state_unlock(lock);
+            pr_agg_free(agg);
+            return EXIT_USAGE;
+        }
+    }
     pr_status st = pr_agg_add_paths(agg, paths, n);
     if (st == PR_OK && o->state != NULL) {
         if (o->report.since > 0)
@@ -621,10 +680,12 @@ static int build_report(const options *o, const char *const *paths, size_t n,
         sigprocmask(SIG_SETMASK, &old, NULL);
         if (st == PR_OK && ss != PR_OK) {
             fprintf(stderr, "profreport: %s: %s\n", o->state, err.msg);
+            pr_state_unlock(lock);
             pr_agg_free(agg);
             return EXIT_OUTPUT;
         }
     }
+    pr_state_unlock(lock);
     if (st != PR_OK) {
         fprintf(stderr, "profreport: %s\n", pr_strerror(st));
         pr_agg_free(agg);
@@ -677,15 +738,24 @@ static int run_merge(const options *o, char **inputs, size_t n)
         return EXIT_INTERNAL;
     }
     pr_error err;
+    pr_lock *lock;
+    pr_status st = pr_state_lock(o->output, o->state_wait, &lock, &err);
+    if (st != PR_OK) {
+        fprintf(stderr, "profreport: %s: %s\n", o->output, err.msg);
+        pr_agg_free(agg);
+        return st == PR_ERR_NOT_FILE ? EXIT_USAGE : EXIT_OUTPUT;
+    }
     for (size_t i = 0; i < n; i++) {
-        pr_status st = pr_agg_load_state(agg, inputs[i], &err);
+        st = pr_agg_load_state(agg, inputs[i], &err);
         if (st != PR_OK) {
             fprintf(stderr, "profreport: %s: %s\n", inputs[i], err.msg);
+            pr_state_unlock(lock);
             pr_agg_free(agg);
             return st == PR_ERR_NOMEM ? EXIT_INTERNAL : EXIT_NO_INPUT;
         }
     }
-    pr_status st = pr_agg_save_state(agg, o->output, &err);
+    st = pr_agg_save_state(agg, o->output, &err);
+    pr_state_unlock(lock);
     pr_agg_free(agg);
     if (st != PR_OK) {
         fprintf(stderr, "profreport: %s: %s\n", o->output, err.msg);
@@ -741,6 +811,7 @@ int main(int argc, char **argv)
     o.format = PR_FORMAT_MD;
     o.table = PR_TABLE_ALL;
     o.report.top = 20;
+    o.state_wait = 300;
     if (argc > 1 && strcmp(argv[1], "diff") == 0) {
         o.diff = 1;
         argv++;

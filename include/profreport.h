@@ -48,7 +48,8 @@ typedef enum pr_status {
     PR_ERR_NOT_FILE = 13,    /* a FIFO, device or other non-regular file */
     PR_ERR_LOOP = 14,        /* symbolic link loop in a directory walk */
     PR_ERR_USAGE = 15,       /* invalid argument to a library function */
-    PR_ERR_NO_INPUT = 16     /* nothing could be read at all */
+    PR_ERR_NO_INPUT = 16,    /* nothing could be read at all */
+    PR_ERR_LOCKED = 17       /* a state file is in use by another run */
 } pr_status;
 
 /* Where and why an input failed. `offset` is the byte offset in the
@@ -209,9 +210,17 @@ typedef struct pr_agg_options {
      * seconds, so that a report can select a window and old buckets can
      * be pruned; 0 = one table per endpoint. */
     double bucket_s;
-    /* Skip files already in the aggregate (same path, size and mtime),
-     * as after pr_agg_load_state: incremental runs. */
+    /* Incremental runs (after pr_agg_load_state): skip files already in
+     * the aggregate (same canonical path, size and mtime) without reading
+     * them, and leave out any request already counted under another
+     * name or form (same base name without .gz and same decompressed
+     * bytes): each request is counted once. */
     int skip_known;
+    /* Bytes of file buffers (raw and decompressed) that all worker
+     * threads hold together; a file that would take more is skipped with
+     * PR_ERR_TOO_BIG. 0 = 4 GiB; never less than twice max_file_size
+     * plus 128 KiB, so that one file at its largest always fits. */
+    uint64_t memory_budget;
 } pr_agg_options;
 
 /* Creates an empty aggregate. opts may be NULL for defaults. */
@@ -239,19 +248,28 @@ size_t pr_agg_files_filtered(const pr_agg *agg);
 
 /* Writes the aggregate (functions, edges and requests per endpoint and
  * time bucket; not the skipped files, which are retried) to `path`:
- * versioned, checksummed, zlib-compressed, replaced atomically, so a run
- * killed at any point leaves the previous file usable. */
+ * versioned, checksummed, zlib-compressed, replaced atomically (see
+ * pr_outfile_open: mode and owner kept, a symlink's target replaced), so
+ * a run killed at any point leaves the previous file usable. A `path`
+ * that exists and is not a regular file fails with PR_ERR_NOT_FILE. */
 pr_status pr_agg_save_state(const pr_agg *agg, const char *path,
                             pr_error *err);
 
 /* Adds a state file to the aggregate: loading several merges them, and
  * merging is associative and commutative (as sums are, up to rounding).
- * A missing, corrupt or incompatible file fails with a status and err;
- * the aggregate is then unchanged. pr_agg_add_paths also loads any input
+ * A missing, corrupt or incompatible file, or one that is not a regular
+ * file (read without blocking), fails with a status and err; so does a
+ * state that shares some but not all of its requests with the aggregate
+ * (merging would count those twice). One whose requests are all in the
+ * aggregate already adds nothing. On failure the aggregate is unchanged. pr_agg_add_paths also loads any input
  * file that is a state file. */
 pr_status pr_agg_load_state(pr_agg *agg, const char *path, pr_error *err);
 pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
                                    pr_error *err);
+
+/* The time bucket the aggregate keeps cells in (seconds; 0: none): the
+ * options' bucket_s, or a loaded state's. */
+double pr_agg_bucket_s(const pr_agg *agg);
 
 /* Drops time buckets (and their requests) that end at or before
  * `before` (Unix seconds). No effect without bucket_s. */
@@ -639,10 +657,12 @@ int pr_sort_parse(const char *s, pr_sort *out);
 /* Parses a time for --since/--until: ISO 8601 UTC ("2026-11-25",
  * "2026-11-25T10:00", "...:SSZ", "+02:00" offsets), Unix seconds, or a
  * duration before `now` ("90m", "24h", "7d", "30s", "2w"). Returns 0 and
- * sets *out (Unix seconds), or -1. */
+ * sets *out (Unix seconds), or -1, also for a time before 1970 or after
+ * 9999 (which a filter would read as "no limit" or could not convert). */
 int pr_time_parse(const char *s, double now, double *out);
 
-/* Parses a duration such as "15m", "1h", "1d" or plain seconds. */
+/* Parses a duration such as "15m", "1h", "1d" or plain seconds, from a
+ * microsecond to a thousand years; -1 otherwise. */
 int pr_duration_parse(const char *s, double *out);
 
 /* The CSV table `-t request-modules`, a diff baseline that keeps which
@@ -829,7 +849,14 @@ typedef struct pr_outfile pr_outfile;
 
 /* Opens a temporary file next to `path` (same directory, so the final
  * rename is atomic) and returns a stream to write the content to. Nothing
- * exists under `path` until pr_outfile_commit. */
+ * exists under `path` until pr_outfile_commit, which gives the new file
+ * the mode and (where permitted) the owner of the one it replaces; a new
+ * file follows the umask. When `path` is a symlink, its target is
+ * replaced the same way and the link stays. A character device, a FIFO
+ * or this process's stdout (/dev/null, /dev/stdout) is written through,
+ * not replaced: such output is not atomic (pr_outfile_temp_path gives
+ * NULL). A directory, block device, socket or dangling symlink fails with
+ * PR_ERR_NOT_FILE; an empty path with PR_ERR_USAGE. */
 pr_status pr_outfile_open(const char *path, pr_outfile **out, FILE **stream,
                           pr_error *err);
 
@@ -840,8 +867,29 @@ pr_status pr_outfile_commit(pr_outfile *f, pr_error *err);
 /* Removes the temporary file and frees `f` (NULL is fine). */
 void pr_outfile_abort(pr_outfile *f);
 
-/* Path of the temporary file, for a signal handler that must unlink it. */
+/* Path of the temporary file, for a signal handler that must unlink it;
+ * NULL when writing through. */
 const char *pr_outfile_temp_path(const pr_outfile *f);
+
+/* ------------------------------------------------------------------ */
+/* State files shared by runs                                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct pr_lock pr_lock;
+
+/* Takes an exclusive lock on the state file `path` (an flock on
+ * "REALPATH.lock" beside it, created when missing and never removed),
+ * waiting up to wait_s seconds for another run to release it. Hold it
+ * from pr_agg_load_state to pr_agg_save_state. Fails with PR_ERR_LOCKED
+ * when the wait ran out, PR_ERR_NOT_FILE when `path` exists and is not a
+ * regular file, PR_ERR_IO when the lock file cannot be created. *out is
+ * the caller's, released by pr_state_unlock. */
+pr_status pr_state_lock(const char *path, double wait_s, pr_lock **out,
+                        pr_error *err);
+
+/* Releases the lock (NULL is fine). A process that exits releases it
+ * too. */
+void pr_state_unlock(pr_lock *l);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
 #include "report.h"
 #include "agg.h"
 #include "modules.h"
+#include "status.h"
 
 #include <stdio.h>
 
@@ -61,23 +62,18 @@ double pr__percentile(const double *v, size_t n, double p)
 }
 
 /* Function rows of one table, sorted by key, with copied strings. */
-static pr_func_row *func_rows(arena *a, const functab *names,
-                              const ftable *t)
+static pr_func_row *func_rows(const pr_func_key *keys, const ftable *t)
 {
     pr_func_row *rows = calloc(t->nf ? t->nf : 1, sizeof *rows);
     if (rows == NULL)
         return NULL;
     for (size_t i = 0; i < t->nf; i++) {
         const func_stat *f = &t->f[i];
-        rows[i].key = names->keys[f->fid];
+        rows[i].key = keys[f->fid];
         rows[i].nc = f->nc;
         rows[i].cc = f->cc;
         rows[i].tt = f->tt;
         rows[i].ct = f->ct;
-        if (arena_copy_key(a, &rows[i].key)) {
-            free(rows);
-            return NULL;
-        }
     }
     pr__qsort(rows, t->nf, sizeof *rows, cmp_rows);
     return rows;
@@ -166,6 +162,10 @@ typedef struct view {
     const ftable **table; /* per endpoint id: its table (a cell or gt) */
     size_t ng;
     size_t strip; /* common directory of the app's view files */
+    /* Function keys by id, their strings copied into the report once:
+     * rows of every endpoint point to them rather than copying them per
+     * endpoint (which cost endpoints x functions in memory). */
+    pr_func_key *keys;
 } view;
 
 /* Length of the common directory of the view files (outside site- and
@@ -249,7 +249,7 @@ static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
         return -1;
     for (size_t i = 0; i < m->nreq; i++) {
         const request *q = &m->req[i];
-        int64_t b = bs > 0 ? (int64_t)floor(q->time / bs) : 0;
+        int64_t b = pr__bucket_of(q->time, bs);
         if (in_window(b, bs, o->since, o->until))
             used[q->group] = 1;
     }
@@ -260,7 +260,7 @@ static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
             used[g] = 0;
     for (size_t i = 0; i < m->nreq; i++) {
         const request *q = &m->req[i];
-        int64_t b = bs > 0 ? (int64_t)floor(q->time / bs) : 0;
+        int64_t b = pr__bucket_of(q->time, bs);
         if (used[q->group] && in_window(b, bs, o->since, o->until))
             v->req[v->nreq++] = q;
     }
@@ -300,6 +300,7 @@ static void view_free(view *v)
     free(v->gt);
     free(v->table);
     free(v->req);
+    free(v->keys);
 }
 
 /* ---- endpoints ------------------------------------------------------- */
@@ -310,7 +311,28 @@ typedef struct ep_acc {
     double total, max;
     size_t slowest;      /* request index */
     const char *method;  /* NULL: none yet; "*" once they differ */
+    const char *examples[3]; /* the first distinct URL paths */
+    size_t nexamples;
 } ep_acc;
+
+/* Endpoint order: sort value descending, then label, then position, so
+ * output never depends on hash or thread order. */
+typedef struct ep_rank {
+    double v;
+    const char *label;
+    size_t i;
+} ep_rank;
+
+static int cmp_ep_rank(const void *a, const void *b)
+{
+    const ep_rank *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v > y->v ? -1 : 1;
+    int c = strcmp(x->label, y->label);
+    if (c != 0)
+        return c;
+    return (x->i > y->i) - (x->i < y->i);
+}
 
 static double sort_value(const pr_endpoint_row *e, pr_sort s)
 {
@@ -358,11 +380,20 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
             e->method = q->method;
         else if (strcmp(e->method, q->method) != 0)
             e->method = "*";
+        /* Up to three distinct example paths, in request order: found in
+         * this one pass, not by scanning every request per endpoint. */
+        if (e->nexamples < 3 && q->url[0] != '\0') {
+            int dup = 0;
+            for (size_t k = 0; k < e->nexamples; k++)
+                dup |= strcmp(e->examples[k], q->url) == 0;
+            if (!dup)
+                e->examples[e->nexamples++] = q->url;
+        }
     }
     size_t strip = vw->strip;
     r->endpoints = calloc(ng ? ng : 1, sizeof *r->endpoints);
     double *sortv = malloc((ng ? ng : 1) * sizeof *sortv);
-    size_t *order = malloc((ng ? ng : 1) * sizeof *order);
+    ep_rank *order = malloc((ng ? ng : 1) * sizeof *order);
     pr_endpoint_row *tmp = calloc(ng ? ng : 1, sizeof *tmp);
     bad = bad || r->endpoints == NULL || sortv == NULL || order == NULL ||
           tmp == NULL;
@@ -394,21 +425,11 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
         e->p95_ms = pr__percentile(a->walls, a->n, 95);
         e->p99_ms = pr__percentile(a->walls, a->n, 99);
         e->max_ms = a->walls[a->n - 1];
-        /* Up to three distinct example paths, in input order. */
-        for (size_t i = 0; i < vw->nreq && e->nexamples < 3; i++) {
-            const request *q = vw->req[i];
-            if (q->group != g || q->url[0] == '\0')
-                continue;
-            int dup = 0;
-            for (size_t k = 0; k < e->nexamples; k++)
-                dup |= strcmp(e->examples[k], q->url) == 0;
-            if (!dup &&
-                (e->examples[e->nexamples++] =
-                     arena_strdup(&r->strings, q->url)) == NULL)
-                bad = 1;
-        }
+        for (size_t k = 0; k < a->nexamples && !bad; k++)
+            bad = (e->examples[e->nexamples++] =
+                       arena_strdup(&r->strings, a->examples[k])) == NULL;
         const ftable *t = vw->table[g];
-        pr_func_row *rows = func_rows(&r->strings, &m->funcs, t);
+        pr_func_row *rows = func_rows(vw->keys, t);
         if (rows == NULL) {
             bad = 1;
             break;
@@ -425,29 +446,18 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
         n++;
     }
     if (!bad) {
-        /* Sort; the tie-break is the label, for stable output. */
-        for (size_t i = 0; i < n; i++)
-            order[i] = i;
-        for (size_t i = 1; i < n; i++) { /* insertion sort: few endpoints */
-            size_t x = order[i], j = i;
-            while (j > 0) {
-                size_t y = order[j - 1];
-                int before = sortv[x] > sortv[y] ||
-                             (sortv[x] == sortv[y] &&
-                              strcmp(tmp[x].label, tmp[y].label) < 0);
-                if (!before)
-                    break;
-                order[j] = y;
-                j--;
-            }
-            order[j] = x;
+        for (size_t i = 0; i < n; i++) {
+            order[i].v = sortv[i];
+            order[i].label = tmp[i].label;
+            order[i].i = i;
         }
+        pr__qsort(order, n, sizeof *order, cmp_ep_rank);
         size_t *pos = malloc((n ? n : 1) * sizeof *pos);
         if (pos == NULL)
             bad = 1;
         for (size_t i = 0; !bad && i < n; i++) {
-            r->endpoints[i] = tmp[order[i]];
-            pos[order[i]] = i;
+            r->endpoints[i] = tmp[order[i].i];
+            pos[order[i].i] = i;
         }
         for (size_t g = 0; !bad && g < ng; g++)
             if (ep_of_group[g] != SIZE_MAX)
@@ -640,12 +650,20 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     for (size_t g = 0; g < vw.ng; g++)
         if (ftable_merge(&all, vw.table[g], NULL) != PR_OK)
             goto fail;
+    vw.keys = malloc((m->funcs.n ? m->funcs.n : 1) * sizeof *vw.keys);
+    if (vw.keys == NULL)
+        goto fail;
+    for (size_t i = 0; i < m->funcs.n; i++) {
+        vw.keys[i] = m->funcs.keys[i];
+        if (arena_copy_key(&r->strings, &vw.keys[i]))
+            goto fail;
+    }
     size_t n = all.nf;
     r->by_tt = calloc(n ? n : 1, sizeof *r->by_tt);
     r->by_ct = calloc(n ? n : 1, sizeof *r->by_ct);
     r->skips = calloc(m->nskips ? m->nskips : 1, sizeof *r->skips);
     if (!r->by_tt || !r->by_ct || !r->skips ||
-        (r->funcs = func_rows(&r->strings, &m->funcs, &all)) == NULL)
+        (r->funcs = func_rows(vw.keys, &all)) == NULL)
         goto fail;
     r->nfuncs = n;
     pr_summary *s = &r->sum;
@@ -670,11 +688,8 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     for (size_t i = 0; i < all.ne; i++) {
         const edge_stat *e = &all.e[i];
         pr_edge_row *row = &r->edges[i];
-        row->callee = m->funcs.keys[e->callee];
-        row->caller = m->funcs.keys[e->caller];
-        if (arena_copy_key(&r->strings, &row->callee) ||
-            arena_copy_key(&r->strings, &row->caller))
-            goto fail;
+        row->callee = vw.keys[e->callee];
+        row->caller = vw.keys[e->caller];
         row->nc = e->nc;
         row->cc = e->cc;
         row->tt = e->tt;
@@ -721,6 +736,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     vw.gt = NULL;
     vw.req = NULL;
     vw.table = NULL;
+    vw.keys = NULL;
     for (size_t i = 0; i < m->nskips; i++) {
         r->skips[i].err = m->skips[i].err;
         if ((r->skips[i].path = arena_strdup(&r->strings, m->skips[i].path)) ==

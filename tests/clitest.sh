@@ -172,6 +172,32 @@ done
 grep -q '^mongomock,flask_session/sessions.py:save_session,flask_session,41.50' <("$P" -f csv -t callers examples/profiles) \
     && ok "callers csv: save_session entry exact" || no "callers csv: save_session entry exact"
 
+# Times and names at the edges (issue 12, items 7 and 9).
+expect_rc "-o '' is a usage error" 2 "$P" -o '' $W
+expect_rc "--state '' is a usage error" 2 "$P" --state '' $W
+for t in 0 1969-12-31 3000w 10000-01-01 99999999999999; do
+    expect_rc "--until $t is a usage error, not 'no limit'" 2 "$P" --until "$t" $W
+done
+expect_rc "--since 0 still means from the start" 0 "$P" -q --since 0 $W
+mkdir "$tmp/pad"
+gzip -c $W/GET.root.25ms.1795610533.prof > "$tmp/pad/GET.root.25ms.1795610533.prof.gz"
+head -c 1024 /dev/zero >> "$tmp/pad/GET.root.25ms.1795610533.prof.gz"
+expect_rc "NUL-padded .gz read as gzip and Python read it" 0 "$P" -f csv "$tmp/pad"
+"$P" -f csv $W/GET.root.25ms.1795610533.prof > "$tmp/plain.csv"
+cmp -s "$tmp/out" "$tmp/plain.csv" && ok "NUL-padded .gz equals the plain file" || no "NUL-padded .gz equals the plain file"
+# Far-out times: a name time past 9999 and an mtime past 2262 are range
+# checked (UBSan aborts on the overflow they used to cause).
+mkdir "$tmp/far"
+cp $W/GET.root.25ms.1795610533.prof "$tmp/far/GET.a.1ms.99999999999999999999.prof"
+cp $W/GET.root.25ms.1795610533.prof "$tmp/far/GET.b.1ms.prof"
+touch -d @13000000000 "$tmp/far/GET.b.1ms.prof" # 2381: ext4 holds up to 2446
+cp $W/GET.root.25ms.1795610533.prof "$tmp/far/GET.c.99999999999999999999999999ms.1795610533.prof"
+expect_rc "far-out times: read, no overflow" 0 "$P" -f csv -t requests "$tmp/far"
+grep -q 'GET.b.1ms.prof,.*,2381-' "$tmp/out" && ok "an mtime after 2262 is dated right" || { no "an mtime after 2262 is dated right"; grep GET.b "$tmp/out"; }
+expect_rc "far-out times: state buckets of 1 ms" 0 "$P" -q --state "$tmp/far.state" --state-bucket 0.001 "$tmp/far"
+expect_rc "far-out times: state read back" 0 "$P" -q "$tmp/far.state"
+grep -q "state ignored" "$tmp/err" && no "far-out state rejected" || ok "far-out state not rejected"
+
 # Archives (.tar, .tar.gz, .tgz, .zip) are read without unpacking: the
 # same functions as the directory; a truncated archive keeps what it had.
 mkdir "$tmp/arch"
@@ -193,6 +219,21 @@ expect_rc "truncated archive: partial read, exit 0" 0 "$P" "$tmp/arch/cut.tgz"
 grep -q "cut.tgz: skipped: archive ends inside entry" "$tmp/err" && ok "truncated archive reported" || no "truncated archive reported"
 head -c 5000 /dev/urandom > "$tmp/arch/junk.zip"
 expect_rc "garbage archive: exit 3" 3 "$P" "$tmp/arch/junk.zip"
+
+# Entries at the top of an archive (tar cf x.tar *.prof, the usual CI
+# artifact) are named by their own base name, not by the archive's:
+# method, path, filters and diff see the same requests as the directory.
+(cd $W && tar cf "$tmp/arch/flat.tar" *.prof)
+S=tests/data/werkzeug-slow
+(cd $S && tar cf "$tmp/arch/flatslow.tar" *.prof)
+"$P" -q -f csv -t requests $W | cut -d, -f2,3 | sort > "$tmp/dir.req"
+"$P" -q -f csv -t requests "$tmp/arch/flat.tar" | cut -d, -f2,3 | sort > "$tmp/flat.req"
+cmp -s "$tmp/dir.req" "$tmp/flat.req" && ok "flat archive: method and path from the entry's name" \
+    || { no "flat archive: method and path from the entry's name"; diff "$tmp/dir.req" "$tmp/flat.req" | head -3; }
+expect_rc "flat archive: --method GET keeps the GET requests" 0 "$P" -q --method GET -f csv -t requests "$tmp/arch/flat.tar"
+[ "$(tail -n +2 "$tmp/out" | wc -l)" = "$(grep -c '^GET,' "$tmp/dir.req")" ] && ok "flat archive: --method GET count" || no "flat archive: --method GET count"
+expect_rc "flat archives: diff by path finds the regression" 1 "$P" diff --group-by path --fail-on 'mean>+25ms' --min-requests 3 "$tmp/arch/flat.tar" "$tmp/arch/flatslow.tar"
+grep -q '^- GET product.\\<int\\>: p95' "$tmp/out" && ok "flat archives: diff names the slower URL pattern" || no "flat archives: diff names the slower URL pattern"
 
 # diff: tests/data/werkzeug-slow was written by the same app and request
 # mix with the product view sleeping 40 ms more (make_werkzeug_dir.py

@@ -783,3 +783,34 @@ Test(aggregate, wall_time_under_the_profiled_time_is_not_taken)
     pr_report_free(r);
     free(slow);
 }
+/* File buffers of all threads share one budget (issue 12): eight threads
+ * each holding a buffer of 128 KiB or more cannot all fit in 640 KiB (the
+ * least for 256 KiB files), so some files
+ * are skipped as over the budget, reported, and the rest read; one
+ * thread fits. Buffers are kept until the end of a run, so the sum does
+ * not depend on scheduling. */
+Test(aggregate, threads_share_one_memory_budget)
+{
+    static const char *const dir[] = {WERKZEUG};
+    skiplog log;
+    pr_agg_options o = {.threads = 8, .max_file_size = 256 << 10,
+                        .memory_budget = 1};
+    pr_agg *agg = agg_new_opts(o, &log);
+    add(agg, dir, 1);
+    size_t read = pr_agg_files_read(agg), skipped = pr_agg_files_skipped(agg);
+    cr_assert_eq(read + skipped, 34);
+    cr_assert_gt(skipped, 0, "8 threads x 128 KiB fit a 640 KiB budget?");
+    cr_assert_gt(read, 0);
+    pr_error err;
+    cr_assert_not_null(pr_agg_skipped(agg, 0, &err));
+    cr_assert_eq(err.code, PR_ERR_TOO_BIG);
+    cr_assert(strstr(err.msg, "memory budget") != NULL, "%s", err.msg);
+    pr_agg_free(agg);
+
+    o.threads = 1;
+    agg = agg_new_opts(o, &log);
+    add(agg, dir, 1);
+    cr_assert_eq(pr_agg_files_read(agg), 34);
+    cr_assert_eq(pr_agg_files_skipped(agg), 0);
+    pr_agg_free(agg);
+}
