@@ -505,22 +505,25 @@ static int adjacency(ctx *x)
     return 0;
 }
 
-/* Marks in `seen` every function reachable from module m's functions. */
-static void reach(ctx *x, uint32_t m, uint8_t *seen, uint32_t *stack)
+/* Marks with `stamp` every function reachable from mem[0..n), walking
+ * only components numbered `floor` or more: Tarjan numbers a component
+ * after every component it reaches, so a path to a function numbered t
+ * never passes below t, and the walk stays as small as the question. */
+static void reach(const ctx *x, const uint32_t *mem, size_t n, uint32_t floor,
+                  uint32_t *seen, uint32_t stamp, uint32_t *stack)
 {
     size_t sp = 0;
-    memset(seen, 0, x->nf);
-    for (size_t i = 0; i < x->nf; i++)
-        if (x->fmod[i] == m) {
-            seen[i] = 1;
-            stack[sp++] = (uint32_t)i;
+    for (size_t i = 0; i < n; i++)
+        if (x->scc[mem[i]] >= floor && seen[mem[i]] != stamp) {
+            seen[mem[i]] = stamp;
+            stack[sp++] = mem[i];
         }
     while (sp > 0) {
         uint32_t f = stack[--sp];
         for (uint32_t k = x->out_start[f]; k < x->out_start[f + 1]; k++) {
             uint32_t g = x->out_to[k];
-            if (!seen[g]) {
-                seen[g] = 1;
+            if (seen[g] != stamp && x->scc[g] >= floor) {
+                seen[g] = stamp;
                 stack[sp++] = g;
             }
         }
@@ -1018,25 +1021,20 @@ static int tree_add(ctx *x, uint32_t f, size_t depth, size_t parent,
     x->tfun[me] = f;
     x->path[depth] = f;
     /* Children by edge, scaled by this path's share of f's time,
-     * heaviest first (insertion sort: callees are few). */
+     * heaviest first. */
     double scale = s->ct > 0 ? time / s->ct : 0;
     uint32_t lo = x->out_start[f], hi = x->out_start[f + 1];
     size_t nk = hi - lo;
-    uint32_t *order = malloc((nk ? nk : 1) * sizeof *order);
-    if (order == NULL)
-        return -1;
-    for (size_t i = 0; i < nk; i++) {
-        uint32_t v = x->out_list[lo + i];
-        size_t j = i;
-        while (j > 0 && x->t->e[order[j - 1]].ct < x->t->e[v].ct) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = v;
-    }
-    int rc = 0;
+    double *w = malloc((nk ? nk : 1) * sizeof *w);
+    size_t *order = malloc((nk ? nk : 1) * sizeof *order);
+    int rc = w == NULL || order == NULL ? -1 : 0;
+    for (size_t i = 0; rc == 0 && i < nk; i++)
+        w[i] = x->t->e[x->out_list[lo + i]].ct;
+    if (rc == 0 && pr__rank_desc(w, nk, order) != 0)
+        rc = -1;
+    free(w);
     for (size_t i = 0; i < nk && rc == 0; i++) {
-        const edge_stat *e = &x->t->e[order[i]];
+        const edge_stat *e = &x->t->e[x->out_list[lo + order[i]]];
         uint32_t g = x->idx[e->callee];
         double ct = e->ct * scale;
         if (on_path(x, depth + 1, g))
@@ -1070,16 +1068,22 @@ static int build_tree(ctx *x)
         if ((rt[i] = root_time(x, (uint32_t)i)) > 0 ||
             x->in_start[i] == x->in_start[i + 1])
             roots[nroots++] = (uint32_t)i;
-    for (size_t i = 1; i < nroots; i++) {
-        uint32_t v = roots[i];
-        size_t j = i;
-        while (j > 0 && rt[roots[j - 1]] < rt[v]) {
-            roots[j] = roots[j - 1];
-            j--;
-        }
-        roots[j] = v;
-    }
-    int rc = 0;
+    /* Heaviest first; ties in index order. */
+    double *rw = malloc((nroots ? nroots : 1) * sizeof *rw);
+    size_t *order = malloc((nroots ? nroots : 1) * sizeof *order);
+    uint32_t *sorted = malloc((nroots ? nroots : 1) * sizeof *sorted);
+    int rc = rw == NULL || order == NULL || sorted == NULL ? -1 : 0;
+    for (size_t i = 0; rc == 0 && i < nroots; i++)
+        rw[i] = rt[roots[i]];
+    if (rc == 0 && pr__rank_desc(rw, nroots, order) != 0)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < nroots; i++)
+        sorted[i] = roots[order[i]];
+    if (rc == 0)
+        memcpy(roots, sorted, nroots * sizeof *roots);
+    free(rw);
+    free(order);
+    free(sorted);
     for (size_t i = 0; i < nroots && rc == 0; i++) {
         uint32_t f = roots[i];
         if (rt[f] < x->total * ESTIMATE_MIN_SHARE) {
@@ -1335,37 +1339,66 @@ static int collect_entries(ctx *x)
  * module (counting sort) so each module's reach is walked once. */
 static int mark_exactness(ctx *x)
 {
-    size_t nf = x->nf;
-    uint8_t *seen = malloc(nf ? nf : 1);
+    size_t nf = x->nf, nm = x->nmods;
+    uint32_t *seen = calloc(nf ? nf : 1, sizeof *seen);
     uint32_t *stack = malloc((nf ? nf : 1) * sizeof *stack);
-    size_t *first = calloc(x->nmods + 1, sizeof *first);
+    size_t *first = calloc(nm + 1, sizeof *first);
     size_t *byent = malloc((x->nent ? x->nent : 1) * sizeof *byent);
+    size_t *ffirst = calloc(nm + 1, sizeof *ffirst);
+    uint32_t *byfun = malloc((nf ? nf : 1) * sizeof *byfun);
+    uint32_t *top = calloc(nm ? nm : 1, sizeof *top);
     int rc = -1;
-    if (seen == NULL || stack == NULL || first == NULL || byent == NULL)
+    if (!seen || !stack || !first || !byent || !ffirst || !byfun || !top)
         goto done;
+    /* Entries and functions grouped by module (counting sorts), and each
+     * module's highest component number. */
     for (size_t k = 0; k < x->nent; k++)
         first[x->ent[k].mod + 1]++;
-    for (size_t m = 0; m < x->nmods; m++)
+    for (size_t i = 0; i < nf; i++)
+        if (x->fmod[i] != UINT32_MAX)
+            ffirst[x->fmod[i] + 1]++;
+    for (size_t m = 0; m < nm; m++) {
         first[m + 1] += first[m];
+        ffirst[m + 1] += ffirst[m];
+    }
     for (size_t k = 0; k < x->nent; k++)
         byent[first[x->ent[k].mod]++] = k;
-    for (size_t m = x->nmods; m > 0; m--) /* back to starts */
+    for (size_t i = 0; i < nf; i++)
+        if (x->fmod[i] != UINT32_MAX) {
+            uint32_t m = x->fmod[i];
+            byfun[ffirst[m]++] = (uint32_t)i;
+            if (x->scc[i] + 1 > top[m])
+                top[m] = x->scc[i] + 1; /* 0: no function */
+        }
+    for (size_t m = nm; m > 0; m--) { /* back to starts */
         first[m] = first[m - 1];
-    first[0] = 0;
+        ffirst[m] = ffirst[m - 1];
+    }
+    first[0] = ffirst[0] = 0;
     /* Time that may enter through a shared built-in's callback makes the
      * figure an estimate, unless it is too small to change what is shown
      * (0.05 % of the module's time). */
-    for (uint32_t m = 0; m < x->nmods; m++)
+    for (uint32_t m = 0; m < nm; m++)
         if (x->mods[m].unsure > 5e-4 * (x->mods[m].incl_exact +
                                         x->mods[m].self))
             x->mods[m].dirty = 1;
-    for (uint32_t m = 0; m < x->nmods; m++) {
+    for (uint32_t m = 0; m < nm; m++) {
         if (first[m] == first[m + 1])
             continue; /* never entered from another module */
-        reach(x, m, seen, stack);
+        /* A caller numbered above all of m's functions cannot be reached
+         * from them; only the others need the walk. */
+        uint32_t floor = UINT32_MAX;
+        for (size_t i = first[m]; i < first[m + 1]; i++) {
+            uint32_t c = x->scc[x->ent[byent[i]].caller];
+            if (c < top[m] && c < floor)
+                floor = c;
+        }
+        if (floor != UINT32_MAX)
+            reach(x, byfun + ffirst[m], ffirst[m + 1] - ffirst[m], floor,
+                  seen, m + 1, stack);
         for (size_t i = first[m]; i < first[m + 1]; i++) {
             entry_acc *en = &x->ent[byent[i]];
-            if (seen[en->caller])
+            if (floor != UINT32_MAX && seen[en->caller] == m + 1)
                 en->dirty = 1;
             x->mods[m].incl_exact += en->ct;
             x->mods[m].dirty |= en->dirty;
@@ -1377,6 +1410,9 @@ done:
     free(stack);
     free(first);
     free(byent);
+    free(ffirst);
+    free(byfun);
+    free(top);
     return rc;
 }
 

@@ -232,7 +232,7 @@ cmp -s "$tmp/dir.req" "$tmp/flat.req" && ok "flat archive: method and path from 
     || { no "flat archive: method and path from the entry's name"; diff "$tmp/dir.req" "$tmp/flat.req" | head -3; }
 expect_rc "flat archive: --method GET keeps the GET requests" 0 "$P" -q --method GET -f csv -t requests "$tmp/arch/flat.tar"
 [ "$(tail -n +2 "$tmp/out" | wc -l)" = "$(grep -c '^GET,' "$tmp/dir.req")" ] && ok "flat archive: --method GET count" || no "flat archive: --method GET count"
-expect_rc "flat archives: diff by path finds the regression" 1 "$P" diff --group-by path --fail-on 'mean>+25ms' --min-requests 3 "$tmp/arch/flat.tar" "$tmp/arch/flatslow.tar"
+expect_rc "flat archives: diff by path finds the regression" 1 "$P" diff --alpha 1 --group-by path --fail-on 'mean>+25ms' --min-requests 3 "$tmp/arch/flat.tar" "$tmp/arch/flatslow.tar"
 grep -q '^- GET product.\\<int\\>: p95' "$tmp/out" && ok "flat archives: diff names the slower URL pattern" || no "flat archives: diff names the slower URL pattern"
 
 # diff: tests/data/werkzeug-slow was written by the same app and request
