@@ -8,10 +8,14 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wformat=2 -Wvla
 PYTHON  ?= /usr/bin/python3
+# The version lives in one place: PR_VERSION_STRING in the public header.
+VERSION := $(shell sed -n 's/^\#define PR_VERSION_STRING "\(.*\)"/\1/p' include/profreport.h)
+# Header dependencies: each object also depends on the headers it included.
+DEPFLAGS := -MMD -MP
 
 BUILD_DEPS := pkg-config libcsv-dev libcmark-gfm-dev \
               libcmark-gfm-extensions-dev zlib1g-dev libarchive-dev
-TEST_DEPS  := $(BUILD_DEPS) libcriterion-dev python3 groff-base
+TEST_DEPS  := $(BUILD_DEPS) libcriterion-dev python3 groff-base cppcheck
 
 # libcsv ships no .pc file: plain -lcsv.
 PKGS     := libcmark-gfm zlib libarchive
@@ -37,38 +41,62 @@ TEST_CFLAGS = $(WARN) -Werror -O1 -g $(SAN) -Iinclude -Ilib $(PC_CFLAGS) -pthrea
 
 all: build/profreport build/libprofreport.a $(EX_SRC:examples/%.c=build/examples/%)
 
-deps:
-	@./mk/deps.sh $(BUILD_DEPS)
-
-test-deps:
-	@./mk/deps.sh $(TEST_DEPS)
-
-build/lib/%.o: lib/%.c $(wildcard lib/*.h) include/profreport.h | deps
+# dpkg-query runs once, and again when the Makefile (its package lists)
+# or deps.sh changes: object rules wait on the stamp, not on the check.
+build/.deps.stamp: Makefile mk/deps.sh
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@./mk/deps.sh $(BUILD_DEPS)
+	@touch $@
+
+build/.test-deps.stamp: Makefile mk/deps.sh
+	@mkdir -p $(@D)
+	@./mk/deps.sh $(TEST_DEPS)
+	@touch $@
+
+build/.fuzz-deps.stamp: Makefile mk/deps.sh
+	@mkdir -p $(@D)
+	@./mk/deps.sh $(FUZZ_DEPS)
+	@touch $@
+
+deps: build/.deps.stamp
+test-deps: build/.test-deps.stamp
+
+build/lib/%.o: lib/%.c | build/.deps.stamp
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 build/libprofreport.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-build/profreport: cmd/profreport.c build/libprofreport.a
+build/profreport: cmd/profreport.c include/profreport.h build/libprofreport.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libprofreport.a $(LIBS)
 
-build/examples/%: examples/%.c build/libprofreport.a
+# The man page and the pkg-config file get the version from the header.
+build/profreport.1: man/profreport.1 include/profreport.h
+	@mkdir -p $(@D)
+	sed -e 's|@VERSION@|$(VERSION)|g' man/profreport.1 > $@
+
+build/profreport.pc: mk/profreport.pc.in include/profreport.h
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+build/examples/%: examples/%.c include/profreport.h build/libprofreport.a
 	@mkdir -p $(@D)
 	$(CC) $(EX_CFLAGS) -o $@ $< build/libprofreport.a $(LIBS)
 
 # ---- tests --------------------------------------------------------------
 
-build/san/lib/%.o: lib/%.c $(wildcard lib/*.h) include/profreport.h | test-deps
+build/san/lib/%.o: lib/%.c | build/.test-deps.stamp
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -c -o $@ $<
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-build/san/unit: $(TEST_SRC) $(LIB_SRC:lib/%.c=build/san/lib/%.o) tests/testutil.h
+build/san/unit: $(TEST_SRC) $(LIB_SRC:lib/%.c=build/san/lib/%.o) tests/testutil.h \
+                $(wildcard lib/*.h) include/profreport.h
 	$(CC) $(TEST_CFLAGS) -o $@ $(TEST_SRC) \
 	    $(LIB_SRC:lib/%.c=build/san/lib/%.o) $(LIBS) -lcriterion
 
-build/san/profreport: cmd/profreport.c $(LIB_SRC:lib/%.c=build/san/lib/%.o)
+build/san/profreport: cmd/profreport.c include/profreport.h $(LIB_SRC:lib/%.c=build/san/lib/%.o)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_SRC:lib/%.c=build/san/lib/%.o) $(LIBS)
 
 unit: build/san/unit
@@ -92,7 +120,7 @@ browsertest: build/san/profreport
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/browsertest.sh
 
 test: test-deps
-	$(MAKE) unit difftest clitest statetest faulttest browsertest all
+	$(MAKE) lint unit difftest clitest statetest faulttest browsertest all
 
 sanitize: unit
 
@@ -140,12 +168,11 @@ FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
 # Objects reached only through the pattern rule below: keep them.
 .SECONDARY: $(FUZZ_LIB_OBJ)
 
-fuzz-deps:
-	@./mk/deps.sh $(FUZZ_DEPS)
+fuzz-deps: build/.fuzz-deps.stamp
 
-build/fuzz/lib/%.o: lib/%.c $(wildcard lib/*.h) include/profreport.h | fuzz-deps
+build/fuzz/lib/%.o: lib/%.c | build/.fuzz-deps.stamp
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
@@ -162,16 +189,15 @@ fuzz: fuzz-build fuzz-seeds
 
 # ---- install ------------------------------------------------------------
 
-install: all
+install: all build/profreport.1 build/profreport.pc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 build/profreport $(DESTDIR)$(PREFIX)/bin/profreport
 	install -m 644 build/libprofreport.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/profreport.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 man/profreport.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	sed -e 's|@PREFIX@|$(PREFIX)|' mk/profreport.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/profreport.pc
+	install -m 644 build/profreport.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 build/profreport.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/profreport \
@@ -183,9 +209,17 @@ uninstall:
 format:
 	clang-format -i cmd/*.c lib/*.c lib/*.h include/*.h tests/*.c tests/*.h examples/*.c
 
-lint:
+# cppcheck, and the functions the style guide bans (word match, so
+# snprintf is fine). Part of `make test`.
+BANNED := strcpy|sprintf|vsprintf|strtok|atoi|gets
+
+lint: build/.test-deps.stamp
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr -Iinclude -Ilib lib cmd
+	@if grep -nE '\b($(BANNED)) *\(' lib/*.c lib/*.h cmd/*.c include/*.h; then \
+	    echo "lint: banned function (see STYLE)"; exit 1; fi
 
 clean:
 	rm -rf build
+
+-include $(wildcard build/lib/*.d build/san/lib/*.d build/fuzz/lib/*.d)

@@ -219,9 +219,9 @@ static int endpoint_finding(writer *w)
     pr_report *r = w->r;
     if (r->nendpoints < 2)
         return 0;
-    const pr_endpoint_row *top = NULL;
-    for (size_t i = 0; i < r->nendpoints; i++)
-        if (top == NULL || r->endpoints[i].share > top->share)
+    const pr_endpoint_row *top = &r->endpoints[0];
+    for (size_t i = 1; i < r->nendpoints; i++)
+        if (r->endpoints[i].share > top->share)
             top = &r->endpoints[i];
     if (top->share < 0.4)
         return 0;
