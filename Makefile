@@ -13,7 +13,7 @@ VERSION := $(shell sed -n 's/^\#define PR_VERSION_STRING "\(.*\)"/\1/p' include/
 # Header dependencies: each object also depends on the headers it included.
 DEPFLAGS := -MMD -MP
 
-BUILD_DEPS := pkg-config libcsv-dev libcmark-gfm-dev \
+BUILD_DEPS := pkg-config binutils libcsv-dev libcmark-gfm-dev \
               libcmark-gfm-extensions-dev zlib1g-dev libarchive-dev
 TEST_DEPS  := $(BUILD_DEPS) libcriterion-dev python3 groff-base cppcheck
 
@@ -29,6 +29,8 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 EX_SRC   := $(sort $(wildcard examples/*.c))
 
 ALL_CFLAGS = $(WARN) $(CFLAGS) -Iinclude -Ilib $(PC_CFLAGS) -pthread
+LIB_VIS    = -fvisibility=hidden
+OBJCOPY   ?= objcopy
 # examples/ sees only the public header, like any user of the library.
 EX_CFLAGS  = $(WARN) $(CFLAGS) -Iinclude -pthread
 # Tests and CI: warnings are errors, sanitizers on.
@@ -36,7 +38,7 @@ SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
 TEST_CFLAGS = $(WARN) -Werror -O1 -g $(SAN) -Iinclude -Ilib $(PC_CFLAGS) -pthread
 
-.PHONY: all deps test-deps demo test unit difftest clitest statetest faulttest browsertest bench install \
+.PHONY: all deps test-deps demo test unit symtest difftest clitest statetest faulttest browsertest bench install \
         uninstall clean format lint sanitize
 
 all: build/profreport build/libprofreport.a $(EX_SRC:examples/%.c=build/examples/%)
@@ -63,11 +65,21 @@ test-deps: build/.test-deps.stamp
 
 build/lib/%.o: lib/%.c | build/.deps.stamp
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(LIB_VIS) $(DEPFLAGS) -c -o $@ $<
 
-build/libprofreport.a: $(LIB_OBJ)
+# The archive exports the public API only: lib/ is compiled with hidden
+# visibility (PR_API marks the public functions), linked into one object
+# (ld -r) so calls between files resolve inside it, and objcopy then makes
+# every hidden symbol local. `nm -g` shows pr_ names only (tests/symbols.sh).
+# The sanitizer build (build/san/) links the plain objects, so unit tests
+# still reach internal functions.
+build/libprofreport.o: $(LIB_OBJ)
+	$(LD) -r -o $@ $^
+	$(OBJCOPY) --localize-hidden $@
+
+build/libprofreport.a: build/libprofreport.o
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 build/profreport: cmd/profreport.c include/profreport.h build/libprofreport.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libprofreport.a $(LIBS)
@@ -102,6 +114,9 @@ build/san/profreport: cmd/profreport.c include/profreport.h $(LIB_SRC:lib/%.c=bu
 unit: build/san/unit
 	./tests/run_unit.sh ../build/san/unit
 
+symtest: build/libprofreport.a
+	./tests/symbols.sh build/libprofreport.a
+
 difftest: build/san/profreport test-deps
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/difftest.sh
 
@@ -120,7 +135,7 @@ browsertest: build/san/profreport
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/browsertest.sh
 
 test: test-deps
-	$(MAKE) lint unit difftest clitest statetest faulttest browsertest all
+	$(MAKE) lint unit symtest difftest clitest statetest faulttest browsertest all
 
 sanitize: unit
 

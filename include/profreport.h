@@ -26,6 +26,15 @@ extern "C" {
 
 #define PR_VERSION_STRING "0.1.0"
 
+/* Marks the public API. The library is built with hidden visibility, so
+ * only these names are exported (and, in the static archive, only they
+ * stay global after the partial link; see the Makefile). */
+#if defined(__GNUC__) || defined(__clang__)
+#define PR_API __attribute__((visibility("default")))
+#else
+#define PR_API
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Errors                                                             */
 /* ------------------------------------------------------------------ */
@@ -61,6 +70,7 @@ typedef struct pr_error {
 } pr_error;
 
 /* Static, never-NULL description of a status ("truncated input"). */
+PR_API
 const char *pr_strerror(pr_status code);
 
 /* ------------------------------------------------------------------ */
@@ -118,18 +128,25 @@ typedef struct pr_profile pr_profile;
  * not point into buf. On failure *out is NULL and err (if not NULL) says
  * where and why. Keys that are not function keys (e.g. 3.15's
  * ('__sampled__',)) are skipped and counted in pr_profile_skipped_keys. */
+PR_API
 pr_status pr_profile_parse(const void *buf, size_t len, pr_profile **out,
                            pr_error *err);
 
 /* Reads and parses a file; a name ending in ".gz", or content starting with
  * the gzip magic, is decompressed with zlib first. */
+PR_API
 pr_status pr_profile_load(const char *path, pr_profile **out, pr_error *err);
 
+PR_API
 size_t pr_profile_count(const pr_profile *p);
+PR_API
 const pr_entry *pr_profile_entry(const pr_profile *p, size_t i);
+PR_API
 size_t pr_profile_skipped_keys(const pr_profile *p);
 /* Bytes after the top-level object, ignored like Python does. */
+PR_API
 uint64_t pr_profile_trailing_bytes(const pr_profile *p);
+PR_API
 void pr_profile_free(pr_profile *p);
 
 /* ------------------------------------------------------------------ */
@@ -146,8 +163,10 @@ typedef struct pr_name_format pr_name_format;
  * zero-padded names and fractional times:
  * "{method}.{path}.{elapsed:.0f}ms.{time}.prof". Fails with PR_ERR_USAGE
  * (err->offset = position in fmt) for an unknown field or spec. */
+PR_API
 pr_status pr_name_format_compile(const char *fmt, pr_name_format **out,
                                  pr_error *err);
+PR_API
 void pr_name_format_free(pr_name_format *f);
 
 typedef struct pr_name_fields {
@@ -160,6 +179,7 @@ typedef struct pr_name_fields {
 
 /* Matches the base name of `name` (a trailing ".gz" is ignored unless the
  * format has it). Returns 1 and fills out on a match, else 0. */
+PR_API
 int pr_name_parse(const pr_name_format *f, const char *name,
                   pr_name_fields *out);
 
@@ -212,6 +232,7 @@ typedef struct pr_agg_options {
 } pr_agg_options;
 
 /* Creates an empty aggregate. opts may be NULL for defaults. */
+PR_API
 pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out);
 
 /* Adds the files named by paths[0..n): directories are walked recursively
@@ -220,16 +241,21 @@ pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out);
  * pr_agg_skipped) and the run goes on. Returns PR_OK unless memory ran out
  * or thread creation failed; an input that yields no profile is not a
  * failure of this call. May be called several times. */
+PR_API
 pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n);
 
 /* Adds one profile already in memory, as if read from `name`. */
+PR_API
 pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
                             size_t len);
 
 /* Counts: profiles read (= requests kept), inputs skipped as unreadable,
  * and profiles read but left out by a filter. */
+PR_API
 size_t pr_agg_files_read(const pr_agg *agg);
+PR_API
 size_t pr_agg_files_skipped(const pr_agg *agg);
+PR_API
 size_t pr_agg_files_filtered(const pr_agg *agg);
 
 /* ---- State files: an aggregate saved and read back ---------------- */
@@ -238,6 +264,7 @@ size_t pr_agg_files_filtered(const pr_agg *agg);
  * time bucket; not the skipped files, which are retried) to `path`:
  * versioned, checksummed, zlib-compressed, replaced atomically, so a run
  * killed at any point leaves the previous file usable. */
+PR_API
 pr_status pr_agg_save_state(const pr_agg *agg, const char *path,
                             pr_error *err);
 
@@ -246,17 +273,22 @@ pr_status pr_agg_save_state(const pr_agg *agg, const char *path,
  * A missing, corrupt or incompatible file fails with a status and err;
  * the aggregate is then unchanged. pr_agg_add_paths also loads any input
  * file that is a state file. */
+PR_API
 pr_status pr_agg_load_state(pr_agg *agg, const char *path, pr_error *err);
+PR_API
 pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
                                    pr_error *err);
 
 /* Drops time buckets (and their requests) that end at or before
  * `before` (Unix seconds). No effect without bucket_s. */
+PR_API
 pr_status pr_agg_prune(pr_agg *agg, double before);
 
 /* The i-th skipped input: its path and error. NULL past the end. */
+PR_API
 const char *pr_agg_skipped(const pr_agg *agg, size_t i, pr_error *err);
 
+PR_API
 void pr_agg_free(pr_agg *agg);
 
 /* ------------------------------------------------------------------ */
@@ -320,6 +352,7 @@ typedef struct pr_edge_row {
 /* PR_OK, or PR_ERR_NOMEM when memory runs out. A caller that has no
  * entry of its own (pstats takes such files) is attributed to its module
  * like any function, with no time of its own. */
+PR_API
 pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
                           pr_report **out);
 
@@ -460,35 +493,45 @@ typedef struct pr_summary {
     double last_time;
 } pr_summary;
 
+PR_API
 void pr_report_summary(const pr_report *r, pr_summary *out);
 
 /* Functions sorted by key (file, line, name) in byte order. */
+PR_API
 size_t pr_report_functions(const pr_report *r, const pr_func_row **rows);
 
 /* Modules, entry points and call tree of the whole run. */
+PR_API
 const pr_attribution *pr_report_attribution(const pr_report *r);
 
 /* The findings, most important first. */
+PR_API
 size_t pr_report_findings(const pr_report *r, const pr_finding **rows);
 
 /* "app", "library", "stdlib", "builtin". */
+PR_API
 const char *pr_module_kind_name(pr_module_kind k);
 
 /* Endpoints in the order the options asked for. */
+PR_API
 size_t pr_report_endpoints(const pr_report *r, const pr_endpoint_row **rows);
 
 /* Requests in input order; *slowest (may be NULL) gets indexes of the
  * requests by wall time, slowest first. */
+PR_API
 size_t pr_report_requests(const pr_report *r, const pr_request_row **rows,
                           const size_t **slowest);
 
 /* Non-empty time buckets in time order, and the bucket size used. */
+PR_API
 size_t pr_report_buckets(const pr_report *r, const pr_bucket_row **rows,
                          double *bucket_s);
 
 /* Caller edges sorted by (callee key, caller key). */
+PR_API
 size_t pr_report_edges(const pr_report *r, const pr_edge_row **rows);
 
+PR_API
 void pr_report_free(pr_report *r);
 
 /* ------------------------------------------------------------------ */
@@ -515,22 +558,28 @@ typedef enum pr_table {
 
 /* Writes the report (or one table of it) to `out`. Fails with PR_ERR_IO
  * when a write fails, PR_ERR_USAGE for a table the format cannot show. */
+PR_API
 pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
                     FILE *out, pr_error *err);
 
 /* Names for command lines: "md" -> PR_FORMAT_MD, "functions" -> ...,
  * "p95" -> PR_SORT_P95. Return 0, or -1 for an unknown name. */
+PR_API
 int pr_format_parse(const char *s, pr_format *out);
+PR_API
 int pr_table_parse(const char *s, pr_table *out);
+PR_API
 int pr_sort_parse(const char *s, pr_sort *out);
 
 /* Parses a time for --since/--until: ISO 8601 UTC ("2026-11-25",
  * "2026-11-25T10:00", "...:SSZ", "+02:00" offsets), Unix seconds, or a
  * duration before `now` ("90m", "24h", "7d", "30s", "2w"). Returns 0 and
  * sets *out (Unix seconds), or -1. */
+PR_API
 int pr_time_parse(const char *s, double now, double *out);
 
 /* Parses a duration such as "15m", "1h", "1d" or plain seconds. */
+PR_API
 int pr_duration_parse(const char *s, double *out);
 
 /* ------------------------------------------------------------------ */
@@ -561,6 +610,7 @@ typedef struct pr_diff_row {
  * by key (tottime per request). Rows are sorted by the largest
  * regression first (p95 change for endpoints, change per request for the
  * others). The diff copies what it needs. */
+PR_API
 pr_status pr_diff_build(const pr_report *base, const pr_report *cur,
                         pr_diff **out);
 
@@ -568,6 +618,7 @@ pr_status pr_diff_build(const pr_report *base, const pr_report *cur,
  * `profreport -f csv -t endpoints` (read with libcsv). Only endpoints are
  * compared. A malformed file fails with PR_ERR_NOT_STATS and err names
  * the row (the header is row 0) and what was expected there. */
+PR_API
 pr_status pr_diff_from_baseline(const char *csv_path, const pr_report *cur,
                                 pr_diff **out, pr_error *err);
 
@@ -581,21 +632,28 @@ typedef struct pr_rule {
 } pr_rule;
 
 /* Returns 0 and fills *out, or -1 when s is not a rule. */
+PR_API
 int pr_rule_parse(const char *s, pr_rule *out);
 
 /* Marks every endpoint with at least min_requests on both sides that
  * crosses one of the rules; returns how many do. */
+PR_API
 size_t pr_diff_check(pr_diff *d, const pr_rule *rules, size_t nrules,
                      size_t min_requests);
 
+PR_API
 size_t pr_diff_endpoints(const pr_diff *d, const pr_diff_endpoint **rows);
+PR_API
 size_t pr_diff_modules(const pr_diff *d, const pr_diff_row **rows);
+PR_API
 size_t pr_diff_functions(const pr_diff *d, const pr_diff_row **rows);
 
 /* Markdown (fits a pull-request comment), CSV (-t endpoints, modules or
  * functions) or HTML. */
+PR_API
 pr_status pr_diff_render(const pr_diff *d, pr_format fmt, pr_table table,
                          FILE *out, pr_error *err);
+PR_API
 void pr_diff_free(pr_diff *d);
 
 /* ------------------------------------------------------------------ */
@@ -607,17 +665,21 @@ typedef struct pr_outfile pr_outfile;
 /* Opens a temporary file next to `path` (same directory, so the final
  * rename is atomic) and returns a stream to write the content to. Nothing
  * exists under `path` until pr_outfile_commit. */
+PR_API
 pr_status pr_outfile_open(const char *path, pr_outfile **out, FILE **stream,
                           pr_error *err);
 
 /* Flushes, syncs and renames the temporary file over `path`, then frees
  * `f`. On failure the temporary file is removed and `path` is untouched. */
+PR_API
 pr_status pr_outfile_commit(pr_outfile *f, pr_error *err);
 
 /* Removes the temporary file and frees `f` (NULL is fine). */
+PR_API
 void pr_outfile_abort(pr_outfile *f);
 
 /* Path of the temporary file, for a signal handler that must unlink it. */
+PR_API
 const char *pr_outfile_temp_path(const pr_outfile *f);
 
 #ifdef __cplusplus
