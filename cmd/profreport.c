@@ -210,6 +210,16 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* Which table -f/-t write: the library knows each format's tables. */
+static int output_table(options *o, int table_given)
+{
+    pr_error err;
+    if (pr_output_table(o->format, o->diff, table_given, &o->table, &err) !=
+        PR_OK)
+        return usage_error("%s", err.msg);
+    return -1;
+}
+
 /* Renders the report, or the diff when rep is NULL. */
 static pr_status render(const options *o, const pr_report *rep,
                         const pr_diff *d, FILE *fp, pr_error *err)
@@ -489,24 +499,11 @@ static int parse_args(int argc, char **argv, options *o)
             return usage_error("%s", o->baseline
                                          ? "diff --baseline takes one input: NEW"
                                          : "diff takes two inputs: BASE NEW");
-        if (o->format == PR_FORMAT_CSV && !table_given)
-            o->table = PR_TABLE_ENDPOINTS;
-        if (o->format != PR_FORMAT_CSV && table_given)
-            return usage_error("%s", "-t selects a CSV table");
-        if (o->table != PR_TABLE_ALL && o->table != PR_TABLE_ENDPOINTS &&
-            o->table != PR_TABLE_MODULES && o->table != PR_TABLE_FUNCTIONS)
-            return usage_error("%s", "diff tables: endpoints, modules, "
-                                     "functions");
-        return -1;
+        return output_table(o, table_given);
     }
     if (optind >= argc)
         return usage_error("%s", "no input: give profile files or directories");
-    if (o->format == PR_FORMAT_CSV && !table_given)
-        o->table = PR_TABLE_FUNCTIONS;
-    if (o->format != PR_FORMAT_CSV && table_given)
-        return usage_error("%s", "-t selects a CSV table; the Markdown "
-                                 "report has them all");
-    return -1;
+    return output_table(o, table_given);
 }
 
 /* Reads paths into a report; prints what went wrong and returns an exit

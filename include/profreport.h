@@ -566,6 +566,16 @@ pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
  * "p95" -> PR_SORT_P95. Return 0, or -1 for an unknown name. */
 PR_API
 int pr_format_parse(const char *s, pr_format *out);
+
+/* The table a format writes. With table_given 0, sets *table to the
+ * format's default for a report (diff 0) or a comparison (diff 1): the
+ * whole report, or for CSV the functions table (a diff: endpoints).
+ * With table_given 1, checks that the format can write *table alone
+ * (Markdown and HTML always write every table, so they take none) and
+ * fails with PR_ERR_USAGE and err->msg listing what it can write. */
+PR_API
+pr_status pr_output_table(pr_format fmt, int diff, int table_given,
+                          pr_table *table, pr_error *err);
 PR_API
 int pr_table_parse(const char *s, pr_table *out);
 PR_API

@@ -5,6 +5,7 @@
 #include "sort.h"
 #include "agg.h"
 #include "endpoint.h"
+#include "input.h"
 #include "source.h"
 #include "stats.h"
 #include "status.h"
@@ -284,7 +285,8 @@ static pr_status process(worker *w, const char *name, size_t order,
                          const src_stat *sst)
 {
     pr_error err;
-    pr_status st = sview_parse(&w->view, &w->dec, data, len, &err);
+    const pr__reader *rd = pr__profile_reader_for(data, len);
+    pr_status st = rd->parse(&w->view, &w->dec, data, len, &err);
     if (st == PR_OK && w->view.n == 0)
         st = pr__fail(&err, PR_ERR_NOT_STATS, 0,
                       "no functions in the stats dict (pstats refuses it)");
@@ -614,12 +616,12 @@ static int state_file(const char *path)
     if (fd < 0)
         return 0;
     struct stat sb;
-    char head[8];
+    char head[PR__PROBE_BYTES];
     ssize_t n = 0;
     if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
         n = read(fd, head, sizeof head);
     close(fd);
-    return n > 0 && pr__is_state(head, (size_t)n);
+    return n > 0 && pr__reader_for(head, (size_t)n)->parse == NULL;
 }
 
 typedef struct known {

@@ -689,46 +689,42 @@ static void csv_endpoints(const pr_diff *d, FILE *out)
     }
 }
 
-pr_status pr_diff_render(const pr_diff *d, pr_format fmt, pr_table table,
-                         FILE *out, pr_error *err)
+pr_status pr__diff_md(const pr_diff *d, pr_table table, FILE *out,
+                      pr_error *err)
 {
-    if (d == NULL || out == NULL)
-        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
-    if (fmt == PR_FORMAT_CSV) {
-        if (table == PR_TABLE_ENDPOINTS || table == PR_TABLE_ALL)
-            csv_endpoints(d, out);
-        else if (table == PR_TABLE_MODULES)
-            csv_rows(d, d->mods, d->nmods, out);
-        else if (table == PR_TABLE_FUNCTIONS)
-            csv_rows(d, d->funcs, d->nfuncs, out);
-        else
-            return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
-                            "diff CSV tables: endpoints, modules, functions");
-    } else if (fmt == PR_FORMAT_MD || fmt == PR_FORMAT_HTML) {
-        if (table != PR_TABLE_ALL)
-            return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
-                            "-t selects a table for CSV");
-        if (fmt == PR_FORMAT_MD) {
-            md_diff(d, out);
-        } else {
-            char *md = NULL;
-            size_t len = 0;
-            FILE *mem = open_memstream(&md, &len);
-            if (mem == NULL)
-                return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "no memory");
-            md_diff(d, mem);
-            int bad = fclose(mem) != 0 || md == NULL;
-            pr_status st = bad ? PR_ERR_NOMEM
-                               : pr__html_page(md, "profreport diff", out);
-            free(md);
-            if (st != PR_OK)
-                return pr__fail(err, st, PR_NO_OFFSET, "out of memory");
-        }
-    } else {
-        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");
-    }
-    if (fflush(out) != 0 || ferror(out))
-        return pr__fail(err, PR_ERR_IO, PR_NO_OFFSET, "write failed: %s",
-                        strerror(errno));
+    (void)table; /* always PR_TABLE_ALL (the renderer table says so) */
+    (void)err;
+    md_diff(d, out);
     return PR_OK;
+}
+
+pr_status pr__diff_csv(const pr_diff *d, pr_table table, FILE *out,
+                       pr_error *err)
+{
+    (void)err;
+    if (table == PR_TABLE_MODULES)
+        csv_rows(d, d->mods, d->nmods, out);
+    else if (table == PR_TABLE_FUNCTIONS)
+        csv_rows(d, d->funcs, d->nfuncs, out);
+    else /* endpoints, or all */
+        csv_endpoints(d, out);
+    return PR_OK;
+}
+
+pr_status pr__diff_html(const pr_diff *d, pr_table table, FILE *out,
+                        pr_error *err)
+{
+    (void)table;
+    (void)err;
+    char *md = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&md, &len);
+    if (mem == NULL)
+        return PR_ERR_NOMEM;
+    md_diff(d, mem);
+    int bad = fclose(mem) != 0 || md == NULL;
+    pr_status st = bad ? PR_ERR_NOMEM
+                       : pr__html_page(md, "profreport diff", out);
+    free(md);
+    return st;
 }
