@@ -57,7 +57,14 @@ typedef enum pr_status {
     PR_ERR_NOT_FILE = 13,    /* a FIFO, device or other non-regular file */
     PR_ERR_LOOP = 14,        /* symbolic link loop in a directory walk */
     PR_ERR_USAGE = 15,       /* invalid argument to a library function */
-    PR_ERR_NO_INPUT = 16     /* nothing could be read at all */
+    PR_ERR_NO_INPUT = 16,    /* nothing could be read at all */
+    PR_ERR_BAD_STATE = 17,   /* not a state file, or a corrupt one */
+    PR_ERR_VERSION = 18,     /* a state file of another format version */
+    PR_ERR_MISMATCH = 19,    /* a state whose time buckets differ from
+                                the aggregate's */
+    PR_ERR_BAD_ARCHIVE = 20, /* corrupt or unsupported tar/zip archive */
+    PR_ERR_ZLIB = 21,        /* zlib failed (not corrupt data: GZIP) */
+    PR_ERR_BAD_CSV = 22      /* malformed baseline CSV */
 } pr_status;
 
 /* Where and why an input failed. `offset` is the byte offset in the
@@ -231,7 +238,8 @@ typedef struct pr_agg_options {
     int skip_known;
 } pr_agg_options;
 
-/* Creates an empty aggregate. opts may be NULL for defaults. */
+/* Creates an empty aggregate. opts may be NULL for defaults; out NULL
+ * is PR_ERR_USAGE. */
 PR_API
 pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out);
 

@@ -498,6 +498,8 @@ static int cmp_skip(const void *a, const void *b)
 
 pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out)
 {
+    if (out == NULL)
+        return PR_ERR_USAGE;
     *out = NULL;
     pr_agg *a = calloc(1, sizeof *a);
     if (a == NULL)

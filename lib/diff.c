@@ -374,7 +374,7 @@ static void on_row(int ch, void *data)
     if (c->row == 0) {
         for (int k = 0; k < NCOLS; k++)
             if (!c->have[k]) {
-                c->st = pr__fail(c->err, PR_ERR_NOT_STATS, 0,
+                c->st = pr__fail(c->err, PR_ERR_BAD_CSV, 0,
                                  "baseline CSV has no '%s' column (write it "
                                  "with -f csv -t endpoints)", WANT[k]);
                 return;
@@ -383,19 +383,19 @@ static void on_row(int ch, void *data)
         double v[NCOLS] = {0};
         for (int k = 1; k < NCOLS; k++)
             if (c->cell[k] == NULL || !num(c->cell[k], &v[k])) {
-                c->st = pr__fail(c->err, PR_ERR_NOT_STATS, at,
+                c->st = pr__fail(c->err, PR_ERR_BAD_CSV, at,
                                  "baseline CSV row %zu: '%s' is not a "
                                  "number", c->row, WANT[k]);
                 return;
             }
         if (v[C_REQUESTS] > 1e15) { /* no (size_t) of an absurd double */
-            c->st = pr__fail(c->err, PR_ERR_NOT_STATS, at,
+            c->st = pr__fail(c->err, PR_ERR_BAD_CSV, at,
                              "baseline CSV row %zu: requests out of range",
                              c->row);
             return;
         }
         if (c->cell[C_ENDPOINT] == NULL) {
-            c->st = pr__fail(c->err, PR_ERR_NOT_STATS, at,
+            c->st = pr__fail(c->err, PR_ERR_BAD_CSV, at,
                              "baseline CSV row %zu has no endpoint", c->row);
             return;
         }
@@ -454,7 +454,7 @@ pr_status pr_diff_from_baseline(const char *csv_path, const pr_report *cur,
     size_t n;
     while (c.st == PR_OK && (n = fread(buf, 1, sizeof buf, f)) > 0) {
         if (csv_parse(&p, buf, n, on_field, on_row, &c) != n) {
-            c.st = pr__fail(err, PR_ERR_NOT_STATS, c.offset,
+            c.st = pr__fail(err, PR_ERR_BAD_CSV, c.offset,
                             "baseline CSV: %s", csv_strerror(csv_error(&p)));
             break;
         }
@@ -463,10 +463,10 @@ pr_status pr_diff_from_baseline(const char *csv_path, const pr_report *cur,
     if (c.st == PR_OK && ferror(f))
         c.st = pr__fail(err, PR_ERR_IO, c.offset, "read failed");
     if (c.st == PR_OK && csv_fini(&p, on_field, on_row, &c) != 0)
-        c.st = pr__fail(err, PR_ERR_NOT_STATS, c.offset,
+        c.st = pr__fail(err, PR_ERR_BAD_CSV, c.offset,
                         "baseline CSV: %s", csv_strerror(csv_error(&p)));
     if (c.st == PR_OK && c.row == 0)
-        c.st = pr__fail(err, PR_ERR_NOT_STATS, 0, "baseline CSV is empty");
+        c.st = pr__fail(err, PR_ERR_BAD_CSV, 0, "baseline CSV is empty");
     csv_free(&p);
     fclose(f);
     for (int k = 0; k < NCOLS; k++)

@@ -21,6 +21,12 @@ const char *pr_strerror(pr_status code)
     case PR_ERR_LOOP: return "symbolic link loop";
     case PR_ERR_USAGE: return "invalid argument";
     case PR_ERR_NO_INPUT: return "no profile could be read";
+    case PR_ERR_BAD_STATE: return "not a state file, or a corrupt one";
+    case PR_ERR_VERSION: return "state file of another version";
+    case PR_ERR_MISMATCH: return "state time buckets do not match";
+    case PR_ERR_BAD_ARCHIVE: return "corrupt or unsupported archive";
+    case PR_ERR_ZLIB: return "zlib failed";
+    case PR_ERR_BAD_CSV: return "malformed CSV";
     }
     return "unknown status";
 }

@@ -286,7 +286,8 @@ static void icicle_figure(page *pg, FILE *out, const pr_tree *t,
 {
     svg_icicle_info info;
     fputs("<figure>", out);
-    if (svg_icicle(out, t, &pg->pal, pg->min_share, max_boxes, &info) != 0) {
+    if (svg_icicle(out, t, &pg->pal, pg->min_share, max_boxes, &info) !=
+        PR_OK) {
         pg->nomem = 1;
         fputs("</figure>", out);
         return;
@@ -306,7 +307,8 @@ static void module_figure(page *pg, FILE *out, const pr_attribution *a,
                           size_t rows, const char *whose)
 {
     fputs("<figure>", out);
-    svg_modules(out, a, &pg->pal, rows);
+    if (svg_modules(out, a, &pg->pal, rows) != PR_OK)
+        pg->nomem = 1;
     fprintf(out, "<figcaption>Where the time goes, by module: self time "
                  "(solid) and inclusive time (light), as shares of %s "
                  "profiled time.</figcaption></figure>", whose);
@@ -323,13 +325,16 @@ static void section_charts(page *pg, pr__md_part part, cmark_node *h)
     }
     if (part == PR__MD_ENDPOINTS && r->nendpoints > 0) {
         fputs("<figure>", m.f);
-        svg_endpoints(m.f, r->endpoints, r->nendpoints, MAX_BAR_ROWS);
+        if (svg_endpoints(m.f, r->endpoints, r->nendpoints, MAX_BAR_ROWS) !=
+            PR_OK)
+            pg->nomem = 1;
         fputs("<figcaption>Total time per endpoint (bars, as sorted in the "
               "table) and the latency of its requests: p50, p95 and max."
               "</figcaption></figure>", m.f);
     } else if (part == PR__MD_LATENCY && r->nbuckets > 0) {
         fputs("<figure>", m.f);
-        svg_latency(m.f, r->buckets, r->nbuckets, r->bucket_s);
+        if (svg_latency(m.f, r->buckets, r->nbuckets, r->bucket_s) != PR_OK)
+            pg->nomem = 1;
         fputs("<figcaption>Requests per bucket (bars) with the p50 and p95 "
               "latency of each bucket (lines).</figcaption></figure>", m.f);
     } else if (part == PR__MD_MODULES && pg->attr != NULL &&
@@ -337,8 +342,9 @@ static void section_charts(page *pg, pr__md_part part, cmark_node *h)
         module_figure(pg, m.f, pg->attr, MAX_MODULE_ROWS, "all");
         if (r->nendpoints > 0) {
             fputs("<figure>", m.f);
-            svg_module_mix(m.f, r->endpoints, r->nendpoints, MAX_BAR_ROWS,
-                           &pg->pal);
+            if (svg_module_mix(m.f, r->endpoints, r->nendpoints,
+                               MAX_BAR_ROWS, &pg->pal) != PR_OK)
+                pg->nomem = 1;
             fputs("<figcaption>Self time by module in each endpoint, as "
                   "shares of the endpoint's profiled time.</figcaption>"
                   "</figure>", m.f);

@@ -168,11 +168,15 @@ pr_status pr_agg_save_state(const pr_agg *agg, const char *path, pr_error *err)
     }
     uLongf zlen = compressBound((uLong)raw.len);
     unsigned char *z = malloc(zlen);
-    if (z == NULL || compress2(z, &zlen, raw.p, (uLong)raw.len, 6) != Z_OK) {
+    int zr = z != NULL ? compress2(z, &zlen, raw.p, (uLong)raw.len, 6)
+                       : Z_MEM_ERROR;
+    if (zr != Z_OK) {
         free(z);
         free(raw.p);
-        return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET,
-                        "compression failed");
+        if (zr == Z_MEM_ERROR)
+            return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "out of memory");
+        return pr__fail(err, PR_ERR_ZLIB, PR_NO_OFFSET,
+                        "compression failed (zlib error %d)", zr);
     }
     wbuf h = {0};
     put(&h, MAGIC, 8);
@@ -427,7 +431,7 @@ static pr_status read_payload(rcur *c, shard *s, double *bucket_s,
         }
     }
     if (c->st == PR_OK && c->pos != c->len)
-        c->st = pr__fail(c->err, PR_ERR_NOT_STATS, c->pos,
+        c->st = pr__fail(c->err, PR_ERR_BAD_STATE, c->pos,
                          "state: %zu bytes after the end", c->len - c->pos);
     free(fids);
     free(gids);
@@ -462,13 +466,13 @@ pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
     if (agg == NULL || (buf == NULL && len > 0))
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
     if (len < HEADER || !pr__is_state(p, len))
-        return pr__fail(err, PR_ERR_NOT_STATS, 0, "not a profreport state "
+        return pr__fail(err, PR_ERR_BAD_STATE, 0, "not a profreport state "
                         "file (no PRSTATE header)");
     if (le32(p + 36) != (uint32_t)crc32(0, p, 36))
-        return pr__fail(err, PR_ERR_NOT_STATS, 36, "state header checksum "
+        return pr__fail(err, PR_ERR_BAD_STATE, 36, "state header checksum "
                         "mismatch (corrupt file)");
     if (le32(p + 8) != VERSION)
-        return pr__fail(err, PR_ERR_NOT_STATS, 8, "state version %u; this "
+        return pr__fail(err, PR_ERR_VERSION, 8, "state version %u; this "
                         "profreport reads version %d", le32(p + 8), VERSION);
     uint64_t raw = le64(p + 16), zlen = le64(p + 24);
     if (zlen != len - HEADER)
@@ -476,7 +480,7 @@ pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
                         "its header says %llu", len,
                         (unsigned long long)(zlen + HEADER));
     if (le32(p + 32) != (uint32_t)crc32(0, p + HEADER, (uInt)zlen))
-        return pr__fail(err, PR_ERR_NOT_STATS, HEADER, "state checksum "
+        return pr__fail(err, PR_ERR_BAD_STATE, HEADER, "state checksum "
                         "mismatch (corrupt file)");
     /* zlib cannot expand more than about 1032:1. */
     if (raw > MAX_PAYLOAD || raw > zlen * 1032 + 64)
@@ -497,7 +501,7 @@ pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
     double bucket_s;
     pr_status st = read_payload(&c, &tmp, &bucket_s, agg->inputs);
     if (st == PR_OK && agg->main.nreq > 0 && bucket_s != agg->bucket_s)
-        st = pr__fail(err, PR_ERR_NOT_STATS, 40, "state buckets of %g s do "
+        st = pr__fail(err, PR_ERR_MISMATCH, 40, "state buckets of %g s do "
                       "not match this run's %g s", bucket_s, agg->bucket_s);
     if (st == PR_OK) {
         agg->bucket_s = bucket_s;

@@ -134,8 +134,8 @@ int svg_color(const svg_palette *p, const char *module)
 #define ROW 22.0
 #define TOP 28.0
 
-void svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
-                   size_t max_rows)
+pr_status svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
+                        size_t max_rows)
 {
     size_t m = max_rows != 0 && n > max_rows ? max_rows : n;
     /* Columns: labels end at LX, total bars from BX (BW long, value
@@ -221,6 +221,7 @@ void svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
                      "endpoint%s in the table below</text>", BX, yb + 36,
                 n - m, n - m == 1 ? "" : "s");
     fputs("</svg>", out);
+    return PR_OK;
 }
 
 /* ---- latency over time ------------------------------------------------ */
@@ -280,24 +281,23 @@ static void latency_line(FILE *out, const column *c, size_t nc, int p95,
     }
 }
 
-void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
-                 double bucket_s)
+pr_status svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
+                      double bucket_s)
 {
     const double X0 = 64, X1 = 936, Y0 = 30, Y1 = 220, H = 262;
     const double PW = X1 - X0, PH = Y1 - Y0;
+    /* Memory first, so that running out writes nothing. */
+    column *c = n > 0 && rows != NULL ? calloc(n, sizeof *c) : NULL;
+    if (n > 0 && rows != NULL && c == NULL)
+        return PR_ERR_NOMEM;
     svg_open(out, "latency", H, "Requests and latency over time");
     if (n == 0 || rows == NULL) {
         fputs("<text class=\"lbl\" x=\"500\" y=\"130\" text-anchor=\"middle\">"
               "no requests with a time</text></svg>", out);
-        return;
+        return PR_OK;
     }
     if (!(bucket_s > 0))
         bucket_s = 1;
-    column *c = calloc(n, sizeof *c);
-    if (c == NULL) {
-        fputs("</svg>", out);
-        return;
-    }
     double t0 = rows[0].start, span = rows[n - 1].start + bucket_s - t0;
     double sx = PW / span;
     int per_pixel = (double)n > PW;
@@ -405,6 +405,7 @@ void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
     latency_line(out, c, nc, 1, X0, Y1, PH, ltop);
     fputs("</svg>", out);
     free(c);
+    return PR_OK;
 }
 
 /* ---- modules ---------------------------------------------------------- */
@@ -425,8 +426,8 @@ static void module_title(FILE *out, const pr_module_row *m)
     fputs("</title>", out);
 }
 
-void svg_modules(FILE *out, const pr_attribution *a, const svg_palette *pal,
-                 size_t max_rows)
+pr_status svg_modules(FILE *out, const pr_attribution *a,
+                      const svg_palette *pal, size_t max_rows)
 {
     size_t n = a != NULL ? a->nmodules : 0;
     size_t m = max_rows != 0 && n > max_rows ? max_rows : n;
@@ -518,12 +519,13 @@ void svg_modules(FILE *out, const pr_attribution *a, const svg_palette *pal,
         fputs("</g>", out);
     }
     fputs("</svg>", out);
+    return PR_OK;
 }
 
 /* ---- module mix per endpoint ------------------------------------------ */
 
-void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
-                    size_t max_rows, const svg_palette *pal)
+pr_status svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
+                         size_t max_rows, const svg_palette *pal)
 {
     size_t m = max_rows != 0 && n > max_rows ? max_rows : n;
     const double LX = 296, BX = 304, BW = 600, VX = 912;
@@ -624,6 +626,7 @@ void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
                      "endpoint%s not drawn</text>", BX, yb + 18, n - m,
                 n - m == 1 ? "" : "s");
     fputs("</svg>", out);
+    return PR_OK;
 }
 
 /* ---- icicle ----------------------------------------------------------- */
@@ -666,8 +669,9 @@ static void box_name(FILE *out, const pr_func_key *k, size_t max)
         text_fit(out, p, n, max);
 }
 
-int svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
-               double min_share, size_t max_boxes, svg_icicle_info *info)
+pr_status svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
+                     double min_share, size_t max_boxes,
+                     svg_icicle_info *info)
 {
     size_t nn = t != NULL ? t->nnodes : 0;
     double total = t != NULL ? t->total_s : 0;
@@ -777,12 +781,12 @@ int svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
     free(w);
     free(next);
     free(on);
-    return 0;
+    return PR_OK;
 nomem:
     free(x);
     free(w);
     free(next);
     free(on);
     free(v);
-    return -1;
+    return PR_ERR_NOMEM;
 }

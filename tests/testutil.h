@@ -165,7 +165,9 @@ static const char *const TU_STATUS_NAMES[] = {
     "PR_ERR_BAD_LENGTH", "PR_ERR_BAD_REF",  "PR_ERR_TOO_DEEP",
     "PR_ERR_NOT_STATS", "PR_ERR_BAD_VALUE", "PR_ERR_GZIP",
     "PR_ERR_TOO_BIG",   "PR_ERR_NOT_FILE",  "PR_ERR_LOOP",
-    "PR_ERR_USAGE",     "PR_ERR_NO_INPUT"};
+    "PR_ERR_USAGE",     "PR_ERR_NO_INPUT",  "PR_ERR_BAD_STATE",
+    "PR_ERR_VERSION",   "PR_ERR_MISMATCH",  "PR_ERR_BAD_ARCHIVE",
+    "PR_ERR_ZLIB",      "PR_ERR_BAD_CSV"};
 enum { TU_NSTATUS = sizeof TU_STATUS_NAMES / sizeof TU_STATUS_NAMES[0] };
 
 static inline const char *tu_status_name(pr_status st)
