@@ -26,30 +26,6 @@
 enum { MAX_THREADS = 64 };
 #define DEFAULT_MAX_FILE (1ULL << 30)
 
-void pr__shard_init(shard *s)
-{
-    memset(s, 0, sizeof *s);
-    functab_init(&s->funcs);
-    functab_init(&s->group_keys);
-}
-
-void pr__shard_free(shard *s)
-{
-    functab_free(&s->funcs);
-    functab_free(&s->group_keys);
-    for (size_t i = 0; i < s->ncells; i++)
-        ftable_free(&s->cells[i].t);
-    free(s->cells);
-    u64map_free(&s->cellmap);
-    for (size_t i = 0; i < s->nreq; i++)
-        free(s->req[i].path);
-    free(s->req);
-    for (size_t i = 0; i < s->nskips; i++)
-        free(s->skips[i].path);
-    free(s->skips);
-    memset(s, 0, sizeof *s);
-}
-
 static pr_status add_skip(shard *s, const char *path, size_t order,
                           size_t sub, const pr_error *err)
 {
@@ -70,44 +46,6 @@ static pr_status add_skip(shard *s, const char *path, size_t order,
     k->sub = sub;
     k->err = *err;
     return PR_OK;
-}
-
-pr_status pr__add_request(shard *s, const request *r)
-{
-    if (s->nreq == s->capreq) {
-        size_t cap = s->capreq ? s->capreq * 2 : 256;
-        request *v = realloc(s->req, cap * sizeof *v);
-        if (v == NULL)
-            return PR_ERR_NOMEM;
-        s->req = v;
-        s->capreq = cap;
-    }
-    s->req[s->nreq++] = *r;
-    return PR_OK;
-}
-
-ftable *pr__cell(shard *s, uint32_t group, int64_t bucket)
-{
-    if (s->ncells == s->capcells) {
-        size_t cap = s->capcells ? s->capcells * 2 : 16;
-        cell *v = realloc(s->cells, cap * sizeof *v);
-        if (v == NULL)
-            return NULL;
-        s->cells = v;
-        s->capcells = cap;
-    }
-    uint64_t key = (uint64_t)group << 32 | (uint32_t)bucket;
-    int added;
-    uint32_t i = u64map_get(&s->cellmap, key, 1, (uint32_t)s->ncells, &added);
-    if (i == UINT32_MAX)
-        return NULL;
-    if (added) {
-        cell *c = &s->cells[s->ncells++];
-        memset(c, 0, sizeof *c);
-        c->group = group;
-        c->bucket = bucket;
-    }
-    return &s->cells[i].t;
 }
 
 /* The table of endpoint `key` in time bucket `bucket`; *id is the
@@ -416,63 +354,6 @@ static void *work(void *arg)
         }
     }
     return NULL;
-}
-
-/* ---- merging shards -------------------------------------------------- */
-
-pr_status pr__shard_merge(shard *dst, shard *src)
-{
-    pr_status st = PR_OK;
-    size_t nf = src->funcs.n, ng = src->group_keys.n;
-    uint32_t *remap = malloc((nf ? nf : 1) * sizeof *remap);
-    uint32_t *gmap = malloc((ng ? ng : 1) * sizeof *gmap);
-    if (remap == NULL || gmap == NULL) {
-        free(remap);
-        free(gmap);
-        return PR_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < nf && st == PR_OK; i++)
-        if ((remap[i] = functab_intern(&dst->funcs, &src->funcs.keys[i])) ==
-            UINT32_MAX)
-            st = PR_ERR_NOMEM;
-    for (size_t g = 0; g < ng && st == PR_OK; g++)
-        if ((gmap[g] = functab_intern(&dst->group_keys,
-                                      &src->group_keys.keys[g])) == UINT32_MAX)
-            st = PR_ERR_NOMEM;
-    for (size_t c = 0; c < src->ncells && st == PR_OK; c++) {
-        const cell *sc = &src->cells[c];
-        ftable *t = pr__cell(dst, gmap[sc->group], sc->bucket);
-        st = t == NULL ? PR_ERR_NOMEM : ftable_merge(t, &sc->t, remap);
-    }
-    free(remap);
-    dst->filtered += src->filtered;
-    src->filtered = 0;
-    /* Requests and skips move over; their strings change owner. */
-    for (size_t i = 0; i < src->nreq && st == PR_OK; i++) {
-        request r = src->req[i];
-        r.group = gmap[r.group];
-        if ((st = pr__add_request(dst, &r)) != PR_OK)
-            break;
-        src->req[i].path = NULL;
-    }
-    free(gmap);
-    if (st != PR_OK)
-        return st;
-    src->nreq = 0;
-    for (size_t i = 0; i < src->nskips; i++) {
-        if (dst->nskips == dst->capskips) {
-            size_t cap = dst->capskips ? dst->capskips * 2 : 16;
-            skip *v = realloc(dst->skips, cap * sizeof *v);
-            if (v == NULL)
-                return PR_ERR_NOMEM;
-            dst->skips = v;
-            dst->capskips = cap;
-        }
-        dst->skips[dst->nskips++] = src->skips[i];
-        src->skips[i].path = NULL;
-    }
-    src->nskips = 0;
-    return PR_OK;
 }
 
 static int cmp_pos(size_t o1, size_t s1, size_t o2, size_t s2)

@@ -1,5 +1,10 @@
-/* error.c - one switch of static strings for every status. */
-#include "profreport.h"
+/* error.c - one switch of static strings for every status, and
+ * pr__fail, which every part of lib/ uses to fill a pr_error: a leaf, so
+ * that reporting an error links nothing else. */
+#include "status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
 
 const char *pr_strerror(pr_status code)
 {
@@ -29,4 +34,18 @@ const char *pr_strerror(pr_status code)
     case PR_ERR_BAD_CSV: return "malformed CSV";
     }
     return "unknown status";
+}
+
+pr_status pr__fail(pr_error *err, pr_status code, uint64_t offset,
+                   const char *fmt, ...)
+{
+    if (err != NULL) {
+        err->code = code;
+        err->offset = offset;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
 }

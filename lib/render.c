@@ -8,26 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-void pr__iso_time(double unix_s, char *buf, size_t n)
-{
-    time_t t = (time_t)floor(unix_s);
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, n, "%.0f", unix_s);
-}
-
-void pr__fmt_ms(FILE *out, double ms)
-{
-    if (ms < 10)
-        fprintf(out, "%.1f ms", ms);
-    else if (ms < 1000)
-        fprintf(out, "%.0f ms", ms);
-    else if (ms < 100000)
-        fprintf(out, "%.2f s", ms / 1000);
-    else
-        fprintf(out, "%.0f s", ms / 1000);
-}
-
 /* ---- the renderer table ------------------------------------------- */
 
 #define ALL_ONLY PR__TABLE_BIT(PR_TABLE_ALL)

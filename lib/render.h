@@ -2,6 +2,7 @@
 #ifndef PR_RENDER_H
 #define PR_RENDER_H
 
+#include "fmt.h"
 #include "report.h"
 
 /* ---- the renderer table (render.c) ----------------------------------
@@ -97,13 +98,8 @@ typedef struct cmark_parser cmark_parser;
 typedef struct cmark_node cmark_node;
 cmark_parser *pr__md_parser(const char *md, size_t len, cmark_node **doc);
 
-/* The reports' stylesheet (render_html.c). */
+/* The reports' stylesheet (html_page.c). */
 extern const char pr__css[];
 
-/* A duration for people: "4.2 ms", "840 ms", "7.42 s", "312 s". */
-void pr__fmt_ms(FILE *out, double ms);
-
-/* "2026-11-25T12:00:00Z" into buf (>= 21 bytes). */
-void pr__iso_time(double unix_s, char *buf, size_t n);
 
 #endif

@@ -6,7 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "svg.h"
 #include "escape.h"
-#include "render.h"
+#include "fmt.h"
 
 #include <math.h>
 #include <stdint.h>
