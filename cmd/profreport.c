@@ -471,20 +471,16 @@ static int parse_args(int argc, char **argv, options *o)
         default: fputs("Try 'profreport --help'.\n", stderr); return EXIT_USAGE;
         }
     }
-    /* Requests are kept whole in a state, so filters that drop them at
-     * read time would change it; the time window is applied per bucket
-     * when reporting. */
-    if (o->state != NULL &&
-        (o->agg.method || o->agg.path_glob || o->agg.min_ms > 0))
-        return usage_error("%s", "--state cannot be combined with --method, "
-                                 "--path or --min-ms");
     o->report.since = o->agg.since;
     o->report.until = o->agg.until;
     if (o->state != NULL) {
-        o->agg.since = o->agg.until = 0;
-        o->agg.skip_known = 1;
-        if (o->agg.bucket_s <= 0)
-            o->agg.bucket_s = 3600;
+        pr_error err;
+        if (o->diff)
+            return usage_error("%s", "--state belongs to a report, not to "
+                                     "diff: compare two states as BASE and "
+                                     "NEW instead");
+        if (pr_state_options(&o->agg, &o->report, &err) != PR_OK)
+            return usage_error("%s", err.msg);
     }
     if (o->merge) {
         if (o->output == NULL || strcmp(o->output, "-") == 0)
@@ -516,25 +512,17 @@ static int build_report(const options *o, const char *const *paths, size_t n,
         fputs("profreport: out of memory\n", stderr);
         return EXIT_INTERNAL;
     }
-    pr_error err;
-    if (o->state != NULL && access(o->state, F_OK) == 0 &&
-        pr_agg_load_state(agg, o->state, &err) != PR_OK)
-        fprintf(stderr, "profreport: %s: state ignored, reading every file: "
-                        "%s\n", o->state, err.msg);
-    pr_status st = pr_agg_add_paths(agg, paths, n);
-    if (st == PR_OK && o->state != NULL) {
-        if (o->report.since > 0)
-            st = pr_agg_prune(agg, o->report.since);
-        /* Hold SIGINT/SIGTERM while the state is written: the library
-         * writes a temporary file and renames it, and a signal in between
-         * would leave the temporary file behind. It is short; the signal
-         * is delivered right after. */
-        sigset_t old;
-        hold_signals(&old);
-        pr_status ss = st == PR_OK ? pr_agg_save_state(agg, o->state, &err)
-                                   : st;
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        if (st == PR_OK && ss != PR_OK) {
+    pr_error err, ignored;
+    pr_status st = PR_OK;
+    if (o->state == NULL) {
+        st = pr_agg_add_paths(agg, paths, n);
+    } else {
+        st = pr_agg_update_state(agg, o->state, paths, n, o->report.since,
+                                 &ignored, &err);
+        if (ignored.code != PR_OK)
+            fprintf(stderr, "profreport: %s: state ignored, reading every "
+                            "file: %s\n", o->state, ignored.msg);
+        if (st != PR_OK && st != PR_ERR_NOMEM) {
             fprintf(stderr, "profreport: %s: %s\n", o->state, err.msg);
             pr_agg_free(agg);
             return EXIT_OUTPUT;
@@ -628,8 +616,7 @@ static int run_diff(options *o, char **inputs)
             fprintf(stderr, "profreport: %s\n", pr_strerror(st));
         return st == PR_ERR_NOMEM ? EXIT_INTERNAL : EXIT_NO_INPUT;
     }
-    size_t failing = pr_diff_check(d, o->rules, o->nrules,
-                                   o->min_requests ? o->min_requests : 5);
+    size_t failing = pr_diff_check(d, o->rules, o->nrules, o->min_requests);
     rc = write_output(o, NULL, d);
     pr_diff_free(d);
     if (rc == EXIT_OK && failing > 0) {
@@ -646,7 +633,6 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.format = PR_FORMAT_MD;
     o.table = PR_TABLE_ALL;
-    o.report.top = 20;
     if (argc > 1 && strcmp(argv[1], "diff") == 0) {
         o.diff = 1;
         argv++;

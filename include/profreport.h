@@ -287,6 +287,38 @@ PR_API
 pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
                                    pr_error *err);
 
+/* ---- Incremental runs: one state file kept across runs ------------ */
+
+/* Makes options fit a run that keeps a state file: a state keeps whole
+ * requests per time bucket, so the time window moves from the aggregate
+ * (which would drop requests as they are read) to the report (which
+ * selects buckets); files already in the state are skipped (skip_known);
+ * bucket_s defaults to PR_DEFAULT_STATE_BUCKET_S. ro may be NULL. Fails
+ * with PR_ERR_USAGE (err says why) when ao filters what a state must
+ * keep: method, path_glob or min_ms. */
+#define PR_DEFAULT_STATE_BUCKET_S 3600.0
+typedef struct pr_report_options pr_report_options; /* see Reports */
+PR_API
+pr_status pr_state_options(pr_agg_options *ao, pr_report_options *ro,
+                           pr_error *err);
+
+/* One incremental run: loads the state file `state` into agg when it
+ * exists, adds paths[0..n) (as pr_agg_add_paths), drops buckets that end
+ * before `prune_before` (0: none) and saves the state back (as
+ * pr_agg_save_state, with SIGINT and SIGTERM held in the calling thread
+ * meanwhile, so that an interrupt cannot leave the temporary file
+ * behind; they are delivered right after). agg should come from options
+ * passed through pr_state_options. A state that exists but cannot be
+ * read is ignored, every file is read instead, and *ignored (may be
+ * NULL) says why, with code PR_OK when the state was used or absent.
+ * Returns PR_OK, or the failure of adding, pruning (out of memory) or
+ * saving, with err set. */
+PR_API
+pr_status pr_agg_update_state(pr_agg *agg, const char *state,
+                              const char *const *paths, size_t n,
+                              double prune_before, pr_error *ignored,
+                              pr_error *err);
+
 /* Drops time buckets (and their requests) that end at or before
  * `before` (Unix seconds). No effect without bucket_s. */
 PR_API
@@ -653,8 +685,10 @@ typedef struct pr_rule {
 PR_API
 int pr_rule_parse(const char *s, pr_rule *out);
 
-/* Marks every endpoint with at least min_requests on both sides that
- * crosses one of the rules; returns how many do. */
+/* Marks every endpoint with at least min_requests (0: the default,
+ * PR_DEFAULT_MIN_REQUESTS) on both sides that crosses one of the rules;
+ * returns how many do. */
+#define PR_DEFAULT_MIN_REQUESTS 5
 PR_API
 size_t pr_diff_check(pr_diff *d, const pr_rule *rules, size_t nrules,
                      size_t min_requests);

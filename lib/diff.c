@@ -530,6 +530,8 @@ size_t pr_diff_check(pr_diff *d, const pr_rule *rules, size_t nrules,
 {
     if (d == NULL)
         return 0;
+    if (min_requests == 0)
+        min_requests = PR_DEFAULT_MIN_REQUESTS;
     size_t failing = 0;
     for (size_t i = 0; i < d->neps; i++) {
         pr_diff_endpoint *e = &d->eps[i];

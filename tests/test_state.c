@@ -129,3 +129,88 @@ Test(state, truncated)
     load_fails(buf, len - 1, PR_ERR_TRUNCATED, len - 1);
     free(buf);
 }
+
+/* ---- the incremental-run protocol (lib/incremental.c) ------------------ */
+
+Test(state, options_a_state_implies)
+{
+    pr_agg_options ao;
+    pr_report_options ro;
+    memset(&ao, 0, sizeof ao);
+    memset(&ro, 0, sizeof ro);
+    ao.since = 100;
+    ao.until = 200;
+    pr_error err;
+    cr_assert_eq(pr_state_options(&ao, &ro, &err), PR_OK);
+    cr_assert(ro.since == 100 && ro.until == 200, "window moves to the report");
+    cr_assert(ao.since == 0 && ao.until == 0);
+    cr_assert_eq(ao.skip_known, 1);
+    cr_assert(ao.bucket_s == PR_DEFAULT_STATE_BUCKET_S);
+    ao.bucket_s = 60;
+    cr_assert_eq(pr_state_options(&ao, NULL, &err), PR_OK);
+    cr_assert(ao.bucket_s == 60, "a bucket size given is kept");
+    ao.method = "GET";
+    tu_assert_err(pr_state_options(&ao, &ro, &err), err, PR_ERR_USAGE,
+                  PR_NO_OFFSET);
+    cr_assert(strstr(err.msg, "--method") != NULL, "%s", err.msg);
+    cr_assert_eq(pr_state_options(NULL, &ro, &err), PR_ERR_USAGE);
+}
+
+static pr_agg *state_agg(void)
+{
+    pr_agg_options ao;
+    memset(&ao, 0, sizeof ao);
+    ao.threads = 1;
+    pr_error err;
+    cr_assert_eq(pr_state_options(&ao, NULL, &err), PR_OK);
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(&ao, &agg), PR_OK);
+    return agg;
+}
+
+/* First run writes the state; the second reads no file again; a corrupt
+ * state is ignored (and said so), every file read, and replaced. */
+Test(state, update_protocol)
+{
+    char *dir = tu_mkdtemp();
+    char *path = tu_path(dir, "run.state");
+    const char *in = WERKZEUG;
+    pr_error ign, err;
+
+    pr_agg *agg = state_agg();
+    cr_assert_eq(pr_agg_update_state(agg, path, &in, 1, 0, &ign, &err),
+                 PR_OK, "%s", err.msg);
+    cr_assert_eq(ign.code, PR_OK, "no state yet is not an error");
+    size_t files = pr_agg_files_read(agg);
+    cr_assert_gt(files, 0);
+    pr_agg_free(agg);
+
+    agg = state_agg();
+    cr_assert_eq(pr_agg_update_state(agg, path, &in, 1, 0, &ign, &err),
+                 PR_OK, "%s", err.msg);
+    cr_assert_eq(ign.code, PR_OK);
+    cr_assert_eq(pr_agg_files_read(agg), files, "known files are not re-read");
+    pr_agg_free(agg);
+
+    size_t len;
+    unsigned char *buf = tu_read_file(path, &len);
+    buf[len - 1] ^= 0xff;
+    tu_write_file(path, buf, len);
+    free(buf);
+    agg = state_agg();
+    cr_assert_eq(pr_agg_update_state(agg, path, &in, 1, 0, &ign, &err),
+                 PR_OK, "%s", err.msg);
+    cr_assert_eq(ign.code, PR_ERR_BAD_STATE, "%s", ign.msg);
+    cr_assert_eq(pr_agg_files_read(agg), files, "every file read again");
+    pr_agg_free(agg);
+    agg = state_agg();
+    cr_assert_eq(pr_agg_load_state(agg, path, &err), PR_OK, "replaced: %s",
+                 err.msg);
+    pr_agg_free(agg);
+
+    cr_assert_eq(pr_agg_update_state(NULL, path, &in, 1, 0, NULL, &err),
+                 PR_ERR_USAGE);
+    tu_rm_rf(dir);
+    free(path);
+    free(dir);
+}
