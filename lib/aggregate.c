@@ -197,27 +197,6 @@ static int keep(const pr_agg_options *o, const request *r,
     return 1;
 }
 
-/* One block: path, method, url, each NUL-terminated. */
-static char *request_strings(const char *path, const pr_name_fields *nf,
-                             const char **method, const char **url)
-{
-    size_t pl = strlen(path), ml = nf->has_method ? nf->method.len : 0;
-    size_t ul = nf->has_path ? nf->path.len : 0;
-    char *b = malloc(pl + ml + ul + 3);
-    if (b == NULL)
-        return NULL;
-    memcpy(b, path, pl + 1);
-    char *m = b + pl + 1;
-    memcpy(m, nf->method.ptr ? nf->method.ptr : "", ml);
-    m[ml] = '\0';
-    char *u = m + ml + 1;
-    memcpy(u, nf->path.ptr ? nf->path.ptr : "", ul);
-    u[ul] = '\0';
-    *method = m;
-    *url = u;
-    return b;
-}
-
 static pr_status process(worker *w, const char *name, size_t order,
                          size_t sub, const unsigned char *data, size_t len,
                          const src_stat *sst)
@@ -255,7 +234,10 @@ static pr_status process(worker *w, const char *name, size_t order,
         return PR_ERR_NOMEM;
     if ((st = add_view(&w->out, t, &w->view)) != PR_OK)
         return st;
-    if ((r.path = request_strings(name, &nf, &r.method, &r.url)) == NULL)
+    pr_str path = {name, strlen(name)};
+    pr_str method = {nf.method.ptr, nf.has_method ? nf.method.len : 0};
+    pr_str url = {nf.path.ptr, nf.has_path ? nf.path.len : 0};
+    if (pr__request_strings(&r, path, method, url) != 0)
         return PR_ERR_NOMEM;
     if ((st = pr__add_request(&w->out, &r)) != PR_OK) {
         free(r.path);

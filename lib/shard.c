@@ -124,3 +124,22 @@ pr_status pr__shard_merge(shard *dst, shard *src)
     return PR_OK;
 }
 
+int pr__request_strings(request *r, pr_str path, pr_str method, pr_str url)
+{
+    char *b = malloc(path.len + method.len + url.len + 3);
+    if (b == NULL)
+        return -1;
+    char *m = b + path.len + 1, *u = m + method.len + 1;
+    memcpy(b, path.ptr, path.len);
+    b[path.len] = '\0';
+    if (method.len > 0)
+        memcpy(m, method.ptr, method.len);
+    m[method.len] = '\0';
+    if (url.len > 0)
+        memcpy(u, url.ptr, url.len);
+    u[url.len] = '\0';
+    r->path = b;
+    r->method = m;
+    r->url = u;
+    return 0;
+}
