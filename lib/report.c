@@ -2,6 +2,7 @@
  * renderers only walk it: they never re-parse or re-aggregate. */
 #include "sort.h"
 #include "report.h"
+#include "pypath.h"
 #include "agg.h"
 #include "modules.h"
 
@@ -141,21 +142,6 @@ static pr_func_row *top_rows(arena *a, const pr_func_row *rows, size_t n,
 
 /* ---- endpoint labels ------------------------------------------------- */
 
-static const char *after_packages(pr_str f, size_t *len)
-{
-    static const char *const marks[] = {"/site-packages/", "/dist-packages/"};
-    const char *best = NULL;
-    for (size_t m = 0; m < 2; m++) {
-        size_t n = strlen(marks[m]);
-        for (size_t i = 0; i + n <= f.len; i++)
-            if (memcmp(f.ptr + i, marks[m], n) == 0)
-                best = f.ptr + i + n;
-    }
-    if (best != NULL)
-        *len = f.len - (size_t)(best - f.ptr);
-    return best;
-}
-
 /* Length of the directory prefix (through '/') shared by a and b. */
 static size_t common_dir(pr_str a, pr_str b)
 {
@@ -176,8 +162,8 @@ static const char *make_label(arena *a, const pr_func_key *k, size_t strip)
         snprintf(s, need, "%.*s", (int)k->name.len, k->name.ptr);
         return s;
     }
-    size_t flen;
-    const char *f = after_packages(k->file, &flen);
+    const char *f = pr__packages_dir(k->file.ptr, k->file.len);
+    size_t flen = f != NULL ? k->file.len - (size_t)(f - k->file.ptr) : 0;
     if (f == NULL) {
         f = k->file.ptr + strip;
         flen = k->file.len - strip;
@@ -210,8 +196,8 @@ static size_t label_strip(const shard *m, const uint8_t *used)
     pr_str base = {"", 0};
     for (size_t g = 0; g < m->group_keys.n; g++) {
         const pr_func_key *k = &m->group_keys.keys[g];
-        size_t dummy;
-        if (k->line < 0 || !used[g] || after_packages(k->file, &dummy))
+        if (k->line < 0 || !used[g] ||
+            pr__packages_dir(k->file.ptr, k->file.len) != NULL)
             continue;
         if (first) {
             base = k->file;

@@ -639,11 +639,6 @@ static int cmp_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-static int is_builtin(const pr_func_key *k)
-{
-    return k->line == 0 && (k->file.len == 0 || (k->file.len == 1 &&
-                                                  k->file.ptr[0] == '~'));
-}
 
 /* The name a box shows: the function's name, or pstats' {label} for a
  * built-in. First line of the tooltip too (the zoom script reads it). */
@@ -651,7 +646,7 @@ static void box_name(FILE *out, const pr_func_key *k, size_t max)
 {
     const char *p = k->name.ptr != NULL ? k->name.ptr : "";
     size_t n = k->name.len;
-    if (is_builtin(k) && n >= 2 && p[0] == '<' && p[n - 1] == '>') {
+    if (pr__is_builtin(k) && n >= 2 && p[0] == '<' && p[n - 1] == '>') {
         if (max == SIZE_MAX) {
             fputc('{', out);
             esc_html(out, p + 1, n - 2);
@@ -744,7 +739,7 @@ pr_status svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
         double y = (double)d->depth * IROW;
         fprintf(out, "<g class=\"c%d\"><title>", svg_color(pal, d->module));
         box_name(out, &d->key, SIZE_MAX);
-        if (!is_builtin(&d->key)) {
+        if (!pr__is_builtin(&d->key)) {
             fputc('\n', out);
             esc_html(out, d->key.file.ptr, d->key.file.len);
             fprintf(out, ":%lld", (long long)d->key.line);
