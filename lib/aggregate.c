@@ -5,6 +5,7 @@
 #include "sort.h"
 #include "agg.h"
 #include "endpoint.h"
+#include "grow.h"
 #include "input.h"
 #include "source.h"
 #include "stats.h"
@@ -29,14 +30,10 @@ enum { MAX_THREADS = 64 };
 static pr_status add_skip(shard *s, const char *path, size_t order,
                           size_t sub, const pr_error *err)
 {
-    if (s->nskips == s->capskips) {
-        size_t cap = s->capskips ? s->capskips * 2 : 16;
-        skip *v = realloc(s->skips, cap * sizeof *v);
-        if (v == NULL)
-            return PR_ERR_NOMEM;
-        s->skips = v;
-        s->capskips = cap;
-    }
+    skip *v = pr__grow(s->skips, &s->capskips, s->nskips, sizeof *v, 16);
+    if (v == NULL)
+        return PR_ERR_NOMEM;
+    s->skips = v;
     char *p = strdup(path);
     if (p == NULL)
         return PR_ERR_NOMEM;

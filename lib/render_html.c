@@ -17,6 +17,7 @@
  * Content-Security-Policy lets the browser refuse anything else. */
 #define _POSIX_C_SOURCE 200809L
 #include "escape.h"
+#include "grow.h"
 #include "render.h"
 #include "svg.h"
 
@@ -406,16 +407,12 @@ static void on_mark(void *ctx, pr__md_part part, size_t index)
         m->nomem = 1;
         return;
     }
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        md_mark *v = realloc(m->v, cap * sizeof *v);
-        if (v == NULL) {
-            m->nomem = 1;
-            return;
-        }
-        m->v = v;
-        m->cap = cap;
+    md_mark *v = pr__grow(m->v, &m->cap, m->n, sizeof *v, 64);
+    if (v == NULL) {
+        m->nomem = 1;
+        return;
     }
+    m->v = v;
     m->v[m->n++] = (md_mark){part, index, off};
 }
 

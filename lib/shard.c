@@ -3,6 +3,7 @@
  * aggregate) holds them. Its primitives are shared by aggregate.c and
  * state.c, which need nothing else of each other's. */
 #include "agg.h"
+#include "grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,28 +34,20 @@ void pr__shard_free(shard *s)
 
 pr_status pr__add_request(shard *s, const request *r)
 {
-    if (s->nreq == s->capreq) {
-        size_t cap = s->capreq ? s->capreq * 2 : 256;
-        request *v = realloc(s->req, cap * sizeof *v);
-        if (v == NULL)
-            return PR_ERR_NOMEM;
-        s->req = v;
-        s->capreq = cap;
-    }
+    request *v = pr__grow(s->req, &s->capreq, s->nreq, sizeof *v, 256);
+    if (v == NULL)
+        return PR_ERR_NOMEM;
+    s->req = v;
     s->req[s->nreq++] = *r;
     return PR_OK;
 }
 
 ftable *pr__cell(shard *s, uint32_t group, int64_t bucket)
 {
-    if (s->ncells == s->capcells) {
-        size_t cap = s->capcells ? s->capcells * 2 : 16;
-        cell *v = realloc(s->cells, cap * sizeof *v);
-        if (v == NULL)
-            return NULL;
-        s->cells = v;
-        s->capcells = cap;
-    }
+    cell *v = pr__grow(s->cells, &s->capcells, s->ncells, sizeof *v, 16);
+    if (v == NULL)
+        return NULL;
+    s->cells = v;
     uint64_t key = (uint64_t)group << 32 | (uint32_t)bucket;
     int added;
     uint32_t i = u64map_get(&s->cellmap, key, 1, (uint32_t)s->ncells, &added);
@@ -109,14 +102,11 @@ pr_status pr__shard_merge(shard *dst, shard *src)
         return st;
     src->nreq = 0;
     for (size_t i = 0; i < src->nskips; i++) {
-        if (dst->nskips == dst->capskips) {
-            size_t cap = dst->capskips ? dst->capskips * 2 : 16;
-            skip *v = realloc(dst->skips, cap * sizeof *v);
-            if (v == NULL)
-                return PR_ERR_NOMEM;
-            dst->skips = v;
-            dst->capskips = cap;
-        }
+        skip *v = pr__grow(dst->skips, &dst->capskips, dst->nskips,
+                           sizeof *v, 16);
+        if (v == NULL)
+            return PR_ERR_NOMEM;
+        dst->skips = v;
         dst->skips[dst->nskips++] = src->skips[i];
         src->skips[i].path = NULL;
     }
