@@ -2,23 +2,9 @@
  * PR_ERR_BAD_CSV with the row's position, not a stats error. */
 #include "testutil.h"
 
-static pr_report *report_of(const char *dir)
-{
-    pr_agg_options o;
-    memset(&o, 0, sizeof o);
-    o.threads = 1;
-    pr_agg *agg = NULL;
-    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
-    cr_assert_eq(pr_agg_add_paths(agg, &dir, 1), PR_OK);
-    pr_report *r = NULL;
-    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
-    pr_agg_free(agg);
-    return r;
-}
-
 static void baseline_fails(const char *csv, uint64_t offset)
 {
-    pr_report *cur = report_of("data/werkzeug");
+    pr_report *cur = tu_report_of("data/werkzeug", 0);
     char *dir = tu_mkdtemp();
     char *path = tu_path(dir, "base.csv");
     tu_write_file(path, csv, strlen(csv));

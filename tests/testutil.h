@@ -258,6 +258,25 @@ static inline void tu_copy_file(const char *from, const char *to)
     free(b);
 }
 
+/* The report of one directory (top rows; 0 = the default), read with
+ * one thread. */
+static inline pr_report *tu_report_of(const char *dir, size_t top)
+{
+    pr_agg_options ao;
+    memset(&ao, 0, sizeof ao);
+    ao.threads = 1;
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(&ao, &agg), PR_OK);
+    cr_assert_eq(pr_agg_add_paths(agg, &dir, 1), PR_OK);
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.top = top;
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, &ro, &r), PR_OK);
+    pr_agg_free(agg);
+    return r;
+}
+
 /* Seconds on a monotonic clock, for "must fail fast" checks. */
 static inline double tu_now(void)
 {
