@@ -8,14 +8,18 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wformat=2 -Wvla
 PYTHON  ?= /usr/bin/python3
+# The version lives in one place: PR_VERSION_STRING in the public header.
+VERSION := $(shell sed -n 's/^\#define PR_VERSION_STRING "\(.*\)"/\1/p' include/profreport.h)
+# Header dependencies: each object also depends on the headers it included.
+DEPFLAGS := -MMD -MP
 
-BUILD_DEPS := pkg-config libcsv-dev libcmark-gfm-dev \
+BUILD_DEPS := pkg-config binutils libcsv-dev libcmark-gfm-dev \
               libcmark-gfm-extensions-dev zlib1g-dev libarchive-dev
 # python3-flask, python3-flask-sqlalchemy: the twin app of gatetest;
 # clang, libclang-rt-dev: clangtest; time: the fault suite's RSS checks.
 TEST_DEPS  := $(BUILD_DEPS) libcriterion-dev python3 groff-base \
               python3-flask python3-flask-sqlalchemy clang libclang-rt-dev \
-              time
+              time cppcheck
 
 # libcsv ships no .pc file: plain -lcsv.
 PKGS     := libcmark-gfm zlib libarchive
@@ -29,6 +33,8 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 EX_SRC   := $(sort $(wildcard examples/*.c))
 
 ALL_CFLAGS = $(WARN) $(CFLAGS) -Iinclude -Ilib $(PC_CFLAGS) -pthread
+LIB_VIS    = -fvisibility=hidden
+OBJCOPY   ?= objcopy
 # examples/ sees only the public header, like any user of the library.
 EX_CFLAGS  = $(WARN) $(CFLAGS) -Iinclude -pthread
 # Tests and CI: warnings are errors, sanitizers on. float-cast-overflow
@@ -36,49 +42,92 @@ EX_CFLAGS  = $(WARN) $(CFLAGS) -Iinclude -pthread
 # compiler's `undefined` group: named here, and checked by clang too.
 SAN       := -fsanitize=address,undefined,float-cast-overflow \
              -fno-omit-frame-pointer -fno-sanitize-recover=all
-TEST_CFLAGS = $(WARN) -Werror -O1 -g $(SAN) -Iinclude -Ilib $(PC_CFLAGS) -pthread
+# PR_FAULT_INJECTION: the arena's allocation-failure hook (tests/test_oom.c).
+TEST_CFLAGS = $(WARN) -Werror -O1 -g $(SAN) -DPR_FAULT_INJECTION -Iinclude -Ilib \
+              $(PC_CFLAGS) -pthread
 
-.PHONY: all deps test-deps demo test unit difftest clitest statetest faulttest browsertest truthtest gatetest gate-eval clangtest bench install \
+.PHONY: all deps test-deps demo test unit symtest difftest clitest statetest faulttest browsertest truthtest gatetest gate-eval clangtest bench install \
         uninstall clean format lint sanitize
 
 all: build/profreport build/libprofreport.a $(EX_SRC:examples/%.c=build/examples/%)
 
-deps:
-	@./mk/deps.sh $(BUILD_DEPS)
-
-test-deps:
-	@./mk/deps.sh $(TEST_DEPS)
-
-build/lib/%.o: lib/%.c $(wildcard lib/*.h) include/profreport.h | deps
+# dpkg-query runs once, and again when the Makefile (its package lists)
+# or deps.sh changes: object rules wait on the stamp, not on the check.
+build/.deps.stamp: Makefile mk/deps.sh
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@./mk/deps.sh $(BUILD_DEPS)
+	@touch $@
 
-build/libprofreport.a: $(LIB_OBJ)
+build/.test-deps.stamp: Makefile mk/deps.sh
+	@mkdir -p $(@D)
+	@./mk/deps.sh $(TEST_DEPS)
+	@touch $@
+
+build/.fuzz-deps.stamp: Makefile mk/deps.sh
+	@mkdir -p $(@D)
+	@./mk/deps.sh $(FUZZ_DEPS)
+	@touch $@
+
+deps: build/.deps.stamp
+test-deps: build/.test-deps.stamp
+
+build/lib/%.o: lib/%.c | build/.deps.stamp
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LIB_VIS) $(DEPFLAGS) -c -o $@ $<
+
+# The archive exports the public API only: lib/ is compiled with hidden
+# visibility (PR_API marks the public functions), linked into one object
+# (ld -r) so calls between files resolve inside it, and objcopy then makes
+# every hidden symbol local. `nm -g` shows pr_ names only (tests/symbols.sh).
+# The sanitizer build (build/san/) links the plain objects, so unit tests
+# still reach internal functions.
+build/libprofreport.o: $(LIB_OBJ)
+	$(LD) -r -o $@ $^
+	$(OBJCOPY) --localize-hidden $@
+
+build/libprofreport.a: build/libprofreport.o
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
-build/profreport: cmd/profreport.c build/libprofreport.a
+build/profreport: cmd/profreport.c include/profreport.h build/libprofreport.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libprofreport.a $(LIBS)
 
-build/examples/%: examples/%.c build/libprofreport.a
+# The man page and the pkg-config file get the version from the header.
+build/profreport.1: man/profreport.1 include/profreport.h
+	@mkdir -p $(@D)
+	sed -e 's|@VERSION@|$(VERSION)|g' man/profreport.1 > $@
+
+build/profreport.pc: mk/profreport.pc.in include/profreport.h
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+build/examples/%: examples/%.c include/profreport.h build/libprofreport.a
 	@mkdir -p $(@D)
 	$(CC) $(EX_CFLAGS) -o $@ $< build/libprofreport.a $(LIBS)
 
 # ---- tests --------------------------------------------------------------
 
-build/san/lib/%.o: lib/%.c $(wildcard lib/*.h) include/profreport.h | test-deps
+build/san/lib/%.o: lib/%.c | build/.test-deps.stamp
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -c -o $@ $<
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-build/san/unit: $(TEST_SRC) $(LIB_SRC:lib/%.c=build/san/lib/%.o) tests/testutil.h
+# tests/test_oom.c fails chosen allocations: lib/'s calls to these go
+# through its wrappers.
+OOM_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+
+build/san/unit: $(TEST_SRC) $(LIB_SRC:lib/%.c=build/san/lib/%.o) tests/testutil.h \
+                $(wildcard lib/*.h) include/profreport.h
 	$(CC) $(TEST_CFLAGS) -o $@ $(TEST_SRC) \
-	    $(LIB_SRC:lib/%.c=build/san/lib/%.o) $(LIBS) -lcriterion
+	    $(LIB_SRC:lib/%.c=build/san/lib/%.o) $(LIBS) -lcriterion $(OOM_WRAP)
 
-build/san/profreport: cmd/profreport.c $(LIB_SRC:lib/%.c=build/san/lib/%.o)
+build/san/profreport: cmd/profreport.c include/profreport.h $(LIB_SRC:lib/%.c=build/san/lib/%.o)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_SRC:lib/%.c=build/san/lib/%.o) $(LIBS)
 
 unit: build/san/unit
 	./tests/run_unit.sh ../build/san/unit
+
+symtest: build/libprofreport.a
+	./tests/symbols.sh build/libprofreport.a
 
 difftest: build/san/profreport test-deps
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/difftest.sh
@@ -110,9 +159,9 @@ gate-eval: build/profreport test-deps
 # float-cast-overflow: the second compiler's sanitizers catch what gcc's
 # miss (and clang's warnings are errors too).
 CLANG_CC ?= clang
-build/clang/lib/%.o: lib/%.c $(wildcard lib/*.h) include/profreport.h | test-deps
+build/clang/lib/%.o: lib/%.c | build/.test-deps.stamp
 	@mkdir -p $(@D)
-	$(CLANG_CC) $(TEST_CFLAGS) -c -o $@ $<
+	$(CLANG_CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 build/clang/profreport: cmd/profreport.c $(LIB_SRC:lib/%.c=build/clang/lib/%.o)
 	$(CLANG_CC) $(TEST_CFLAGS) -o $@ $< $(LIB_SRC:lib/%.c=build/clang/lib/%.o) $(LIBS)
@@ -131,7 +180,7 @@ truthtest: build/san/profreport test-deps
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/truthtest.sh
 
 test: test-deps
-	$(MAKE) unit difftest clitest statetest faulttest gatetest browsertest truthtest clangtest all
+	$(MAKE) lint unit symtest difftest clitest statetest faulttest gatetest browsertest truthtest clangtest all
 
 sanitize: unit
 
@@ -179,12 +228,11 @@ FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
 # Objects reached only through the pattern rule below: keep them.
 .SECONDARY: $(FUZZ_LIB_OBJ)
 
-fuzz-deps:
-	@./mk/deps.sh $(FUZZ_DEPS)
+fuzz-deps: build/.fuzz-deps.stamp
 
-build/fuzz/lib/%.o: lib/%.c $(wildcard lib/*.h) include/profreport.h | fuzz-deps
+build/fuzz/lib/%.o: lib/%.c | build/.fuzz-deps.stamp
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
@@ -201,16 +249,15 @@ fuzz: fuzz-build fuzz-seeds
 
 # ---- install ------------------------------------------------------------
 
-install: all
+install: all build/profreport.1 build/profreport.pc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 build/profreport $(DESTDIR)$(PREFIX)/bin/profreport
 	install -m 644 build/libprofreport.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/profreport.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 man/profreport.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	sed -e 's|@PREFIX@|$(PREFIX)|' mk/profreport.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/profreport.pc
+	install -m 644 build/profreport.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 build/profreport.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/profreport \
@@ -222,9 +269,17 @@ uninstall:
 format:
 	clang-format -i cmd/*.c lib/*.c lib/*.h include/*.h tests/*.c tests/*.h examples/*.c
 
-lint:
+# cppcheck, and the functions the style guide bans (word match, so
+# snprintf is fine). Part of `make test`.
+BANNED := strcpy|sprintf|vsprintf|strtok|atoi|gets
+
+lint: build/.test-deps.stamp
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr -Iinclude -Ilib lib cmd
+	@if grep -nE '\b($(BANNED)) *\(' lib/*.c lib/*.h cmd/*.c include/*.h; then \
+	    echo "lint: banned function (see STYLE)"; exit 1; fi
 
 clean:
 	rm -rf build
+
+-include $(wildcard build/lib/*.d build/san/lib/*.d build/clang/lib/*.d build/fuzz/lib/*.d)

@@ -156,7 +156,6 @@ typedef struct options {
     int merge;                /* the merge subcommand */
     const char *state;        /* --state FILE */
     double state_wait;        /* --state-wait: seconds to wait for the lock */
-    int state_bucket_given;   /* --state-bucket was given */
     struct timespec started;
     int progress_shown;
     pr_format format;
@@ -245,6 +244,16 @@ static pr_status render_outliers(const pr_report *rep, pr_format fmt,
     st = pr_outliers_render(ol, fmt, fp, err);
     pr_outliers_free(ol);
     return st;
+}
+
+/* Which table -f/-t write: the library knows each format's tables. */
+static int output_table(options *o, int table_given)
+{
+    pr_error err;
+    if (pr_output_table(o->format, o->diff, table_given, &o->table, &err) !=
+        PR_OK)
+        return usage_error("%s", err.msg);
+    return -1;
 }
 
 /* Renders the report, or the diff when rep is NULL. */
@@ -528,7 +537,6 @@ static int parse_args(int argc, char **argv, options *o)
             if (pr_duration_parse(optarg, &o->agg.bucket_s) != 0)
                 return usage_error("--state-bucket needs a duration such as "
                                    "1h, not '%s'", optarg);
-            o->state_bucket_given = 1;
             break;
         case OPT_OUTLIERS: o->outliers = 1; break;
         case OPT_ALPHA: {
@@ -552,20 +560,16 @@ static int parse_args(int argc, char **argv, options *o)
         default: fputs("Try 'profreport --help'.\n", stderr); return EXIT_USAGE;
         }
     }
-    /* Requests are kept whole in a state, so filters that drop them at
-     * read time would change it; the time window is applied per bucket
-     * when reporting. */
-    if (o->state != NULL &&
-        (o->agg.method || o->agg.path_glob || o->agg.min_ms > 0))
-        return usage_error("%s", "--state cannot be combined with --method, "
-                                 "--path or --min-ms");
     o->report.since = o->agg.since;
     o->report.until = o->agg.until;
     if (o->state != NULL) {
-        o->agg.since = o->agg.until = 0;
-        o->agg.skip_known = 1;
-        if (o->agg.bucket_s <= 0)
-            o->agg.bucket_s = 3600;
+        pr_error err;
+        if (o->diff)
+            return usage_error("%s", "--state belongs to a report, not to "
+                                     "diff: compare two states as BASE and "
+                                     "NEW instead");
+        if (pr_state_options(&o->agg, &o->report, &err) != PR_OK)
+            return usage_error("%s", err.msg);
     }
     if (o->merge) {
         if (o->output == NULL || strcmp(o->output, "-") == 0)
@@ -587,27 +591,14 @@ static int parse_args(int argc, char **argv, options *o)
             return usage_error("%s", o->baseline
                                          ? "diff --baseline takes one input: NEW"
                                          : "diff takes two inputs: BASE NEW");
-        if (o->format == PR_FORMAT_CSV && !table_given)
-            o->table = PR_TABLE_ENDPOINTS;
-        if (o->format != PR_FORMAT_CSV && table_given)
-            return usage_error("%s", "-t selects a CSV table");
-        if (o->table != PR_TABLE_ALL && o->table != PR_TABLE_ENDPOINTS &&
-            o->table != PR_TABLE_MODULES && o->table != PR_TABLE_FUNCTIONS)
-            return usage_error("%s", "diff tables: endpoints, modules, "
-                                     "functions");
-        return -1;
+        return output_table(o, table_given);
     }
     if (optind >= argc)
         return usage_error("%s", "no input: give profile files or directories");
-    if (o->format == PR_FORMAT_CSV && !table_given)
-        o->table = PR_TABLE_FUNCTIONS;
     if (o->outliers && o->format != PR_FORMAT_MD)
         return usage_error("%s", "--outliers adds a Markdown section; for "
                                  "CSV use -t outliers");
-    if (o->format != PR_FORMAT_CSV && table_given)
-        return usage_error("%s", "-t selects a CSV table; the Markdown "
-                                 "report has them all");
-    return -1;
+    return output_table(o, table_given);
 }
 
 /* When the report is made: now, or SOURCE_DATE_EPOCH (Unix seconds, the
@@ -636,56 +627,24 @@ static int build_report(const options *o, const char *const *paths, size_t n,
         fputs("profreport: out of memory\n", stderr);
         return EXIT_INTERNAL;
     }
-    pr_error err;
-    pr_lock *lock = NULL;
-    if (o->state != NULL) {
-        /* Held from loading the state to writing it: runs at once would
-         * each start from the old state and the last rename would win. */
-        pr_status ls = pr_state_lock(o->state, o->state_wait, &lock, &err);
-        if (ls != PR_OK) {
-            fprintf(stderr, "profreport: %s: %s\n", o->state, err.msg);
-            pr_agg_free(agg);
-            return ls == PR_ERR_NOT_FILE ? EXIT_USAGE
-                   : ls == PR_ERR_NOMEM  ? EXIT_INTERNAL
-                                         : EXIT_OUTPUT;
-        }
-    }
-    if (o->state != NULL && access(o->state, F_OK) == 0) {
-        if (pr_agg_load_state(agg, o->state, &err) != PR_OK)
+    pr_error err, ignored;
+    pr_status st = PR_OK;
+    if (o->state == NULL) {
+        st = pr_agg_add_paths(agg, paths, n);
+    } else {
+        st = pr_agg_update_state(agg, o->state, paths, n, o->report.since,
+                                 o->state_wait, &ignored, &err);
+        if (ignored.code != PR_OK)
             fprintf(stderr, "profreport: %s: state ignored, reading every "
-                            "file: %s\n", o->state, err.msg);
-        else if (o->state_bucket_given &&
-                 pr_agg_bucket_s(agg) != o->agg.bucket_s) {
-            fprintf(stderr, "profreport: %s: the state keeps buckets of %g s; "
-                            "--state-bucket %g s applies to a new state only "
-                            "(remove the file to start one)\n", o->state,
-                    pr_agg_bucket_s(agg), o->agg.bucket_s);
-            pr_state_unlock(lock);
-            pr_agg_free(agg);
-            return EXIT_USAGE;
-        }
-    }
-    pr_status st = pr_agg_add_paths(agg, paths, n);
-    if (st == PR_OK && o->state != NULL) {
-        if (o->report.since > 0)
-            st = pr_agg_prune(agg, o->report.since);
-        /* Hold SIGINT/SIGTERM while the state is written: the library
-         * writes a temporary file and renames it, and a signal in between
-         * would leave the temporary file behind. It is short; the signal
-         * is delivered right after. */
-        sigset_t old;
-        hold_signals(&old);
-        pr_status ss = st == PR_OK ? pr_agg_save_state(agg, o->state, &err)
-                                   : st;
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        if (st == PR_OK && ss != PR_OK) {
+                            "file: %s\n", o->state, ignored.msg);
+        if (st != PR_OK && st != PR_ERR_NOMEM) {
             fprintf(stderr, "profreport: %s: %s\n", o->state, err.msg);
-            pr_state_unlock(lock);
             pr_agg_free(agg);
-            return EXIT_OUTPUT;
+            return st == PR_ERR_NOT_FILE || st == PR_ERR_MISMATCH
+                       ? EXIT_USAGE
+                       : EXIT_OUTPUT;
         }
     }
-    pr_state_unlock(lock);
     if (st != PR_OK) {
         fprintf(stderr, "profreport: %s\n", pr_strerror(st));
         pr_agg_free(agg);
@@ -792,8 +751,7 @@ static int run_diff(options *o, char **inputs)
             fprintf(stderr, "profreport: %s\n", pr_strerror(st));
         return st == PR_ERR_NOMEM ? EXIT_INTERNAL : EXIT_NO_INPUT;
     }
-    size_t failing = pr_diff_check(d, o->rules, o->nrules,
-                                   o->min_requests ? o->min_requests : 5);
+    size_t failing = pr_diff_check(d, o->rules, o->nrules, o->min_requests);
     rc = write_output(o, NULL, d);
     pr_diff_free(d);
     if (rc == EXIT_OK && failing > 0) {
@@ -810,7 +768,6 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.format = PR_FORMAT_MD;
     o.table = PR_TABLE_ALL;
-    o.report.top = 20;
     o.state_wait = 300;
     if (argc > 1 && strcmp(argv[1], "diff") == 0) {
         o.diff = 1;

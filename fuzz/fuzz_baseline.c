@@ -99,8 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pr_status st = pr_diff_from_baseline(path, cur, &d, &err);
     if (st != PR_OK) {
         FUZZ_CHECK(d == NULL, "*out is NULL on failure");
-        FUZZ_CHECK(st == PR_ERR_NOT_STATS || st == PR_ERR_NOMEM,
-                   "a malformed baseline is PR_ERR_NOT_STATS");
+        FUZZ_CHECK(st == PR_ERR_BAD_CSV || st == PR_ERR_NOMEM,
+                   "a malformed baseline is PR_ERR_BAD_CSV");
         fuzz_check_error(st, &err, size);
         return 0;
     }

@@ -26,6 +26,15 @@ extern "C" {
 
 #define PR_VERSION_STRING "0.1.0"
 
+/* Marks the public API. The library is built with hidden visibility, so
+ * only these names are exported (and, in the static archive, only they
+ * stay global after the partial link; see the Makefile). */
+#if defined(__GNUC__) || defined(__clang__)
+#define PR_API __attribute__((visibility("default")))
+#else
+#define PR_API
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Errors                                                             */
 /* ------------------------------------------------------------------ */
@@ -49,7 +58,14 @@ typedef enum pr_status {
     PR_ERR_LOOP = 14,        /* symbolic link loop in a directory walk */
     PR_ERR_USAGE = 15,       /* invalid argument to a library function */
     PR_ERR_NO_INPUT = 16,    /* nothing could be read at all */
-    PR_ERR_LOCKED = 17       /* a state file is in use by another run */
+    PR_ERR_BAD_STATE = 17,   /* not a state file, or a corrupt one */
+    PR_ERR_VERSION = 18,     /* a state file of another format version */
+    PR_ERR_MISMATCH = 19,    /* a state whose time buckets differ from
+                                the aggregate's */
+    PR_ERR_BAD_ARCHIVE = 20, /* corrupt or unsupported tar/zip archive */
+    PR_ERR_ZLIB = 21,        /* zlib failed (not corrupt data: GZIP) */
+    PR_ERR_BAD_CSV = 22,     /* malformed baseline CSV */
+    PR_ERR_LOCKED = 23       /* a state file is in use by another run */
 } pr_status;
 
 /* Where and why an input failed. `offset` is the byte offset in the
@@ -62,6 +78,7 @@ typedef struct pr_error {
 } pr_error;
 
 /* Static, never-NULL description of a status ("truncated input"). */
+PR_API
 const char *pr_strerror(pr_status code);
 
 /* ------------------------------------------------------------------ */
@@ -119,18 +136,25 @@ typedef struct pr_profile pr_profile;
  * not point into buf. On failure *out is NULL and err (if not NULL) says
  * where and why. Keys that are not function keys (e.g. 3.15's
  * ('__sampled__',)) are skipped and counted in pr_profile_skipped_keys. */
+PR_API
 pr_status pr_profile_parse(const void *buf, size_t len, pr_profile **out,
                            pr_error *err);
 
 /* Reads and parses a file; a name ending in ".gz", or content starting with
  * the gzip magic, is decompressed with zlib first. */
+PR_API
 pr_status pr_profile_load(const char *path, pr_profile **out, pr_error *err);
 
+PR_API
 size_t pr_profile_count(const pr_profile *p);
+PR_API
 const pr_entry *pr_profile_entry(const pr_profile *p, size_t i);
+PR_API
 size_t pr_profile_skipped_keys(const pr_profile *p);
 /* Bytes after the top-level object, ignored like Python does. */
+PR_API
 uint64_t pr_profile_trailing_bytes(const pr_profile *p);
+PR_API
 void pr_profile_free(pr_profile *p);
 
 /* ------------------------------------------------------------------ */
@@ -147,8 +171,10 @@ typedef struct pr_name_format pr_name_format;
  * zero-padded names, fractional times and a decimal elapsed:
  * "{method}.{path}.{elapsed}ms.{time}.prof". Fails with PR_ERR_USAGE
  * (err->offset = position in fmt) for an unknown field or spec. */
+PR_API
 pr_status pr_name_format_compile(const char *fmt, pr_name_format **out,
                                  pr_error *err);
+PR_API
 void pr_name_format_free(pr_name_format *f);
 
 typedef struct pr_name_fields {
@@ -164,6 +190,7 @@ typedef struct pr_name_fields {
  * reads more than one way gets its first reading ({path} longest); the
  * aggregate picks among them with the profile as witness (see
  * pr_wall_source). */
+PR_API
 int pr_name_parse(const pr_name_format *f, const char *name,
                   pr_name_fields *out);
 
@@ -223,7 +250,9 @@ typedef struct pr_agg_options {
     uint64_t memory_budget;
 } pr_agg_options;
 
-/* Creates an empty aggregate. opts may be NULL for defaults. */
+/* Creates an empty aggregate. opts may be NULL for defaults; out NULL
+ * is PR_ERR_USAGE. */
+PR_API
 pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out);
 
 /* Adds the files named by paths[0..n): directories are walked recursively
@@ -232,16 +261,21 @@ pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out);
  * pr_agg_skipped) and the run goes on. Returns PR_OK unless memory ran out
  * or thread creation failed; an input that yields no profile is not a
  * failure of this call. May be called several times. */
+PR_API
 pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n);
 
 /* Adds one profile already in memory, as if read from `name`. */
+PR_API
 pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
                             size_t len);
 
 /* Counts: profiles read (= requests kept), inputs skipped as unreadable,
  * and profiles read but left out by a filter. */
+PR_API
 size_t pr_agg_files_read(const pr_agg *agg);
+PR_API
 size_t pr_agg_files_skipped(const pr_agg *agg);
+PR_API
 size_t pr_agg_files_filtered(const pr_agg *agg);
 
 /* ---- State files: an aggregate saved and read back ---------------- */
@@ -252,6 +286,7 @@ size_t pr_agg_files_filtered(const pr_agg *agg);
  * pr_outfile_open: mode and owner kept, a symlink's target replaced), so
  * a run killed at any point leaves the previous file usable. A `path`
  * that exists and is not a regular file fails with PR_ERR_NOT_FILE. */
+PR_API
 pr_status pr_agg_save_state(const pr_agg *agg, const char *path,
                             pr_error *err);
 
@@ -263,21 +298,67 @@ pr_status pr_agg_save_state(const pr_agg *agg, const char *path,
  * (merging would count those twice). One whose requests are all in the
  * aggregate already adds nothing. On failure the aggregate is unchanged. pr_agg_add_paths also loads any input
  * file that is a state file. */
+PR_API
 pr_status pr_agg_load_state(pr_agg *agg, const char *path, pr_error *err);
+PR_API
 pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
                                    pr_error *err);
 
+PR_API
 /* The time bucket the aggregate keeps cells in (seconds; 0: none): the
  * options' bucket_s, or a loaded state's. */
+PR_API
 double pr_agg_bucket_s(const pr_agg *agg);
+
+/* ---- Incremental runs: one state file kept across runs ------------ */
+
+/* Makes options fit a run that keeps a state file: a state keeps whole
+ * requests per time bucket, so the time window moves from the aggregate
+ * (which would drop requests as they are read) to the report (which
+ * selects buckets); files already in the state are skipped (skip_known);
+ * bucket_s stays as given (0: the state's own, else
+ * PR_DEFAULT_STATE_BUCKET_S; see pr_agg_update_state). ro may be NULL. Fails
+ * with PR_ERR_USAGE (err says why) when ao filters what a state must
+ * keep: method, path_glob or min_ms. */
+#define PR_DEFAULT_STATE_BUCKET_S 3600.0
+typedef struct pr_report_options pr_report_options; /* see Reports */
+PR_API
+pr_status pr_state_options(pr_agg_options *ao, pr_report_options *ro,
+                           pr_error *err);
+
+/* One incremental run: takes the state's lock (pr_state_lock, waiting
+ * up to wait_s seconds), loads the state file `state` into agg when it
+ * exists, adds paths[0..n) (as pr_agg_add_paths), drops buckets that end
+ * before `prune_before` (0: none) and saves the state back (as
+ * pr_agg_save_state, with SIGINT and SIGTERM held in the calling thread
+ * meanwhile, so that an interrupt cannot leave the temporary file
+ * behind; they are delivered right after), then releases the lock. agg
+ * should come from options passed through pr_state_options: its bucket
+ * size is the state's own, or the one the options give, which must then
+ * match an existing state's (else PR_ERR_MISMATCH), or
+ * PR_DEFAULT_STATE_BUCKET_S for a new state. A state that exists but
+ * cannot be read is ignored, every file is read instead, and *ignored
+ * (may be NULL) says why, with code PR_OK when the state was used or
+ * absent. Returns PR_OK, or with err set: PR_ERR_LOCKED (another run
+ * held the lock too long), PR_ERR_NOT_FILE (the state is not a regular
+ * file), PR_ERR_MISMATCH, or the failure of adding, pruning (out of
+ * memory) or saving. */
+PR_API
+pr_status pr_agg_update_state(pr_agg *agg, const char *state,
+                              const char *const *paths, size_t n,
+                              double prune_before, double wait_s,
+                              pr_error *ignored, pr_error *err);
 
 /* Drops time buckets (and their requests) that end at or before
  * `before` (Unix seconds). No effect without bucket_s. */
+PR_API
 pr_status pr_agg_prune(pr_agg *agg, double before);
 
 /* The i-th skipped input: its path and error. NULL past the end. */
+PR_API
 const char *pr_agg_skipped(const pr_agg *agg, size_t i, pr_error *err);
 
+PR_API
 void pr_agg_free(pr_agg *agg);
 
 /* ------------------------------------------------------------------ */
@@ -353,6 +434,7 @@ typedef struct pr_edge_row {
 /* PR_OK, or PR_ERR_NOMEM when memory runs out. A caller that has no
  * entry of its own (pstats takes such files) is attributed to its module
  * like any function, with no time of its own. */
+PR_API
 pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
                           pr_report **out);
 
@@ -497,6 +579,7 @@ typedef struct pr_finding {
 } pr_finding;
 
 /* "module", "endpoint_total", "endpoint_latency", "step", "skipped". */
+PR_API
 const char *pr_finding_kind_name(pr_finding_kind k);
 
 /* One endpoint: requests grouped by the view that served them (or by
@@ -586,36 +669,46 @@ typedef struct pr_summary {
     size_t wall_contradicted;
 } pr_summary;
 
+PR_API
 void pr_report_summary(const pr_report *r, pr_summary *out);
 
 /* Functions sorted by key (file, line, name) in byte order. */
+PR_API
 size_t pr_report_functions(const pr_report *r, const pr_func_row **rows);
 
 /* Modules, entry points and call tree of the whole run. */
+PR_API
 const pr_attribution *pr_report_attribution(const pr_report *r);
 
 /* The findings, most important first. */
+PR_API
 size_t pr_report_findings(const pr_report *r, const pr_finding **rows);
 
 /* "app", "library", "stdlib", "builtin". */
+PR_API
 const char *pr_module_kind_name(pr_module_kind k);
 
 /* Endpoints in the order the options asked for. */
+PR_API
 size_t pr_report_endpoints(const pr_report *r, const pr_endpoint_row **rows);
 
 /* Requests in input order; *slowest (may be NULL) gets indexes of the
  * requests by wall time, slowest first. */
+PR_API
 size_t pr_report_requests(const pr_report *r, const pr_request_row **rows,
                           const size_t **slowest);
 
 /* Non-empty time buckets in time order, and the bucket size used (0
  * and no rows when the capture was too short to cut into buckets). */
+PR_API
 size_t pr_report_buckets(const pr_report *r, const pr_bucket_row **rows,
                          double *bucket_s);
 
 /* Caller edges sorted by (callee key, caller key). */
+PR_API
 size_t pr_report_edges(const pr_report *r, const pr_edge_row **rows);
 
+PR_API
 void pr_report_free(pr_report *r);
 
 /* ------------------------------------------------------------------ */
@@ -645,13 +738,27 @@ typedef enum pr_table {
 
 /* Writes the report (or one table of it) to `out`. Fails with PR_ERR_IO
  * when a write fails, PR_ERR_USAGE for a table the format cannot show. */
+PR_API
 pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
                     FILE *out, pr_error *err);
 
 /* Names for command lines: "md" -> PR_FORMAT_MD, "functions" -> ...,
  * "p95" -> PR_SORT_P95. Return 0, or -1 for an unknown name. */
+PR_API
 int pr_format_parse(const char *s, pr_format *out);
+
+/* The table a format writes. With table_given 0, sets *table to the
+ * format's default for a report (diff 0) or a comparison (diff 1): the
+ * whole report, or for CSV the functions table (a diff: endpoints).
+ * With table_given 1, checks that the format can write *table alone
+ * (Markdown and HTML always write every table, so they take none) and
+ * fails with PR_ERR_USAGE and err->msg listing what it can write. */
+PR_API
+pr_status pr_output_table(pr_format fmt, int diff, int table_given,
+                          pr_table *table, pr_error *err);
+PR_API
 int pr_table_parse(const char *s, pr_table *out);
+PR_API
 int pr_sort_parse(const char *s, pr_sort *out);
 
 /* Parses a time for --since/--until: ISO 8601 UTC ("2026-11-25",
@@ -659,10 +766,12 @@ int pr_sort_parse(const char *s, pr_sort *out);
  * duration before `now` ("90m", "24h", "7d", "30s", "2w"). Returns 0 and
  * sets *out (Unix seconds), or -1, also for a time before 1970 or after
  * 9999 (which a filter would read as "no limit" or could not convert). */
+PR_API
 int pr_time_parse(const char *s, double now, double *out);
 
 /* Parses a duration such as "15m", "1h", "1d" or plain seconds, from a
  * microsecond to a thousand years; -1 otherwise. */
+PR_API
 int pr_duration_parse(const char *s, double *out);
 
 /* The CSV table `-t request-modules`, a diff baseline that keeps which
@@ -670,6 +779,7 @@ int pr_duration_parse(const char *s, double *out);
  * per request and module with own time (ms; built-ins charged as in the
  * report), read again from the requests' files; a request whose file
  * cannot be read any more has one row with module and own_ms empty. */
+PR_API
 pr_status pr_render_request_modules(const pr_report *r, FILE *out,
                                     pr_error *err);
 
@@ -699,14 +809,18 @@ typedef struct pr_outliers pr_outliers;
  * most 5 modules and 5 functions an endpoint. Files that are gone (or in
  * archives or states) are left out. PR_OK, PR_ERR_USAGE (NULL) or
  * PR_ERR_NOMEM. */
+PR_API
 pr_status pr_outliers_build(const pr_report *r, double alpha,
                             pr_outliers **out);
 /* Rows grouped by endpoint (report order), modules first. */
+PR_API
 size_t pr_outliers_rows(const pr_outliers *o, const pr_outlier_row **rows);
 /* A Markdown section ("## Slow versus typical requests") or the CSV
  * table of `-t outliers`. */
+PR_API
 pr_status pr_outliers_render(const pr_outliers *o, pr_format fmt, FILE *out,
                              pr_error *err);
+PR_API
 void pr_outliers_free(pr_outliers *o);
 
 /* ------------------------------------------------------------------ */
@@ -726,6 +840,7 @@ typedef enum pr_verdict {
 } pr_verdict;
 
 /* "~", "slower", "faster", "too few requests", "not tested", "". */
+PR_API
 const char *pr_verdict_name(pr_verdict v);
 
 /* One side of an endpoint comparison; requests == 0 when absent. `ms`
@@ -794,9 +909,11 @@ typedef struct pr_diff_options {
  * request) are compared over the whole run too. Rows are sorted slower
  * first, most significant first. opts may be NULL. The diff copies what
  * it needs. */
+PR_API
 pr_status pr_diff_compare(const pr_report *base, const pr_report *cur,
                           const pr_diff_options *opts, pr_diff **out);
 /* pr_diff_compare with default options. */
+PR_API
 pr_status pr_diff_build(const pr_report *base, const pr_report *cur,
                         pr_diff **out);
 
@@ -806,9 +923,11 @@ pr_status pr_diff_build(const pr_report *base, const pr_report *cur,
  * endpoints get PR_VERDICT_UNTESTED). Only endpoints are compared. A
  * malformed file fails with PR_ERR_NOT_STATS and err names the row (the
  * header is row 0) and what was expected there. */
+PR_API
 pr_status pr_diff_compare_baseline(const char *csv_path, const pr_report *cur,
                                    const pr_diff_options *opts,
                                    pr_diff **out, pr_error *err);
+PR_API
 pr_status pr_diff_from_baseline(const char *csv_path, const pr_report *cur,
                                 pr_diff **out, pr_error *err);
 
@@ -822,23 +941,32 @@ typedef struct pr_rule {
 } pr_rule;
 
 /* Returns 0 and fills *out, or -1 when s is not a rule. */
+PR_API
 int pr_rule_parse(const char *s, pr_rule *out);
 
-/* Marks every endpoint with at least min_requests on both sides that is
+/* Marks every endpoint with at least min_requests (0: the default,
+ * PR_DEFAULT_MIN_REQUESTS) on both sides that is
  * significantly slower (or untested: a summary-only baseline) and whose
  * change crosses one of the rules; returns how many are marked. A
  * percentage rule counts any growth from a 0 ms base as crossing it. */
+#define PR_DEFAULT_MIN_REQUESTS 5
+PR_API
 size_t pr_diff_check(pr_diff *d, const pr_rule *rules, size_t nrules,
                      size_t min_requests);
 
+PR_API
 size_t pr_diff_endpoints(const pr_diff *d, const pr_diff_endpoint **rows);
+PR_API
 size_t pr_diff_modules(const pr_diff *d, const pr_diff_row **rows);
+PR_API
 size_t pr_diff_functions(const pr_diff *d, const pr_diff_row **rows);
 
 /* Markdown (fits a pull-request comment), CSV (-t endpoints, modules or
  * functions) or HTML. */
+PR_API
 pr_status pr_diff_render(const pr_diff *d, pr_format fmt, pr_table table,
                          FILE *out, pr_error *err);
+PR_API
 void pr_diff_free(pr_diff *d);
 
 /* ------------------------------------------------------------------ */
@@ -857,18 +985,22 @@ typedef struct pr_outfile pr_outfile;
  * not replaced: such output is not atomic (pr_outfile_temp_path gives
  * NULL). A directory, block device, socket or dangling symlink fails with
  * PR_ERR_NOT_FILE; an empty path with PR_ERR_USAGE. */
+PR_API
 pr_status pr_outfile_open(const char *path, pr_outfile **out, FILE **stream,
                           pr_error *err);
 
 /* Flushes, syncs and renames the temporary file over `path`, then frees
  * `f`. On failure the temporary file is removed and `path` is untouched. */
+PR_API
 pr_status pr_outfile_commit(pr_outfile *f, pr_error *err);
 
 /* Removes the temporary file and frees `f` (NULL is fine). */
+PR_API
 void pr_outfile_abort(pr_outfile *f);
 
 /* Path of the temporary file, for a signal handler that must unlink it;
  * NULL when writing through. */
+PR_API
 const char *pr_outfile_temp_path(const pr_outfile *f);
 
 /* ------------------------------------------------------------------ */
@@ -884,11 +1016,13 @@ typedef struct pr_lock pr_lock;
  * when the wait ran out, PR_ERR_NOT_FILE when `path` exists and is not a
  * regular file, PR_ERR_IO when the lock file cannot be created. *out is
  * the caller's, released by pr_state_unlock. */
+PR_API
 pr_status pr_state_lock(const char *path, double wait_s, pr_lock **out,
                         pr_error *err);
 
 /* Releases the lock (NULL is fine). A process that exits releases it
  * too. */
+PR_API
 void pr_state_unlock(pr_lock *l);
 
 #ifdef __cplusplus

@@ -102,4 +102,8 @@ int pr__is_state(const void *buf, size_t len);
 void pr__shard_free(shard *s);
 pr_status pr__add_request(shard *s, const request *r);
 
+/* Sets r->path, r->method and r->url to copies of the three strings, in
+ * one block owned by r->path (freed with it). -1: no memory. */
+int pr__request_strings(request *r, pr_str path, pr_str method, pr_str url);
+
 #endif

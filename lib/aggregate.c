@@ -6,6 +6,8 @@
 #include "sort.h"
 #include "agg.h"
 #include "endpoint.h"
+#include "grow.h"
+#include "input.h"
 #include "source.h"
 #include "stats.h"
 #include "status.h"
@@ -29,41 +31,13 @@ enum { MAX_THREADS = 64 };
  * number of CPUs does not multiply what a hostile input can take. */
 #define DEFAULT_BUDGET (4ULL << 30)
 
-void pr__shard_init(shard *s)
-{
-    memset(s, 0, sizeof *s);
-    functab_init(&s->funcs);
-    functab_init(&s->group_keys);
-}
-
-void pr__shard_free(shard *s)
-{
-    functab_free(&s->funcs);
-    functab_free(&s->group_keys);
-    for (size_t i = 0; i < s->ncells; i++)
-        ftable_free(&s->cells[i].t);
-    free(s->cells);
-    u64map_free(&s->cellmap);
-    for (size_t i = 0; i < s->nreq; i++)
-        free(s->req[i].path);
-    free(s->req);
-    for (size_t i = 0; i < s->nskips; i++)
-        free(s->skips[i].path);
-    free(s->skips);
-    memset(s, 0, sizeof *s);
-}
-
 static pr_status add_skip(shard *s, const char *path, size_t order,
                           size_t sub, const pr_error *err)
 {
-    if (s->nskips == s->capskips) {
-        size_t cap = s->capskips ? s->capskips * 2 : 16;
-        skip *v = realloc(s->skips, cap * sizeof *v);
-        if (v == NULL)
-            return PR_ERR_NOMEM;
-        s->skips = v;
-        s->capskips = cap;
-    }
+    skip *v = pr__grow(s->skips, &s->capskips, s->nskips, sizeof *v, 16);
+    if (v == NULL)
+        return PR_ERR_NOMEM;
+    s->skips = v;
     char *p = strdup(path);
     if (p == NULL)
         return PR_ERR_NOMEM;
@@ -73,81 +47,6 @@ static pr_status add_skip(shard *s, const char *path, size_t order,
     k->sub = sub;
     k->err = *err;
     return PR_OK;
-}
-
-pr_status pr__add_request(shard *s, const request *r)
-{
-    if (s->nreq == s->capreq) {
-        size_t cap = s->capreq ? s->capreq * 2 : 256;
-        request *v = realloc(s->req, cap * sizeof *v);
-        if (v == NULL)
-            return PR_ERR_NOMEM;
-        s->req = v;
-        s->capreq = cap;
-    }
-    s->req[s->nreq++] = *r;
-    return PR_OK;
-}
-
-/* Cells are found by a hash of (group, bucket) in full, probing past
- * other cells on collision: a key packed into 64 bits would have cut the
- * bucket to 32, so buckets 2^32 apart (49.7 days at 1 ms) were one. */
-static uint64_t cell_hash(uint32_t group, int64_t bucket)
-{
-    uint64_t k[2] = {group, (uint64_t)bucket};
-    return pr__hash(k, sizeof k, 0x63656c6c) >> 1; /* never UINT64_MAX */
-}
-
-/* Index of the cell (group, bucket), or of the free slot where it would
- * go (*slot). */
-static uint32_t cell_find(const shard *s, uint32_t group, int64_t bucket,
-                          uint64_t *slot)
-{
-    const uint64_t mask = ~(uint64_t)0 >> 1;
-    for (uint64_t probe = cell_hash(group, bucket);; probe = (probe + 1) & mask) {
-        uint32_t i = u64map_find(&s->cellmap, probe);
-        if (i == UINT32_MAX || (s->cells[i].group == group &&
-                                s->cells[i].bucket == bucket)) {
-            *slot = probe;
-            return i;
-        }
-    }
-}
-
-pr_status pr__cell_reindex(shard *s)
-{
-    u64map_free(&s->cellmap);
-    for (size_t i = 0; i < s->ncells; i++) {
-        uint64_t slot;
-        cell_find(s, s->cells[i].group, s->cells[i].bucket, &slot);
-        if (u64map_get(&s->cellmap, slot, 1, (uint32_t)i, NULL) == UINT32_MAX)
-            return PR_ERR_NOMEM;
-    }
-    return PR_OK;
-}
-
-ftable *pr__cell(shard *s, uint32_t group, int64_t bucket)
-{
-    if (s->ncells == s->capcells) {
-        size_t cap = s->capcells ? s->capcells * 2 : 16;
-        cell *v = realloc(s->cells, cap * sizeof *v);
-        if (v == NULL)
-            return NULL;
-        s->cells = v;
-        s->capcells = cap;
-    }
-    uint64_t slot;
-    uint32_t i = cell_find(s, group, bucket, &slot);
-    if (i != UINT32_MAX)
-        return &s->cells[i].t;
-    i = (uint32_t)s->ncells;
-    if (u64map_get(&s->cellmap, slot, 1, i, NULL) == UINT32_MAX)
-        return NULL;
-    cell *c = &s->cells[s->ncells++];
-    memset(c, 0, sizeof *c);
-    c->group = group;
-    c->bucket = bucket;
-    return &c->t;
 }
 
 /* The table of endpoint `key` in time bucket `bucket`; *id is the
@@ -299,27 +198,6 @@ static int keep(const pr_agg_options *o, const request *r,
     return 1;
 }
 
-/* One block: path, method, url, each NUL-terminated. */
-static char *request_strings(const char *path, const pr_name_fields *nf,
-                             const char **method, const char **url)
-{
-    size_t pl = strlen(path), ml = nf->has_method ? nf->method.len : 0;
-    size_t ul = nf->has_path ? nf->path.len : 0;
-    char *b = malloc(pl + ml + ul + 3);
-    if (b == NULL)
-        return NULL;
-    memcpy(b, path, pl + 1);
-    char *m = b + pl + 1;
-    memcpy(m, nf->method.ptr ? nf->method.ptr : "", ml);
-    m[ml] = '\0';
-    char *u = m + ml + 1;
-    memcpy(u, nf->path.ptr ? nf->path.ptr : "", ul);
-    u[ul] = '\0';
-    *method = m;
-    *url = u;
-    return b;
-}
-
 uint64_t pr__request_fp(const char *name, const void *data, size_t len)
 {
     const char *b = strrchr(name, '/');
@@ -359,7 +237,8 @@ static pr_status process(worker *w, const char *name, const char *base,
                          size_t len, const src_stat *sst)
 {
     pr_error err;
-    pr_status st = sview_parse(&w->view, &w->dec, data, len, &err);
+    const pr__reader *rd = pr__profile_reader_for(data, len);
+    pr_status st = rd->parse(&w->view, &w->dec, data, len, &err);
     if (st == PR_OK && w->view.n == 0)
         st = pr__fail(&err, PR_ERR_NOT_STATS, 0,
                       "no functions in the stats dict (pstats refuses it)");
@@ -411,7 +290,10 @@ static pr_status process(worker *w, const char *name, const char *base,
         return PR_ERR_NOMEM;
     if ((st = add_view(&w->out, t, &w->view)) != PR_OK)
         return st;
-    if ((r.path = request_strings(name, &nf, &r.method, &r.url)) == NULL)
+    pr_str path = {name, strlen(name)};
+    pr_str method = {nf.method.ptr, nf.has_method ? nf.method.len : 0};
+    pr_str url = {nf.path.ptr, nf.has_path ? nf.path.len : 0};
+    if (pr__request_strings(&r, path, method, url) != 0)
         return PR_ERR_NOMEM;
     if ((st = pr__add_request(&w->out, &r)) != PR_OK) {
         free(r.path);
@@ -515,65 +397,6 @@ static void *work(void *arg)
     return NULL;
 }
 
-/* ---- merging shards -------------------------------------------------- */
-
-pr_status pr__shard_merge(shard *dst, shard *src)
-{
-    pr_status st = PR_OK;
-    size_t nf = src->funcs.n, ng = src->group_keys.n;
-    uint32_t *remap = malloc((nf ? nf : 1) * sizeof *remap);
-    uint32_t *gmap = malloc((ng ? ng : 1) * sizeof *gmap);
-    if (remap == NULL || gmap == NULL) {
-        free(remap);
-        free(gmap);
-        return PR_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < nf && st == PR_OK; i++)
-        if ((remap[i] = functab_intern(&dst->funcs, &src->funcs.keys[i])) ==
-            UINT32_MAX)
-            st = PR_ERR_NOMEM;
-    for (size_t g = 0; g < ng && st == PR_OK; g++)
-        if ((gmap[g] = functab_intern(&dst->group_keys,
-                                      &src->group_keys.keys[g])) == UINT32_MAX)
-            st = PR_ERR_NOMEM;
-    for (size_t c = 0; c < src->ncells && st == PR_OK; c++) {
-        const cell *sc = &src->cells[c];
-        ftable *t = pr__cell(dst, gmap[sc->group], sc->bucket);
-        st = t == NULL ? PR_ERR_NOMEM : ftable_merge(t, &sc->t, remap);
-    }
-    free(remap);
-    dst->filtered += src->filtered;
-    src->filtered = 0;
-    dst->known += src->known;
-    src->known = 0;
-    /* Requests and skips move over; their strings change owner. */
-    for (size_t i = 0; i < src->nreq && st == PR_OK; i++) {
-        request r = src->req[i];
-        r.group = gmap[r.group];
-        if ((st = pr__add_request(dst, &r)) != PR_OK)
-            break;
-        src->req[i].path = NULL;
-    }
-    free(gmap);
-    if (st != PR_OK)
-        return st;
-    src->nreq = 0;
-    for (size_t i = 0; i < src->nskips; i++) {
-        if (dst->nskips == dst->capskips) {
-            size_t cap = dst->capskips ? dst->capskips * 2 : 16;
-            skip *v = realloc(dst->skips, cap * sizeof *v);
-            if (v == NULL)
-                return PR_ERR_NOMEM;
-            dst->skips = v;
-            dst->capskips = cap;
-        }
-        dst->skips[dst->nskips++] = src->skips[i];
-        src->skips[i].path = NULL;
-    }
-    src->nskips = 0;
-    return PR_OK;
-}
-
 static int cmp_pos(size_t o1, size_t s1, size_t o2, size_t s2)
 {
     if (o1 != o2)
@@ -597,6 +420,8 @@ static int cmp_skip(const void *a, const void *b)
 
 pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out)
 {
+    if (out == NULL)
+        return PR_ERR_USAGE;
     *out = NULL;
     pr_agg *a = calloc(1, sizeof *a);
     if (a == NULL)
@@ -725,12 +550,12 @@ static int state_file(const char *path)
     if (fd < 0)
         return 0;
     struct stat sb;
-    char head[8];
+    char head[PR__PROBE_BYTES];
     ssize_t n = 0;
     if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
         n = read(fd, head, sizeof head);
     close(fd);
-    return n > 0 && pr__is_state(head, (size_t)n);
+    return n > 0 && pr__reader_for(head, (size_t)n)->parse == NULL;
 }
 
 /* Key of a file for the fast path of incremental runs: where it is

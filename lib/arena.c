@@ -49,8 +49,20 @@ static arena_chunk *new_chunk(arena *a, size_t n)
     return c;
 }
 
+#ifdef PR_FAULT_INJECTION
+/* Test builds only (-DPR_FAULT_INJECTION, the sanitizer build): the
+ * fail_at-th arena allocation after arming fails, so tests/test_oom.c can
+ * reach each out-of-memory path behind an arena. Release builds have no
+ * such state. */
+long pr__arena_fail_at, pr__arena_count;
+#endif
+
 void *arena_alloc(arena *a, size_t n)
 {
+#ifdef PR_FAULT_INJECTION
+    if (pr__arena_fail_at > 0 && ++pr__arena_count == pr__arena_fail_at)
+        return NULL;
+#endif
     n = (n + 15) & ~(size_t)15;
     if (n == 0 || n > SIZE_MAX / 4)
         return NULL;

@@ -23,6 +23,10 @@ typedef struct arena_mark {
 void arena_init(arena *a);
 /* 16-byte aligned; NULL when out of memory or n is absurd. */
 void *arena_alloc(arena *a, size_t n);
+
+#ifdef PR_FAULT_INJECTION
+extern long pr__arena_fail_at, pr__arena_count; /* see arena.c */
+#endif
 arena_mark arena_get_mark(const arena *a);
 /* Back to m. The chunks after m are kept for the next allocations: a
  * parser that backtracks over a chunk boundary again and again must not

@@ -933,7 +933,7 @@ static int header(csv_state *c)
         return 0;
     for (int k = 0; k < C_WALL; k++)
         if (!c->have[k]) {
-            c->st = pr__fail(c->err, PR_ERR_NOT_STATS, 0,
+            c->st = pr__fail(c->err, PR_ERR_BAD_CSV, 0,
                              "baseline CSV has no '%s' column (write it "
                              "with -f csv -t requests, or -t endpoints)",
                              WANT[k]);
@@ -947,13 +947,13 @@ static int add_summary_row(csv_state *c, uint64_t at)
     double v[NCOLS] = {0};
     for (int k = 1; k < C_WALL; k++)
         if (c->cell[k] == NULL || !num(c->cell[k], &v[k])) {
-            c->st = pr__fail(c->err, PR_ERR_NOT_STATS, at,
+            c->st = pr__fail(c->err, PR_ERR_BAD_CSV, at,
                              "baseline CSV row %zu: '%s' is not a number",
                              c->row, WANT[k]);
             return -1;
         }
     if (v[C_REQUESTS] > 1e15) { /* no (size_t) of an absurd double */
-        c->st = pr__fail(c->err, PR_ERR_NOT_STATS, at,
+        c->st = pr__fail(c->err, PR_ERR_BAD_CSV, at,
                          "baseline CSV row %zu: requests out of range",
                          c->row);
         return -1;
@@ -986,7 +986,7 @@ static int add_request_row(csv_state *c, uint64_t at)
 {
     double ms;
     if (c->cell[C_WALL] == NULL || !num(c->cell[C_WALL], &ms)) {
-        c->st = pr__fail(c->err, PR_ERR_NOT_STATS, at,
+        c->st = pr__fail(c->err, PR_ERR_BAD_CSV, at,
                          "baseline CSV row %zu: 'wall_ms' is not a number",
                          c->row);
         return -1;
@@ -1007,7 +1007,7 @@ static int add_request_row(csv_state *c, uint64_t at)
         const char *m = c->cell[C_MODULE] ? c->cell[C_MODULE] : "";
         const char *own = c->cell[C_OWN] ? c->cell[C_OWN] : "";
         if (m[0] != '\0' && !num(own, &r.own_ms)) {
-            c->st = pr__fail(c->err, PR_ERR_NOT_STATS, at,
+            c->st = pr__fail(c->err, PR_ERR_BAD_CSV, at,
                              "baseline CSV row %zu: 'own_ms' is not a "
                              "number", c->row);
             return -1;
@@ -1039,7 +1039,7 @@ static void on_row(int ch, void *data)
         if (header(c) != 0)
             return;
     } else if (c->cell[C_ENDPOINT] == NULL) {
-        c->st = pr__fail(c->err, PR_ERR_NOT_STATS, at,
+        c->st = pr__fail(c->err, PR_ERR_BAD_CSV, at,
                          "baseline CSV row %zu has no endpoint", c->row);
         return;
     } else if ((c->per_request ? add_request_row(c, at)
@@ -1150,7 +1150,7 @@ static pr_status read_baseline(FILE *f, csv_state *c)
     size_t n;
     while (c->st == PR_OK && (n = fread(buf, 1, sizeof buf, f)) > 0) {
         if (csv_parse(&p, buf, n, on_field, on_row, c) != n) {
-            c->st = pr__fail(c->err, PR_ERR_NOT_STATS, c->offset,
+            c->st = pr__fail(c->err, PR_ERR_BAD_CSV, c->offset,
                              "baseline CSV: %s", csv_strerror(csv_error(&p)));
             break;
         }
@@ -1159,10 +1159,10 @@ static pr_status read_baseline(FILE *f, csv_state *c)
     if (c->st == PR_OK && ferror(f))
         c->st = pr__fail(c->err, PR_ERR_IO, c->offset, "read failed");
     if (c->st == PR_OK && csv_fini(&p, on_field, on_row, c) != 0)
-        c->st = pr__fail(c->err, PR_ERR_NOT_STATS, c->offset,
+        c->st = pr__fail(c->err, PR_ERR_BAD_CSV, c->offset,
                          "baseline CSV: %s", csv_strerror(csv_error(&p)));
     if (c->st == PR_OK && c->row == 0)
-        c->st = pr__fail(c->err, PR_ERR_NOT_STATS, 0, "baseline CSV is empty");
+        c->st = pr__fail(c->err, PR_ERR_BAD_CSV, 0, "baseline CSV is empty");
     csv_free(&p);
     for (int k = 0; k < NCOLS; k++)
         free(c->cell[k]);
@@ -1269,6 +1269,8 @@ size_t pr_diff_check(pr_diff *d, const pr_rule *rules, size_t nrules,
 {
     if (d == NULL)
         return 0;
+    if (min_requests == 0)
+        min_requests = PR_DEFAULT_MIN_REQUESTS;
     size_t failing = 0;
     for (size_t i = 0; i < d->neps; i++) {
         pr_diff_endpoint *e = &d->eps[i];
@@ -1664,48 +1666,43 @@ static void csv_endpoints(const pr_diff *d, FILE *out)
     }
 }
 
-pr_status pr_diff_render(const pr_diff *d, pr_format fmt, pr_table table,
-                         FILE *out, pr_error *err)
+pr_status pr__diff_md(const pr_diff *d, pr_table table, FILE *out,
+                      pr_error *err)
 {
-    if (d == NULL || out == NULL)
-        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
-    if (fmt == PR_FORMAT_CSV) {
-        if (table == PR_TABLE_ENDPOINTS || table == PR_TABLE_ALL)
-            csv_endpoints(d, out);
-        else if (table == PR_TABLE_MODULES)
-            csv_rows(d, d->mods, d->nmods, out);
-        else if (table == PR_TABLE_FUNCTIONS)
-            csv_rows(d, d->funcs, d->nfuncs, out);
-        else
-            return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
-                            "diff CSV tables: endpoints, modules, functions");
-    } else if (fmt == PR_FORMAT_MD || fmt == PR_FORMAT_HTML) {
-        if (table != PR_TABLE_ALL)
-            return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
-                            "-t selects a table for CSV");
-        if (fmt == PR_FORMAT_MD) {
-            md_diff(d, out);
-        } else {
-            char *md = NULL;
-            size_t len = 0;
-            FILE *mem = open_memstream(&md, &len);
-            if (mem == NULL)
-                return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "no memory");
-            md_diff(d, mem);
-            int bad = fclose(mem) != 0 || md == NULL;
-            pr_status st = bad ? PR_ERR_NOMEM
-                               : pr__html_page_with(md, "profreport diff",
-                                                    html_flames, (void *)d,
-                                                    out);
-            free(md);
-            if (st != PR_OK)
-                return pr__fail(err, st, PR_NO_OFFSET, "out of memory");
-        }
-    } else {
-        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");
-    }
-    if (fflush(out) != 0 || ferror(out))
-        return pr__fail(err, PR_ERR_IO, PR_NO_OFFSET, "write failed: %s",
-                        strerror(errno));
+    (void)table; /* always PR_TABLE_ALL (the renderer table says so) */
+    (void)err;
+    md_diff(d, out);
     return PR_OK;
+}
+
+pr_status pr__diff_csv(const pr_diff *d, pr_table table, FILE *out,
+                       pr_error *err)
+{
+    (void)err;
+    if (table == PR_TABLE_MODULES)
+        csv_rows(d, d->mods, d->nmods, out);
+    else if (table == PR_TABLE_FUNCTIONS)
+        csv_rows(d, d->funcs, d->nfuncs, out);
+    else /* endpoints, or all */
+        csv_endpoints(d, out);
+    return PR_OK;
+}
+
+pr_status pr__diff_html(const pr_diff *d, pr_table table, FILE *out,
+                        pr_error *err)
+{
+    (void)table;
+    (void)err;
+    char *md = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&md, &len);
+    if (mem == NULL)
+        return PR_ERR_NOMEM;
+    md_diff(d, mem);
+    int bad = fclose(mem) != 0 || md == NULL;
+    pr_status st = bad ? PR_ERR_NOMEM
+                       : pr__html_page_with(md, "profreport diff",
+                                            html_flames, (void *)d, out);
+    free(md);
+    return st;
 }

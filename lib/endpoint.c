@@ -15,6 +15,7 @@
  */
 #include "endpoint.h"
 #include "modules.h"
+#include "funckey.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -31,10 +32,6 @@ static int name_is(pr_str s, const char *name)
     return s.len == n && memcmp(s.ptr, name, n) == 0;
 }
 
-static int is_builtin(const pr_func_key *k)
-{
-    return k->line == 0 && (k->file.len == 0 || name_is(k->file, "~"));
-}
 
 static int contains(pr_str s, const char *needle)
 {
@@ -48,7 +45,7 @@ static int contains(pr_str s, const char *needle)
 /* Framework plumbing that dispatch_request also calls: never a view. */
 static int plumbing(const pr_func_key *k)
 {
-    return is_builtin(k) || contains(k->file, "/werkzeug/") ||
+    return pr__is_builtin(k) || contains(k->file, "/werkzeug/") ||
            (ends_with(k->file, "flask/app.py") && !name_is(k->name, "<lambda>"));
 }
 

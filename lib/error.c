@@ -1,5 +1,10 @@
-/* error.c - one switch of static strings for every status. */
-#include "profreport.h"
+/* error.c - one switch of static strings for every status, and
+ * pr__fail, which every part of lib/ uses to fill a pr_error: a leaf, so
+ * that reporting an error links nothing else. */
+#include "status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
 
 const char *pr_strerror(pr_status code)
 {
@@ -21,7 +26,27 @@ const char *pr_strerror(pr_status code)
     case PR_ERR_LOOP: return "symbolic link loop";
     case PR_ERR_USAGE: return "invalid argument";
     case PR_ERR_NO_INPUT: return "no profile could be read";
+    case PR_ERR_BAD_STATE: return "not a state file, or a corrupt one";
+    case PR_ERR_VERSION: return "state file of another version";
+    case PR_ERR_MISMATCH: return "state time buckets do not match";
+    case PR_ERR_BAD_ARCHIVE: return "corrupt or unsupported archive";
+    case PR_ERR_ZLIB: return "zlib failed";
+    case PR_ERR_BAD_CSV: return "malformed CSV";
     case PR_ERR_LOCKED: return "in use by another run";
     }
     return "unknown status";
+}
+
+pr_status pr__fail(pr_error *err, pr_status code, uint64_t offset,
+                   const char *fmt, ...)
+{
+    if (err != NULL) {
+        err->code = code;
+        err->offset = offset;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
 }

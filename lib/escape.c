@@ -125,25 +125,3 @@ void esc_csv(FILE *out, const char *p, size_t n, int guard)
         return; /* an empty field needs no quotes */
     csv_fwrite(out, p, n);
 }
-
-void pr__func_label(const pr_func_key *k,
-                    void (*put)(FILE *, const char *, size_t), FILE *out)
-{
-    const pr_str *f = &k->file, *n = &k->name;
-    if (f->len == 1 && f->ptr[0] == '~' && k->line == 0) {
-        if (n->len >= 2 && n->ptr[0] == '<' && n->ptr[n->len - 1] == '>') {
-            put(out, "{", 1);
-            put(out, n->ptr + 1, n->len - 2);
-            put(out, "}", 1);
-        } else {
-            put(out, n->ptr, n->len);
-        }
-        return;
-    }
-    char line[32];
-    int ln = snprintf(line, sizeof line, ":%lld(", (long long)k->line);
-    put(out, f->ptr, f->len);
-    put(out, line, (size_t)ln);
-    put(out, n->ptr, n->len);
-    put(out, ")", 1);
-}

@@ -29,9 +29,7 @@ void esc_plain(FILE *out, const char *p, size_t n);
  * running it as a formula (OWASP's CSV-injection advice). */
 void esc_csv(FILE *out, const char *p, size_t n, int guard);
 
-/* pstats' way of naming a function: file:line(name), or {label} for
- * built-ins keyed ('~', 0, '<label>'). Writes through `put`. */
-void pr__func_label(const pr_func_key *k,
-                    void (*put)(FILE *, const char *, size_t), FILE *out);
+/* pr__func_label, the label these escape, is in funckey.h. */
+#include "funckey.h"
 
 #endif

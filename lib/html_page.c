@@ -9,6 +9,73 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The stylesheet of every page profreport writes: the report and the
+ * diff (render.h). */
+const char pr__css[] =
+    ":root{--fg:#1b1f24;--muted:#59636e;--bg:#fff;--line:#d0d7de;"
+    "--grid:#e6eaef;--accent:#0969da;--bar:#7aa7e9;--p95:#cf3a4c;"
+    "--code:#f6f8fa;color-scheme:light dark}"
+    "@media screen and (prefers-color-scheme:dark){:root{--fg:#e6edf3;"
+    "--muted:#9198a1;--bg:#0d1117;--line:#3d444d;--grid:#262c34;"
+    "--accent:#58a6ff;--bar:#3f72bf;--p95:#ff7b72;--code:#161b22}}"
+    "*{box-sizing:border-box}"
+    "body{font:15px/1.5 system-ui,sans-serif;margin:0;color:var(--fg);"
+    "background:var(--bg)}"
+    "nav{position:sticky;top:0;z-index:1;background:var(--bg);"
+    "border-bottom:1px solid var(--line);display:flex;flex-wrap:wrap;"
+    "gap:2px 16px;padding:6px 16px;font-size:14px}"
+    "nav a{text-decoration:none;white-space:nowrap}"
+    "main{max-width:1200px;margin:0 auto;padding:0 16px 32px}"
+    "h1{margin:.5em 0 .3em}"
+    "h2{margin-top:1.8em;border-bottom:1px solid var(--line);"
+    "padding-bottom:.2em}"
+    "h3{margin-top:1.6em}"
+    /* Off-screen sections skip layout and paint: a report with hundreds
+     * of endpoints opens at once. */
+    "section{scroll-margin-top:40px;content-visibility:auto;"
+    "contain-intrinsic-size:auto 1000px}"
+    "table{border-collapse:collapse;margin:.5em 0;font-size:13px;"
+    "display:block;overflow-x:auto;max-width:100%}"
+    "th,td{border:1px solid var(--line);padding:2px 8px}"
+    "td{font-variant-numeric:tabular-nums}"
+    "pre{background:var(--code);padding:8px;overflow-x:auto;font-size:12px;"
+    "line-height:1.35}"
+    "code{font-size:90%}"
+    "a{color:var(--accent)}"
+    "figure{margin:.8em 0;overflow-x:auto}"
+    "figcaption,.hint,.note{color:var(--muted);font-size:13px;margin:.2em 0}"
+    "footer{color:var(--muted);font-size:13px;margin-top:3em}"
+    "svg.chart{display:block;width:1000px;max-width:100%;height:auto;"
+    "min-width:640px}"
+    "svg text{font:12px system-ui,sans-serif;fill:var(--fg)}"
+    "svg .tick,svg .kind{fill:var(--muted);font-size:11px}"
+    "svg .val{font-variant-numeric:tabular-nums}"
+    ".grid{stroke:var(--grid)}.range{stroke:var(--muted)}"
+    ".bar{fill:var(--bar)}.p50,.d50{fill:var(--fg)}"
+    ".p95,.d95{fill:var(--p95)}.pmax{fill:var(--muted)}"
+    ".l50,.l95{fill:none;stroke-width:2}.l50{stroke:var(--fg)}"
+    ".l95{stroke:var(--p95);stroke-dasharray:6 3}"
+    ".c0{fill:#8ab4f8}.c1{fill:#f6ad55}.c2{fill:#68d391}.c3{fill:#fc8181}"
+    ".c4{fill:#b794f4}.c5{fill:#f6e05e}.c6{fill:#4fd1c5}.c7{fill:#f687b3}"
+    ".c8{fill:#c8a27a}.c9{fill:#a3a8f0}.c10{fill:#a0d468}.c11{fill:#c0c6cc}"
+    ".inc{fill-opacity:.35}"
+    "svg.icicle rect{stroke:var(--bg);stroke-width:.5}"
+    "svg.icicle text{font:11px ui-monospace,Menlo,Consolas,monospace;"
+    "fill:#111;pointer-events:none}"
+    "svg.icicle g:hover rect{stroke:var(--fg);stroke-width:1}"
+    "svg.zoom g{cursor:pointer}"
+    "@media (max-width:700px){body{font-size:14px}main{padding:0 10px 24px}"
+    "nav{flex-wrap:nowrap;overflow-x:auto;scrollbar-width:none}"
+    "svg.chart{min-width:860px}}"
+    "@media print{nav,.hint{display:none}body{font-size:10pt}"
+    "section{content-visibility:visible}"
+    "main{max-width:none;padding:0}figure{overflow:visible;"
+    "break-inside:avoid}svg.chart{min-width:0}"
+    "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
+    "a{color:inherit;text-decoration:none}table{display:table;"
+    "font-size:8pt}pre{white-space:pre-wrap;font-size:8pt}"
+    "h2,h3{break-after:avoid}}";
+
 cmark_parser *pr__md_parser(const char *md, size_t len, cmark_node **doc)
 {
     *doc = NULL;

@@ -25,20 +25,6 @@
 enum { WORK_PER_BYTE = 4, WORK_BASE = 4096, MAX_CODE_DEPTH = 64 };
 
 
-pr_status pr__fail(pr_error *err, pr_status code, uint64_t offset,
-                   const char *fmt, ...)
-{
-    if (err != NULL) {
-        err->code = code;
-        err->offset = offset;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 void mdecoder_init(mdecoder *d)
 {
     memset(d, 0, sizeof *d);

@@ -8,38 +8,42 @@
 #include <string.h>
 #include <time.h>
 
-void pr__iso_time(double unix_s, char *buf, size_t n)
-{
-    time_t t = (time_t)floor(unix_s);
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, n, "%.0f", unix_s);
-}
+/* ---- the renderer table ------------------------------------------- */
 
-void pr__fmt_ms(FILE *out, double ms)
-{
-    if (ms < 10)
-        fprintf(out, "%.1f ms", ms);
-    else if (ms < 1000)
-        fprintf(out, "%.0f ms", ms);
-    else if (ms < 100000)
-        fprintf(out, "%.2f s", ms / 1000);
-    else
-        fprintf(out, "%.0f s", ms / 1000);
-}
+#define ALL_ONLY PR__TABLE_BIT(PR_TABLE_ALL)
+#define CSV_TABLES                                                          \
+    (PR__TABLE_BIT(PR_TABLE_FUNCTIONS) | PR__TABLE_BIT(PR_TABLE_EDGES) |    \
+     PR__TABLE_BIT(PR_TABLE_ENDPOINTS) | PR__TABLE_BIT(PR_TABLE_REQUESTS) | \
+     PR__TABLE_BIT(PR_TABLE_MODULES) | PR__TABLE_BIT(PR_TABLE_CALLERS) |  \
+     PR__TABLE_BIT(PR_TABLE_FINDINGS) | PR__TABLE_BIT(PR_TABLE_OUTLIERS) |  \
+     PR__TABLE_BIT(PR_TABLE_REQUEST_MODULES))
+/* A diff's CSV: "all" is its endpoint table. */
+#define DIFF_CSV_TABLES                                                     \
+    (PR__TABLE_BIT(PR_TABLE_ALL) | PR__TABLE_BIT(PR_TABLE_ENDPOINTS) |      \
+     PR__TABLE_BIT(PR_TABLE_MODULES) | PR__TABLE_BIT(PR_TABLE_FUNCTIONS))
 
-void pr__fmt_span(FILE *out, double s)
+static const pr__renderer RENDERERS[] = {
+    {"md", "markdown", PR_FORMAT_MD, ALL_ONLY, PR_TABLE_ALL,
+     "the Markdown report has every table; -t selects a table for CSV",
+     pr__render_md, ALL_ONLY, PR_TABLE_ALL, "-t selects a table for CSV",
+     pr__diff_md},
+    {"csv", NULL, PR_FORMAT_CSV, CSV_TABLES, PR_TABLE_FUNCTIONS,
+     "CSV needs one table: -t functions, edges, endpoints, requests, "
+     "modules, callers, findings, outliers or request-modules",
+     pr__render_csv, DIFF_CSV_TABLES, PR_TABLE_ENDPOINTS,
+     "diff CSV tables: endpoints, modules, functions", pr__diff_csv},
+    {"html", NULL, PR_FORMAT_HTML, ALL_ONLY, PR_TABLE_ALL,
+     "the HTML report has every table; -t selects a table for CSV",
+     pr__render_html, ALL_ONLY, PR_TABLE_ALL, "-t selects a table for CSV",
+     pr__diff_html},
+};
+
+const pr__renderer *pr__renderer_find(pr_format fmt)
 {
-    if (s >= 86400 && fmod(s, 86400) == 0)
-        fprintf(out, "%g d", s / 86400);
-    else if (s >= 3600 && fmod(s, 3600) == 0)
-        fprintf(out, "%g h", s / 3600);
-    else if (s >= 60 && fmod(s, 60) == 0)
-        fprintf(out, "%g min", s / 60);
-    else if (s >= 1)
-        fprintf(out, "%g s", s);
-    else
-        fprintf(out, "%g ms", s * 1000);
+    for (size_t i = 0; i < sizeof RENDERERS / sizeof RENDERERS[0]; i++)
+        if (RENDERERS[i].format == fmt)
+            return &RENDERERS[i];
+    return NULL;
 }
 
 void pr__inputs_text(const pr_report *r,
@@ -59,15 +63,35 @@ int pr_format_parse(const char *s, pr_format *out)
 {
     if (s == NULL)
         return -1;
-    if (strcmp(s, "md") == 0 || strcmp(s, "markdown") == 0)
-        *out = PR_FORMAT_MD;
-    else if (strcmp(s, "csv") == 0)
-        *out = PR_FORMAT_CSV;
-    else if (strcmp(s, "html") == 0)
-        *out = PR_FORMAT_HTML;
-    else
-        return -1;
-    return 0;
+    for (size_t i = 0; i < sizeof RENDERERS / sizeof RENDERERS[0]; i++) {
+        const pr__renderer *R = &RENDERERS[i];
+        if (strcmp(s, R->name) == 0 ||
+            (R->alias != NULL && strcmp(s, R->alias) == 0)) {
+            *out = R->format;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+pr_status pr_output_table(pr_format fmt, int diff, int table_given,
+                          pr_table *table, pr_error *err)
+{
+    const pr__renderer *R = pr__renderer_find(fmt);
+    if (table == NULL)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
+    if (R == NULL || (diff && R->diff == NULL))
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");
+    unsigned tables = diff ? R->diff_tables : R->tables;
+    const char *hint = diff ? R->diff_tables_hint : R->tables_hint;
+    if (!table_given) {
+        *table = diff ? R->diff_default_table : R->default_table;
+        return PR_OK;
+    }
+    /* A format that writes the whole report only takes no -t at all. */
+    if (tables == ALL_ONLY || (tables & PR__TABLE_BIT(*table)) == 0)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "%s", hint);
+    return PR_OK;
 }
 
 int pr_table_parse(const char *s, pr_table *out)
@@ -111,39 +135,48 @@ int pr_sort_parse(const char *s, pr_sort *out)
     return -1;
 }
 
-pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
-                    FILE *out, pr_error *err)
+static pr_status finish(pr_status st, FILE *out, pr_error *err)
 {
-    if (r == NULL || out == NULL)
-        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
-    pr_status st = PR_OK;
-    switch (fmt) {
-    case PR_FORMAT_MD:
-        if (table != PR_TABLE_ALL)
-            return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
-                            "the Markdown report has every table; "
-                            "-t selects a table for CSV");
-        render_md(r, out);
-        break;
-    case PR_FORMAT_CSV:
-        st = render_csv(r, table, out);
-        if (st != PR_OK)
-            return pr__fail(err, st, PR_NO_OFFSET,
-                            "CSV needs one table: -t functions, edges, endpoints, requests, modules, callers or findings");
-        break;
-    case PR_FORMAT_HTML:
-        if (table != PR_TABLE_ALL)
-            return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
-                            "the HTML report has every table; "
-                            "-t selects a table for CSV");
-        if ((st = render_html(r, out)) != PR_OK)
-            return pr__fail(err, st, PR_NO_OFFSET, "out of memory");
-        break;
-    default:
-        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");
+    if (st != PR_OK) {
+        /* A callback that did not say more leaves code 0 (see render.h). */
+        if (err != NULL && err->code != st)
+            pr__fail(err, st, PR_NO_OFFSET, "%s", pr_strerror(st));
+        return st;
     }
     if (fflush(out) != 0 || ferror(out))
         return pr__fail(err, PR_ERR_IO, PR_NO_OFFSET, "write failed: %s",
                         strerror(errno));
     return PR_OK;
+}
+
+pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
+                    FILE *out, pr_error *err)
+{
+    if (r == NULL || out == NULL)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
+    const pr__renderer *R = pr__renderer_find(fmt);
+    if (R == NULL)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");
+    if ((R->tables & PR__TABLE_BIT(table)) == 0)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "%s",
+                        R->tables_hint);
+    if (err != NULL)
+        err->code = PR_OK;
+    return finish(R->report(r, table, out, err), out, err);
+}
+
+pr_status pr_diff_render(const pr_diff *d, pr_format fmt, pr_table table,
+                         FILE *out, pr_error *err)
+{
+    if (d == NULL || out == NULL)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
+    const pr__renderer *R = pr__renderer_find(fmt);
+    if (R == NULL || R->diff == NULL)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");
+    if ((R->diff_tables & PR__TABLE_BIT(table)) == 0)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "%s",
+                        R->diff_tables_hint);
+    if (err != NULL)
+        err->code = PR_OK;
+    return finish(R->diff(d, table, out, err), out, err);
 }

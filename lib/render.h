@@ -2,11 +2,91 @@
 #ifndef PR_RENDER_H
 #define PR_RENDER_H
 
+#include "fmt.h"
 #include "report.h"
 
-void render_md(const pr_report *r, FILE *out);
-pr_status render_csv(const pr_report *r, pr_table table, FILE *out);
-pr_status render_html(const pr_report *r, FILE *out);
+/* ---- the renderer table (render.c) ----------------------------------
+ *
+ * Every output format is one entry of a table: its names, the tables it
+ * can write (a bit per pr_table) with the one it writes when none is
+ * asked for, and callbacks for a report and for a diff. pr_render,
+ * pr_diff_render, pr_format_parse and pr_output_table only look formats up
+ * here. A new format is one file with its callbacks plus one entry in
+ * RENDERERS[] in render.c (and a pr_format value appended to the public
+ * enum).
+ *
+ * Callbacks write to `out` and return PR_OK, or the status of what
+ * failed (PR_ERR_NOMEM...); they may leave err unset, and the caller then
+ * fills it from pr_strerror. Write errors are checked once by the
+ * caller (fflush + ferror), so a callback need not test each write. */
+#define PR__TABLE_BIT(t) (1u << (unsigned)(t))
+
+typedef struct pr_diff pr_diff;
+
+typedef struct pr__renderer {
+    const char *name;      /* for -f: "md" */
+    const char *alias;     /* another name, or NULL: "markdown" */
+    pr_format format;
+    unsigned tables;       /* PR__TABLE_BIT of each table `report` writes */
+    pr_table default_table;
+    const char *tables_hint; /* usage message for a table not in `tables` */
+    pr_status (*report)(const pr_report *r, pr_table table, FILE *out,
+                        pr_error *err);
+    /* NULL when the format has no diff. */
+    unsigned diff_tables;
+    pr_table diff_default_table;
+    const char *diff_tables_hint;
+    pr_status (*diff)(const pr_diff *d, pr_table table, FILE *out,
+                      pr_error *err);
+} pr__renderer;
+
+/* The entry for a format, or NULL. */
+const pr__renderer *pr__renderer_find(pr_format fmt);
+
+/* Report renderers (one file each). */
+pr_status pr__render_md(const pr_report *r, pr_table table, FILE *out,
+                        pr_error *err);
+pr_status pr__render_csv(const pr_report *r, pr_table table, FILE *out,
+                         pr_error *err);
+pr_status pr__render_html(const pr_report *r, pr_table table, FILE *out,
+                          pr_error *err);
+
+/* Diff renderers (diff.c). */
+pr_status pr__diff_md(const pr_diff *d, pr_table table, FILE *out,
+                      pr_error *err);
+pr_status pr__diff_csv(const pr_diff *d, pr_table table, FILE *out,
+                       pr_error *err);
+pr_status pr__diff_html(const pr_diff *d, pr_table table, FILE *out,
+                        pr_error *err);
+
+/* ---- Markdown sections, located by structure ------------------------
+ *
+ * The Markdown renderer calls `mark` right before it writes the block a
+ * section or an endpoint's part starts with (its heading, or the
+ * paragraph that introduces a table), so that a renderer built on the
+ * Markdown (the HTML page) knows where each part is without reading the
+ * text: the HTML renderer records the byte offset of each mark and finds
+ * the cmark node that starts on that line. `index` is the endpoint's
+ * index for the PR__MD_EP_* marks, else 0. */
+typedef enum pr__md_part {
+    PR__MD_ENDPOINTS,    /* "## Endpoints" */
+    PR__MD_LATENCY,      /* "## Latency over time" */
+    PR__MD_MODULES,      /* "## Modules" */
+    PR__MD_CALL_TREE,    /* "## Call tree" (of the whole run) */
+    PR__MD_DETAILS,      /* "## Endpoint details" */
+    PR__MD_EP,           /* an endpoint's "### " heading in the details */
+    PR__MD_EP_MODULES,   /* the paragraph before its module table */
+    PR__MD_EP_CALL_TREE  /* the paragraph before its call tree */
+} pr__md_part;
+
+typedef struct pr__md_hooks {
+    void (*mark)(void *ctx, pr__md_part part, size_t index);
+    void *ctx;
+} pr__md_hooks;
+
+/* The Markdown report; hooks may be NULL. */
+pr_status pr__render_md_hooked(const pr_report *r, FILE *out,
+                               const pr__md_hooks *hooks);
 
 /* A Markdown document as a self-contained HTML page (html_page.c).
  * `title` is a constant, never text from a profile. */
@@ -23,23 +103,13 @@ typedef struct cmark_parser cmark_parser;
 typedef struct cmark_node cmark_node;
 cmark_parser *pr__md_parser(const char *md, size_t len, cmark_node **doc);
 
-/* The reports' stylesheet (render_html.c). */
+/* The reports' stylesheet (html_page.c). */
 extern const char pr__css[];
-
-/* A duration for people: "4.2 ms", "840 ms", "7.42 s", "312 s". */
-void pr__fmt_ms(FILE *out, double ms);
-
-/* A bucket width: "250 ms", "30 s", "15 min", "1 h", "1 d"; other
- * lengths as "%g s". */
-void pr__fmt_span(FILE *out, double s);
 
 /* The inputs the report was asked to read, as given: "a, b and c", or
  * the first three "and N more"; each written through `put` (an
  * escaper). Nothing when the options named none. */
 void pr__inputs_text(const pr_report *r,
                      void (*put)(FILE *, const char *, size_t), FILE *out);
-
-/* "2026-11-25T12:00:00Z" into buf (>= 21 bytes). */
-void pr__iso_time(double unix_s, char *buf, size_t n);
 
 #endif

@@ -149,8 +149,10 @@ static void callers(const pr_report *r, FILE *out)
     }
 }
 
-pr_status render_csv(const pr_report *r, pr_table table, FILE *out)
+pr_status pr__render_csv(const pr_report *r, pr_table table, FILE *out,
+                         pr_error *err)
 {
+    (void)err;
     switch (table) {
     case PR_TABLE_FUNCTIONS:
         functions(r, out);

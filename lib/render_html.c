@@ -6,7 +6,9 @@
  * regrouped: every "## " heading opens a <section id="slug"> (the slugs
  * GitHub gives headings, which the report's own links such as
  * "(#modules)" use), every "### " a nested one, and charts are inserted
- * as custom blocks next to the heading or table they belong to. Custom
+ * as custom blocks next to the heading or table they belong to, found
+ * by structure: render_md marks where each part starts (pr__md_part) and
+ * the node starting on that line gets the part's charts. Custom
  * blocks are the one way cmark-gfm passes our own markup through while
  * safe mode still drops raw HTML from the text.
  *
@@ -15,6 +17,7 @@
  * Content-Security-Policy lets the browser refuse anything else. */
 #define _POSIX_C_SOURCE 200809L
 #include "escape.h"
+#include "grow.h"
 #include "render.h"
 #include "svg.h"
 
@@ -35,70 +38,6 @@ enum {
     MAX_EP_BOXES = 600
 };
 
-const char pr__css[] =
-    ":root{--fg:#1b1f24;--muted:#59636e;--bg:#fff;--line:#d0d7de;"
-    "--grid:#e6eaef;--accent:#0969da;--bar:#7aa7e9;--p95:#cf3a4c;"
-    "--code:#f6f8fa;color-scheme:light dark}"
-    "@media screen and (prefers-color-scheme:dark){:root{--fg:#e6edf3;"
-    "--muted:#9198a1;--bg:#0d1117;--line:#3d444d;--grid:#262c34;"
-    "--accent:#58a6ff;--bar:#3f72bf;--p95:#ff7b72;--code:#161b22}}"
-    "*{box-sizing:border-box}"
-    "body{font:15px/1.5 system-ui,sans-serif;margin:0;color:var(--fg);"
-    "background:var(--bg)}"
-    "nav{position:sticky;top:0;z-index:1;background:var(--bg);"
-    "border-bottom:1px solid var(--line);display:flex;flex-wrap:wrap;"
-    "gap:2px 16px;padding:6px 16px;font-size:14px}"
-    "nav a{text-decoration:none;white-space:nowrap}"
-    "main{max-width:1200px;margin:0 auto;padding:0 16px 32px}"
-    "h1{margin:.5em 0 .3em}"
-    "h2{margin-top:1.8em;border-bottom:1px solid var(--line);"
-    "padding-bottom:.2em}"
-    "h3{margin-top:1.6em}"
-    /* Off-screen sections skip layout and paint: a report with hundreds
-     * of endpoints opens at once. */
-    "section{scroll-margin-top:40px;content-visibility:auto;"
-    "contain-intrinsic-size:auto 1000px}"
-    "table{border-collapse:collapse;margin:.5em 0;font-size:13px;"
-    "display:block;overflow-x:auto;max-width:100%}"
-    "th,td{border:1px solid var(--line);padding:2px 8px}"
-    "td{font-variant-numeric:tabular-nums}"
-    "pre{background:var(--code);padding:8px;overflow-x:auto;font-size:12px;"
-    "line-height:1.35}"
-    "code{font-size:90%}"
-    "a{color:var(--accent)}"
-    "figure{margin:.8em 0;overflow-x:auto}"
-    "figcaption,.hint,.note{color:var(--muted);font-size:13px;margin:.2em 0}"
-    "footer{color:var(--muted);font-size:13px;margin-top:3em}"
-    "svg.chart{display:block;width:1000px;max-width:100%;height:auto;"
-    "min-width:640px}"
-    "svg text{font:12px system-ui,sans-serif;fill:var(--fg)}"
-    "svg .tick,svg .kind{fill:var(--muted);font-size:11px}"
-    "svg .val{font-variant-numeric:tabular-nums}"
-    ".grid{stroke:var(--grid)}.range{stroke:var(--muted)}"
-    ".bar{fill:var(--bar)}.p50,.d50{fill:var(--fg)}"
-    ".p95,.d95{fill:var(--p95)}.pmax{fill:var(--muted)}"
-    ".l50,.l95{fill:none;stroke-width:2}.l50{stroke:var(--fg)}"
-    ".l95{stroke:var(--p95);stroke-dasharray:6 3}"
-    ".c0{fill:#8ab4f8}.c1{fill:#f6ad55}.c2{fill:#68d391}.c3{fill:#fc8181}"
-    ".c4{fill:#b794f4}.c5{fill:#f6e05e}.c6{fill:#4fd1c5}.c7{fill:#f687b3}"
-    ".c8{fill:#c8a27a}.c9{fill:#a3a8f0}.c10{fill:#a0d468}.c11{fill:#c0c6cc}"
-    ".inc{fill-opacity:.35}"
-    "svg.icicle rect{stroke:var(--bg);stroke-width:.5}"
-    "svg.icicle text{font:11px ui-monospace,Menlo,Consolas,monospace;"
-    "fill:#111;pointer-events:none}"
-    "svg.icicle g:hover rect{stroke:var(--fg);stroke-width:1}"
-    "svg.zoom g{cursor:pointer}"
-    "@media (max-width:700px){body{font-size:14px}main{padding:0 10px 24px}"
-    "nav{flex-wrap:nowrap;overflow-x:auto;scrollbar-width:none}"
-    "svg.chart{min-width:860px}}"
-    "@media print{nav,.hint{display:none}body{font-size:10pt}"
-    "section{content-visibility:visible}"
-    "main{max-width:none;padding:0}figure{overflow:visible;"
-    "break-inside:avoid}svg.chart{min-width:0}"
-    "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
-    "a{color:inherit;text-decoration:none}table{display:table;"
-    "font-size:8pt}pre{white-space:pre-wrap;font-size:8pt}"
-    "h2,h3{break-after:avoid}}";
 
 /* Click a flame-graph box to zoom into it, click it again (or press Esc)
  * to zoom out. The page is complete without it. Its SHA-256 is in the
@@ -284,7 +223,8 @@ static void icicle_figure(page *pg, FILE *out, const pr_tree *t,
 {
     svg_icicle_info info;
     fputs("<figure>", out);
-    if (svg_icicle(out, t, &pg->pal, pg->min_share, max_boxes, &info) != 0) {
+    if (svg_icicle(out, t, &pg->pal, pg->min_share, max_boxes, &info) !=
+        PR_OK) {
         pg->nomem = 1;
         fputs("</figure>", out);
         return;
@@ -304,7 +244,8 @@ static void module_figure(page *pg, FILE *out, const pr_attribution *a,
                           size_t rows, const char *whose)
 {
     fputs("<figure>", out);
-    svg_modules(out, a, &pg->pal, rows);
+    if (svg_modules(out, a, &pg->pal, rows) != PR_OK)
+        pg->nomem = 1;
     fprintf(out, "<figcaption>Where the time goes, by module: own time "
                  "(solid: its code and the built-ins and standard library it "
                  "calls) and inclusive time (light: callees in other modules "
@@ -312,8 +253,8 @@ static void module_figure(page *pg, FILE *out, const pr_attribution *a,
                  "</figure>", whose);
 }
 
-/* Charts right after the "## " heading `h` of section `slug`. */
-static void section_charts(page *pg, const char *slug, cmark_node *h)
+/* Charts right after the "## " heading `h` that starts `part`. */
+static void section_charts(page *pg, pr__md_part part, cmark_node *h)
 {
     const pr_report *r = pg->r;
     membuf m;
@@ -321,34 +262,37 @@ static void section_charts(page *pg, const char *slug, cmark_node *h)
         pg->nomem = 1;
         return;
     }
-    if (strcmp(slug, "endpoints") == 0 && r->nendpoints > 0) {
+    if (part == PR__MD_ENDPOINTS && r->nendpoints > 0) {
         fputs("<figure>", m.f);
-        svg_endpoints(m.f, r->endpoints, r->nendpoints, MAX_BAR_ROWS);
+        if (svg_endpoints(m.f, r->endpoints, r->nendpoints, MAX_BAR_ROWS) !=
+            PR_OK)
+            pg->nomem = 1;
         fputs("<figcaption>Total time per endpoint (bars, as sorted in the "
               "table) and the latency of its requests: p50, p95 and max."
               "</figcaption></figure>", m.f);
-    } else if (strcmp(slug, "latency-over-time") == 0 && r->nbuckets > 1) {
+    } else if (part == PR__MD_LATENCY && r->nbuckets > 1) {
         fputs("<figure>", m.f);
-        svg_latency(m.f, r->buckets, r->nbuckets, r->bucket_s);
+        if (svg_latency(m.f, r->buckets, r->nbuckets, r->bucket_s) != PR_OK)
+            pg->nomem = 1;
         fputs("<figcaption>Requests per bucket (bars, each over the part "
               "of its bucket the capture covers) with the p50 and p95 "
               "latency of each bucket (lines).</figcaption></figure>", m.f);
-    } else if (strcmp(slug, "modules") == 0 && pg->attr != NULL &&
+    } else if (part == PR__MD_MODULES && pg->attr != NULL &&
                pg->attr->nmodules > 0) {
         module_figure(pg, m.f, pg->attr, MAX_MODULE_ROWS, "all");
         if (r->nendpoints > 0) {
             fputs("<figure>", m.f);
-            svg_module_mix(m.f, r->endpoints, r->nendpoints, MAX_BAR_ROWS,
-                           &pg->pal);
+            if (svg_module_mix(m.f, r->endpoints, r->nendpoints,
+                               MAX_BAR_ROWS, &pg->pal) != PR_OK)
+                pg->nomem = 1;
             fputs("<figcaption>Own time by module in each endpoint, as "
                   "shares of the endpoint's profiled time.</figcaption>"
                   "</figure>", m.f);
         }
-    } else if (strcmp(slug, "call-tree") == 0 && pg->attr != NULL &&
+    } else if (part == PR__MD_CALL_TREE && pg->attr != NULL &&
                pg->attr->tree.nnodes > 0) {
         icicle_figure(pg, m.f, &pg->attr->tree, MAX_BOXES);
-    } else if (strcmp(slug, "endpoint-details") == 0 &&
-               r->nendpoints > MAX_EP_CHARTS) {
+    } else if (part == PR__MD_DETAILS && r->nendpoints > MAX_EP_CHARTS) {
         fprintf(m.f, "<p class=\"note\">Module charts and flame graphs are "
                      "drawn for the first %d endpoints; the other %zu have "
                      "their tables only.</p>", MAX_EP_CHARTS,
@@ -364,8 +308,9 @@ static void section_charts(page *pg, const char *slug, cmark_node *h)
 }
 
 /* Per-endpoint charts, after the paragraphs that introduce that
- * endpoint's module table ("Modules:") and call tree ("Call tree:");
- * when the text has no such paragraph, after the endpoint's heading. */
+ * endpoint's module table and call tree (PR__MD_EP_MODULES and
+ * PR__MD_EP_CALL_TREE); when there is no such paragraph, after the
+ * endpoint's heading. */
 static void endpoint_chart(page *pg, const pr_endpoint_row *e, int tree,
                            cmark_node *after)
 {
@@ -441,35 +386,74 @@ static void ep_finish(page *pg, ep_state *e)
     memset(e, 0, sizeof *e);
 }
 
-/* Which endpoint the k-th "### " of Endpoint details (1-based) is about:
- * render_md writes one per endpoint in report order, so the k-th; but
- * when its heading names another endpoint (a heading added to the text),
- * that one. Labels with bytes Markdown shows as \xNN never match by
- * text, and keep the k-th. */
-static size_t endpoint_of(const pr_report *r, size_t k, const char *text)
+/* ---- where the Markdown renderer said each part starts ------------- */
+
+typedef struct md_mark {
+    pr__md_part part;
+    size_t index;
+    long offset; /* in the Markdown, then turned into a 1-based line */
+} md_mark;
+
+typedef struct md_marks {
+    FILE *md; /* the stream render_md writes */
+    md_mark *v;
+    size_t n, cap;
+    size_t next; /* arrange()'s cursor: marks come in document order */
+    int nomem;
+} md_marks;
+
+static void on_mark(void *ctx, pr__md_part part, size_t index)
 {
-    if (k <= r->nendpoints && r->endpoints[k - 1].label != NULL &&
-        strcmp(r->endpoints[k - 1].label, text) == 0)
-        return k;
-    for (size_t i = 0; i < r->nendpoints; i++)
-        if (r->endpoints[i].label != NULL &&
-            strcmp(r->endpoints[i].label, text) == 0)
-            return i + 1;
-    return k;
+    md_marks *m = ctx;
+    long off = fflush(m->md) == 0 ? ftell(m->md) : -1;
+    if (off < 0) {
+        m->nomem = 1;
+        return;
+    }
+    md_mark *v = pr__grow(m->v, &m->cap, m->n, sizeof *v, 64);
+    if (v == NULL) {
+        m->nomem = 1;
+        return;
+    }
+    m->v = v;
+    m->v[m->n++] = (md_mark){part, index, off};
+}
+
+/* Byte offsets into line numbers, as cmark counts them. */
+static void marks_to_lines(md_marks *m, const char *md, size_t len)
+{
+    long line = 1;
+    size_t at = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        size_t off = (size_t)m->v[i].offset;
+        for (; at < off && at < len; at++)
+            line += md[at] == '\n';
+        m->v[i].offset = line;
+    }
+}
+
+/* The mark on the block that starts at `line`, or NULL. */
+static const md_mark *mark_at(md_marks *m, int line)
+{
+    while (m->next < m->n && m->v[m->next].offset < line)
+        m->next++;
+    if (m->next < m->n && m->v[m->next].offset == line)
+        return &m->v[m->next];
+    return NULL;
 }
 
 /* Regroups the top level of `doc` into sections and places the charts. */
-static void arrange(page *pg, cmark_node *doc)
+static void arrange(page *pg, cmark_node *doc, md_marks *marks)
 {
     cmark_node *sec = NULL, *sub = NULL, *header = NULL;
     int in_details = 0;
-    size_t eps = 0;
     ep_state ep = {0};
     char text[512], slug[600];
 
     for (cmark_node *n = cmark_node_first_child(doc), *next; n != NULL;
          n = next) {
         next = cmark_node_next(n);
+        const md_mark *mk = mark_at(marks, cmark_node_get_start_line(n));
         int level = heading_level(n);
         if (level == 2 || level == 3) {
             ep_finish(pg, &ep);
@@ -483,22 +467,22 @@ static void arrange(page *pg, cmark_node *doc)
                 sub = NULL;
                 if ((sec = open_section(pg, n, slug)) == NULL)
                     return;
-                in_details = strcmp(slug, "endpoint-details") == 0;
-                eps = 0;
+                in_details = mk != NULL && mk->part == PR__MD_DETAILS;
                 fputs("<a href=\"#", pg->nav.f);
                 esc_html(pg->nav.f, slug, strlen(slug));
                 fputs("\">", pg->nav.f);
                 esc_html(pg->nav.f, text, strlen(text));
                 fputs("</a>", pg->nav.f);
-                section_charts(pg, slug, n);
+                if (mk != NULL)
+                    section_charts(pg, mk->part, n);
             } else {
                 if ((sub = open_section(pg, n, slug)) == NULL ||
                     !cmark_node_append_child(sec, sub)) {
                     pg->nomem = 1;
                     return;
                 }
-                if (in_details) {
-                    ep.n = endpoint_of(pg->r, ++eps, text);
+                if (in_details && mk != NULL && mk->part == PR__MD_EP) {
+                    ep.n = mk->index + 1;
                     ep.heading = n;
                 }
             }
@@ -516,15 +500,12 @@ static void arrange(page *pg, cmark_node *doc)
             pg->nomem = 1;
             return;
         }
-        if (ep_charted(pg, &ep) &&
-            cmark_node_get_type(n) == CMARK_NODE_PARAGRAPH) {
+        if (ep_charted(pg, &ep) && mk != NULL) {
             const pr_endpoint_row *row = &pg->r->endpoints[ep.n - 1];
-            text[0] = '\0';
-            plain_text(n, text, sizeof text);
-            if (strcmp(text, "Modules:") == 0 && !ep.modules_done) {
+            if (mk->part == PR__MD_EP_MODULES && !ep.modules_done) {
                 endpoint_chart(pg, row, 0, n);
                 ep.modules_done = 1;
-            } else if (strcmp(text, "Call tree:") == 0 && !ep.tree_done) {
+            } else if (mk->part == PR__MD_EP_CALL_TREE && !ep.tree_done) {
                 endpoint_chart(pg, row, 1, n);
                 ep.tree_done = 1;
             }
@@ -533,18 +514,30 @@ static void arrange(page *pg, cmark_node *doc)
     ep_finish(pg, &ep);
 }
 
-pr_status render_html(const pr_report *r, FILE *out)
+pr_status pr__render_html(const pr_report *r, pr_table table, FILE *out,
+                          pr_error *err)
 {
+    (void)table; /* always PR_TABLE_ALL (the renderer table says so) */
+    (void)err;
     char *md = NULL;
     size_t mdlen = 0;
     FILE *mem = open_memstream(&md, &mdlen);
     if (mem == NULL)
         return PR_ERR_NOMEM;
-    render_md(r, mem);
-    if (fclose(mem) != 0 || md == NULL) {
+    md_marks marks = {.md = mem};
+    pr__md_hooks hooks = {on_mark, &marks};
+    pr_status st = pr__render_md_hooked(r, mem, &hooks);
+    if (fclose(mem) != 0 || md == NULL || marks.nomem) {
         free(md);
-        return PR_ERR_NOMEM;
+        free(marks.v);
+        return st != PR_OK ? st : PR_ERR_NOMEM;
     }
+    if (st != PR_OK) {
+        free(md);
+        free(marks.v);
+        return st;
+    }
+    marks_to_lines(&marks, md, mdlen);
 
     cmark_node *doc;
     cmark_parser *p = pr__md_parser(md, mdlen, &doc);
@@ -560,7 +553,7 @@ pr_status render_html(const pr_report *r, FILE *out)
     pg.min_share = r->opts.tree_min_share > 0 ? r->opts.tree_min_share : 0.01;
     char *html = NULL;
     if (doc != NULL && mb_open(&pg.nav) != NULL) {
-        arrange(&pg, doc);
+        arrange(&pg, doc, &marks);
         /* CMARK_OPT_DEFAULT is safe mode: raw HTML in the text is not
          * passed through, so names from profiles cannot inject markup;
          * only our custom blocks are written as they are. */
@@ -574,6 +567,7 @@ pr_status render_html(const pr_report *r, FILE *out)
         cmark_node_free(doc);
     cmark_parser_free(p);
     free(pg.slugs.seen);
+    free(marks.v);
     if (html == NULL) {
         free(pg.nav.buf);
         return PR_ERR_NOMEM;

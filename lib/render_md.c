@@ -7,6 +7,20 @@
 
 static void md(FILE *out, const char *s) { esc_md(out, s, strlen(s)); }
 
+/* What every section writer gets: the report, the stream, and the hooks
+ * to call where a part starts (render.h). */
+typedef struct mdw {
+    const pr_report *r;
+    FILE *out;
+    const pr__md_hooks *hooks;
+} mdw;
+
+static void mark(const mdw *w, pr__md_part part, size_t index)
+{
+    if (w->hooks != NULL && w->hooks->mark != NULL)
+        w->hooks->mark(w->hooks->ctx, part, index);
+}
+
 static void ncalls(FILE *out, const pr_func_row *f)
 {
     if (f->nc == f->cc)
@@ -41,8 +55,10 @@ static void func_table(const pr_func_row *rows, const size_t *order,
         fprintf(out, "\n%zu of %zu functions shown (`--top`).\n", n, total);
 }
 
-static void header(const pr_report *r, FILE *out)
+static void header(const mdw *w)
 {
+    const pr_report *r = w->r;
+    FILE *out = w->out;
     const pr_summary *s = &r->sum;
     fputs("# profreport\n\n", out);
     if (r->opts.ninputs > 0) {
@@ -101,10 +117,13 @@ static void header(const pr_report *r, FILE *out)
     fputs("\n", out);
 }
 
-static void endpoint_table(const pr_report *r, FILE *out)
+static void endpoint_table(const mdw *w)
 {
+    const pr_report *r = w->r;
+    FILE *out = w->out;
     if (r->nendpoints == 0)
         return;
+    mark(w, PR__MD_ENDPOINTS, 0);
     fputs("## Endpoints\n\n"
           "| endpoint | method | requests | total ms | share | mean ms | "
           "p50 | p90 | p95 | p99 | max |\n"
@@ -139,10 +158,13 @@ static void bucket_width(FILE *out, const pr_bucket_row *b)
     pr__fmt_span(out, b->width_s);
 }
 
-static void time_table(const pr_report *r, FILE *out)
+static void time_table(const mdw *w)
 {
+    const pr_report *r = w->r;
+    FILE *out = w->out;
     if (r->nrequests == 0)
         return;
+    mark(w, PR__MD_LATENCY, 0);
     fputs("## Latency over time\n\n", out);
     if (r->nbuckets == 0) {
         fputs("The requests span ", out);
@@ -180,8 +202,10 @@ static void time_table(const pr_report *r, FILE *out)
     fputs("; empty buckets are not shown.\n\n", out);
 }
 
-static void slowest(const pr_report *r, FILE *out)
+static void slowest(const mdw *w)
 {
+    const pr_report *r = w->r;
+    FILE *out = w->out;
     size_t n = r->nrequests < r->opts.top ? r->nrequests : r->opts.top;
     if (n == 0)
         return;
@@ -350,11 +374,14 @@ static void call_tree(const pr_tree *t, FILE *out)
                      "`--tree-min`).\n", t->hidden_nodes);
 }
 
-static void attribution(const pr_report *r, FILE *out)
+static void attribution(const mdw *w)
 {
+    const pr_report *r = w->r;
+    FILE *out = w->out;
     const pr_attribution *a = &r->attr;
     if (a->nmodules == 0)
         return;
+    mark(w, PR__MD_MODULES, 0);
     fputs("## Modules\n\n", out);
     module_table(a, r->opts.top, out);
     fputs("\n", out);
@@ -363,6 +390,7 @@ static void attribution(const pr_report *r, FILE *out)
         entry_table(a, r->opts.top, out);
         fputs("\n", out);
     }
+    mark(w, PR__MD_CALL_TREE, 0);
     fputs("## Call tree\n\n", out);
     call_tree(&a->tree, out);
     fputs("\nRebuilt from caller edges: a function's time is split over its "
@@ -370,10 +398,13 @@ static void attribution(const pr_report *r, FILE *out)
           "where a function reappears on its own path.\n\n", out);
 }
 
-static void endpoint_details(const pr_report *r, FILE *out)
+static void endpoint_details(const mdw *w)
 {
+    const pr_report *r = w->r;
+    FILE *out = w->out;
     if (r->nendpoints == 0)
         return;
+    mark(w, PR__MD_DETAILS, 0);
     fputs("## Endpoint details\n\n", out);
     /* The first --top endpoints in table order: the costly ones. */
     size_t shown = r->nendpoints < r->opts.top ? r->nendpoints : r->opts.top;
@@ -382,6 +413,7 @@ static void endpoint_details(const pr_report *r, FILE *out)
                      "endpoint table (`--top`).\n\n", shown, r->nendpoints);
     for (size_t i = 0; i < shown; i++) {
         const pr_endpoint_row *e = &r->endpoints[i];
+        mark(w, PR__MD_EP, i);
         fputs("### ", out);
         md(out, e->label);
         fprintf(out, "\n\n%zu request%s, p50 ", e->requests,
@@ -407,7 +439,9 @@ static void endpoint_details(const pr_report *r, FILE *out)
         fputs("\nBy cumulative time:\n\n", out);
         func_table(e->funcs_ct, NULL, e->nfuncs_top, e->nfuncs, out);
         if (e->attr.nmodules > 0) {
-            fputs("\nModules:\n\n", out);
+            fputs("\n", out);
+            mark(w, PR__MD_EP_MODULES, i);
+            fputs("Modules:\n\n", out);
             module_table(&e->attr, 5, out);
         }
         if (e->attr.nentries > 0) {
@@ -415,15 +449,19 @@ static void endpoint_details(const pr_report *r, FILE *out)
             entry_table(&e->attr, 5, out);
         }
         if (e->attr.tree.nnodes > 0) {
-            fputs("\nCall tree:\n\n", out);
+            fputs("\n", out);
+            mark(w, PR__MD_EP_CALL_TREE, i);
+            fputs("Call tree:\n\n", out);
             call_tree(&e->attr.tree, out);
         }
         fputs("\n", out);
     }
 }
 
-static void skipped(const pr_report *r, FILE *out)
+static void skipped(const mdw *w)
 {
+    const pr_report *r = w->r;
+    FILE *out = w->out;
     if (r->nskips == 0)
         return;
     fputs("## Skipped files\n\n| file | offset | reason |\n|:---|---:|:---|\n",
@@ -442,22 +480,43 @@ static void skipped(const pr_report *r, FILE *out)
     fputs("\n", out);
 }
 
-void render_md(const pr_report *r, FILE *out)
+static void top_functions(const mdw *w)
 {
-    header(r, out);
-    findings(r, out);
-    endpoint_table(r, out);
-    time_table(r, out);
-    slowest(r, out);
-    if (r->nfuncs > 0) {
-        size_t n = r->nfuncs < r->opts.top ? r->nfuncs : r->opts.top;
-        fputs("## Top functions by self time\n\n", out);
-        func_table(r->funcs, r->by_tt, n, r->nfuncs, out);
-        fputs("\n## Top functions by cumulative time\n\n", out);
-        func_table(r->funcs, r->by_ct, n, r->nfuncs, out);
-        fputs("\n", out);
-    }
-    attribution(r, out);
-    endpoint_details(r, out);
-    skipped(r, out);
+    const pr_report *r = w->r;
+    FILE *out = w->out;
+    if (r->nfuncs == 0)
+        return;
+    size_t n = r->nfuncs < r->opts.top ? r->nfuncs : r->opts.top;
+    fputs("## Top functions by self time\n\n", out);
+    func_table(r->funcs, r->by_tt, n, r->nfuncs, out);
+    fputs("\n## Top functions by cumulative time\n\n", out);
+    func_table(r->funcs, r->by_ct, n, r->nfuncs, out);
+    fputs("\n", out);
+}
+
+static void findings_section(const mdw *w) { findings(w->r, w->out); }
+
+/* The report's sections in order; each writes nothing when it has
+ * nothing to show. */
+static void (*const SECTIONS[])(const mdw *) = {
+    header,        findings_section, endpoint_table,
+    time_table,    slowest,          top_functions,
+    attribution,   endpoint_details, skipped,
+};
+
+pr_status pr__render_md_hooked(const pr_report *r, FILE *out,
+                               const pr__md_hooks *hooks)
+{
+    mdw w = {r, out, hooks};
+    for (size_t i = 0; i < sizeof SECTIONS / sizeof SECTIONS[0]; i++)
+        SECTIONS[i](&w);
+    return PR_OK;
+}
+
+pr_status pr__render_md(const pr_report *r, pr_table table, FILE *out,
+                        pr_error *err)
+{
+    (void)table; /* always PR_TABLE_ALL (the renderer table says so) */
+    (void)err;
+    return pr__render_md_hooked(r, out, NULL);
 }

@@ -345,28 +345,35 @@ static double sort_value(const pr_endpoint_row *e, pr_sort s)
     }
 }
 
-static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
-                           const mod_config *mc)
+static void acc_free(ep_acc *acc, size_t ng)
 {
-    const shard *m = vw->m;
+    for (size_t g = 0; acc != NULL && g < ng; g++)
+        free(acc[g].walls);
+    free(acc);
+}
+
+/* Step 1: the requests of the view per group, in one pass: wall times,
+ * total, the slowest, the method, and up to three distinct example
+ * paths in request order (found here, not by scanning every request per
+ * endpoint). NULL when out of memory. */
+static ep_acc *accumulate(const view *vw, double *all_total)
+{
     size_t ng = vw->ng;
     ep_acc *acc = calloc(ng ? ng : 1, sizeof *acc);
-    if (acc == NULL)
-        return -1;
-    int bad = 0;
-    /* Requests per group, then their wall times. */
     size_t *count = calloc(ng ? ng : 1, sizeof *count);
-    if (count == NULL) {
-        free(acc);
-        return -1;
-    }
-    for (size_t i = 0; i < vw->nreq; i++)
+    int bad = acc == NULL || count == NULL;
+    for (size_t i = 0; !bad && i < vw->nreq; i++)
         count[vw->req[i]->group]++;
     for (size_t g = 0; g < ng && !bad; g++)
         bad = (acc[g].walls = malloc((count[g] ? count[g] : 1) *
                                      sizeof *acc[g].walls)) == NULL;
-    double all_total = 0;
-    for (size_t i = 0; i < vw->nreq && !bad; i++) {
+    free(count);
+    if (bad) {
+        acc_free(acc, ng);
+        return NULL;
+    }
+    *all_total = 0;
+    for (size_t i = 0; i < vw->nreq; i++) {
         const request *q = vw->req[i];
         ep_acc *e = &acc[q->group];
         if (e->n == 0 || q->wall_ms > e->max) {
@@ -375,13 +382,11 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
         }
         e->walls[e->n++] = q->wall_ms;
         e->total += q->wall_ms;
-        all_total += q->wall_ms;
+        *all_total += q->wall_ms;
         if (e->method == NULL)
             e->method = q->method;
         else if (strcmp(e->method, q->method) != 0)
             e->method = "*";
-        /* Up to three distinct example paths, in request order: found in
-         * this one pass, not by scanning every request per endpoint. */
         if (e->nexamples < 3 && q->url[0] != '\0') {
             int dup = 0;
             for (size_t k = 0; k < e->nexamples; k++)
@@ -390,88 +395,110 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
                 e->examples[e->nexamples++] = q->url;
         }
     }
-    size_t strip = vw->strip;
-    r->endpoints = calloc(ng ? ng : 1, sizeof *r->endpoints);
-    double *sortv = malloc((ng ? ng : 1) * sizeof *sortv);
-    ep_rank *order = malloc((ng ? ng : 1) * sizeof *order);
-    pr_endpoint_row *tmp = calloc(ng ? ng : 1, sizeof *tmp);
-    bad = bad || r->endpoints == NULL || sortv == NULL || order == NULL ||
-          tmp == NULL;
-    size_t n = 0;
-    for (size_t g = 0; g < ng && !bad; g++) {
-        ep_acc *a = &acc[g];
-        ep_of_group[g] = SIZE_MAX;
-        if (a->n == 0)
-            continue; /* every request of it was filtered out */
-        pr_endpoint_row *e = &tmp[n];
-        e->view = m->group_keys.keys[g];
-        if (arena_copy_key(&r->strings, &e->view) ||
-            (e->label = make_label(&r->strings, &e->view, strip)) == NULL ||
-            (e->method = arena_strdup(&r->strings, a->method)) == NULL ||
-            (e->slowest_file = arena_strdup(&r->strings,
-                                         vw->req[a->slowest]->path)) == NULL) {
-            bad = 1;
-            break;
-        }
-        if (e->method[0] == '\0')
-            e->method = "?";
-        pr__qsort(a->walls, a->n, sizeof *a->walls, cmp_double);
-        e->requests = a->n;
-        e->total_ms = a->total;
-        e->share = all_total > 0 ? a->total / all_total : 0;
-        e->mean_ms = a->total / (double)a->n;
-        e->p50_ms = pr__percentile(a->walls, a->n, 50);
-        e->p90_ms = pr__percentile(a->walls, a->n, 90);
-        e->p95_ms = pr__percentile(a->walls, a->n, 95);
-        e->p99_ms = pr__percentile(a->walls, a->n, 99);
-        e->max_ms = a->walls[a->n - 1];
-        for (size_t k = 0; k < a->nexamples && !bad; k++)
-            bad = (e->examples[e->nexamples++] =
-                       arena_strdup(&r->strings, a->examples[k])) == NULL;
-        const ftable *t = vw->table[g];
-        pr_func_row *rows = func_rows(vw->keys, t);
-        if (rows == NULL) {
-            bad = 1;
-            break;
-        }
-        e->nfuncs = t->nf;
-        e->nfuncs_top = t->nf < r->opts.top ? t->nf : r->opts.top;
-        e->funcs_tt = top_rows(&r->strings, rows, t->nf, r->opts.top, 0);
-        e->funcs_ct = top_rows(&r->strings, rows, t->nf, r->opts.top, 1);
-        free(rows);
-        bad = e->funcs_tt == NULL || e->funcs_ct == NULL ||
-              mod_attribute(mc, &m->funcs, t, &r->strings, &e->attr) != PR_OK;
-        sortv[n] = sort_value(e, r->opts.sort);
-        ep_of_group[g] = n;
-        n++;
+    return acc;
+}
+
+/* Step 2: the row of group g: names, latency figures, examples, top
+ * functions and module attribution. */
+static int fill_endpoint(pr_report *r, const view *vw, size_t g, ep_acc *a,
+                         double all_total, const mod_config *mc,
+                         pr_endpoint_row *e)
+{
+    const shard *m = vw->m;
+    e->view = m->group_keys.keys[g];
+    if (arena_copy_key(&r->strings, &e->view) ||
+        (e->label = make_label(&r->strings, &e->view, vw->strip)) == NULL ||
+        (e->method = arena_strdup(&r->strings, a->method)) == NULL ||
+        (e->slowest_file = arena_strdup(&r->strings,
+                                        vw->req[a->slowest]->path)) == NULL)
+        return -1;
+    if (e->method[0] == '\0')
+        e->method = "?";
+    pr__qsort(a->walls, a->n, sizeof *a->walls, cmp_double);
+    e->requests = a->n;
+    e->total_ms = a->total;
+    e->share = all_total > 0 ? a->total / all_total : 0;
+    e->mean_ms = a->total / (double)a->n;
+    e->p50_ms = pr__percentile(a->walls, a->n, 50);
+    e->p90_ms = pr__percentile(a->walls, a->n, 90);
+    e->p95_ms = pr__percentile(a->walls, a->n, 95);
+    e->p99_ms = pr__percentile(a->walls, a->n, 99);
+    e->max_ms = a->walls[a->n - 1];
+    for (size_t k = 0; k < a->nexamples; k++) {
+        /* Counted only once copied: no NULL example on the way out. */
+        const char *copy = arena_strdup(&r->strings, a->examples[k]);
+        if (copy == NULL)
+            return -1;
+        e->examples[e->nexamples++] = copy;
     }
-    if (!bad) {
-        for (size_t i = 0; i < n; i++) {
-            order[i].v = sortv[i];
-            order[i].label = tmp[i].label;
-            order[i].i = i;
-        }
-        pr__qsort(order, n, sizeof *order, cmp_ep_rank);
-        size_t *pos = malloc((n ? n : 1) * sizeof *pos);
-        if (pos == NULL)
-            bad = 1;
-        for (size_t i = 0; !bad && i < n; i++) {
-            r->endpoints[i] = tmp[order[i].i];
-            pos[order[i].i] = i;
-        }
-        for (size_t g = 0; !bad && g < ng; g++)
-            if (ep_of_group[g] != SIZE_MAX)
-                ep_of_group[g] = pos[ep_of_group[g]];
+    const ftable *t = vw->table[g];
+    pr_func_row *rows = func_rows(vw->keys, t);
+    if (rows == NULL)
+        return -1;
+    e->nfuncs = t->nf;
+    e->nfuncs_top = t->nf < r->opts.top ? t->nf : r->opts.top;
+    e->funcs_tt = top_rows(&r->strings, rows, t->nf, r->opts.top, 0);
+    e->funcs_ct = top_rows(&r->strings, rows, t->nf, r->opts.top, 1);
+    free(rows);
+    if (e->funcs_tt == NULL || e->funcs_ct == NULL)
+        return -1;
+    return mod_attribute(mc, &m->funcs, t, &r->strings, &e->attr) != PR_OK
+               ? -1
+               : 0;
+}
+
+/* Step 3: rows[0..n) into r->endpoints in the order the options ask for
+ * (ties by label, then position); ep_of_group[g], an index into rows,
+ * becomes one into r->endpoints. */
+static int place_endpoints(pr_report *r, const pr_endpoint_row *rows,
+                           size_t n, size_t *ep_of_group, size_t ng)
+{
+    ep_rank *order = malloc((n ? n : 1) * sizeof *order);
+    size_t *pos = malloc((n ? n : 1) * sizeof *pos);
+    r->endpoints = calloc(n ? n : 1, sizeof *r->endpoints);
+    if (order == NULL || pos == NULL || r->endpoints == NULL) {
+        free(order);
         free(pos);
-        r->nendpoints = n;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        order[i].v = sort_value(&rows[i], r->opts.sort);
+        order[i].label = rows[i].label;
+        order[i].i = i;
+    }
+    pr__qsort(order, n, sizeof *order, cmp_ep_rank);
+    for (size_t i = 0; i < n; i++) {
+        r->endpoints[i] = rows[order[i].i];
+        pos[order[i].i] = i;
     }
     for (size_t g = 0; g < ng; g++)
-        free(acc[g].walls);
-    free(acc);
-    free(count);
-    free(sortv);
+        if (ep_of_group[g] != SIZE_MAX)
+            ep_of_group[g] = pos[ep_of_group[g]];
+    r->nendpoints = n;
     free(order);
-    free(tmp);
+    free(pos);
+    return 0;
+}
+
+static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
+                           const mod_config *mc)
+{
+    size_t ng = vw->ng, n = 0;
+    double all_total;
+    ep_acc *acc = accumulate(vw, &all_total);
+    pr_endpoint_row *rows = calloc(ng ? ng : 1, sizeof *rows);
+    int bad = acc == NULL || rows == NULL;
+    for (size_t g = 0; g < ng && !bad; g++) {
+        ep_of_group[g] = SIZE_MAX;
+        if (acc[g].n == 0)
+            continue; /* every request of it was filtered out */
+        bad = fill_endpoint(r, vw, g, &acc[g], all_total, mc, &rows[n]) != 0;
+        ep_of_group[g] = n++;
+    }
+    if (!bad)
+        bad = place_endpoints(r, rows, n, ep_of_group, ng) != 0;
+    acc_free(acc, ng);
+    free(rows);
     return bad ? -1 : 0;
 }
 
@@ -617,6 +644,125 @@ static int copy_inputs(pr_report *r)
     return 0;
 }
 
+/* The function keys of the run, copied once into the report: every
+ * row (functions, edges, endpoints' top functions) points at these. */
+static pr_func_key *copy_keys(pr_report *r, const shard *m)
+{
+    pr_func_key *keys = malloc((m->funcs.n ? m->funcs.n : 1) * sizeof *keys);
+    for (size_t i = 0; keys != NULL && i < m->funcs.n; i++) {
+        keys[i] = m->funcs.keys[i];
+        if (arena_copy_key(&r->strings, &keys[i])) {
+            free(keys);
+            return NULL;
+        }
+    }
+    return keys;
+}
+
+/* The merged functions of the run, ranked by tottime and cumtime, and
+ * the call totals of the summary. */
+static int build_functions(pr_report *r, const pr_func_key *keys,
+                           const ftable *all)
+{
+    size_t n = all->nf;
+    r->by_tt = calloc(n ? n : 1, sizeof *r->by_tt);
+    r->by_ct = calloc(n ? n : 1, sizeof *r->by_ct);
+    if (!r->by_tt || !r->by_ct || (r->funcs = func_rows(keys, all)) == NULL)
+        return -1;
+    r->nfuncs = n;
+    pr_summary *s = &r->sum;
+    double *v = calloc(n ? n : 1, sizeof *v);
+    if (v == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        s->total_calls = pr__sat_add(s->total_calls, r->funcs[i].nc);
+        s->primitive_calls = pr__sat_add(s->primitive_calls, r->funcs[i].cc);
+        s->total_tt += r->funcs[i].tt;
+        v[i] = r->funcs[i].tt;
+    }
+    int bad = pr__rank_desc(v, n, r->by_tt);
+    for (size_t i = 0; i < n; i++)
+        v[i] = r->funcs[i].ct;
+    bad |= pr__rank_desc(v, n, r->by_ct);
+    free(v);
+    return bad ? -1 : 0;
+}
+
+/* The merged caller edges, sorted by (callee, caller). */
+static int build_edges(pr_report *r, const pr_func_key *keys,
+                       const ftable *all)
+{
+    if ((r->edges = calloc(all->ne ? all->ne : 1, sizeof *r->edges)) == NULL)
+        return -1;
+    for (size_t i = 0; i < all->ne; i++) {
+        const edge_stat *e = &all->e[i];
+        pr_edge_row *row = &r->edges[i];
+        row->callee = keys[e->callee];
+        row->caller = keys[e->caller];
+        row->nc = e->nc;
+        row->cc = e->cc;
+        row->tt = e->tt;
+        row->ct = e->ct;
+        row->count_only = e->count_only;
+    }
+    r->nedges = all->ne;
+    pr__qsort(r->edges, r->nedges, sizeof *r->edges, cmp_edges);
+    return 0;
+}
+
+/* The application's root: as given (with a trailing '/'), else found. */
+static void set_app_root(pr_report *r, const shard *m)
+{
+    if (r->opts.app_root != NULL) {
+        size_t len = strlen(r->opts.app_root);
+        snprintf(r->app_root, sizeof r->app_root, "%s%s", r->opts.app_root,
+                 len > 0 && r->opts.app_root[len - 1] != '/' ? "/" : "");
+    } else {
+        mod_app_root(m->funcs.keys, m->funcs.n, r->app_root,
+                     sizeof r->app_root);
+    }
+}
+
+/* Files, skips, where wall times came from, and the time the requests
+ * in the window cover. */
+static void summarize_requests(pr_report *r, const shard *m, const view *vw)
+{
+    pr_summary *s = &r->sum;
+    s->files = vw->nreq;
+    s->skipped = m->nskips;
+    s->filtered = m->filtered + (m->nreq - vw->nreq);
+    s->functions = r->nfuncs;
+    for (size_t i = 0; i < vw->nreq; i++) {
+        const request *q = vw->req[i];
+        s->profiled_s += q->profiled_s;
+        s->wall_from_profile += q->wall_source != PR__WALL_NAME;
+        s->wall_contradicted += q->wall_source == PR__WALL_REJECTED;
+        if (i == 0 || q->time < s->first_time)
+            s->first_time = q->time;
+        if (i == 0 || q->time > s->last_time)
+            s->last_time = q->time;
+    }
+}
+
+static int copy_skips(pr_report *r, const shard *m)
+{
+    r->skips = calloc(m->nskips ? m->nskips : 1, sizeof *r->skips);
+    if (r->skips == NULL)
+        return -1;
+    for (size_t i = 0; i < m->nskips; i++) {
+        r->skips[i].err = m->skips[i].err;
+        if ((r->skips[i].path = arena_strdup(&r->strings, m->skips[i].path)) ==
+            NULL)
+            return -1;
+    }
+    r->nskips = m->nskips;
+    return 0;
+}
+
+/* The steps, in order: the view of the aggregate in the time window; the
+ * run's functions and edges; its module attribution; the endpoints,
+ * requests and time buckets; the skipped files; and the findings drawn
+ * from all of them. */
 pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
                           pr_report **out)
 {
@@ -650,101 +796,26 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     for (size_t g = 0; g < vw.ng; g++)
         if (ftable_merge(&all, vw.table[g], NULL) != PR_OK)
             goto fail;
-    vw.keys = malloc((m->funcs.n ? m->funcs.n : 1) * sizeof *vw.keys);
-    if (vw.keys == NULL)
+    if ((vw.keys = copy_keys(r, m)) == NULL ||
+        build_functions(r, vw.keys, &all) != 0 ||
+        build_edges(r, vw.keys, &all) != 0)
         goto fail;
-    for (size_t i = 0; i < m->funcs.n; i++) {
-        vw.keys[i] = m->funcs.keys[i];
-        if (arena_copy_key(&r->strings, &vw.keys[i]))
-            goto fail;
-    }
-    size_t n = all.nf;
-    r->by_tt = calloc(n ? n : 1, sizeof *r->by_tt);
-    r->by_ct = calloc(n ? n : 1, sizeof *r->by_ct);
-    r->skips = calloc(m->nskips ? m->nskips : 1, sizeof *r->skips);
-    if (!r->by_tt || !r->by_ct || !r->skips ||
-        (r->funcs = func_rows(vw.keys, &all)) == NULL)
-        goto fail;
-    r->nfuncs = n;
-    pr_summary *s = &r->sum;
-    double *v = calloc(n ? n : 1, sizeof *v);
-    if (v == NULL)
-        goto fail;
-    for (size_t i = 0; i < n; i++) {
-        s->total_calls = pr__sat_add(s->total_calls, r->funcs[i].nc);
-        s->primitive_calls = pr__sat_add(s->primitive_calls, r->funcs[i].cc);
-        s->total_tt += r->funcs[i].tt;
-        v[i] = r->funcs[i].tt;
-    }
-    int bad = pr__rank_desc(v, n, r->by_tt);
-    for (size_t i = 0; i < n; i++)
-        v[i] = r->funcs[i].ct;
-    bad |= pr__rank_desc(v, n, r->by_ct);
-    free(v);
-    if (bad)
-        goto fail;
-    if ((r->edges = calloc(all.ne ? all.ne : 1, sizeof *r->edges)) == NULL)
-        goto fail;
-    for (size_t i = 0; i < all.ne; i++) {
-        const edge_stat *e = &all.e[i];
-        pr_edge_row *row = &r->edges[i];
-        row->callee = vw.keys[e->callee];
-        row->caller = vw.keys[e->caller];
-        row->nc = e->nc;
-        row->cc = e->cc;
-        row->tt = e->tt;
-        row->ct = e->ct;
-        row->count_only = e->count_only;
-    }
-    r->nedges = all.ne;
-    pr__qsort(r->edges, r->nedges, sizeof *r->edges, cmp_edges);
-    if (r->opts.app_root != NULL) {
-        size_t len = strlen(r->opts.app_root);
-        snprintf(r->app_root, sizeof r->app_root, "%s%s", r->opts.app_root,
-                 len > 0 && r->opts.app_root[len - 1] != '/' ? "/" : "");
-    } else {
-        mod_app_root(m->funcs.keys, m->funcs.n, r->app_root,
-                     sizeof r->app_root);
-    }
+    set_app_root(r, m);
     mod_config mc = {&r->opts, r->app_root};
     failure = mod_attribute(&mc, &m->funcs, &all, &r->strings, &r->attr);
     if (failure != PR_OK)
         goto fail;
     failure = PR_ERR_NOMEM;
     ftable_free(&all);
-
-    s->files = vw.nreq;
-    s->skipped = m->nskips;
-    s->filtered = m->filtered + (m->nreq - vw.nreq);
-    s->functions = n;
-    for (size_t i = 0; i < vw.nreq; i++) {
-        const request *q = vw.req[i];
-        s->profiled_s += q->profiled_s;
-        s->wall_from_profile += q->wall_source != PR__WALL_NAME;
-        s->wall_contradicted += q->wall_source == PR__WALL_REJECTED;
-        if (i == 0 || q->time < s->first_time)
-            s->first_time = q->time;
-        if (i == 0 || q->time > s->last_time)
-            s->last_time = q->time;
-    }
+    summarize_requests(r, m, &vw);
     if (build_endpoints(r, &vw, ep_of_group, &mc) != 0 ||
         build_requests(r, &vw, ep_of_group) != 0 || build_buckets(r) != 0)
         goto fail;
     free(ep_of_group);
     ep_of_group = NULL;
     view_free(&vw);
-    vw.gt = NULL;
-    vw.req = NULL;
-    vw.table = NULL;
-    vw.keys = NULL;
-    for (size_t i = 0; i < m->nskips; i++) {
-        r->skips[i].err = m->skips[i].err;
-        if ((r->skips[i].path = arena_strdup(&r->strings, m->skips[i].path)) ==
-            NULL)
-            goto fail;
-    }
-    r->nskips = m->nskips;
-    if (pr__findings(r) != 0)
+    memset(&vw, 0, sizeof vw);
+    if (copy_skips(r, m) != 0 || pr__findings(r) != 0)
         goto fail;
     *out = r;
     return PR_OK;

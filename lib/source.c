@@ -93,8 +93,12 @@ pr_status src_gunzip(const unsigned char *in, size_t inlen, uint64_t max,
 {
     z_stream z;
     memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-        return pr__fail(err, PR_ERR_NOMEM, 0, "zlib could not start");
+    int zr = inflateInit2(&z, 16 + MAX_WBITS);
+    if (zr == Z_MEM_ERROR)
+        return pr__fail(err, PR_ERR_NOMEM, 0, "out of memory");
+    if (zr != Z_OK)
+        return pr__fail(err, PR_ERR_ZLIB, 0, "zlib could not start "
+                        "(error %d)", zr);
     dec->len = 0;
     z.next_in = (unsigned char *)in;
     pr_status st = PR_OK;
@@ -154,6 +158,10 @@ pr_status src_gunzip(const unsigned char *in, size_t inlen, uint64_t max,
         if (r == Z_BUF_ERROR && z.avail_in == 0 && done_in == inlen) {
             st = pr__fail(err, PR_ERR_GZIP, done_in,
                           "truncated gzip stream");
+            break;
+        }
+        if (r == Z_MEM_ERROR) {
+            st = pr__fail(err, PR_ERR_NOMEM, done_in, "out of memory");
             break;
         }
         if (r != Z_OK && r != Z_BUF_ERROR) {
@@ -487,7 +495,16 @@ static pr_status read_archive(const char *path, uint64_t max, rbuf *raw,
     archive_read_support_format_zip(a);
     pr_status st = PR_OK;
     if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
-        st = pr__fail(err, PR_ERR_IO, PR_NO_OFFSET, "cannot open archive: %s",
+        /* A system error (ENOENT, EACCES ...) is I/O; not knowing the
+         * format, or a corrupt first header, is the archive's fault. */
+        int e = archive_errno(a);
+        pr_status code = e == ENOENT || e == EACCES || e == EPERM ||
+                                 e == EIO || e == EISDIR || e == ENOTDIR ||
+                                 e == ELOOP || e == EMFILE || e == ENFILE
+                             ? PR_ERR_IO
+                         : e == ENOMEM ? PR_ERR_NOMEM
+                                       : PR_ERR_BAD_ARCHIVE;
+        st = pr__fail(err, code, PR_NO_OFFSET, "cannot open archive: %s",
                       archive_error_string(a) ? archive_error_string(a)
                                               : "unknown error");
         archive_read_free(a);
@@ -500,7 +517,7 @@ static pr_status read_archive(const char *path, uint64_t max, rbuf *raw,
         if (r == ARCHIVE_EOF)
             break;
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-            st = pr__fail(err, PR_ERR_BAD_TYPE,
+            st = pr__fail(err, PR_ERR_BAD_ARCHIVE,
                           (uint64_t)archive_filter_bytes(a, -1),
                           "corrupt archive: %s",
                           archive_error_string(a) ? archive_error_string(a)
@@ -514,7 +531,7 @@ static pr_status read_archive(const char *path, uint64_t max, rbuf *raw,
             continue;
         if (name == NULL) { /* say so rather than drop the entry */
             pr_error ne;
-            pr__fail(&ne, PR_ERR_BAD_TYPE, PR_NO_OFFSET,
+            pr__fail(&ne, PR_ERR_BAD_ARCHIVE, PR_NO_OFFSET,
                      "entry name cannot be decoded");
             if (fn(ctx, "(undecodable name)", index++, NULL, 0, &ne) != PR_OK) {
                 st = pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "out of memory");

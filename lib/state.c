@@ -185,11 +185,15 @@ pr_status pr_agg_save_state(const pr_agg *agg, const char *path, pr_error *err)
     }
     uLongf zlen = compressBound((uLong)raw.len);
     unsigned char *z = malloc(zlen);
-    if (z == NULL || compress2(z, &zlen, raw.p, (uLong)raw.len, 6) != Z_OK) {
+    int zr = z != NULL ? compress2(z, &zlen, raw.p, (uLong)raw.len, 6)
+                       : Z_MEM_ERROR;
+    if (zr != Z_OK) {
         free(z);
         free(raw.p);
-        return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET,
-                        "compression failed");
+        if (zr == Z_MEM_ERROR)
+            return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "out of memory");
+        return pr__fail(err, PR_ERR_ZLIB, PR_NO_OFFSET,
+                        "compression failed (zlib error %d)", zr);
     }
     wbuf h = {0};
     put(&h, MAGIC, 8);
@@ -321,83 +325,104 @@ static int has_nul(pr_str s)
     return s.len > 0 && memchr(s.ptr, '\0', s.len) != NULL;
 }
 
-static pr_status read_payload(rcur *c, shard *s, double *bucket_s,
-                              size_t base_order, uint32_t version)
+/* A table of n keys interned into tab; the ids, or NULL (c->st says). */
+static uint32_t *read_keys(rcur *c, functab *tab, uint32_t n)
 {
-    uint32_t *fids = NULL, *gids = NULL;
-    *bucket_s = get_f64(c, "bucket size");
-    if (c->st == PR_OK && *bucket_s != 0 && !(*bucket_s >= 1e-6))
-        c->st = pr__fail(c->err, PR_ERR_BAD_VALUE, 0, "state: bad bucket size");
-    uint32_t nf = get_count(c, 16, "function");
-    if (c->st == PR_OK &&
-        (fids = malloc((nf ? nf : 1) * sizeof *fids)) == NULL)
+    if (c->st != PR_OK)
+        return NULL;
+    uint32_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    if (ids == NULL) {
         c->st = PR_ERR_NOMEM;
-    for (uint32_t i = 0; i < nf && c->st == PR_OK; i++) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n && c->st == PR_OK; i++) {
         pr_func_key k = get_key(c);
-        if (c->st == PR_OK &&
-            (fids[i] = functab_intern(&s->funcs, &k)) == UINT32_MAX)
+        if (c->st == PR_OK && (ids[i] = functab_intern(tab, &k)) == UINT32_MAX)
             c->st = PR_ERR_NOMEM;
     }
-    uint32_t ng = get_count(c, 16, "endpoint");
-    if (c->st == PR_OK &&
-        (gids = malloc((ng ? ng : 1) * sizeof *gids)) == NULL)
-        c->st = PR_ERR_NOMEM;
-    for (uint32_t i = 0; i < ng && c->st == PR_OK; i++) {
-        pr_func_key k = get_key(c);
-        if (c->st == PR_OK &&
-            (gids[i] = functab_intern(&s->group_keys, &k)) == UINT32_MAX)
+    return ids;
+}
+
+/* What the cells and requests refer to: function and endpoint ids. */
+typedef struct ids {
+    uint32_t *f, *g;
+    uint32_t nf, ng;
+} ids;
+
+/* One cell's function stats into t. */
+static void read_funcs(rcur *c, ftable *t, const ids *id)
+{
+    uint32_t n = get_count(c, 36, "function stats");
+    for (uint32_t k = 0; k < n && c->st == PR_OK; k++) {
+        size_t at = c->pos;
+        uint32_t fid = get_u32(c, "function id");
+        int64_t cc = (int64_t)get_u64(c, "cc");
+        int64_t ncalls = (int64_t)get_u64(c, "nc");
+        double tt = get_f64(c, "tt"), ct = get_f64(c, "ct");
+        if (c->st != PR_OK)
+            return;
+        if (fid >= id->nf || cc < 0 || ncalls < 0) {
+            c->st = pr__fail(c->err, PR_ERR_BAD_REF, at,
+                             "state: bad function stats");
+            return;
+        }
+        if (ftable_add_func(t, id->f[fid], cc, ncalls, tt, ct) != PR_OK)
             c->st = PR_ERR_NOMEM;
     }
+}
+
+/* One cell's caller edges into t. */
+static void read_edges(rcur *c, ftable *t, const ids *id)
+{
+    uint32_t ne = get_count(c, 41, "edge");
+    for (uint32_t k = 0; k < ne && c->st == PR_OK; k++) {
+        size_t at = c->pos;
+        uint32_t a = get_u32(c, "caller"), b = get_u32(c, "callee");
+        int64_t enc = (int64_t)get_u64(c, "nc");
+        int64_t ecc = (int64_t)get_u64(c, "cc");
+        double tt = get_f64(c, "tt"), ct = get_f64(c, "ct");
+        uint8_t only = get_u8(c, "count_only");
+        if (c->st != PR_OK)
+            return;
+        if (a >= id->nf || b >= id->nf || enc < 0 || ecc < 0 || only > 1) {
+            c->st = pr__fail(c->err, PR_ERR_BAD_REF, at, "state: bad edge");
+            return;
+        }
+        if (ftable_add_edge(t, id->f[a], id->f[b], enc, ecc, tt, ct, only) !=
+            PR_OK)
+            c->st = PR_ERR_NOMEM;
+    }
+}
+
+/* The cells: an endpoint and bucket each, with their tables. */
+static void read_cells(rcur *c, shard *s, const ids *id)
+{
     uint32_t nc = get_count(c, 20, "cell");
     for (uint32_t i = 0; i < nc && c->st == PR_OK; i++) {
         size_t at = c->pos;
         uint32_t g = get_u32(c, "cell endpoint");
         int64_t bucket = (int64_t)get_u64(c, "cell bucket");
-        if (c->st == PR_OK && g >= ng) {
+        if (c->st != PR_OK)
+            return;
+        if (g >= id->ng) {
             c->st = pr__fail(c->err, PR_ERR_BAD_REF, at,
                              "state: cell of unknown endpoint %u", g);
-            break;
+            return;
         }
-        ftable *t = c->st == PR_OK ? pr__cell(s, gids[g], bucket) : NULL;
-        if (c->st == PR_OK && t == NULL)
+        ftable *t = pr__cell(s, id->g[g], bucket);
+        if (t == NULL) {
             c->st = PR_ERR_NOMEM;
-        uint32_t n = get_count(c, 36, "function stats");
-        for (uint32_t k = 0; k < n && c->st == PR_OK; k++) {
-            size_t fat = c->pos;
-            uint32_t fid = get_u32(c, "function id");
-            int64_t cc = (int64_t)get_u64(c, "cc");
-            int64_t ncalls = (int64_t)get_u64(c, "nc");
-            double tt = get_f64(c, "tt"), ct = get_f64(c, "ct");
-            if (c->st != PR_OK)
-                break;
-            if (fid >= nf || cc < 0 || ncalls < 0) {
-                c->st = pr__fail(c->err, PR_ERR_BAD_REF, fat,
-                                 "state: bad function stats");
-                break;
-            }
-            if (ftable_add_func(t, fids[fid], cc, ncalls, tt, ct) != PR_OK)
-                c->st = PR_ERR_NOMEM;
+            return;
         }
-        uint32_t ne = get_count(c, 41, "edge");
-        for (uint32_t k = 0; k < ne && c->st == PR_OK; k++) {
-            size_t eat = c->pos;
-            uint32_t a = get_u32(c, "caller"), b = get_u32(c, "callee");
-            int64_t enc = (int64_t)get_u64(c, "nc");
-            int64_t ecc = (int64_t)get_u64(c, "cc");
-            double tt = get_f64(c, "tt"), ct = get_f64(c, "ct");
-            uint8_t only = get_u8(c, "count_only");
-            if (c->st != PR_OK)
-                break;
-            if (a >= nf || b >= nf || enc < 0 || ecc < 0 || only > 1) {
-                c->st = pr__fail(c->err, PR_ERR_BAD_REF, eat,
-                                 "state: bad edge");
-                break;
-            }
-            if (ftable_add_edge(t, fids[a], fids[b], enc, ecc, tt, ct, only) !=
-                PR_OK)
-                c->st = PR_ERR_NOMEM;
-        }
+        read_funcs(c, t, id);
+        read_edges(c, t, id);
     }
+}
+
+/* The requests, numbered from base_order in the run's input order. */
+static void read_requests(rcur *c, shard *s, const ids *id,
+                          size_t base_order, uint32_t version)
+{
     uint32_t nr = get_count(c, version >= 2 ? 81 : 65, "request");
     for (uint32_t i = 0; i < nr && c->st == PR_OK; i++) {
         size_t at = c->pos;
@@ -422,40 +447,46 @@ static pr_status read_payload(rcur *c, shard *s, double *bucket_s,
             r.fp = get_u64(c, "fingerprint");
         }
         if (c->st != PR_OK)
-            break;
-        if (g >= ng || path.len == 0 || has_nul(path) || has_nul(method) ||
-            has_nul(url) || !pr__time_ok(r.time) || !(r.wall_ms >= 0)) {
+            return;
+        if (g >= id->ng || path.len == 0 || has_nul(path) ||
+            has_nul(method) || has_nul(url) || !pr__time_ok(r.time) ||
+            !(r.wall_ms >= 0)) {
             c->st = pr__fail(c->err, PR_ERR_BAD_REF, at, "state: bad request");
-            break;
+            return;
         }
-        r.group = gids[g];
+        r.group = id->g[g];
         r.order = base_order + i;
-        char *b = malloc(path.len + method.len + url.len + 3);
-        if (b == NULL) {
+        if (pr__request_strings(&r, path, method, url) != 0) {
             c->st = PR_ERR_NOMEM;
-            break;
+            return;
         }
-        memcpy(b, path.ptr, path.len);
-        b[path.len] = '\0';
-        char *mth = b + path.len + 1;
-        memcpy(mth, method.ptr, method.len);
-        mth[method.len] = '\0';
-        char *u = mth + method.len + 1;
-        memcpy(u, url.ptr, url.len);
-        u[url.len] = '\0';
-        r.path = b;
-        r.method = mth;
-        r.url = u;
         if (pr__add_request(s, &r) != PR_OK) {
-            free(b);
+            free(r.path);
             c->st = PR_ERR_NOMEM;
         }
     }
+}
+
+/* The payload, in the order save wrote it: bucket size, function keys,
+ * endpoint keys, cells, requests, and nothing after. */
+static pr_status read_payload(rcur *c, shard *s, double *bucket_s,
+                              size_t base_order, uint32_t version)
+{
+    ids id = {NULL, NULL, 0, 0};
+    *bucket_s = get_f64(c, "bucket size");
+    if (c->st == PR_OK && *bucket_s != 0 && !(*bucket_s >= 1e-6))
+        c->st = pr__fail(c->err, PR_ERR_BAD_VALUE, 0, "state: bad bucket size");
+    id.nf = get_count(c, 16, "function");
+    id.f = read_keys(c, &s->funcs, id.nf);
+    id.ng = get_count(c, 16, "endpoint");
+    id.g = read_keys(c, &s->group_keys, id.ng);
+    read_cells(c, s, &id);
+    read_requests(c, s, &id, base_order, version);
     if (c->st == PR_OK && c->pos != c->len)
-        c->st = pr__fail(c->err, PR_ERR_NOT_STATS, c->pos,
+        c->st = pr__fail(c->err, PR_ERR_BAD_STATE, c->pos,
                          "state: %zu bytes after the end", c->len - c->pos);
-    free(fids);
-    free(gids);
+    free(id.f);
+    free(id.g);
     if (c->st == PR_ERR_NOMEM)
         pr__fail(c->err, PR_ERR_NOMEM, c->pos, "out of memory");
     return c->st;
@@ -486,7 +517,7 @@ static pr_status check_overlap(const pr_agg *agg, shard *tmp, pr_error *err)
     u64map_free(&have);
     tmp->known = dup;
     if (dup > 0 && dup < tmp->nreq)
-        return pr__fail(err, PR_ERR_NOT_STATS, PR_NO_OFFSET,
+        return pr__fail(err, PR_ERR_MISMATCH, PR_NO_OFFSET,
                         "%zu of its %zu requests are counted already (from "
                         "another input); merging it would count them twice",
                         dup, tmp->nreq);
@@ -519,14 +550,14 @@ pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
     if (agg == NULL || (buf == NULL && len > 0))
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
     if (len < HEADER || !pr__is_state(p, len))
-        return pr__fail(err, PR_ERR_NOT_STATS, 0, "not a profreport state "
+        return pr__fail(err, PR_ERR_BAD_STATE, 0, "not a profreport state "
                         "file (no PRSTATE header)");
     if (le32(p + 36) != (uint32_t)crc32(0, p, 36))
-        return pr__fail(err, PR_ERR_NOT_STATS, 36, "state header checksum "
+        return pr__fail(err, PR_ERR_BAD_STATE, 36, "state header checksum "
                         "mismatch (corrupt file)");
     uint32_t version = le32(p + 8);
     if (version != 1 && version != VERSION)
-        return pr__fail(err, PR_ERR_NOT_STATS, 8, "state version %u; this "
+        return pr__fail(err, PR_ERR_VERSION, 8, "state version %u; this "
                         "profreport reads versions 1 to %d", version, VERSION);
     uint64_t raw = le64(p + 16), zlen = le64(p + 24);
     if (zlen != len - HEADER)
@@ -534,7 +565,7 @@ pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
                         "its header says %llu", len,
                         (unsigned long long)(zlen + HEADER));
     if (le32(p + 32) != (uint32_t)crc32(0, p + HEADER, (uInt)zlen))
-        return pr__fail(err, PR_ERR_NOT_STATS, HEADER, "state checksum "
+        return pr__fail(err, PR_ERR_BAD_STATE, HEADER, "state checksum "
                         "mismatch (corrupt file)");
     /* zlib cannot expand more than about 1032:1. */
     if (raw > MAX_PAYLOAD || raw > zlen * 1032 + 64)
@@ -557,7 +588,7 @@ pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
     if (st == PR_OK)
         st = check_overlap(agg, &tmp, err);
     if (st == PR_OK && agg->main.nreq > 0 && bucket_s != agg->bucket_s)
-        st = pr__fail(err, PR_ERR_NOT_STATS, 40, "state buckets of %g s do "
+        st = pr__fail(err, PR_ERR_MISMATCH, 40, "state buckets of %g s do "
                       "not match this run's %g s", bucket_s, agg->bucket_s);
     if (st == PR_OK && tmp.nreq > 0 && tmp.known == tmp.nreq) {
         /* Every request of it is counted already: merged, it would count

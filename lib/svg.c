@@ -6,7 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "svg.h"
 #include "escape.h"
-#include "render.h"
+#include "fmt.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -119,8 +119,8 @@ int svg_color(const svg_palette *p, const char *module)
 #define ROW 22.0
 #define TOP 28.0
 
-void svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
-                   size_t max_rows)
+pr_status svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
+                        size_t max_rows)
 {
     size_t m = max_rows != 0 && n > max_rows ? max_rows : n;
     /* Columns: labels end at LX, total bars from BX (BW long, value
@@ -206,6 +206,7 @@ void svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
                      "endpoint%s in the table below</text>", BX, yb + 36,
                 n - m, n - m == 1 ? "" : "s");
     fputs("</svg>", out);
+    return PR_OK;
 }
 
 /* ---- latency over time ------------------------------------------------ */
@@ -277,24 +278,23 @@ static double bucket_to(const pr_bucket_row *b, double bucket_s)
     return b->to > 0 ? b->to : b->start + bucket_s;
 }
 
-void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
-                 double bucket_s)
+pr_status svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
+                      double bucket_s)
 {
     const double X0 = 64, X1 = 936, Y0 = 30, Y1 = 220, H = 262;
     const double PW = X1 - X0, PH = Y1 - Y0;
+    /* Memory first, so that running out writes nothing. */
+    column *c = n > 0 && rows != NULL ? calloc(n, sizeof *c) : NULL;
+    if (n > 0 && rows != NULL && c == NULL)
+        return PR_ERR_NOMEM;
     svg_open(out, "latency", H, "Requests and latency over time");
     if (n == 0 || rows == NULL) {
         fputs("<text class=\"lbl\" x=\"500\" y=\"130\" text-anchor=\"middle\">"
               "no requests with a time</text></svg>", out);
-        return;
+        return PR_OK;
     }
     if (!(bucket_s > 0))
         bucket_s = 1;
-    column *c = calloc(n, sizeof *c);
-    if (c == NULL) {
-        fputs("</svg>", out);
-        return;
-    }
     /* The axis spans the capture: each bar only the part of its bucket
      * with data, so a partial first or last bucket is not drawn over
      * time nobody measured. */
@@ -421,6 +421,7 @@ void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
     latency_line(out, c, nc, 1, X0, Y1, PH, ltop);
     fputs("</svg>", out);
     free(c);
+    return PR_OK;
 }
 
 /* ---- modules ---------------------------------------------------------- */
@@ -441,8 +442,8 @@ static void module_title(FILE *out, const pr_module_row *m)
     fputs("</title>", out);
 }
 
-void svg_modules(FILE *out, const pr_attribution *a, const svg_palette *pal,
-                 size_t max_rows)
+pr_status svg_modules(FILE *out, const pr_attribution *a,
+                      const svg_palette *pal, size_t max_rows)
 {
     size_t n = a != NULL ? a->nmodules : 0;
     size_t m = max_rows != 0 && n > max_rows ? max_rows : n;
@@ -534,12 +535,13 @@ void svg_modules(FILE *out, const pr_attribution *a, const svg_palette *pal,
         fputs("</g>", out);
     }
     fputs("</svg>", out);
+    return PR_OK;
 }
 
 /* ---- module mix per endpoint ------------------------------------------ */
 
-void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
-                    size_t max_rows, const svg_palette *pal)
+pr_status svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
+                         size_t max_rows, const svg_palette *pal)
 {
     size_t m = max_rows != 0 && n > max_rows ? max_rows : n;
     const double LX = 296, BX = 304, BW = 600, VX = 912;
@@ -640,6 +642,7 @@ void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
                      "endpoint%s not drawn</text>", BX, yb + 18, n - m,
                 n - m == 1 ? "" : "s");
     fputs("</svg>", out);
+    return PR_OK;
 }
 
 /* ---- icicle ----------------------------------------------------------- */
@@ -652,11 +655,6 @@ static int cmp_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-static int is_builtin(const pr_func_key *k)
-{
-    return k->line == 0 && (k->file.len == 0 || (k->file.len == 1 &&
-                                                  k->file.ptr[0] == '~'));
-}
 
 /* The name a box shows: the function's name, or pstats' {label} for a
  * built-in. First line of the tooltip too (the zoom script reads it). */
@@ -664,7 +662,7 @@ static void box_name(FILE *out, const pr_func_key *k, size_t max)
 {
     const char *p = k->name.ptr != NULL ? k->name.ptr : "";
     size_t n = k->name.len;
-    if (is_builtin(k) && n >= 2 && p[0] == '<' && p[n - 1] == '>') {
+    if (pr__is_builtin(k) && n >= 2 && p[0] == '<' && p[n - 1] == '>') {
         if (max == SIZE_MAX) {
             fputc('{', out);
             esc_html(out, p + 1, n - 2);
@@ -682,8 +680,9 @@ static void box_name(FILE *out, const pr_func_key *k, size_t max)
         text_fit(out, p, n, max);
 }
 
-int svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
-               double min_share, size_t max_boxes, svg_icicle_info *info)
+pr_status svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
+                     double min_share, size_t max_boxes,
+                     svg_icicle_info *info)
 {
     size_t nn = t != NULL ? t->nnodes : 0;
     double total = t != NULL ? t->total_s : 0;
@@ -756,7 +755,7 @@ int svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
         double y = (double)d->depth * IROW;
         fprintf(out, "<g class=\"c%d\"><title>", svg_color(pal, d->module));
         box_name(out, &d->key, SIZE_MAX);
-        if (!is_builtin(&d->key)) {
+        if (!pr__is_builtin(&d->key)) {
             fputc('\n', out);
             esc_html(out, d->key.file.ptr, d->key.file.len);
             fprintf(out, ":%lld", (long long)d->key.line);
@@ -793,12 +792,12 @@ int svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
     free(w);
     free(next);
     free(on);
-    return 0;
+    return PR_OK;
 nomem:
     free(x);
     free(w);
     free(next);
     free(on);
     free(v);
-    return -1;
+    return PR_ERR_NOMEM;
 }

@@ -10,6 +10,7 @@
  *
  * Output is a pure function of the arguments (coordinates printed with one
  * decimal), which is what the golden tests in tests/test_svg.c rely on.
+ * Each returns PR_OK, or PR_ERR_NOMEM having written nothing.
  */
 #ifndef PR_SVG_H
 #define PR_SVG_H
@@ -38,8 +39,8 @@ int svg_color(const svg_palette *p, const char *module);
  * request latencies: p50 (dot), p95 (bar) and max (tick), rows[0..n) in
  * the order given (the endpoint table's). Draws at most max_rows rows
  * (0: all) and says how many more there were. */
-void svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
-                   size_t max_rows);
+pr_status svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
+                        size_t max_rows);
 
 /* Requests per time bucket (bars, left scale) with p50 and p95 lines
  * (right scale); empty buckets break the lines. The time axis is the
@@ -47,19 +48,19 @@ void svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
  * covers (pr_bucket_row from/to), its tooltip saying how much. More
  * buckets than pixel columns are drawn per column: requests summed, the
  * highest p50 and p95 of the column. */
-void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
-                 double bucket_s);
+pr_status svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
+                      double bucket_s);
 
 /* Where the time goes: per module, inclusive time (light bar) over self
  * time (solid bar), shares of a->total_s. At most max_rows modules (0:
  * all); the self time of the rest is one "other" row. */
-void svg_modules(FILE *out, const pr_attribution *a, const svg_palette *pal,
-                 size_t max_rows);
+pr_status svg_modules(FILE *out, const pr_attribution *a,
+                      const svg_palette *pal, size_t max_rows);
 
 /* Self time by module per endpoint: one 100 % stacked bar per endpoint,
  * rows[0..n) in the order given, at most max_rows rows (0: all). */
-void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
-                    size_t max_rows, const svg_palette *pal);
+pr_status svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
+                         size_t max_rows, const svg_palette *pal);
 
 /* What the icicle drew and what it left out. */
 typedef struct svg_icicle_info {
@@ -74,8 +75,10 @@ typedef struct svg_icicle_info {
  * `min_share` of t->total_s (or 1/1000, one pixel, if larger) are hidden
  * with everything below them; when more than max_boxes (0: no limit)
  * would remain, the cut-off rises until they fit. `info` may be NULL.
- * Returns 0, or -1 when memory ran out (nothing was written). */
-int svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
-               double min_share, size_t max_boxes, svg_icicle_info *info);
+ * Returns PR_OK, or PR_ERR_NOMEM when memory ran out (nothing was
+ * written). */
+pr_status svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
+                     double min_share, size_t max_boxes,
+                     svg_icicle_info *info);
 
 #endif

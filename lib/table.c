@@ -1,5 +1,6 @@
 /* table.c - hash tables for the aggregate. */
 #include "table.h"
+#include "funckey.h"
 
 #include <float.h>
 #include <math.h>
@@ -153,14 +154,6 @@ static uint64_t key_hash(const pr_func_key *k)
     return pr__hash(k->name.ptr, k->name.len, h);
 }
 
-static int key_eq(const pr_func_key *a, const pr_func_key *b)
-{
-    return a->line == b->line && a->file.len == b->file.len &&
-           a->name.len == b->name.len &&
-           memcmp(a->file.ptr, b->file.ptr, a->file.len) == 0 &&
-           memcmp(a->name.ptr, b->name.ptr, a->name.len) == 0;
-}
-
 static int functab_rehash(functab *t)
 {
     size_t ns = t->nslots ? t->nslots * 2 : 1024;
@@ -188,7 +181,7 @@ uint32_t functab_intern(functab *t, const pr_func_key *key)
     size_t j = h & (t->nslots - 1);
     while (t->slots[j] != UINT32_MAX) {
         uint32_t id = t->slots[j];
-        if (t->hashes[id] == h && key_eq(&t->keys[id], key))
+        if (t->hashes[id] == h && pr__key_eq(&t->keys[id], key))
             return id;
         j = (j + 1) & (t->nslots - 1);
     }

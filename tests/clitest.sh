@@ -39,6 +39,9 @@ expect_rc "unknown option" 2 "$P" --bogus $W
 expect_rc "unknown format" 2 "$P" -f xml $W
 expect_rc "unknown table" 2 "$P" -f csv -t nope $W
 expect_rc "-t with md is a usage error" 2 "$P" -t functions $W
+# diff --state would load the state into both sides and save the mix.
+expect_rc "diff --state is a usage error" 2 "$P" diff --state "$tmp/diff.state" $W $W
+[ ! -e "$tmp/diff.state" ] && ok "diff --state writes no state" || no "diff --state wrote a state"
 expect_rc "bad --since" 2 "$P" --since yesterday-ish $W
 expect_rc "bad --name-format" 2 "$P" --name-format '{bogus}.prof' $W
 expect_rc "bad --top" 2 "$P" --top 0 $W

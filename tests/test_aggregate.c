@@ -568,9 +568,38 @@ Test(aggregate, add_buffer_that_cannot_be_read)
     pr_agg_free(agg);
 }
 
+/* An archive libarchive cannot read is PR_ERR_BAD_ARCHIVE (it was
+ * PR_ERR_IO, like a file that cannot be opened); a missing one stays I/O. */
+Test(aggregate, unreadable_archive_is_bad_archive)
+{
+    char *dir = tu_mkdtemp();
+    char *bad = tu_path(dir, "bad.tar");
+    char *gone = tu_path(dir, "gone.tar");
+    char text[3000];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = "not an archive\n"[i % 15];
+    tu_write_file(bad, text, sizeof text);
+    skiplog log;
+    pr_agg *agg = agg_new(1, &log);
+    const char *paths[] = {bad, gone};
+    add(agg, paths, 2);
+    cr_assert_eq(log.n, 2);
+    cr_assert_eq(log.err[0].code, PR_ERR_BAD_ARCHIVE, "%s", log.err[0].msg);
+    cr_assert_eq(log.err[1].code, PR_ERR_IO, "%s", log.err[1].msg);
+    pr_agg_free(agg);
+    tu_rm_rf(dir);
+    free(bad);
+    free(gone);
+    free(dir);
+}
+
 Test(aggregate, usage_errors)
 {
     pr_agg *agg = NULL;
+    pr_agg_options o;
+    memset(&o, 0, sizeof o);
+    cr_assert_eq(pr_agg_new(&o, NULL), PR_ERR_USAGE); /* crashed before */
+    cr_assert_eq(pr_agg_new(NULL, NULL), PR_ERR_USAGE);
     cr_assert_eq(pr_agg_new(NULL, &agg), PR_OK);
     const char *paths[] = {VALID};
     cr_assert_eq(pr_agg_add_paths(NULL, paths, 1), PR_ERR_USAGE);

@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include "arena.h"
+#include "grow.h"
 
 #include <stdint.h>
 
@@ -82,4 +83,27 @@ Test(arena, reset_keeps_the_largest_chunk)
     cr_assert_not_null(arena_alloc(&a, 300000));
     cr_assert_eq(a.head, kept);
     arena_free(&a);
+}
+
+/* ---- pr__grow (lib/grow.c) ------------------------------------------- */
+
+Test(grow, first_then_doubling_and_overflow)
+{
+    int *v = NULL;
+    size_t cap = 0;
+    for (size_t n = 0; n < 100; n++) {
+        int *p = pr__grow(v, &cap, n, sizeof *v, 8);
+        cr_assert_not_null(p);
+        v = p;
+        v[n] = (int)n;
+        cr_assert_gt(cap, n);
+    }
+    cr_assert_eq(cap, 128, "8, 16, 32, 64, 128");
+    for (size_t n = 0; n < 100; n++)
+        cr_assert_eq(v[n], (int)n, "elements kept across growth");
+    cr_assert_eq(pr__grow(v, &cap, 5, sizeof *v, 8), v, "room: no change");
+    size_t big = SIZE_MAX / 2 + 1;
+    cr_assert_null(pr__grow(v, &big, big, 4, 8), "size overflow");
+    cr_assert_eq(big, SIZE_MAX / 2 + 1, "cap untouched on failure");
+    free(v);
 }

@@ -237,7 +237,7 @@ Test(diff, bad_baseline_names_row)
     pr_diff *d;
     pr_error err;
     cr_expect_eq(pr_diff_compare_baseline(csv, c, NULL, &d, &err),
-                 PR_ERR_NOT_STATS);
+                 PR_ERR_BAD_CSV);
     cr_expect_null(d);
     cr_expect_not_null(strstr(err.msg, "row 2: 'wall_ms'"), "%s", err.msg);
     pr_report_free(c);
@@ -277,4 +277,41 @@ Test(diff, baseline_of_request_modules_blames)
     free(csv);
     tu_rm_rf(dir);
     free(dir);
+}
+
+/* ---- a malformed baseline CSV is PR_ERR_BAD_CSV with the row's
+ * position, not a stats error ---------------------------------------- */
+
+static void baseline_fails(const char *csv, uint64_t offset)
+{
+    pr_report *cur = tu_report_of("data/werkzeug", 0);
+    char *dir = tu_mkdtemp();
+    char *path = tu_path(dir, "base.csv");
+    tu_write_file(path, csv, strlen(csv));
+    pr_diff *d = (pr_diff *)&d;
+    pr_error err;
+    tu_assert_err(pr_diff_from_baseline(path, cur, &d, &err), err,
+                  PR_ERR_BAD_CSV, offset);
+    cr_assert_null(d);
+    tu_rm_rf(dir);
+    free(path);
+    free(dir);
+    pr_report_free(cur);
+}
+
+Test(diff, baseline_without_a_column)
+{
+    baseline_fails("endpoint,requests\nx,1\n", 0);
+}
+
+Test(diff, baseline_with_a_word_for_a_number)
+{
+    baseline_fails("endpoint,requests,mean_ms,p50_ms,p95_ms,p99_ms,max_ms\n"
+                   "index,3,1.0,1.0,many,1.0,1.0\n",
+                   0);
+}
+
+Test(diff, baseline_empty)
+{
+    baseline_fails("", 0);
 }

@@ -350,7 +350,7 @@ Test(svg, icicle_golden)
     svg_palette_init(&pal, &a);
     capture c;
     svg_icicle_info info;
-    cr_assert_eq(svg_icicle(cap_open(&c), &a.tree, &pal, 0.01, 0, &info), 0);
+    cr_assert_eq(svg_icicle(cap_open(&c), &a.tree, &pal, 0.01, 0, &info), PR_OK);
     const char *s = cap_close(&c);
     /* "tiny" is under 1 %: hidden, with the tree's own 3. */
     cr_assert_eq(info.drawn, 7);
@@ -375,7 +375,7 @@ Test(svg, icicle_children_never_past_their_parent)
     svg_palette pal;
     svg_palette_init(&pal, &a);
     capture c;
-    cr_assert_eq(svg_icicle(cap_open(&c), &a.tree, &pal, 0, 0, NULL), 0);
+    cr_assert_eq(svg_icicle(cap_open(&c), &a.tree, &pal, 0, 0, NULL), PR_OK);
     const char *s = cap_close(&c);
     /* render (x 600, width 300) has children of 250 and 200: the second
      * is cut to the 50 left. */
@@ -410,14 +410,14 @@ Test(svg, icicle_box_limit_keeps_size_bounded)
     capture c;
     svg_icicle_info info;
     /* ...so with no cut-off of its own, all are drawn... */
-    cr_assert_eq(svg_icicle(cap_open(&c), &t, &pal, 0, 0, &info), 0);
+    cr_assert_eq(svg_icicle(cap_open(&c), &t, &pal, 0, 0, &info), PR_OK);
     cap_close(&c);
     cr_assert_eq(info.drawn, N);
     cr_assert_eq(info.hidden, 0);
     free(c.buf);
     /* ...and with at most 500 boxes, a whole level goes: the root and
      * its 200 children stay, every grandchild is hidden and counted. */
-    cr_assert_eq(svg_icicle(cap_open(&c), &t, &pal, 0, 500, &info), 0);
+    cr_assert_eq(svg_icicle(cap_open(&c), &t, &pal, 0, 500, &info), PR_OK);
     const char *s = cap_close(&c);
     cr_assert_eq(info.drawn, 1 + KIDS);
     cr_assert_eq(info.hidden, (size_t)KIDS * GRAND);
@@ -434,7 +434,7 @@ Test(svg, icicle_empty_tree)
     svg_palette_init(&pal, NULL);
     capture c;
     svg_icicle_info info;
-    cr_assert_eq(svg_icicle(cap_open(&c), &t, &pal, 0.01, 0, &info), 0);
+    cr_assert_eq(svg_icicle(cap_open(&c), &t, &pal, 0.01, 0, &info), PR_OK);
     const char *s = cap_close(&c);
     cr_assert(strstr(s, "no call tree") != NULL);
     cr_assert_eq(info.drawn, 0);

@@ -165,7 +165,9 @@ static const char *const TU_STATUS_NAMES[] = {
     "PR_ERR_BAD_LENGTH", "PR_ERR_BAD_REF",  "PR_ERR_TOO_DEEP",
     "PR_ERR_NOT_STATS", "PR_ERR_BAD_VALUE", "PR_ERR_GZIP",
     "PR_ERR_TOO_BIG",   "PR_ERR_NOT_FILE",  "PR_ERR_LOOP",
-    "PR_ERR_USAGE",     "PR_ERR_NO_INPUT"};
+    "PR_ERR_USAGE",     "PR_ERR_NO_INPUT",  "PR_ERR_BAD_STATE",
+    "PR_ERR_VERSION",   "PR_ERR_MISMATCH",  "PR_ERR_BAD_ARCHIVE",
+    "PR_ERR_ZLIB",      "PR_ERR_BAD_CSV"};
 enum { TU_NSTATUS = sizeof TU_STATUS_NAMES / sizeof TU_STATUS_NAMES[0] };
 
 static inline const char *tu_status_name(pr_status st)
@@ -254,6 +256,25 @@ static inline void tu_copy_file(const char *from, const char *to)
     unsigned char *b = tu_read_file(from, &n);
     tu_write_file(to, b, n);
     free(b);
+}
+
+/* The report of one directory (top rows; 0 = the default), read with
+ * one thread. */
+static inline pr_report *tu_report_of(const char *dir, size_t top)
+{
+    pr_agg_options ao;
+    memset(&ao, 0, sizeof ao);
+    ao.threads = 1;
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(&ao, &agg), PR_OK);
+    cr_assert_eq(pr_agg_add_paths(agg, &dir, 1), PR_OK);
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.top = top;
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, &ro, &r), PR_OK);
+    pr_agg_free(agg);
+    return r;
 }
 
 /* Seconds on a monotonic clock, for "must fail fast" checks. */
