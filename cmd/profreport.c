@@ -234,14 +234,19 @@ static int usage_error(const char *fmt, ...)
 static pr_status render_outliers(const pr_report *rep, pr_format fmt,
                                  FILE *fp, pr_error *err)
 {
-    pr_outliers *ol;
-    pr_status st = pr_outliers_build(rep, 0, &ol);
-    if (st != PR_OK) {
-        snprintf(err->msg, sizeof err->msg, "%s", pr_strerror(st));
-        err->code = st;
-        return st;
+    /* The report made it already when asked to (or when cheap). */
+    const pr_outliers *have = pr_report_outliers(rep);
+    pr_outliers *ol = NULL;
+    if (have == NULL) {
+        pr_status st = pr_outliers_build(rep, 0, &ol);
+        if (st != PR_OK) {
+            snprintf(err->msg, sizeof err->msg, "%s", pr_strerror(st));
+            err->code = st;
+            return st;
+        }
+        have = ol;
     }
-    st = pr_outliers_render(ol, fmt, fp, err);
+    pr_status st = pr_outliers_render(have, fmt, fp, err);
     pr_outliers_free(ol);
     return st;
 }
@@ -538,7 +543,10 @@ static int parse_args(int argc, char **argv, options *o)
                 return usage_error("--state-bucket needs a duration such as "
                                    "1h, not '%s'", optarg);
             break;
-        case OPT_OUTLIERS: o->outliers = 1; break;
+        case OPT_OUTLIERS:
+            o->outliers = 1;
+            o->report.outliers = 1;
+            break;
         case OPT_ALPHA: {
             if (!o->diff)
                 return usage_error("%s", "--alpha belongs to 'profreport "

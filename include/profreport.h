@@ -408,6 +408,11 @@ typedef struct pr_report_options {
     const char *const *inputs;
     size_t ninputs;
     double generated_at;
+    /* Slow versus typical requests (pr_outliers_build), which re-reads
+     * the profile files it compares: 0 = when that is at most
+     * PR_OUTLIERS_AUTO_FILES files, 1 = always, -1 = never. What stands
+     * out becomes a finding. */
+    int outliers;
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */
@@ -552,7 +557,9 @@ typedef enum pr_finding_kind {
     PR_FINDING_ENDPOINT_TOTAL = 1,   /* subject: the costliest endpoint */
     PR_FINDING_ENDPOINT_LATENCY = 2, /* subject: the slowest endpoint (p95) */
     PR_FINDING_STEP = 3,             /* latency rose at a point in time */
-    PR_FINDING_SKIPPED = 4           /* files that could not be read */
+    PR_FINDING_SKIPPED = 4,          /* files that could not be read */
+    PR_FINDING_SLOW_REQUESTS = 5     /* subject: a module over-represented
+                                        in an endpoint's slowest requests */
 } pr_finding_kind;
 
 /* One finding of the report, most important first: data first, and a
@@ -578,7 +585,8 @@ typedef struct pr_finding {
     int estimated;          /* share or cost rests on an estimate */
 } pr_finding;
 
-/* "module", "endpoint_total", "endpoint_latency", "step", "skipped". */
+/* "module", "endpoint_total", "endpoint_latency", "step", "skipped",
+ * "slow_requests". */
 PR_API
 const char *pr_finding_kind_name(pr_finding_kind k);
 
@@ -801,6 +809,15 @@ typedef struct pr_outlier_row {
 } pr_outlier_row;
 
 typedef struct pr_outliers pr_outliers;
+
+/* The most files a report re-reads for slow versus typical requests
+ * unless asked to (pr_report_options.outliers). */
+#define PR_OUTLIERS_AUTO_FILES 2000
+
+/* The report's slow-versus-typical comparison, or NULL when it was not
+ * made (see pr_report_options.outliers). Owned by the report. */
+PR_API
+const pr_outliers *pr_report_outliers(const pr_report *r);
 
 /* For each endpoint of r with 30 requests or more, re-reads the profile
  * files of up to 200 slow and 200 typical requests (evenly spread) and

@@ -40,6 +40,7 @@ const char *pr_finding_kind_name(pr_finding_kind k)
     case PR_FINDING_ENDPOINT_LATENCY: return "endpoint_latency";
     case PR_FINDING_STEP: return "step";
     case PR_FINDING_SKIPPED: return "skipped";
+    case PR_FINDING_SLOW_REQUESTS: return "slow_requests";
     }
     return "unknown";
 }
@@ -382,8 +383,8 @@ static int endpoint_total_finding(writer *w)
     const pr_endpoint_row *top = costliest(r);
     if (top->share < 0.4)
         return 0;
-    if (begin(w, PR_FINDING_ENDPOINT_TOTAL, "endpoints", top->label,
-              top->label) != 0)
+    if (begin(w, PR_FINDING_ENDPOINT_TOTAL, "endpoints", NULL, top->label) !=
+        0)
         return -1;
     FILE *out = w->mem;
     fprintf(out, "Endpoint %s takes ", top->label);
@@ -419,7 +420,7 @@ static int endpoint_latency_finding(writer *w)
     }
     if (slow == costliest(r) || next == NULL || slow->p95_ms <= next->p95_ms)
         return 0;
-    if (begin(w, PR_FINDING_ENDPOINT_LATENCY, "endpoints", slow->label,
+    if (begin(w, PR_FINDING_ENDPOINT_LATENCY, "endpoints", NULL,
               slow->label) != 0)
         return -1;
     FILE *out = w->mem;
@@ -547,6 +548,53 @@ static int step_finding(writer *w)
     return finish(w);
 }
 
+/* Slow versus typical: a module whose own time per request is at least
+ * twice as high in an endpoint's slowest requests (above p90) as in its
+ * typical ones (p25 to p75), significantly (the rows of pr_outliers are
+ * those significant after Holm's correction). The strongest per
+ * endpoint, for up to two endpoints. */
+static int slow_requests_findings(writer *w)
+{
+    pr_report *r = w->r;
+    if (r->outliers == NULL)
+        return 0;
+    const pr_outlier_row *rows;
+    size_t n = pr_outliers_rows(r->outliers, &rows), made = 0;
+    const char *last = NULL;
+    for (size_t i = 0; i < n && made < 2; i++) {
+        const pr_outlier_row *o = &rows[i];
+        if (o->is_function || !(o->ratio >= 2) ||
+            (last != NULL && strcmp(last, o->endpoint) == 0))
+            continue;
+        last = o->endpoint;
+        if (begin(w, PR_FINDING_SLOW_REQUESTS, "endpoint-details", o->endpoint,
+                  o->name) != 0)
+            return -1;
+        FILE *out = w->mem;
+        fprintf(out, "The slowest 10%% of %s requests spend ", o->endpoint);
+        if (isinf(o->ratio))
+            fprintf(out, "time in %s's own code that typical ones do not",
+                    o->name);
+        else
+            fprintf(out, "%.1fx more in %s's own code than typical ones",
+                    o->ratio, o->name);
+        end_lead(w);
+        fputs(" (", out);
+        pr__fmt_ms(out, o->slow_ms);
+        fputs(" against ", out);
+        pr__fmt_ms(out, o->typical_ms);
+        fprintf(out, " per request, %zu slow and %zu typical requests; "
+                     "Mann-Whitney p %s %.2g, Holm-corrected).",
+                o->slow_n, o->typical_n, o->p < 1e-4 ? "<" : "=",
+                o->p < 1e-4 ? 1e-4 : o->p);
+        w->f.per_request_ms = o->slow_ms - o->typical_ms;
+        if (finish(w) != 0)
+            return -1;
+        made++;
+    }
+    return 0;
+}
+
 static int skipped_finding(writer *w)
 {
     pr_report *r = w->r;
@@ -571,6 +619,7 @@ int pr__findings(pr_report *r)
     if (module_findings(&w) != 0 || endpoint_module_findings(&w) != 0 ||
         endpoint_total_finding(&w) != 0 ||
         endpoint_latency_finding(&w) != 0 || step_finding(&w) != 0 ||
+        slow_requests_findings(&w) != 0 ||
         skipped_finding(&w) != 0)
         return -1;
     return 0;

@@ -759,6 +759,24 @@ static int copy_skips(pr_report *r, const shard *m)
     return 0;
 }
 
+/* Slow versus typical re-reads files: by default only while that stays
+ * cheap. Per endpoint it reads up to 200 requests above p90 and 200
+ * between p25 and p75, for endpoints of 30 requests or more. */
+static int outliers_wanted(const pr_report *r)
+{
+    if (r->opts.outliers != 0)
+        return r->opts.outliers > 0;
+    size_t files = 0;
+    for (size_t i = 0; i < r->nendpoints; i++) {
+        size_t n = r->endpoints[i].requests;
+        if (n < 30)
+            continue;
+        size_t slow = n / 10 + 1, typical = n / 2 + 1;
+        files += (slow < 200 ? slow : 200) + (typical < 200 ? typical : 200);
+    }
+    return files <= PR_OUTLIERS_AUTO_FILES;
+}
+
 /* The steps, in order: the view of the aggregate in the time window; the
  * run's functions and edges; its module attribution; the endpoints,
  * requests and time buckets; the skipped files; and the findings drawn
@@ -815,7 +833,13 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     ep_of_group = NULL;
     view_free(&vw);
     memset(&vw, 0, sizeof vw);
-    if (copy_skips(r, m) != 0 || pr__findings(r) != 0)
+    if (copy_skips(r, m) != 0)
+        goto fail;
+    if (outliers_wanted(r) &&
+        (failure = pr_outliers_build(r, 0, &r->outliers)) != PR_OK)
+        goto fail;
+    failure = PR_ERR_NOMEM;
+    if (pr__findings(r) != 0)
         goto fail;
     *out = r;
     return PR_OK;
@@ -884,6 +908,11 @@ size_t pr_report_buckets(const pr_report *r, const pr_bucket_row **rows,
     return r->nbuckets;
 }
 
+const pr_outliers *pr_report_outliers(const pr_report *r)
+{
+    return r ? r->outliers : NULL;
+}
+
 const pr_attribution *pr_report_attribution(const pr_report *r)
 {
     return r ? &r->attr : NULL;
@@ -914,6 +943,7 @@ void pr_report_free(pr_report *r)
     if (r == NULL)
         return;
     free(r->findings);
+    pr_outliers_free(r->outliers);
     arena_free(&r->strings);
     free(r->funcs);
     free(r->by_tt);

@@ -34,6 +34,7 @@ struct pr_report {
     pr_attribution attr;  /* the whole run */
     pr_finding *findings;
     size_t nfindings;
+    pr_outliers *outliers; /* slow versus typical, or NULL */
 };
 
 /* Writes the findings (lib/findings.c) once everything else is built. */

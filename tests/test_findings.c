@@ -464,3 +464,60 @@ Test(findings, latency_no_step)
         free(dir);
     }
 }
+
+/* ---- slow versus typical requests ----------------------------------------- */
+
+/* tests/data/twin-ab/new: 30 requests of search and of ping. A
+ * slow_requests finding names a module that pr_outliers found
+ * significant, at least twice as present in the endpoint's slowest
+ * requests, with the cost per request the row gives; asked not to
+ * compare (outliers = -1), the report makes neither. */
+Test(findings, slow_requests_come_from_the_test)
+{
+    pr_report_options o;
+    memset(&o, 0, sizeof o);
+    o.outliers = 1;
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(NULL, &agg), PR_OK);
+    const char *paths[1] = {"data/twin-ab/new"};
+    cr_assert_eq(pr_agg_add_paths(agg, paths, 1), PR_OK);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, &o, &r), PR_OK);
+    const pr_outliers *ol = pr_report_outliers(r);
+    cr_assert_not_null(ol);
+    const pr_outlier_row *rows;
+    size_t nrows = pr_outliers_rows(ol, &rows);
+    const pr_finding *f;
+    size_t n = pr_report_findings(r, &f);
+    log_findings(f, n);
+    size_t made = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].kind != PR_FINDING_SLOW_REQUESTS)
+            continue;
+        made++;
+        const pr_outlier_row *hit = NULL;
+        for (size_t k = 0; k < nrows && hit == NULL; k++)
+            if (!rows[k].is_function &&
+                strcmp(rows[k].endpoint, f[i].endpoint) == 0 &&
+                strcmp(rows[k].name, f[i].subject) == 0)
+                hit = &rows[k];
+        cr_assert_not_null(hit, "%s", f[i].text);
+        cr_expect_geq(hit->ratio, 2.0);
+        cr_expect_lt(hit->p, 0.01);
+        cr_expect(fabs(f[i].per_request_ms - (hit->slow_ms - hit->typical_ms))
+                      < 1e-9);
+        expect_has(f[i].text, "Mann-Whitney p");
+    }
+    /* the committed files hold one: ping's slowest requests, paused in
+     * flask on a loaded machine */
+    cr_expect_gt(made, 0);
+    pr_report_free(r);
+    o.outliers = -1;
+    cr_assert_eq(pr_report_build(agg, &o, &r), PR_OK);
+    cr_expect_null(pr_report_outliers(r));
+    n = pr_report_findings(r, &f);
+    for (size_t i = 0; i < n; i++)
+        cr_expect_neq(f[i].kind, PR_FINDING_SLOW_REQUESTS);
+    pr_report_free(r);
+    pr_agg_free(agg);
+}
