@@ -34,8 +34,12 @@ typedef struct mval mval;
 struct mval {
     uint8_t kind;
     uint8_t done;  /* containers: fully read (a ref to an unfinished one is a cycle) */
+    uint8_t cached; /* h is set */
     uint32_t n;    /* tuple/list/set: items; dict: pairs */
     uint64_t off;  /* offset of the type byte */
+    /* The reader's memo, computed once however often a marshal reference
+     * names the node: a string's hash, a function key's id in its file. */
+    uint64_t h;
     union {
         int64_t i;
         double f;
@@ -51,7 +55,9 @@ struct mval {
 
 /* Reusable decoder state: keep one per thread and reuse it per file. */
 typedef struct mdecoder {
-    arena arena;
+    arena arena;        /* nodes nothing can refer back to */
+    arena keep;         /* nodes a reference may name: flagged, and in flagged */
+    int keep_depth;     /* > 0 while reading inside a flagged container */
     mval **refs;        /* FLAG_REF table (version >= 3) */
     size_t nrefs, caprefs;
     mval **interned;    /* Python 2 `t` table */
@@ -78,5 +84,40 @@ void mdecoder_free(mdecoder *d);
  * The tree lives until the next mdecode or mdecoder_free. */
 pr_status mdecode(mdecoder *d, const void *buf, size_t len, mval **out,
                   size_t *end, pr_error *err);
+
+/* ---- streaming ---------------------------------------------------------
+ * A reader that knows the shape it expects (stats.c) walks the stream
+ * itself and builds nodes only where it must: for objects a marshal
+ * reference may name later, and for what it does not expect. Decoding
+ * work, depth limits and errors are those of mdecode, object for object.
+ *
+ * Nodes of unflagged objects live in d->arena, which the reader may
+ * rewind (arena_get_mark/arena_rewind) once it is done with them;
+ * flagged ones, and everything inside them, live in d->keep until the
+ * next pr__md_begin. */
+
+/* Starts decoding buf: resets the cursor, tables, arenas and budget. */
+void pr__md_begin(mdecoder *d, const void *buf, size_t len);
+
+/* Reads one object at the cursor into a tree, as mdecode does at depth
+ * `depth`; *out is NULL for the NULL marker '0'. */
+pr_status pr__md_obj(mdecoder *d, int depth, mval **out, pr_error *err);
+
+/* Starts the object at the cursor as pr__md_obj would (depth, budget,
+ * type byte). When it is an unflagged container of kind `want`, '(' for
+ * a tuple or '{' for a dict, its header is consumed and *code = want:
+ * *n items follow (tuple) or pairs up to the NULL marker (dict). With
+ * root_node not NULL (the top-level object, which nothing can follow) a
+ * flagged one is taken too, its reference slot holding *root_node,
+ * unfinished so that a reference to it is a cycle. Anything else: *code
+ * is 0 and nothing is consumed; read it with pr__md_obj. */
+pr_status pr__md_head(mdecoder *d, int depth, int want, mval **root_node,
+                      int *code, size_t *n, pr_error *err);
+
+/* Reads one object at the cursor. An unflagged int32 or binary float is
+ * decoded into *tmp, a reference resolves to its node, all without
+ * allocating; anything else is pr__md_obj. */
+pr_status pr__md_scalar(mdecoder *d, int depth, mval *tmp, mval **out,
+                        pr_error *err);
 
 #endif

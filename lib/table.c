@@ -145,18 +145,30 @@ void functab_free(functab *t)
     memset(t, 0, sizeof *t);
 }
 
-static uint64_t key_hash(const pr_func_key *k)
+uint64_t pr__key_hash(uint64_t file_hash, int64_t line, uint64_t name_hash)
 {
-    uint64_t h = pr__hash(k->file.ptr, k->file.len, (uint64_t)k->line);
-    return pr__hash(k->name.ptr, k->name.len, h);
+    return mix(file_hash ^ (uint64_t)line * 0x9E3779B97F4A7C15ULL ^
+               (name_hash << 23 | name_hash >> 41));
 }
 
-static int key_eq(const pr_func_key *a, const pr_func_key *b)
+static uint64_t key_hash(const pr_func_key *k)
 {
-    return a->line == b->line && a->file.len == b->file.len &&
-           a->name.len == b->name.len &&
-           memcmp(a->file.ptr, b->file.ptr, a->file.len) == 0 &&
-           memcmp(a->name.ptr, b->name.ptr, a->name.len) == 0;
+    return pr__key_hash(pr__hash(k->file.ptr, k->file.len, 0), k->line,
+                        pr__hash(k->name.ptr, k->name.len, 0));
+}
+
+/* Strings of one file are often the very same bytes (a marshal
+ * reference): no need to compare those. */
+static int str_eq(pr_str a, pr_str b)
+{
+    return a.len == b.len &&
+           (a.ptr == b.ptr || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+int pr__key_eq(const pr_func_key *a, const pr_func_key *b)
+{
+    return a->line == b->line && str_eq(a->name, b->name) &&
+           str_eq(a->file, b->file);
 }
 
 static int functab_rehash(functab *t)
@@ -180,13 +192,17 @@ static int functab_rehash(functab *t)
 
 uint32_t functab_intern(functab *t, const pr_func_key *key)
 {
+    return functab_intern_h(t, key, key_hash(key));
+}
+
+uint32_t functab_intern_h(functab *t, const pr_func_key *key, uint64_t h)
+{
     if ((t->n + 1) * 2 > t->nslots && functab_rehash(t) != 0)
         return UINT32_MAX;
-    uint64_t h = key_hash(key);
     size_t j = h & (t->nslots - 1);
     while (t->slots[j] != UINT32_MAX) {
         uint32_t id = t->slots[j];
-        if (t->hashes[id] == h && key_eq(&t->keys[id], key))
+        if (t->hashes[id] == h && pr__key_eq(&t->keys[id], key))
             return id;
         j = (j + 1) & (t->nslots - 1);
     }

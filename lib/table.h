@@ -10,6 +10,10 @@
 #include <stdint.h>
 
 uint64_t pr__hash(const void *p, size_t n, uint64_t seed);
+/* A function key's hash from its parts' hashes (pr__hash with seed 0), so
+ * a reader that meets the same file name a thousand times hashes it once. */
+uint64_t pr__key_hash(uint64_t file_hash, int64_t line, uint64_t name_hash);
+int pr__key_eq(const pr_func_key *a, const pr_func_key *b);
 
 /* u64 -> u32 open-addressing map; UINT64_MAX is reserved as "empty". */
 typedef struct u64map {
@@ -47,6 +51,8 @@ void functab_init(functab *t);
 void functab_free(functab *t);
 /* Id of key, adding it if new; UINT32_MAX when out of memory. */
 uint32_t functab_intern(functab *t, const pr_func_key *key);
+/* The same, given the key's pr__key_hash. */
+uint32_t functab_intern_h(functab *t, const pr_func_key *key, uint64_t h);
 
 /* Statistics of functions and caller edges, keyed by function id. */
 typedef struct func_stat {
