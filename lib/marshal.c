@@ -227,8 +227,16 @@ static pr_status latin1_str(mdecoder *d, arena *a, mval *v, size_t n,
                             pr_error *err)
 {
     const unsigned char *p = d->buf + d->pos;
-    size_t high = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t high = 0, i = 0;
+    uint64_t any = 0;
+    for (; i + 8 <= n; i += 8) { /* names are ASCII: find out 8 at a time */
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        any |= w;
+    }
+    if (any & 0x8080808080808080ULL)
+        i = 0;
+    for (; i < n; i++)
         high += p[i] >> 7;
     if (high == 0) {
         v->u.s.ptr = (const char *)p;
@@ -239,7 +247,7 @@ static pr_status latin1_str(mdecoder *d, arena *a, mval *v, size_t n,
     if (q == NULL)
         return pr__fail(err, PR_ERR_NOMEM, v->off, "out of memory");
     size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (i = 0; i < n; i++) {
         if (p[i] < 0x80) {
             q[j++] = p[i];
         } else {
@@ -280,6 +288,9 @@ static pr_status rd_seq(mdecoder *d, int depth, mval *v, size_t n, arena *a,
     if (flag)
         d->keep_depth++;
     for (size_t i = 0; i < n; i++) {
+        /* References are most items of a function key. */
+        if (depth < PR_MAX_DEPTH && pr__md_fast_ref(d, &v->u.items[i]))
+            continue;
         pr_status st = rd_obj(d, depth + 1, &v->u.items[i], err);
         if (st != PR_OK)
             return st;

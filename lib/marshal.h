@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef enum mkind {
     MV_NONE,
@@ -113,6 +114,73 @@ pr_status pr__md_obj(mdecoder *d, int depth, mval **out, pr_error *err);
  * is 0 and nothing is consumed; read it with pr__md_obj. */
 pr_status pr__md_head(mdecoder *d, int depth, int want, mval **root_node,
                       int *code, size_t *n, pr_error *err);
+
+/* ---- fast paths ---------------------------------------------------------
+ * For what cProfile writes most, at the streaming reader's shallow depths
+ * (far below PR_MAX_DEPTH): each reads its object and returns 1, or
+ * returns 0 having consumed nothing, and the general function above then
+ * reads it (and says what is wrong with it, if anything). */
+
+static inline int pr__md_fast_ok(const mdecoder *d, size_t n)
+{
+    return d->budget > 0 && d->len - d->pos >= n;
+}
+
+static inline uint32_t pr__md_le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* `r`: a reference to a finished object. */
+static inline int pr__md_fast_ref(mdecoder *d, mval **out)
+{
+    if (!pr__md_fast_ok(d, 5) || d->buf[d->pos] != 'r')
+        return 0;
+    uint32_t i = pr__md_le32(d->buf + d->pos + 1);
+    if (i >= d->nrefs || !d->refs[i]->done)
+        return 0;
+    d->budget--;
+    d->pos += 5;
+    *out = d->refs[i];
+    return 1;
+}
+
+/* An unflagged int32 or binary float into *tmp, or a reference. */
+static inline int pr__md_fast_num(mdecoder *d, mval *tmp, mval **out)
+{
+    if (!pr__md_fast_ok(d, 9)) /* 'i' and 'r' need 5: the slow path */
+        return 0;
+    const unsigned char *p = d->buf + d->pos;
+    if (p[0] == 'g') {
+        uint64_t bits = pr__md_le32(p + 1) | (uint64_t)pr__md_le32(p + 5) << 32;
+        tmp->kind = MV_FLOAT;
+        memcpy(&tmp->u.f, &bits, sizeof tmp->u.f);
+        d->pos += 9;
+    } else if (p[0] == 'i') {
+        tmp->kind = MV_INT;
+        tmp->u.i = (int32_t)pr__md_le32(p + 1);
+        d->pos += 5;
+    } else {
+        return pr__md_fast_ref(d, out);
+    }
+    tmp->off = (uint64_t)(p - d->buf);
+    d->budget--;
+    *out = tmp;
+    return 1;
+}
+
+/* The header of an unflagged small tuple ')': *n items follow. */
+static inline int pr__md_fast_tuple(mdecoder *d, size_t *n)
+{
+    if (!pr__md_fast_ok(d, 2) || d->buf[d->pos] != ')' ||
+        d->buf[d->pos + 1] > d->len - d->pos - 2)
+        return 0;
+    *n = d->buf[d->pos + 1];
+    d->budget--;
+    d->pos += 2;
+    return 1;
+}
 
 /* Reads one object at the cursor. An unflagged int32 or binary float is
  * decoded into *tmp, a reference resolves to its node, all without

@@ -264,7 +264,9 @@ static pr_status add_entry(sview *v, mval *k, const pr_func_key *fk,
 static pr_status add_caller(sview *v, mval *k, const mval *x, pr_error *err)
 {
     pr_func_key fk;
-    if (func_key(k, &fk) <= 0) {
+    /* A key node met before (a marshal reference) was checked then. */
+    int known = k->kind == MV_TUPLE && k->cached;
+    if (!known && func_key(k, &fk) <= 0) {
         pr__fail(shape_slot(v), PR_ERR_NOT_STATS, k->off,
                  "expected a caller key (file, line, name), found a %s",
                  kind_name(k));
@@ -273,9 +275,10 @@ static pr_status add_caller(sview *v, mval *k, const mval *x, pr_error *err)
     if (v->bad)
         return PR_OK;
     scaller c;
-    memset(&c, 0, sizeof c);
+    c.count_only = 0;
     if (x->kind == MV_INT) {
         c.nc = c.cc = x->u.i;
+        c.tt = c.ct = 0;
         c.count_only = 1;
     } else if (x->kind == MV_TUPLE && x->n == 4 &&
                x->u.items[0]->kind == MV_INT &&
@@ -292,8 +295,10 @@ static pr_status add_caller(sview *v, mval *k, const mval *x, pr_error *err)
     check_counts(v, c.nc, c.cc, c.tt, c.ct, x->off);
     if (v->bad)
         return PR_OK;
-    pr_status st = key_index(v, k, &fk, &c.key, err);
-    if (st != PR_OK)
+    pr_status st;
+    if (known)
+        c.key = (uint32_t)k->h;
+    else if ((st = key_index(v, k, &fk, &c.key, err)) != PR_OK)
         return st;
     if (v->ncallers == v->capcallers) {
         size_t cap = v->capcallers ? v->capcallers * 2 : 1024;
@@ -366,8 +371,11 @@ static pr_status read_items(sview *v, int depth, size_t n, mval *tmp,
 {
     for (size_t i = 0; i < n; i++) {
         mval *x;
-        pr_status st = i < cap ? pr__md_scalar(v->d, depth, &tmp[i], &x, err)
-                               : pr__md_obj(v->d, depth, &x, err);
+        pr_status st = PR_OK;
+        if (i >= cap)
+            st = pr__md_obj(v->d, depth, &x, err);
+        else if (!pr__md_fast_num(v->d, &tmp[i], &x))
+            st = pr__md_scalar(v->d, depth, &tmp[i], &x, err);
         if (st != PR_OK)
             return st;
         if (x == NULL)
@@ -395,15 +403,17 @@ static pr_status stream_callers(sview *v, int depth, pr_error *err)
     mdecoder *d = v->d;
     for (;;) {
         mval *k, *x;
-        pr_status st = pr__md_obj(d, depth + 1, &k, err);
-        if (st != PR_OK)
+        pr_status st = PR_OK;
+        if (!pr__md_fast_ref(d, &k) &&
+            (st = pr__md_obj(d, depth + 1, &k, err)) != PR_OK)
             return st;
         if (k == NULL)
             return PR_OK;
         uint64_t at = d->pos;
-        int code;
+        int code = '(';
         size_t n;
-        if ((st = pr__md_head(d, depth + 1, '(', NULL, &code, &n, err)))
+        if (!pr__md_fast_tuple(d, &n) &&
+            (st = pr__md_head(d, depth + 1, '(', NULL, &code, &n, err)))
             return st;
         if (code == 0) {
             if ((st = read_value(v, depth + 1, &x, err)) != PR_OK)
@@ -445,9 +455,10 @@ static pr_status stream_entry(sview *v, mval *k, pr_error *err)
         return read_value(v, 1, &x, err);
     }
     uint64_t at = d->pos;
-    int code;
+    int code = '(';
     size_t n;
-    if ((st = pr__md_head(d, 1, '(', NULL, &code, &n, err)) != PR_OK)
+    if (!pr__md_fast_tuple(d, &n) &&
+        (st = pr__md_head(d, 1, '(', NULL, &code, &n, err)) != PR_OK)
         return st;
     if (code == 0) {
         if ((st = read_value(v, 1, &x, err)) != PR_OK)
