@@ -1,19 +1,24 @@
 #!/bin/bash
 # scale.sh - profreport at scale: a directory of 200,000 profiles (hard
-# links to the committed werkzeug fixtures, so it costs no disk) and one
+# links to the committed werkzeug fixtures, so it costs no disk), one
 # 100 MB profile (a stats dict written by Python's marshal with 400,000
-# distinct functions). Prints wall time, peak RSS and open descriptors.
-# Data is cached outside the repository.
+# distinct functions), and a cron run with --state: a state that knows
+# 1,000,000 requests, and 1,000 new files. Prints wall time, peak RSS and
+# open descriptors. Data is cached outside the repository.
+# Env: SCALE_N (200000), STATE_N (1000000), STATE_NEW (1000), PROFREPORT,
+# SCALE_PARTS (which parts to run: "dir big state", default all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 P=${PROFREPORT:-build/profreport}
 cache=${PROFREPORT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/profreport}
 N=${SCALE_N:-200000}
-dir=$cache/scale-$N
-if [ "$(find "$dir" -name '*.prof' 2>/dev/null | wc -l)" -lt "$N" ]; then
-    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-    # os.link in one process: a fork per link would take minutes.
-    /usr/bin/python3 - "$dir.tmp" "$N" tests/data/werkzeug/*.prof <<'PY'
+PARTS=${SCALE_PARTS:-dir big state}
+has() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+# links OUT N: N hard links to the werkzeug fixtures under OUT, 5,000 a
+# directory; os.link in one process: a fork per link would take minutes.
+links() {
+    rm -rf "$1.tmp" && mkdir -p "$1.tmp"
+    /usr/bin/python3 - "$1.tmp" "$2" tests/data/werkzeug/*.prof <<'PY'
 import os, sys
 out, n, srcs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 for i in range(n):
@@ -24,10 +29,14 @@ for i in range(n):
     base = os.path.basename(src)[:-len(".prof")]
     os.link(src, os.path.join(sub, "%s.%d.prof" % (base, i)))
 PY
-    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    rm -rf "$1" && mv "$1.tmp" "$1"
+}
+dir=$cache/scale-$N
+if has dir && [ "$(find "$dir" -name '*.prof' 2>/dev/null | wc -l)" -lt "$N" ]; then
+    links "$dir" "$N"
 fi
 big=$cache/big-100mb.prof
-if [ ! -s "$big" ]; then
+if has big && [ ! -s "$big" ]; then
     /usr/bin/python3 - "$big" <<'PY'
 import marshal, sys
 stats = {}
@@ -54,12 +63,40 @@ run() { # label args...
     read -r s kb < "$cache/time.out"
     printf '%-44s %7.2f s  peak RSS %6.1f MB\n' "$label" "$s" "$(echo "$kb / 1024" | bc -l)"
 }
-echo "$(find "$dir" -name '*.prof' | wc -l) files in $dir ($(du -sh --apparent-size "$dir" | cut -f1) apparent)"
-run "200,000 profiles, CSV functions" -f csv "$dir"
-run "200,000 profiles, Markdown report" "$dir"
-run "34 profiles (the same functions), Markdown" tests/data/werkzeug
-echo "$(du -h --apparent-size "$big" | cut -f1) single profile: $big"
-run "100 MB profile, CSV functions" -f csv "$big"
-run "100 MB profile, Markdown report" "$big"
+if has dir; then
+    echo "$(find "$dir" -name '*.prof' | wc -l) files in $dir ($(du -sh --apparent-size "$dir" | cut -f1) apparent)"
+    run "$(printf "%'d" "$N") profiles, CSV functions" -f csv "$dir"
+    run "$(printf "%'d" "$N") profiles, Markdown report" "$dir"
+    run "34 profiles (the same functions), Markdown" tests/data/werkzeug
+fi
+if has big; then
+    echo "$(du -h --apparent-size "$big" | cut -f1) single profile: $big"
+    run "100 MB profile, CSV functions" -f csv "$big"
+    run "100 MB profile, Markdown report" "$big"
+fi
+if has state; then
+    # A cron run: the state knows STATE_N requests (built once, cached),
+    # STATE_NEW files are new. Each run starts from a copy of the state.
+    SN=${STATE_N:-1000000}
+    NEW=${STATE_NEW:-1000}
+    sdir=$cache/state-$SN
+    [ "$(find "$sdir/known" -name '*.prof' 2>/dev/null | wc -l)" -ge "$SN" ] ||
+        { mkdir -p "$sdir" && rm -f "$sdir/known.state" && links "$sdir/known" "$SN"; }
+    [ "$(find "$sdir/new" -name '*.prof' 2>/dev/null | wc -l)" -ge "$NEW" ] ||
+        links "$sdir/new" "$NEW"
+    if [ ! -s "$sdir/known.state" ]; then
+        run "state of $(printf "%'d" "$SN") requests, first run" \
+            --state "$sdir/known.state.tmp" -f csv -t endpoints "$sdir/known"
+        mv "$sdir/known.state.tmp" "$sdir/known.state"
+    fi
+    echo "state: $(du -h "$sdir/known.state" | cut -f1) for $(printf "%'d" "$SN") requests"
+    for fmt in "-f csv -t endpoints" ""; do
+        cp "$sdir/known.state" "$cache/cron.state"
+        # shellcheck disable=SC2086
+        run "cron: $(printf "%'d" "$SN") known + $NEW new${fmt:+ ($fmt)}" \
+            --state "$cache/cron.state" $fmt "$sdir/known" "$sdir/new"
+    done
+    rm -f "$cache/cron.state"
+fi
 fds=$(ulimit -n)
 echo "open files limit: $fds (profreport keeps one descriptor per worker open)"

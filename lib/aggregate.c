@@ -429,6 +429,12 @@ static void *work(void *arg)
 
 /* ---- merging shards -------------------------------------------------- */
 
+static int shard_empty(const shard *s)
+{
+    return s->funcs.n == 0 && s->group_keys.n == 0 && s->ncells == 0 &&
+           s->nreq == 0 && s->nskips == 0 && s->filtered == 0;
+}
+
 pr_status pr__shard_merge(shard *dst, shard *src)
 {
     pr_status st = PR_OK;
@@ -595,15 +601,24 @@ static pr_status run_list(pr_agg *agg, const src_list *list, size_t first_skip)
     for (size_t i = started + 1; i < nthreads; i++)
         work(&ws[i]);
     for (size_t i = 0; i < nthreads; i++) {
-        if (st == PR_OK)
-            st = ws[i].status;
-        if (st == PR_OK)
-            st = pr__shard_merge(&agg->main, &ws[i].out);
-        pr__shard_free(&ws[i].out);
+        /* The buffers of a big profile go before its tables are merged. */
         mdecoder_free(&ws[i].dec);
         sview_free(&ws[i].view);
         rbuf_free(&ws[i].raw);
         rbuf_free(&ws[i].unz);
+        if (st == PR_OK)
+            st = ws[i].status;
+        if (st == PR_OK && shard_empty(&agg->main)) {
+            /* Merging into nothing gives the worker's shard as it is
+             * (ids in the same order; its sums began at 0 too): take it
+             * rather than hold two copies of its tables. */
+            shard t = agg->main;
+            agg->main = ws[i].out;
+            ws[i].out = t;
+        } else if (st == PR_OK) {
+            st = pr__shard_merge(&agg->main, &ws[i].out);
+        }
+        pr__shard_free(&ws[i].out);
     }
     free(ws);
     agg->inputs += list->n;

@@ -15,10 +15,15 @@ uint64_t pr__hash(const void *p, size_t n, uint64_t seed);
 uint64_t pr__key_hash(uint64_t file_hash, int64_t line, uint64_t name_hash);
 int pr__key_eq(const pr_func_key *a, const pr_func_key *b);
 
-/* u64 -> u32 open-addressing map; UINT64_MAX is reserved as "empty". */
+/* u64 -> u32 open-addressing map; UINT64_MAX is reserved as "empty".
+ * A key and its value share a slot: one cache miss per lookup, not two. */
+typedef struct u64slot {
+    uint64_t key;
+    uint32_t val;
+} u64slot;
+
 typedef struct u64map {
-    uint64_t *keys;
-    uint32_t *vals;
+    u64slot *slots;
     size_t n, cap; /* cap is a power of two */
 } u64map;
 
