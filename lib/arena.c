@@ -115,6 +115,16 @@ void arena_free(arena *a)
     arena_init(a);
 }
 
+size_t arena_bytes(const arena *a)
+{
+    size_t n = 0;
+    for (const arena_chunk *c = a->head; c != NULL; c = c->next)
+        n += c->size;
+    for (const arena_chunk *c = a->spare; c != NULL; c = c->next)
+        n += c->size;
+    return n;
+}
+
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
     char *p = arena_alloc(a, n + 1);

@@ -31,6 +31,8 @@ void arena_rewind(arena *a, arena_mark m);
 /* Drops everything but keeps the largest chunk (in use or spare). */
 void arena_reset(arena *a);
 void arena_free(arena *a);
+/* Bytes held in chunks, in use or spare (for tests of memory bounds). */
+size_t arena_bytes(const arena *a);
 
 /* Copies into the arena, NUL-terminated; NULL when out of memory. */
 char *arena_strndup(arena *a, const char *s, size_t n);
