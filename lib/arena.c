@@ -6,12 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct arena_chunk {
-    arena_chunk *next;
-    size_t size;
-    _Alignas(16) unsigned char data[];
-};
-
 enum { ARENA_MIN_CHUNK = 64 * 1024 };
 
 void arena_init(arena *a)
@@ -49,7 +43,7 @@ static arena_chunk *new_chunk(arena *a, size_t n)
     return c;
 }
 
-void *arena_alloc(arena *a, size_t n)
+void *pr__arena_alloc_slow(arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     if (n == 0 || n > SIZE_MAX / 4)

@@ -7,6 +7,11 @@
 #include <stddef.h>
 
 typedef struct arena_chunk arena_chunk;
+struct arena_chunk {
+    arena_chunk *next;
+    size_t size;
+    _Alignas(16) unsigned char data[];
+};
 
 typedef struct arena {
     arena_chunk *head;  /* current chunk; older chunks follow ->next */
@@ -21,8 +26,20 @@ typedef struct arena_mark {
 } arena_mark;
 
 void arena_init(arena *a);
-/* 16-byte aligned; NULL when out of memory or n is absurd. */
-void *arena_alloc(arena *a, size_t n);
+void *pr__arena_alloc_slow(arena *a, size_t n);
+
+/* 16-byte aligned; NULL when out of memory or n is absurd. Inline: the
+ * marshal decoder allocates a node per object. */
+static inline void *arena_alloc(arena *a, size_t n)
+{
+    size_t r = (n + 15) & ~(size_t)15;
+    if (a->head != NULL && r != 0 && r <= a->head->size - a->used) {
+        void *p = a->head->data + a->used;
+        a->used += r;
+        return p;
+    }
+    return pr__arena_alloc_slow(a, n);
+}
 arena_mark arena_get_mark(const arena *a);
 /* Back to m. The chunks after m are kept for the next allocations: a
  * parser that backtracks over a chunk boundary again and again must not

@@ -221,23 +221,30 @@ static pr_status rd_text_float(mdecoder *d, double *out, pr_error *err)
     return PR_OK;
 }
 
+/* Whether n bytes at p are ASCII (then Latin-1 text is used in place). */
+static int ascii(const unsigned char *p, size_t n)
+{
+    uint64_t any = 0, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        any |= w;
+    }
+    for (; i < n; i++)
+        any |= p[i];
+    return (any & 0x8080808080808080ULL) == 0;
+}
+
 /* a/A/z/Z: one byte per code point (Latin-1). ASCII is used in place;
  * bytes >= 0x80 are re-encoded as UTF-8 so every MV_STR is UTF-8. */
 static pr_status latin1_str(mdecoder *d, arena *a, mval *v, size_t n,
                             pr_error *err)
 {
     const unsigned char *p = d->buf + d->pos;
-    size_t high = 0, i = 0;
-    uint64_t any = 0;
-    for (; i + 8 <= n; i += 8) { /* names are ASCII: find out 8 at a time */
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        any |= w;
-    }
-    if (any & 0x8080808080808080ULL)
-        i = 0;
-    for (; i < n; i++)
-        high += p[i] >> 7;
+    size_t high = 0, i;
+    if (!ascii(p, n)) /* names are: no need to count */
+        for (i = 0; i < n; i++)
+            high += p[i] >> 7;
     if (high == 0) {
         v->u.s.ptr = (const char *)p;
         v->u.s.len = n;
@@ -783,6 +790,105 @@ pr_status pr__md_head(mdecoder *d, int depth, int want, mval **root_node,
             return st;
     }
     *code = want;
+    return PR_OK;
+}
+
+/* The length of the object at offset p when it is a leaf pr__md_key
+ * decodes itself: a reference to a finished object named before p, an
+ * int32, or text used in place; 0 for anything else. */
+static size_t key_leaf(const mdecoder *d, size_t p)
+{
+    size_t left = d->len - p;
+    const unsigned char *b = d->buf + p;
+    if (left < 2)
+        return 0;
+    int c = b[0] & 0x7F;
+    uint32_t i;
+    size_t n;
+    switch (c) {
+    case 'r':
+        if (left < 5 || b[0] != 'r')
+            return 0;
+        i = le32(b + 1);
+        return i < d->nrefs && d->refs[i]->done ? 5 : 0;
+    case 'i':
+        return left >= 5 ? 5 : 0;
+    case 'z':
+    case 'Z':
+        n = b[1];
+        return n <= left - 2 && ascii(b + 2, n) ? 2 + n : 0;
+    case 'u':
+    case 'a':
+    case 'A':
+        if (left < 5 || le32(b + 1) > left - 5)
+            return 0;
+        n = le32(b + 1);
+        return c == 'u' || ascii(b + 5, n) ? 5 + n : 0;
+    default:
+        return 0;
+    }
+}
+
+pr_status pr__md_key(mdecoder *d, int depth, mval **out, pr_error *err)
+{
+    size_t p = d->pos, len[3], q = p + 2;
+    if (p < d->len && d->buf[p] == '0' && d->budget > 0 &&
+        depth <= PR_MAX_DEPTH) { /* the end of a dict */
+        d->budget--;
+        d->pos++;
+        *out = NULL;
+        return PR_OK;
+    }
+    if (depth >= PR_MAX_DEPTH || d->budget < 4 || d->len - p < 2 ||
+        (d->buf[p] & 0x7F) != ')' || d->buf[p + 1] != 3)
+        return rd_obj(d, depth, out, err);
+    for (int i = 0; i < 3; q += len[i++])
+        if ((len[i] = key_leaf(d, q)) == 0)
+            return rd_obj(d, depth, out, err);
+    /* What rd_obj would do: the tuple, its reference slot, its items. */
+    pr_status st;
+    int flag = d->buf[p] & FLAG_REF;
+    arena *A = arena_for(d, flag);
+    mval *v = new_val(A, MV_TUPLE, p, err);
+    if (v == NULL)
+        return PR_ERR_NOMEM;
+    if ((st = reserve(d, flag, v, err)) != PR_OK)
+        return st;
+    v->n = 3;
+    if ((v->u.items = arena_alloc(A, 3 * sizeof *v->u.items)) == NULL)
+        return pr__fail(err, PR_ERR_NOMEM, p, "out of memory");
+    if (flag)
+        d->keep_depth++;
+    q = p + 2;
+    for (int i = 0; i < 3; q += len[i++]) {
+        const unsigned char *b = d->buf + q;
+        int cflag = b[0] & FLAG_REF, c = b[0] & 0x7F;
+        mval *x;
+        if (c == 'r') {
+            x = d->refs[le32(b + 1)];
+        } else {
+            x = new_val(arena_for(d, cflag), c == 'i' ? MV_INT : MV_STR, q,
+                        err);
+            if (x == NULL)
+                return PR_ERR_NOMEM;
+            if (c == 'i') {
+                x->u.i = (int32_t)le32(b + 1);
+            } else {
+                size_t head = c == 'z' || c == 'Z' ? 2 : 5;
+                x->u.s.ptr = (const char *)b + head;
+                x->u.s.len = len[i] - head;
+            }
+            if (cflag && (st = push(&d->refs, &d->nrefs, &d->caprefs, x, err,
+                                    q)) != PR_OK)
+                return st;
+        }
+        v->u.items[i] = x;
+    }
+    if (flag)
+        d->keep_depth--;
+    d->budget -= 4;
+    d->pos = q;
+    *out = v;
     return PR_OK;
 }
 

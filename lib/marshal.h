@@ -104,6 +104,11 @@ void pr__md_begin(mdecoder *d, const void *buf, size_t len);
  * `depth`; *out is NULL for the NULL marker '0'. */
 pr_status pr__md_obj(mdecoder *d, int depth, mval **out, pr_error *err);
 
+/* pr__md_obj, faster for what a function key usually is (a small tuple
+ * of references, int32s and text used in place) and for the NULL marker
+ * that ends a dict. */
+pr_status pr__md_key(mdecoder *d, int depth, mval **out, pr_error *err);
+
 /* Starts the object at the cursor as pr__md_obj would (depth, budget,
  * type byte). When it is an unflagged container of kind `want`, '(' for
  * a tuple or '{' for a dict, its header is consumed and *code = want:

@@ -405,7 +405,7 @@ static pr_status stream_callers(sview *v, int depth, pr_error *err)
         mval *k, *x;
         pr_status st = PR_OK;
         if (!pr__md_fast_ref(d, &k) &&
-            (st = pr__md_obj(d, depth + 1, &k, err)) != PR_OK)
+            (st = pr__md_key(d, depth + 1, &k, err)) != PR_OK)
             return st;
         if (k == NULL)
             return PR_OK;
@@ -538,7 +538,7 @@ pr_status sview_parse(sview *v, mdecoder *d, const void *buf, size_t len,
         /* What the pair needed in nodes is released after it. */
         arena_mark m = arena_get_mark(&d->arena);
         mval *k;
-        if ((st = pr__md_obj(d, 1, &k, err)) != PR_OK)
+        if ((st = pr__md_key(d, 1, &k, err)) != PR_OK)
             return st;
         if (k == NULL)
             break;
