@@ -8,7 +8,9 @@
 #
 # Env: BENCH_N (corpus size, default 6000), BENCH_REPEAT (runs of the fast
 # commands, best kept; default 5), BENCH_PY_REPEAT (pstats runs, default 2),
-# PROFREPORT (binary, default build/profreport), PYTHON (/usr/bin/python3).
+# PROFREPORT (binary, default build/profreport), PYTHON (/usr/bin/python3),
+# BENCH_BASELINE (another profreport binary, e.g. one built from an older
+# commit: timed in the same run, for before/after figures).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +21,8 @@ PY_REPEAT="${BENCH_PY_REPEAT:-2}"
 P="${PROFREPORT:-build/profreport}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 [[ -x "$P" ]] || make build/profreport
+BASE="${BENCH_BASELINE:-}"
+[[ -z $BASE || -x $BASE ]] || { echo "bench: BENCH_BASELINE=$BASE is not executable" >&2; exit 2; }
 
 # /usr/bin/time gives peak RSS; install it if we can, else report "-".
 if [[ ! -x /usr/bin/time && $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
@@ -94,12 +98,18 @@ bench heap "cat (heap buffer)" "$REPEAT" bash -c "export $HEAP; $CAT" _ "$DIR"
 bench csv "profreport csv functions" "$REPEAT" "$P" -q -f csv -t functions "$DIR"
 bench j1 "profreport csv -j 1" "$REPEAT" "$P" -q -f csv -t functions -j 1 "$DIR"
 bench md "profreport (md report)" "$REPEAT" "$P" "$DIR"
+if [[ -n $BASE ]]; then
+    bench bcsv "baseline csv functions" "$REPEAT" "$BASE" -q -f csv -t functions "$DIR"
+    bench bmd "baseline (md report)" "$REPEAT" "$BASE" "$DIR"
+fi
 bench py "pstats.Stats(*files)" "$PY_REPEAT" "$PYTHON" -c "$PY" "$DIR"
 
 # 4. Table, ratios, targets.
 echo
 printf '%-26s %9s %9s %12s\n' command "best s" "MB/s" "peak RSS MB"
-for k in cat heap csv j1 md py; do
+KEYS="cat heap csv j1 md py"
+[[ -n $BASE ]] && KEYS="$KEYS bcsv bmd"
+for k in $KEYS; do
     awk -v n="${LABEL[$k]}" -v s="${BEST[$k]}" -v r="${RSS[$k]}" -v mb="$MB" -v ht="$HAVE_TIME" 'BEGIN {
         printf "%-26s %9.3f %9.0f %12s\n", n, s, (s > 0 ? mb / s : 0),
                (ht ? sprintf("%.1f", r / 1024) : "-") }'
@@ -125,3 +135,8 @@ awk -v py="${BEST[py]}" -v pr="${BEST[csv]}" -v md="${BEST[md]}" -v j1="${BEST[j
                    rss, (rss <= 51 ? ok : miss)
     else    print  "profreport peak RSS:          n/a (no /usr/bin/time)"
 }'
+if [[ -n $BASE ]]; then
+    awk -v b="${BEST[bcsv]}" -v n="${BEST[csv]}" -v bm="${BEST[bmd]}" -v nm="${BEST[md]}" 'BEGIN {
+        printf "baseline / profreport:        %7.2fx  (md report: %.2fx)  baseline: %s\n",
+               b / n, bm / nm, ENVIRON["BENCH_BASELINE"] }'
+fi
