@@ -36,7 +36,10 @@ static const char USAGE[] =
     "Output:\n"
     "  -f, --format FMT      md (default), csv or html\n"
     "  -t, --table TABLE     for csv: functions (default), edges, endpoints,\n"
-    "                        requests, modules, callers\n"
+    "                        requests, modules, callers, findings,\n"
+    "                        outliers (slow versus typical requests,\n"
+    "                        below), request-modules (a diff baseline that\n"
+    "                        can blame)\n"
     "  -o, --output FILE     write to FILE (atomically: a temporary file is\n"
     "                        renamed into place); '-' or none is stdout\n"
     "  -n, --top N           rows in top-N tables (default 20)\n"
@@ -45,8 +48,8 @@ static const char USAGE[] =
     "      --csv-raw         write CSV cells starting with = + - @ as they\n"
     "                        are (default: prefixed with ' so spreadsheets\n"
     "                        show them as text, not formulas)\n"
-    "      --bucket DUR      latency-over-time bucket (e.g. 5m, 1h, 1d);\n"
-    "                        default chosen from the time span\n"
+    "      --bucket DUR      latency-over-time bucket (e.g. 30s, 5m, 1h,\n"
+    "                        1d); default: 1 s to 1 d, 6 to 48 buckets\n"
     "Requests:\n"
     "      --name-format FMT werkzeug filename_format the files were written\n"
     "                        with, e.g. '{method}.{path}.{elapsed:.3f}ms.\n"
@@ -64,9 +67,13 @@ static const char USAGE2[] =
     "                        (repeatable; first match wins)\n"
     "      --module-depth N  name sub-modules to depth N (flask_session.\n"
     "                        sessions is depth 2; default 1)\n"
-    "      --builtins MODE   caller (default: charge built-ins to the module\n"
-    "                        that called them) or separate\n"
+    "      --builtins MODE   caller (default: charge built-ins and the\n"
+    "                        standard library to the module that called\n"
+    "                        them) or separate\n"
     "      --tree-min PCT    hide call-tree paths under PCT % (default 1)\n"
+    "      --outliers        add to the Markdown report the modules and\n"
+    "                        functions over-represented in each endpoint's\n"
+    "                        slowest 10 % of requests (re-reads their files)\n"
     "Filters (requests outside them are left out of every table):\n"
     "      --since TIME      ISO 8601 (UTC unless an offset is given), Unix\n"
     "      --until TIME      seconds, or a duration before now: 90m, 24h, 7d\n"
@@ -80,15 +87,24 @@ static const char USAGE2[] =
     "                        from FILE. Not with --method, --path or\n"
     "                        --min-ms. A bad FILE is reported and ignored.\n"
     "      --state-bucket D  time granularity kept in FILE (default 1h):\n"
-    "                        --since/--until select whole buckets\n"
+    "                        --since/--until select whole buckets; an\n"
+    "                        existing FILE keeps its own (a different D\n"
+    "                        is a usage error)\n"
+    "      --state-wait S    wait up to S seconds (default 300) for another\n"
+    "                        run using FILE to finish, then exit 4\n"
     "Inputs may also be state files (from --state or merge).\n"
     "Diff (profreport diff; BASE and NEW are directories, archives or files):\n"
-    "      --fail-on RULE    exit 1 when an endpoint crosses RULE, e.g.\n"
-    "                        'p95>+20%' or 'mean>+10ms' (repeatable; metrics\n"
-    "                        p50, p95, p99, mean, max)\n"
+    "      --fail-on RULE    exit 1 when an endpoint is significantly slower\n"
+    "                        and crosses RULE, e.g. 'p95>+20%' or\n"
+    "                        'mean>+10ms' (repeatable; metrics p50, p95,\n"
+    "                        p99, mean, max)\n"
+    "      --alpha A         significance level of the per-endpoint test\n"
+    "                        (Mann-Whitney U, Holm-corrected; default 0.01;\n"
+    "                        1 turns the test off)\n"
     "      --min-requests N  rules apply to endpoints with at least N\n"
     "                        requests on both sides (default 5)\n"
-    "      --baseline FILE   compare with a saved '-f csv -t endpoints'\n"
+    "      --baseline FILE   compare with a saved '-f csv -t requests'\n"
+    "                        (tested) or '-t endpoints' (summaries only)\n"
     "Other:\n"
     "  -j, --threads N       worker threads (default: number of CPUs)\n"
     "  -q, --quiet           no progress line, no skipped files on stderr\n"
@@ -134,9 +150,13 @@ typedef struct options {
     size_t nrules;
     size_t min_requests;
     const char *baseline;
+    pr_diff_options diff_opts;
+    int outliers;             /* --outliers */
     int progress;             /* --progress: even when not a terminal */
     int merge;                /* the merge subcommand */
     const char *state;        /* --state FILE */
+    double state_wait;        /* --state-wait: seconds to wait for the lock */
+    int state_bucket_given;   /* --state-bucket was given */
     struct timespec started;
     int progress_shown;
     pr_format format;
@@ -210,12 +230,37 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* Slow versus typical requests: the -t outliers table, or the Markdown
+ * section --outliers appends to the report. */
+static pr_status render_outliers(const pr_report *rep, pr_format fmt,
+                                 FILE *fp, pr_error *err)
+{
+    pr_outliers *ol;
+    pr_status st = pr_outliers_build(rep, 0, &ol);
+    if (st != PR_OK) {
+        snprintf(err->msg, sizeof err->msg, "%s", pr_strerror(st));
+        err->code = st;
+        return st;
+    }
+    st = pr_outliers_render(ol, fmt, fp, err);
+    pr_outliers_free(ol);
+    return st;
+}
+
 /* Renders the report, or the diff when rep is NULL. */
 static pr_status render(const options *o, const pr_report *rep,
                         const pr_diff *d, FILE *fp, pr_error *err)
 {
-    return rep ? pr_render(rep, o->format, o->table, fp, err)
-               : pr_diff_render(d, o->format, o->table, fp, err);
+    if (rep == NULL)
+        return pr_diff_render(d, o->format, o->table, fp, err);
+    if (o->table == PR_TABLE_OUTLIERS)
+        return render_outliers(rep, PR_FORMAT_CSV, fp, err);
+    if (o->table == PR_TABLE_REQUEST_MODULES)
+        return pr_render_request_modules(rep, fp, err);
+    pr_status st = pr_render(rep, o->format, o->table, fp, err);
+    if (st == PR_OK && o->outliers)
+        st = render_outliers(rep, PR_FORMAT_MD, fp, err);
+    return st;
 }
 
 static int write_output(const options *o, const pr_report *rep,
@@ -235,8 +280,11 @@ static int write_output(const options *o, const pr_report *rep,
         fprintf(stderr, "profreport: %s: %s\n", o->output, err.msg);
         return EXIT_OUTPUT;
     }
-    snprintf(temp_path, sizeof temp_path, "%s", pr_outfile_temp_path(f));
-    have_temp = 1;
+    /* No temporary file when writing through to a device or FIFO. */
+    if (pr_outfile_temp_path(f) != NULL) {
+        snprintf(temp_path, sizeof temp_path, "%s", pr_outfile_temp_path(f));
+        have_temp = 1;
+    }
     pr_status st = render(o, rep, d, fp, &err);
     if (st != PR_OK) {
         have_temp = 0;
@@ -280,6 +328,9 @@ enum long_only {
     OPT_STATE,
     OPT_STATE_BUCKET,
     OPT_CSV_RAW,
+    OPT_ALPHA,
+    OPT_OUTLIERS,
+    OPT_STATE_WAIT,
 };
 
 /* --module-map values, kept for the report options. */
@@ -315,10 +366,13 @@ static int parse_args(int argc, char **argv, options *o)
         {"fail-on", required_argument, NULL, OPT_FAIL_ON},
         {"min-requests", required_argument, NULL, OPT_MIN_REQUESTS},
         {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"alpha", required_argument, NULL, OPT_ALPHA},
+        {"outliers", no_argument, NULL, OPT_OUTLIERS},
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"state", required_argument, NULL, OPT_STATE},
         {"state-bucket", required_argument, NULL, OPT_STATE_BUCKET},
         {"csv-raw", no_argument, NULL, OPT_CSV_RAW},
+        {"state-wait", required_argument, NULL, OPT_STATE_WAIT},
         {NULL, 0, NULL, 0},
     };
     int table_given = 0;
@@ -335,10 +389,15 @@ static int parse_args(int argc, char **argv, options *o)
         case 't':
             if (pr_table_parse(optarg, &o->table) != 0)
                 return usage_error("unknown table '%s' (functions, edges, "
-                                   "endpoints, requests, modules, callers)", optarg);
+                                   "endpoints, requests, modules, callers, findings)", optarg);
             table_given = 1;
             break;
-        case 'o': o->output = optarg; break;
+        case 'o':
+            if (optarg[0] == '\0')
+                return usage_error("%s", "-o needs a file name ('-' is "
+                                         "stdout)");
+            o->output = optarg;
+            break;
         case 'n':
             if (parse_count(optarg, 1000000, &v) != 0)
                 return usage_error("--top needs a positive number, not '%s'",
@@ -381,7 +440,12 @@ static int parse_args(int argc, char **argv, options *o)
             if (pr_time_parse(optarg, now, c == OPT_SINCE ? &o->agg.since
                                                           : &o->agg.until) != 0)
                 return usage_error("cannot read the time '%s' (ISO 8601, Unix "
-                                   "seconds, or a duration like 24h)", optarg);
+                                   "seconds, or a duration like 24h, from "
+                                   "1970 to 9999)", optarg);
+            /* 0 means "no limit" to the library; no request is older. */
+            if (c == OPT_UNTIL && o->agg.until <= 0)
+                return usage_error("--until '%s' is not after 1970-01-01: no "
+                                   "request could pass", optarg);
             break;
         case OPT_METHOD: o->agg.method = optarg; break;
         case OPT_ENDPOINT: o->report.endpoint_glob = optarg; break;
@@ -445,13 +509,40 @@ static int parse_args(int argc, char **argv, options *o)
             o->min_requests = (size_t)v;
             break;
         case OPT_PROGRESS: o->progress = 1; break;
-        case OPT_STATE: o->state = optarg; break;
+        case OPT_STATE:
+            if (optarg[0] == '\0')
+                return usage_error("%s", "--state needs a file name");
+            o->state = optarg;
+            break;
+        case OPT_STATE_WAIT: {
+            char *end;
+            o->state_wait = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' ||
+                !(o->state_wait >= 0 && o->state_wait <= 86400))
+                return usage_error("--state-wait needs 0 to 86400 seconds, "
+                                   "not '%s'", optarg);
+            break;
+        }
         case OPT_CSV_RAW: o->report.csv_raw = 1; break;
         case OPT_STATE_BUCKET:
             if (pr_duration_parse(optarg, &o->agg.bucket_s) != 0)
                 return usage_error("--state-bucket needs a duration such as "
                                    "1h, not '%s'", optarg);
+            o->state_bucket_given = 1;
             break;
+        case OPT_OUTLIERS: o->outliers = 1; break;
+        case OPT_ALPHA: {
+            if (!o->diff)
+                return usage_error("%s", "--alpha belongs to 'profreport "
+                                         "diff'");
+            char *end;
+            double a = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(a > 0 && a <= 1))
+                return usage_error("--alpha needs a level in (0, 1], such "
+                                   "as 0.01, not '%s'", optarg);
+            o->diff_opts.alpha = a;
+            break;
+        }
         case OPT_BASELINE:
             if (!o->diff)
                 return usage_error("%s", "--baseline belongs to 'profreport "
@@ -485,6 +576,13 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (o->diff) {
         int want = o->baseline ? 1 : 2;
+        if (o->outliers)
+            return usage_error("%s", "--outliers belongs to the report, "
+                                     "not to diff");
+        /* One state file would hold both sides' requests, mixed. */
+        if (o->state != NULL)
+            return usage_error("%s", "diff cannot keep a --state: BASE and "
+                                     "NEW would be mixed in one file");
         if (argc - optind != want)
             return usage_error("%s", o->baseline
                                          ? "diff --baseline takes one input: NEW"
@@ -503,10 +601,29 @@ static int parse_args(int argc, char **argv, options *o)
         return usage_error("%s", "no input: give profile files or directories");
     if (o->format == PR_FORMAT_CSV && !table_given)
         o->table = PR_TABLE_FUNCTIONS;
+    if (o->outliers && o->format != PR_FORMAT_MD)
+        return usage_error("%s", "--outliers adds a Markdown section; for "
+                                 "CSV use -t outliers");
     if (o->format != PR_FORMAT_CSV && table_given)
         return usage_error("%s", "-t selects a CSV table; the Markdown "
                                  "report has them all");
     return -1;
+}
+
+/* When the report is made: now, or SOURCE_DATE_EPOCH (Unix seconds, the
+ * reproducible-builds convention) so that output can be byte-stable.
+ * Returns -1 when SOURCE_DATE_EPOCH is set but not such a number. */
+static double report_time(void)
+{
+    const char *e = getenv("SOURCE_DATE_EPOCH");
+    if (e == NULL || *e == '\0')
+        return (double)time(NULL);
+    char *end;
+    errno = 0;
+    long long v = strtoll(e, &end, 10);
+    if (errno != 0 || *end != '\0' || v <= 0 || e[0] == '-' || e[0] == '+')
+        return -1;
+    return (double)v;
 }
 
 /* Reads paths into a report; prints what went wrong and returns an exit
@@ -520,10 +637,34 @@ static int build_report(const options *o, const char *const *paths, size_t n,
         return EXIT_INTERNAL;
     }
     pr_error err;
-    if (o->state != NULL && access(o->state, F_OK) == 0 &&
-        pr_agg_load_state(agg, o->state, &err) != PR_OK)
-        fprintf(stderr, "profreport: %s: state ignored, reading every file: "
-                        "%s\n", o->state, err.msg);
+    pr_lock *lock = NULL;
+    if (o->state != NULL) {
+        /* Held from loading the state to writing it: runs at once would
+         * each start from the old state and the last rename would win. */
+        pr_status ls = pr_state_lock(o->state, o->state_wait, &lock, &err);
+        if (ls != PR_OK) {
+            fprintf(stderr, "profreport: %s: %s\n", o->state, err.msg);
+            pr_agg_free(agg);
+            return ls == PR_ERR_NOT_FILE ? EXIT_USAGE
+                   : ls == PR_ERR_NOMEM  ? EXIT_INTERNAL
+                                         : EXIT_OUTPUT;
+        }
+    }
+    if (o->state != NULL && access(o->state, F_OK) == 0) {
+        if (pr_agg_load_state(agg, o->state, &err) != PR_OK)
+            fprintf(stderr, "profreport: %s: state ignored, reading every "
+                            "file: %s\n", o->state, err.msg);
+        else if (o->state_bucket_given &&
+                 pr_agg_bucket_s(agg) != o->agg.bucket_s) {
+            fprintf(stderr, "profreport: %s: the state keeps buckets of %g s; "
+                            "--state-bucket %g s applies to a new state only "
+                            "(remove the file to start one)\n", o->state,
+                    pr_agg_bucket_s(agg), o->agg.bucket_s);
+            pr_state_unlock(lock);
+            pr_agg_free(agg);
+            return EXIT_USAGE;
+        }
+    }
     pr_status st = pr_agg_add_paths(agg, paths, n);
     if (st == PR_OK && o->state != NULL) {
         if (o->report.since > 0)
@@ -539,10 +680,12 @@ static int build_report(const options *o, const char *const *paths, size_t n,
         sigprocmask(SIG_SETMASK, &old, NULL);
         if (st == PR_OK && ss != PR_OK) {
             fprintf(stderr, "profreport: %s: %s\n", o->state, err.msg);
+            pr_state_unlock(lock);
             pr_agg_free(agg);
             return EXIT_OUTPUT;
         }
     }
+    pr_state_unlock(lock);
     if (st != PR_OK) {
         fprintf(stderr, "profreport: %s\n", pr_strerror(st));
         pr_agg_free(agg);
@@ -559,7 +702,14 @@ static int build_report(const options *o, const char *const *paths, size_t n,
         pr_agg_free(agg);
         return EXIT_NO_INPUT;
     }
-    st = pr_report_build(agg, &o->report, out);
+    pr_report_options ro = o->report;
+    ro.inputs = paths;
+    ro.ninputs = n;
+    if ((ro.generated_at = report_time()) < 0) {
+        pr_agg_free(agg);
+        return usage_error("%s", "SOURCE_DATE_EPOCH must be Unix seconds");
+    }
+    st = pr_report_build(agg, &ro, out);
     pr_agg_free(agg);
     if (st != PR_OK) {
         fprintf(stderr, "profreport: %s\n", pr_strerror(st));
@@ -588,15 +738,24 @@ static int run_merge(const options *o, char **inputs, size_t n)
         return EXIT_INTERNAL;
     }
     pr_error err;
+    pr_lock *lock;
+    pr_status st = pr_state_lock(o->output, o->state_wait, &lock, &err);
+    if (st != PR_OK) {
+        fprintf(stderr, "profreport: %s: %s\n", o->output, err.msg);
+        pr_agg_free(agg);
+        return st == PR_ERR_NOT_FILE ? EXIT_USAGE : EXIT_OUTPUT;
+    }
     for (size_t i = 0; i < n; i++) {
-        pr_status st = pr_agg_load_state(agg, inputs[i], &err);
+        st = pr_agg_load_state(agg, inputs[i], &err);
         if (st != PR_OK) {
             fprintf(stderr, "profreport: %s: %s\n", inputs[i], err.msg);
+            pr_state_unlock(lock);
             pr_agg_free(agg);
             return st == PR_ERR_NOMEM ? EXIT_INTERNAL : EXIT_NO_INPUT;
         }
     }
-    pr_status st = pr_agg_save_state(agg, o->output, &err);
+    st = pr_agg_save_state(agg, o->output, &err);
+    pr_state_unlock(lock);
     pr_agg_free(agg);
     if (st != PR_OK) {
         fprintf(stderr, "profreport: %s: %s\n", o->output, err.msg);
@@ -620,8 +779,10 @@ static int run_diff(options *o, char **inputs)
         pr_report_free(base);
         return rc;
     }
-    pr_status st = o->baseline ? pr_diff_from_baseline(o->baseline, cur, &d, &err)
-                               : pr_diff_build(base, cur, &d);
+    pr_status st = o->baseline
+                       ? pr_diff_compare_baseline(o->baseline, cur,
+                                                  &o->diff_opts, &d, &err)
+                       : pr_diff_compare(base, cur, &o->diff_opts, &d);
     pr_report_free(base);
     pr_report_free(cur);
     if (st != PR_OK) {
@@ -650,6 +811,7 @@ int main(int argc, char **argv)
     o.format = PR_FORMAT_MD;
     o.table = PR_TABLE_ALL;
     o.report.top = 20;
+    o.state_wait = 300;
     if (argc > 1 && strcmp(argv[1], "diff") == 0) {
         o.diff = 1;
         argv++;

@@ -10,6 +10,7 @@
  * Seeds: fuzz/seeds.sh. Run: make fuzz (see fuzz/README.md).
  */
 #include "fuzz.h"
+#include "reqname.h"
 
 #include <math.h>
 
@@ -39,6 +40,20 @@ static void match(const pr_name_format *fmt, const char *name)
     FUZZ_CHECK(r == 0 || r == 1, "pr_name_parse returns 1 or 0");
     if (r == 1)
         check_fields(&out, name);
+    /* Every reading, chosen with a profile as witness. */
+    static const double profiled[] = {0, 5.774, 780, 1e9};
+    for (size_t i = 0; i < sizeof profiled / sizeof profiled[0]; i++) {
+        memset(&out, 0xA5, sizeof out);
+        pr__wall_source src = pr__name_parse_witness(fmt, name, profiled[i],
+                                                     &out);
+        FUZZ_CHECK((src == PR__WALL_UNNAMED) == (r == 0),
+                   "the witness matches what pr_name_parse matches");
+        if (src != PR__WALL_UNNAMED)
+            check_fields(&out, name);
+        FUZZ_CHECK(src != PR__WALL_NAME ||
+                       out.elapsed_ms >= profiled[i] * (1 - 1e-9) - 1 - 1e-6,
+                   "a wall time taken from the name is not under the profile's");
+    }
 }
 
 static pr_name_format *default_format;

@@ -147,8 +147,10 @@ seeds_baseline() {
         i=$((i + 1))
         "$P" -q -f csv -t endpoints "$src" > "$tmp/e$i.csv"
         "$P" -q -f csv -t endpoints --group-by path "$src" > "$tmp/p$i.csv"
+        "$P" -q -f csv -t requests "$src" > "$tmp/r$i.csv" # tested baselines
         seed "$d" 16384 "$tmp/e$i.csv"
         seed "$d" 16384 "$tmp/p$i.csv"
+        seed "$d" 16384 "$tmp/r$i.csv"
     done
     for f in tests/data/golden/*.csv; do
         seed "$d" 16384 "$f"

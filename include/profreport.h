@@ -48,7 +48,8 @@ typedef enum pr_status {
     PR_ERR_NOT_FILE = 13,    /* a FIFO, device or other non-regular file */
     PR_ERR_LOOP = 14,        /* symbolic link loop in a directory walk */
     PR_ERR_USAGE = 15,       /* invalid argument to a library function */
-    PR_ERR_NO_INPUT = 16     /* nothing could be read at all */
+    PR_ERR_NO_INPUT = 16,    /* nothing could be read at all */
+    PR_ERR_LOCKED = 17       /* a state file is in use by another run */
 } pr_status;
 
 /* Where and why an input failed. `offset` is the byte offset in the
@@ -143,8 +144,8 @@ void pr_profile_free(pr_profile *p);
 typedef struct pr_name_format pr_name_format;
 
 /* fmt NULL compiles werkzeug's default, which also reads the older
- * zero-padded names and fractional times:
- * "{method}.{path}.{elapsed:.0f}ms.{time}.prof". Fails with PR_ERR_USAGE
+ * zero-padded names, fractional times and a decimal elapsed:
+ * "{method}.{path}.{elapsed}ms.{time}.prof". Fails with PR_ERR_USAGE
  * (err->offset = position in fmt) for an unknown field or spec. */
 pr_status pr_name_format_compile(const char *fmt, pr_name_format **out,
                                  pr_error *err);
@@ -159,7 +160,10 @@ typedef struct pr_name_fields {
 } pr_name_fields;
 
 /* Matches the base name of `name` (a trailing ".gz" is ignored unless the
- * format has it). Returns 1 and fills out on a match, else 0. */
+ * format has it). Returns 1 and fills out on a match, else 0. A name that
+ * reads more than one way gets its first reading ({path} longest); the
+ * aggregate picks among them with the profile as witness (see
+ * pr_wall_source). */
 int pr_name_parse(const pr_name_format *f, const char *name,
                   pr_name_fields *out);
 
@@ -206,9 +210,17 @@ typedef struct pr_agg_options {
      * seconds, so that a report can select a window and old buckets can
      * be pruned; 0 = one table per endpoint. */
     double bucket_s;
-    /* Skip files already in the aggregate (same path, size and mtime),
-     * as after pr_agg_load_state: incremental runs. */
+    /* Incremental runs (after pr_agg_load_state): skip files already in
+     * the aggregate (same canonical path, size and mtime) without reading
+     * them, and leave out any request already counted under another
+     * name or form (same base name without .gz and same decompressed
+     * bytes): each request is counted once. */
     int skip_known;
+    /* Bytes of file buffers (raw and decompressed) that all worker
+     * threads hold together; a file that would take more is skipped with
+     * PR_ERR_TOO_BIG. 0 = 4 GiB; never less than twice max_file_size
+     * plus 128 KiB, so that one file at its largest always fits. */
+    uint64_t memory_budget;
 } pr_agg_options;
 
 /* Creates an empty aggregate. opts may be NULL for defaults. */
@@ -236,19 +248,28 @@ size_t pr_agg_files_filtered(const pr_agg *agg);
 
 /* Writes the aggregate (functions, edges and requests per endpoint and
  * time bucket; not the skipped files, which are retried) to `path`:
- * versioned, checksummed, zlib-compressed, replaced atomically, so a run
- * killed at any point leaves the previous file usable. */
+ * versioned, checksummed, zlib-compressed, replaced atomically (see
+ * pr_outfile_open: mode and owner kept, a symlink's target replaced), so
+ * a run killed at any point leaves the previous file usable. A `path`
+ * that exists and is not a regular file fails with PR_ERR_NOT_FILE. */
 pr_status pr_agg_save_state(const pr_agg *agg, const char *path,
                             pr_error *err);
 
 /* Adds a state file to the aggregate: loading several merges them, and
  * merging is associative and commutative (as sums are, up to rounding).
- * A missing, corrupt or incompatible file fails with a status and err;
- * the aggregate is then unchanged. pr_agg_add_paths also loads any input
+ * A missing, corrupt or incompatible file, or one that is not a regular
+ * file (read without blocking), fails with a status and err; so does a
+ * state that shares some but not all of its requests with the aggregate
+ * (merging would count those twice). One whose requests are all in the
+ * aggregate already adds nothing. On failure the aggregate is unchanged. pr_agg_add_paths also loads any input
  * file that is a state file. */
 pr_status pr_agg_load_state(pr_agg *agg, const char *path, pr_error *err);
 pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
                                    pr_error *err);
+
+/* The time bucket the aggregate keeps cells in (seconds; 0: none): the
+ * options' bucket_s, or a loaded state's. */
+double pr_agg_bucket_s(const pr_agg *agg);
 
 /* Drops time buckets (and their requests) that end at or before
  * `before` (Unix seconds). No effect without bucket_s. */
@@ -278,7 +299,11 @@ typedef enum pr_sort {
 typedef struct pr_report_options {
     size_t top;        /* rows in "top N" tables; 0 = 20 */
     pr_sort sort;      /* order of the endpoint table */
-    double bucket_s;   /* latency-over-time bucket; 0 = chosen from span */
+    /* Latency-over-time bucket; 0 = the narrowest of 1, 2, 5, 10, 15,
+     * 30 s, 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6, 12 h, 1 d (then whole
+     * days) giving at most 48 buckets, and none for a capture shorter
+     * than PR_MIN_BUCKET_SPAN. */
+    double bucket_s;
     /* Module attribution. */
     const char *app_root;         /* NULL: common root of the app's files */
     const char *const *module_map; /* "PATTERN=NAME" (fnmatch on the file) */
@@ -294,6 +319,14 @@ typedef struct pr_report_options {
     /* CSV cells starting with = + - @ are prefixed with ' so spreadsheets
      * do not run them as formulas; 1 writes them as they are. */
     int csv_raw;
+    /* What the report says it read and when it was made, for its header
+     * (Markdown, HTML) and the HTML title: the inputs as the user gave
+     * them (NULL or 0: not said; the report copies them), and the time
+     * in Unix seconds (0: not said; a command line takes time(NULL), or
+     * SOURCE_DATE_EPOCH for reproducible output). */
+    const char *const *inputs;
+    size_t ninputs;
+    double generated_at;
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */
@@ -332,14 +365,38 @@ typedef enum pr_module_kind {
     PR_MOD_BUILTIN = 3  /* C functions ('~'), with builtins_separate */
 } pr_module_kind;
 
-/* Time per module. self_s is exact (built-ins are charged to each caller
- * through that caller's own edge). inclusive_s is the time from entering
- * the module from outside until leaving it, re-entries counted once; it
- * is exact unless `estimated`, when re-entry was possible (or a built-in
- * shared with other modules may have called into it) and the figure
- * comes from the reconstructed call tree; `calls` (calls into the module
- * from other modules, counted on the edges) is then an estimate too.
- * Shares are of pstats' total time. */
+/* A function's own time within a module (see pr_module_row). */
+typedef struct pr_func_share {
+    pr_func_key key;
+    const char *label;  /* "views.py:report", relative like entered_from */
+    double own_s, share; /* share of the scope's total own time */
+    int estimated;      /* part of own_s came from an estimated split */
+} pr_func_share;
+
+/* Time per module.
+ *
+ * self_s is the module's OWN time: the tottime of its own functions plus
+ * that of the built-ins and standard-library code they call (json,
+ * re, socket ... work for whoever called them), never time in another
+ * library or in app code it calls back. A built-in or standard-library
+ * function called from several modules is split over them by the
+ * tottime cProfile records on each caller edge (exact); through a chain
+ * of such functions (json.dumps -> encode -> a built-in) by the
+ * cumulative time of each caller, which is an estimate when the chain is
+ * used by several modules: self_estimated is set when more than 0.1 % of
+ * the scope's time was charged that way. Own times of all modules add up
+ * to the scope's total own time (pstats' total), so self_share sums to 1.
+ * With builtins_separate, built-ins and the standard library are modules
+ * of their own instead.
+ *
+ * inclusive_s is the time from entering the module from outside until
+ * leaving it, re-entries counted once, callees in other modules included;
+ * it is exact unless `estimated`, when re-entry was possible (or a
+ * built-in shared with other modules may have called into it) and the
+ * figure comes from the reconstructed call tree; `calls` (calls into the
+ * module from other modules, counted on the edges) is then an estimate
+ * too. Every share is of the scope's total own time, within [0, 1].
+ * `top` lists the module's heaviest functions by own time (up to 5). */
 typedef struct pr_module_row {
     const char *name;
     pr_module_kind kind;
@@ -347,6 +404,9 @@ typedef struct pr_module_row {
     double self_share, inclusive_share;
     int64_t calls;
     int estimated;
+    int self_estimated;
+    const pr_func_share *top;
+    size_t ntop;
 } pr_module_row;
 
 /* A place where the program enters `module` from another module: the
@@ -359,10 +419,16 @@ typedef struct pr_entry_point_row {
     const char *entered_from;
     const char *caller_module;
     double inclusive_s;
-    double share;        /* of pstats' total time */
+    double share;        /* of the scope's total own time, in [0, 1] */
     int64_t calls;
     int estimated;
     const char *chain;
+    /* Entered through a built-in or standard-library function that works
+     * for several modules (next, map, sorted's key=): `entered_from` is
+     * that function, `via_callers` the modules that call it ("flask,
+     * mongomock"), and the chain stops there: pstats keeps no stacks to
+     * say which of them made these calls. NULL otherwise. */
+    const char *via_callers;
 } pr_entry_point_row;
 
 /* The call tree reconstructed from caller edges, flattened in pre-order:
@@ -390,7 +456,7 @@ typedef struct pr_tree {
 
 /* Everything about where the time goes, for the run or one endpoint. */
 typedef struct pr_attribution {
-    const pr_module_row *modules;      /* by inclusive time, descending */
+    const pr_module_row *modules;      /* by own time, descending */
     size_t nmodules;
     const pr_entry_point_row *entries; /* by inclusive time, descending */
     size_t nentries;
@@ -398,12 +464,40 @@ typedef struct pr_attribution {
     double total_s;
 } pr_attribution;
 
-/* One sentence of the "Findings" section, in Markdown, ending with a link
- * to the table it comes from (`anchor`, e.g. "modules"). */
+/* What a finding is about. Append-only. */
+typedef enum pr_finding_kind {
+    PR_FINDING_MODULE = 0,           /* subject: the module holding the time */
+    PR_FINDING_ENDPOINT_TOTAL = 1,   /* subject: the costliest endpoint */
+    PR_FINDING_ENDPOINT_LATENCY = 2, /* subject: the slowest endpoint (p95) */
+    PR_FINDING_STEP = 3,             /* latency rose at a point in time */
+    PR_FINDING_SKIPPED = 4           /* files that could not be read */
+} pr_finding_kind;
+
+/* One finding of the report, most important first: data first, and a
+ * sentence in plain words (no markup) that each renderer dresses its own
+ * way. `share` is in [0, 1]: for PR_FINDING_MODULE the subject's own time
+ * over the scope's total own time (pstats' total: the "profiled time"),
+ * for the endpoint kinds the endpoint's part of all request wall time;
+ * negative when it does not apply. `per_request_ms` is what the subject
+ * costs one request of the scope on average (negative: not applicable).
+ * `lead_len` bytes at the start of `text` are its headline. `section`
+ * names the part of the report it comes from ("modules", "endpoints",
+ * "endpoint-details", "latency-over-time", "skipped-files"). */
 typedef struct pr_finding {
     const char *text;
-    const char *anchor;
+    const char *anchor;     /* = section, kept for older callers */
+    const char *section;
+    pr_finding_kind kind;
+    const char *endpoint;   /* the scope: NULL for the whole run */
+    const char *subject;    /* module, endpoint label, time, or "" */
+    double share;
+    double per_request_ms;
+    size_t lead_len;
+    int estimated;          /* share or cost rests on an estimate */
 } pr_finding;
+
+/* "module", "endpoint_total", "endpoint_latency", "step", "skipped". */
+const char *pr_finding_kind_name(pr_finding_kind k);
 
 /* One endpoint: requests grouped by the view that served them (or by
  * method + URL pattern). Latencies are the requests' wall times in ms;
@@ -426,6 +520,21 @@ typedef struct pr_endpoint_row {
     pr_attribution attr;
 } pr_endpoint_row;
 
+/* Where a request's wall time comes from. A file name can read more
+ * than one way ("GET.balance.5.785ms..." is /balance/5 in 785 ms or
+ * /balance in 5.785 ms); the reading whose elapsed time is at least the
+ * profile's own measured time (less half a unit of its last printed
+ * digit) and closest to it is taken, if it is close (within 5 % + 0.5
+ * ms); else the first such reading, {path} longest (under PyPy a profile
+ * can measure far less than the wall time). When no reading gives one, the
+ * profiled time stands in: a wall time under what the profile measured
+ * is never reported. */
+typedef enum pr_wall_source {
+    PR_WALL_NAME = 0,    /* the file name, witnessed by the profile */
+    PR_WALL_PROFILE = 1  /* the profiled time: the name gave none, or
+                          * only times shorter than the profile's */
+} pr_wall_source;
+
 /* One request (= one profile file), in input order. */
 typedef struct pr_request_row {
     const char *file;
@@ -436,14 +545,26 @@ typedef struct pr_request_row {
     double profiled_ms;  /* the request root's cumtime in the stats */
     double time;         /* Unix seconds: file name, else mtime */
     int named;           /* the file name matched the name format */
+    pr_wall_source wall_source;
 } pr_request_row;
 
-/* Requests and latency per time bucket [start, start + bucket_s). */
+/* Requests and latency per time bucket [start, start + width_s), start a
+ * multiple of the width (Unix seconds, UTC). The capture runs from the
+ * first request's time to the last's; [from, to] is the part of the
+ * bucket inside it, so the first and last buckets may cover less than
+ * their width (a rate or a bar drawn over the whole width would claim
+ * time with no data). to == 0 in a row built by hand: the whole bucket. */
 typedef struct pr_bucket_row {
     double start;
     size_t requests;
     double p50_ms, p95_ms, max_ms;
+    double width_s;
+    double from, to;
 } pr_bucket_row;
+
+/* Captures shorter than this many seconds are not cut into time buckets
+ * unless a bucket size is asked for (pr_report_options.bucket_s). */
+#define PR_MIN_BUCKET_SPAN 3.0
 
 /* Files read, skipped, total calls, and time covered. Times are Unix
  * seconds; first/last are 0 when no request carried a time. */
@@ -458,6 +579,11 @@ typedef struct pr_summary {
     double profiled_s;      /* sum over requests of the profiled time */
     double first_time;
     double last_time;
+    /* Requests whose wall time is their profiled time (wall_source
+     * PR_WALL_PROFILE), and of those, the ones whose file name gave an
+     * elapsed time shorter than the profile measured. */
+    size_t wall_from_profile;
+    size_t wall_contradicted;
 } pr_summary;
 
 void pr_report_summary(const pr_report *r, pr_summary *out);
@@ -482,7 +608,8 @@ size_t pr_report_endpoints(const pr_report *r, const pr_endpoint_row **rows);
 size_t pr_report_requests(const pr_report *r, const pr_request_row **rows,
                           const size_t **slowest);
 
-/* Non-empty time buckets in time order, and the bucket size used. */
+/* Non-empty time buckets in time order, and the bucket size used (0
+ * and no rows when the capture was too short to cut into buckets). */
 size_t pr_report_buckets(const pr_report *r, const pr_bucket_row **rows,
                          double *bucket_s);
 
@@ -510,7 +637,10 @@ typedef enum pr_table {
     PR_TABLE_ENDPOINTS = 3,
     PR_TABLE_REQUESTS = 4,
     PR_TABLE_MODULES = 5,
-    PR_TABLE_CALLERS = 6
+    PR_TABLE_CALLERS = 6,
+    PR_TABLE_FINDINGS = 7,
+    PR_TABLE_OUTLIERS = 8, /* pr_outliers_render; pr_render refuses it */
+    PR_TABLE_REQUEST_MODULES = 9 /* pr_render_request_modules, likewise */
 } pr_table;
 
 /* Writes the report (or one table of it) to `out`. Fails with PR_ERR_IO
@@ -527,11 +657,57 @@ int pr_sort_parse(const char *s, pr_sort *out);
 /* Parses a time for --since/--until: ISO 8601 UTC ("2026-11-25",
  * "2026-11-25T10:00", "...:SSZ", "+02:00" offsets), Unix seconds, or a
  * duration before `now` ("90m", "24h", "7d", "30s", "2w"). Returns 0 and
- * sets *out (Unix seconds), or -1. */
+ * sets *out (Unix seconds), or -1, also for a time before 1970 or after
+ * 9999 (which a filter would read as "no limit" or could not convert). */
 int pr_time_parse(const char *s, double now, double *out);
 
-/* Parses a duration such as "15m", "1h", "1d" or plain seconds. */
+/* Parses a duration such as "15m", "1h", "1d" or plain seconds, from a
+ * microsecond to a thousand years; -1 otherwise. */
 int pr_duration_parse(const char *s, double *out);
+
+/* The CSV table `-t request-modules`, a diff baseline that keeps which
+ * code each request ran: "file,endpoint,wall_ms,module,own_ms", one row
+ * per request and module with own time (ms; built-ins charged as in the
+ * report), read again from the requests' files; a request whose file
+ * cannot be read any more has one row with module and own_ms empty. */
+pr_status pr_render_request_modules(const pr_report *r, FILE *out,
+                                    pr_error *err);
+
+/* ---- Slow versus typical requests ---------------------------------- */
+
+/* A module or function over-represented in an endpoint's slowest
+ * requests (wall time above p90) against its typical ones (p25 to p75):
+ * own time per request compared with a Mann-Whitney U test, Holm-
+ * corrected across the modules (or the 20 functions with the largest
+ * excess) of the endpoint. */
+typedef struct pr_outlier_row {
+    const char *endpoint;   /* the endpoint's label */
+    const char *name;       /* module, or "file:line(name)" */
+    int is_function;
+    size_t slow_n, typical_n; /* requests read in each group */
+    double slow_ms, typical_ms; /* mean own time per request */
+    double ratio;           /* slow_ms / typical_ms; INFINITY if 0 */
+    double p;               /* adjusted p-value */
+} pr_outlier_row;
+
+typedef struct pr_outliers pr_outliers;
+
+/* For each endpoint of r with 30 requests or more, re-reads the profile
+ * files of up to 200 slow and 200 typical requests (evenly spread) and
+ * keeps the names significant at alpha (0: 0.01) whose excess is a tenth
+ * of the endpoint's slow-minus-typical gap at least, largest first, at
+ * most 5 modules and 5 functions an endpoint. Files that are gone (or in
+ * archives or states) are left out. PR_OK, PR_ERR_USAGE (NULL) or
+ * PR_ERR_NOMEM. */
+pr_status pr_outliers_build(const pr_report *r, double alpha,
+                            pr_outliers **out);
+/* Rows grouped by endpoint (report order), modules first. */
+size_t pr_outliers_rows(const pr_outliers *o, const pr_outlier_row **rows);
+/* A Markdown section ("## Slow versus typical requests") or the CSV
+ * table of `-t outliers`. */
+pr_status pr_outliers_render(const pr_outliers *o, pr_format fmt, FILE *out,
+                             pr_error *err);
+void pr_outliers_free(pr_outliers *o);
 
 /* ------------------------------------------------------------------ */
 /* Comparing two runs                                                 */
@@ -539,16 +715,59 @@ int pr_duration_parse(const char *s, double *out);
 
 typedef struct pr_diff pr_diff;
 
-/* One side of an endpoint comparison; requests == 0 when absent. */
+/* What the test of one endpoint says. */
+typedef enum pr_verdict {
+    PR_VERDICT_ONE_SIDE = 0, /* on one side only: new or gone */
+    PR_VERDICT_SAME = 1,     /* "~": no significant change at alpha */
+    PR_VERDICT_SLOWER = 2,   /* significantly slower */
+    PR_VERDICT_FASTER = 3,   /* significantly faster */
+    PR_VERDICT_TOO_FEW = 4,  /* fewer requests on a side than min_n */
+    PR_VERDICT_UNTESTED = 5  /* the baseline holds summaries only */
+} pr_verdict;
+
+/* "~", "slower", "faster", "too few requests", "not tested", "". */
+const char *pr_verdict_name(pr_verdict v);
+
+/* One side of an endpoint comparison; requests == 0 when absent. `ms`
+ * holds the requests' wall times in ascending order, or is NULL when the
+ * side came from a summary-only baseline. */
 typedef struct pr_diff_side {
     size_t requests;
     double mean_ms, p50_ms, p95_ms, p99_ms, max_ms;
+    const double *ms;
 } pr_diff_side;
+
+/* A change, new minus base (ms), with its 95 % bootstrap interval; lo
+ * and hi equal the change when a side has no distribution or too few
+ * requests to test, or when the diff's bootstrap budget (3e8 resampled
+ * values, endpoints in NEW's order) is spent. */
+typedef struct pr_diff_change {
+    double delta, lo, hi;
+} pr_diff_change;
+
+/* A module or function whose own time per request changed significantly
+ * inside one endpoint (Mann-Whitney U over the endpoint's requests,
+ * Holm-corrected across the 8 modules, or the 20 functions, whose mean
+ * moved most), by a tenth of the endpoint's change at least. */
+typedef struct pr_diff_blame {
+    const char *name;   /* module, or "file:line(name)" */
+    int is_function;
+    double base_ms, cur_ms; /* mean own time per request */
+    double p;           /* adjusted p-value */
+    const char *entered_from; /* module: NEW's main entry into it, or NULL */
+} pr_diff_blame;
 
 typedef struct pr_diff_endpoint {
     const char *label;
     pr_diff_side base, cur;
     const char *failed; /* NULL, or the --fail-on rule it crossed */
+    pr_verdict verdict;
+    double p;           /* Holm-adjusted across the tested endpoints */
+    double p_raw;       /* this endpoint's own Mann-Whitney p-value */
+    size_t min_n;       /* requests a side needs to be tested */
+    pr_diff_change p50, p95, mean;
+    const pr_diff_blame *blame; /* modules first, largest change first */
+    size_t nblame;
 } pr_diff_endpoint;
 
 /* A module or function: seconds per request on each side. */
@@ -557,17 +776,39 @@ typedef struct pr_diff_row {
     double base_s, cur_s;
 } pr_diff_row;
 
-/* Compares two reports: endpoints by label, modules by name, functions
- * by key (tottime per request). Rows are sorted by the largest
- * regression first (p95 change for endpoints, change per request for the
- * others). The diff copies what it needs. */
+/* Zero-initialise; zero means the default. */
+typedef struct pr_diff_options {
+    double alpha;       /* significance level; 0 = 0.01. 1 tests nothing:
+                         * every change counts, as before tests existed */
+} pr_diff_options;
+
+/* Compares two reports. Endpoints are one endpoint when their labels
+ * (view name, file and line) are equal, or, for those left over, when
+ * name and file are equal and the pairing is unambiguous (a view that
+ * moved a few lines). Each endpoint with requests on both sides is
+ * tested (Mann-Whitney U on the wall times, Holm across endpoints) and
+ * gets a verdict and bootstrap intervals; for those significantly slower
+ * or faster the profile files of their requests are read again to test
+ * own time per module and function (files no longer there are left out
+ * of that test). Modules by name and functions by key (tottime per
+ * request) are compared over the whole run too. Rows are sorted slower
+ * first, most significant first. opts may be NULL. The diff copies what
+ * it needs. */
+pr_status pr_diff_compare(const pr_report *base, const pr_report *cur,
+                          const pr_diff_options *opts, pr_diff **out);
+/* pr_diff_compare with default options. */
 pr_status pr_diff_build(const pr_report *base, const pr_report *cur,
                         pr_diff **out);
 
-/* Like pr_diff_build, with the base read from a CSV file written by
- * `profreport -f csv -t endpoints` (read with libcsv). Only endpoints are
- * compared. A malformed file fails with PR_ERR_NOT_STATS and err names
- * the row (the header is row 0) and what was expected there. */
+/* Like pr_diff_compare, with the base read from a CSV file (read with
+ * libcsv): either `profreport -f csv -t requests` (per-request wall
+ * times: endpoints are tested) or `-f csv -t endpoints` (summaries only:
+ * endpoints get PR_VERDICT_UNTESTED). Only endpoints are compared. A
+ * malformed file fails with PR_ERR_NOT_STATS and err names the row (the
+ * header is row 0) and what was expected there. */
+pr_status pr_diff_compare_baseline(const char *csv_path, const pr_report *cur,
+                                   const pr_diff_options *opts,
+                                   pr_diff **out, pr_error *err);
 pr_status pr_diff_from_baseline(const char *csv_path, const pr_report *cur,
                                 pr_diff **out, pr_error *err);
 
@@ -583,8 +824,10 @@ typedef struct pr_rule {
 /* Returns 0 and fills *out, or -1 when s is not a rule. */
 int pr_rule_parse(const char *s, pr_rule *out);
 
-/* Marks every endpoint with at least min_requests on both sides that
- * crosses one of the rules; returns how many do. */
+/* Marks every endpoint with at least min_requests on both sides that is
+ * significantly slower (or untested: a summary-only baseline) and whose
+ * change crosses one of the rules; returns how many are marked. A
+ * percentage rule counts any growth from a 0 ms base as crossing it. */
 size_t pr_diff_check(pr_diff *d, const pr_rule *rules, size_t nrules,
                      size_t min_requests);
 
@@ -606,7 +849,14 @@ typedef struct pr_outfile pr_outfile;
 
 /* Opens a temporary file next to `path` (same directory, so the final
  * rename is atomic) and returns a stream to write the content to. Nothing
- * exists under `path` until pr_outfile_commit. */
+ * exists under `path` until pr_outfile_commit, which gives the new file
+ * the mode and (where permitted) the owner of the one it replaces; a new
+ * file follows the umask. When `path` is a symlink, its target is
+ * replaced the same way and the link stays. A character device, a FIFO
+ * or this process's stdout (/dev/null, /dev/stdout) is written through,
+ * not replaced: such output is not atomic (pr_outfile_temp_path gives
+ * NULL). A directory, block device, socket or dangling symlink fails with
+ * PR_ERR_NOT_FILE; an empty path with PR_ERR_USAGE. */
 pr_status pr_outfile_open(const char *path, pr_outfile **out, FILE **stream,
                           pr_error *err);
 
@@ -617,8 +867,29 @@ pr_status pr_outfile_commit(pr_outfile *f, pr_error *err);
 /* Removes the temporary file and frees `f` (NULL is fine). */
 void pr_outfile_abort(pr_outfile *f);
 
-/* Path of the temporary file, for a signal handler that must unlink it. */
+/* Path of the temporary file, for a signal handler that must unlink it;
+ * NULL when writing through. */
 const char *pr_outfile_temp_path(const pr_outfile *f);
+
+/* ------------------------------------------------------------------ */
+/* State files shared by runs                                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct pr_lock pr_lock;
+
+/* Takes an exclusive lock on the state file `path` (an flock on
+ * "REALPATH.lock" beside it, created when missing and never removed),
+ * waiting up to wait_s seconds for another run to release it. Hold it
+ * from pr_agg_load_state to pr_agg_save_state. Fails with PR_ERR_LOCKED
+ * when the wait ran out, PR_ERR_NOT_FILE when `path` exists and is not a
+ * regular file, PR_ERR_IO when the lock file cannot be created. *out is
+ * the caller's, released by pr_state_unlock. */
+pr_status pr_state_lock(const char *path, double wait_s, pr_lock **out,
+                        pr_error *err);
+
+/* Releases the lock (NULL is fine). A process that exits releases it
+ * too. */
+void pr_state_unlock(pr_lock *l);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,10 @@
 #ifndef PR_AGG_H
 #define PR_AGG_H
 
+#include "reqname.h"
+#include "source.h"
+
+#include <pthread.h>
 #include "table.h"
 
 /* One profile file = one request. `path` owns one block holding the
@@ -21,6 +25,15 @@ typedef struct request {
     double wall_ms;     /* from the file name, else profiled_s * 1000 */
     double time;        /* Unix seconds: from the file name, else mtime */
     int named;          /* the file name matched the name format */
+    pr__wall_source wall_source; /* why wall_ms is what it is */
+    /* Identity, so that no request is counted twice in a state (0 when
+     * unknown: states of version 1, runs without a state):
+     * where = hash of the file's canonical path (realpath), for skipping
+     *         known files without reading them;
+     * fp    = hash of the file's own base name (without .gz) and its
+     *         decompressed bytes: the same request in a renamed
+     *         directory, a gzip copy, an archive or another state. */
+    uint64_t where, fp;
 } request;
 
 typedef struct skip {
@@ -46,8 +59,9 @@ typedef struct shard {
      * per endpoint unless the aggregate keeps buckets for a state file. */
     cell *cells;
     size_t ncells, capcells;
-    u64map cellmap;     /* group << 32 | (uint32_t)bucket -> cell index */
+    u64map cellmap;     /* hash of (group, bucket), probed -> cell index */
     size_t filtered;
+    size_t known;       /* requests left out as counted already (states) */
     request *req;
     size_t nreq, capreq;
     skip *skips;
@@ -61,10 +75,24 @@ struct pr_agg {
     pr_name_format *own_names; /* the default, when opts gave none */
     shard main;
     size_t inputs; /* files seen by earlier add calls, for ordering */
+    src_budget budget; /* file buffers of all worker threads together */
+    /* With skip_known: fingerprints of the requests counted, so a file
+     * seen before under another name or form is not counted again. */
+    pthread_mutex_t fp_lock;
+    u64map fps;
 };
+
+/* Fingerprint of a request (never 0): its base name without directory
+ * or ".gz", and its decompressed bytes. */
+uint64_t pr__request_fp(const char *name, const void *data, size_t len);
+/* Hash of a path's canonical form (never 0); of the path itself when it
+ * cannot be resolved. */
+uint64_t pr__where(const char *path);
 
 /* The cell of (group, bucket), created on first use; NULL: no memory. */
 ftable *pr__cell(shard *s, uint32_t group, int64_t bucket);
+/* Rebuilds the cell index after cells were removed. */
+pr_status pr__cell_reindex(shard *s);
 
 /* dst += src (functions, endpoints, cells, requests and skips move). */
 pr_status pr__shard_merge(shard *dst, shard *src);

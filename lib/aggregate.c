@@ -2,6 +2,7 @@
  * pstats.Stats(*files) does. Memory grows with distinct functions and
  * edges; per file only a small request record is kept. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* realpath */
 #include "sort.h"
 #include "agg.h"
 #include "endpoint.h"
@@ -24,6 +25,9 @@
 
 enum { MAX_THREADS = 64 };
 #define DEFAULT_MAX_FILE (1ULL << 30)
+/* File buffers of all threads together: two files at the largest, so the
+ * number of CPUs does not multiply what a hostile input can take. */
+#define DEFAULT_BUDGET (4ULL << 30)
 
 void pr__shard_init(shard *s)
 {
@@ -85,6 +89,43 @@ pr_status pr__add_request(shard *s, const request *r)
     return PR_OK;
 }
 
+/* Cells are found by a hash of (group, bucket) in full, probing past
+ * other cells on collision: a key packed into 64 bits would have cut the
+ * bucket to 32, so buckets 2^32 apart (49.7 days at 1 ms) were one. */
+static uint64_t cell_hash(uint32_t group, int64_t bucket)
+{
+    uint64_t k[2] = {group, (uint64_t)bucket};
+    return pr__hash(k, sizeof k, 0x63656c6c) >> 1; /* never UINT64_MAX */
+}
+
+/* Index of the cell (group, bucket), or of the free slot where it would
+ * go (*slot). */
+static uint32_t cell_find(const shard *s, uint32_t group, int64_t bucket,
+                          uint64_t *slot)
+{
+    const uint64_t mask = ~(uint64_t)0 >> 1;
+    for (uint64_t probe = cell_hash(group, bucket);; probe = (probe + 1) & mask) {
+        uint32_t i = u64map_find(&s->cellmap, probe);
+        if (i == UINT32_MAX || (s->cells[i].group == group &&
+                                s->cells[i].bucket == bucket)) {
+            *slot = probe;
+            return i;
+        }
+    }
+}
+
+pr_status pr__cell_reindex(shard *s)
+{
+    u64map_free(&s->cellmap);
+    for (size_t i = 0; i < s->ncells; i++) {
+        uint64_t slot;
+        cell_find(s, s->cells[i].group, s->cells[i].bucket, &slot);
+        if (u64map_get(&s->cellmap, slot, 1, (uint32_t)i, NULL) == UINT32_MAX)
+            return PR_ERR_NOMEM;
+    }
+    return PR_OK;
+}
+
 ftable *pr__cell(shard *s, uint32_t group, int64_t bucket)
 {
     if (s->ncells == s->capcells) {
@@ -95,18 +136,18 @@ ftable *pr__cell(shard *s, uint32_t group, int64_t bucket)
         s->cells = v;
         s->capcells = cap;
     }
-    uint64_t key = (uint64_t)group << 32 | (uint32_t)bucket;
-    int added;
-    uint32_t i = u64map_get(&s->cellmap, key, 1, (uint32_t)s->ncells, &added);
-    if (i == UINT32_MAX)
+    uint64_t slot;
+    uint32_t i = cell_find(s, group, bucket, &slot);
+    if (i != UINT32_MAX)
+        return &s->cells[i].t;
+    i = (uint32_t)s->ncells;
+    if (u64map_get(&s->cellmap, slot, 1, i, NULL) == UINT32_MAX)
         return NULL;
-    if (added) {
-        cell *c = &s->cells[s->ncells++];
-        memset(c, 0, sizeof *c);
-        c->group = group;
-        c->bucket = bucket;
-    }
-    return &s->cells[i].t;
+    cell *c = &s->cells[s->ncells++];
+    memset(c, 0, sizeof *c);
+    c->group = group;
+    c->bucket = bucket;
+    return &c->t;
 }
 
 /* The table of endpoint `key` in time bucket `bucket`; *id is the
@@ -144,7 +185,7 @@ static void profiled_time(const sview *v, request *r)
     double root_ct = -1;
     r->total_tt = 0;
     for (size_t i = 0; i < v->n; i++) {
-        r->total_tt += v->entries[i].tt;
+        r->total_tt = pr__fsat_add(r->total_tt, v->entries[i].tt);
         if (root_ct < 0 && is_request_root(v, &v->entries[i]))
             root_ct = v->entries[i].ct;
     }
@@ -290,9 +331,43 @@ static char *request_strings(const char *path, const pr_name_fields *nf,
     return b;
 }
 
-static pr_status process(worker *w, const char *name, size_t order,
-                         size_t sub, const unsigned char *data, size_t len,
-                         const src_stat *sst)
+uint64_t pr__request_fp(const char *name, const void *data, size_t len)
+{
+    const char *b = strrchr(name, '/');
+    b = b ? b + 1 : name;
+    size_t n = strlen(b);
+    if (n > 3 && strcmp(b + n - 3, ".gz") == 0)
+        n -= 3;
+    return pr__hash(data, len, pr__hash(b, n, 0x66696c65)) | 1;
+}
+
+uint64_t pr__where(const char *path)
+{
+    char *real = realpath(path, NULL);
+    const char *p = real != NULL ? real : path;
+    uint64_t h = pr__hash(p, strlen(p), 0x77686572) | 1;
+    free(real);
+    return h;
+}
+
+/* Whether a request with fingerprint fp was counted already; if not, it
+ * is now. Shared by the worker threads. */
+static int seen_before(pr_agg *agg, uint64_t fp, int *nomem)
+{
+    pthread_mutex_lock(&agg->fp_lock);
+    int added = 0;
+    uint32_t r = u64map_get(&agg->fps, fp >> 1, 1, 0, &added);
+    pthread_mutex_unlock(&agg->fp_lock);
+    *nomem = r == UINT32_MAX;
+    return !added;
+}
+
+/* `name` is what the report shows; `base` is the file's own name, which
+ * method, path, duration and time are read from (an archive entry's name,
+ * not the archive's). */
+static pr_status process(worker *w, const char *name, const char *base,
+                         size_t order, size_t sub, const unsigned char *data,
+                         size_t len, const src_stat *sst)
 {
     pr_error err;
     pr_status st = sview_parse(&w->view, &w->dec, data, len, &err);
@@ -311,16 +386,37 @@ static pr_status process(worker *w, const char *name, size_t order,
     r.mtime_ns = sst->mtime_ns;
     profiled_time(&w->view, &r);
     pr_name_fields nf;
-    r.named = pr_name_parse(w->agg->names, name, &nf);
-    r.wall_ms = nf.has_elapsed ? nf.elapsed_ms : r.profiled_s * 1000.0;
-    r.time = nf.has_time ? nf.time : (double)sst->mtime_ns / 1e9;
+    r.wall_source = pr__name_parse_witness(w->agg->names, base,
+                                           r.profiled_s * 1000.0, &nf);
+    r.named = r.wall_source != PR__WALL_UNNAMED;
+    /* A duration in a name beyond any real one (over a century of wall
+     * time) is not believed, nor a time after the year 9999. */
+    if (r.wall_source == PR__WALL_NAME &&
+        !(nf.elapsed_ms >= 0 && nf.elapsed_ms <= 3.2e12))
+        r.wall_source = PR__WALL_REJECTED;
+    r.wall_ms = r.wall_source == PR__WALL_NAME ? nf.elapsed_ms
+                                               : r.profiled_s * 1000.0;
+    r.time = nf.has_time && pr__time_ok(nf.time)
+                 ? nf.time : pr__time_clamp(sst->mtime_s);
     pr_func_key ep = endpoint_key(w, &w->view, &nf);
     if (!keep(&w->agg->opts, &r, &nf)) {
         w->out.filtered++;
         return PR_OK;
     }
-    int64_t bucket = w->agg->bucket_s > 0
-                         ? (int64_t)floor(r.time / w->agg->bucket_s) : 0;
+    if (w->agg->opts.skip_known) {
+        /* In a state, a request is counted once whatever it is called. */
+        int nomem;
+        r.fp = pr__request_fp(base, data, len);
+        if (seen_before(w->agg, r.fp, &nomem)) {
+            w->out.known++;
+            return PR_OK;
+        }
+        if (nomem)
+            return PR_ERR_NOMEM;
+        if (sub == 0)
+            r.where = pr__where(name);
+    }
+    int64_t bucket = pr__bucket_of(r.time, w->agg->bucket_s);
     ftable *t = group_for(&w->out, &ep, bucket, &r.group);
     if (t == NULL)
         return PR_ERR_NOMEM;
@@ -361,13 +457,14 @@ static pr_status on_entry(void *p, const char *entry, size_t index,
     snprintf(c->name, need, "%s:%s", c->f->path, entry);
     if (err != NULL)
         return add_skip(&c->w->out, c->name, c->order, index + 1, err);
-    src_stat sst = {len, c->sst.mtime_ns};
-    return process(c->w, c->name, c->order, index + 1, data, len, &sst);
+    src_stat sst = {len, c->sst.mtime_ns, c->sst.mtime_s};
+    return process(c->w, c->name, entry, c->order, index + 1, data, len,
+                   &sst);
 }
 
 static pr_status process_archive(worker *w, const src_file *f, size_t order)
 {
-    entry_ctx c = {w, f, order, {0, 0}, NULL, 0};
+    entry_ctx c = {w, f, order, {0, 0, 0}, NULL, 0};
     pr_error err;
     pr_status st = src_archive(f->path, w->agg->opts.max_file_size, &w->raw,
                                &w->unz, on_entry, &c, &err);
@@ -399,10 +496,12 @@ static void *work(void *arg)
             st = src_load(f->path, max, &w->raw, &w->unz, &data, &len, &sst,
                           &err);
             if (st == PR_OK)
-                st = process(w, f->path, order, 0, data, len, &sst);
+                st = process(w, f->path, f->path, order, 0, data, len, &sst);
             else if (st != PR_ERR_NOMEM)
                 st = add_skip(&w->out, f->path, order, 0, &err);
         }
+        rbuf_trim(&w->raw);
+        rbuf_trim(&w->unz);
         if (st != PR_OK) {
             w->status = st;
             break;
@@ -432,7 +531,8 @@ static void *work(void *arg)
 static int shard_empty(const shard *s)
 {
     return s->funcs.n == 0 && s->group_keys.n == 0 && s->ncells == 0 &&
-           s->nreq == 0 && s->nskips == 0 && s->filtered == 0;
+           s->nreq == 0 && s->nskips == 0 && s->filtered == 0 &&
+           s->known == 0;
 }
 
 pr_status pr__shard_merge(shard *dst, shard *src)
@@ -462,6 +562,8 @@ pr_status pr__shard_merge(shard *dst, shard *src)
     free(remap);
     dst->filtered += src->filtered;
     src->filtered = 0;
+    dst->known += src->known;
+    src->known = 0;
     /* Requests and skips move over; their strings change owner. */
     for (size_t i = 0; i < src->nreq && st == PR_OK; i++) {
         request r = src->req[i];
@@ -521,6 +623,12 @@ pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out)
         a->opts = *opts;
     if (a->opts.max_file_size == 0)
         a->opts.max_file_size = DEFAULT_MAX_FILE;
+    atomic_init(&a->budget.used, 0);
+    a->budget.limit = a->opts.memory_budget ? a->opts.memory_budget
+                                            : DEFAULT_BUDGET;
+    /* One file at its largest, raw and decompressed, always fits. */
+    if (a->budget.limit < 2 * a->opts.max_file_size + (128u << 10))
+        a->budget.limit = 2 * a->opts.max_file_size + (128u << 10);
     if (a->opts.threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         a->opts.threads = n > 0 ? (int)n : 1;
@@ -528,6 +636,7 @@ pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out)
     if (a->opts.threads > MAX_THREADS)
         a->opts.threads = MAX_THREADS;
     pr__shard_init(&a->main);
+    pthread_mutex_init(&a->fp_lock, NULL);
     a->bucket_s = a->opts.bucket_s > 0 ? a->opts.bucket_s : 0;
     a->names = a->opts.names;
     if (a->names == NULL) {
@@ -548,6 +657,8 @@ void pr_agg_free(pr_agg *agg)
         return;
     pr_name_format_free(agg->own_names);
     pr__shard_free(&agg->main);
+    u64map_free(&agg->fps);
+    pthread_mutex_destroy(&agg->fp_lock);
     free(agg);
 }
 
@@ -581,6 +692,7 @@ static pr_status run_list(pr_agg *agg, const src_list *list, size_t first_skip)
         w->step = nthreads;
         w->base_order = agg->inputs;
         w->prog = &prog;
+        w->raw.budget = w->unz.budget = &agg->budget;
         pr__shard_init(&w->out);
         mdecoder_init(&w->dec);
         sview_init(&w->view);
@@ -648,44 +760,65 @@ static int state_file(const char *path)
     return n > 0 && pr__is_state(head, (size_t)n);
 }
 
-typedef struct known {
-    const char *path;
-    uint64_t size;
-    int64_t mtime_ns;
-} known;
-
-static int cmp_known(const void *a, const void *b)
+/* Key of a file for the fast path of incremental runs: where it is
+ * (canonical path, or the path as given for states of version 1), its
+ * size and mtime. */
+static uint64_t file_key(uint64_t where, uint64_t size, int64_t mtime_ns)
 {
-    return strcmp(((const known *)a)->path, ((const known *)b)->path);
+    uint64_t k[3] = {where, size, (uint64_t)mtime_ns};
+    return pr__hash(k, sizeof k, 0x6b6e6f77) >> 1;
 }
 
-/* Removes from the list the files already in the aggregate with the same
- * size and mtime (an incremental run after loading a state). */
+static uint64_t path_hash(const char *path)
+{
+    return pr__hash(path, strlen(path), 0x77686572) | 1;
+}
+
+/* Removes from the list the files already in the aggregate, found by
+ * canonical path (so ./dir, dir// and links find them), size and mtime:
+ * they are not read again. Files known under another path (a renamed
+ * directory, a gzip copy, an archive) are read, and left out by their
+ * fingerprint (process). */
 static pr_status drop_known(const shard *m, src_list *list)
 {
-    known *k = malloc((m->nreq ? m->nreq : 1) * sizeof *k);
-    if (k == NULL)
-        return PR_ERR_NOMEM;
+    u64map known;
+    memset(&known, 0, sizeof known);
     for (size_t i = 0; i < m->nreq; i++) {
-        k[i].path = m->req[i].path;
-        k[i].size = m->req[i].size;
-        k[i].mtime_ns = m->req[i].mtime_ns;
+        const request *q = &m->req[i];
+        uint64_t where = q->where ? q->where : path_hash(q->path);
+        if (u64map_get(&known, file_key(where, q->size, q->mtime_ns), 1, 0,
+                       NULL) == UINT32_MAX) {
+            u64map_free(&known);
+            return PR_ERR_NOMEM;
+        }
     }
-    pr__qsort(k, m->nreq, sizeof *k, cmp_known);
     size_t keep = 0;
     for (size_t i = 0; i < list->n; i++) {
         src_file *f = &list->v[i];
-        known key = {f->path, 0, 0};
-        const known *hit = f->failed || f->archive
-                               ? NULL
-                               : bsearch(&key, k, m->nreq, sizeof *k, cmp_known);
-        if (hit != NULL && hit->size == f->size && hit->mtime_ns == f->mtime_ns)
+        int hit = !f->failed && !f->archive && m->nreq > 0 &&
+                  (u64map_find(&known, file_key(pr__where(f->path), f->size,
+                                                f->mtime_ns)) != UINT32_MAX ||
+                   u64map_find(&known, file_key(path_hash(f->path), f->size,
+                                                f->mtime_ns)) != UINT32_MAX);
+        if (hit)
             free(f->path);
         else
             list->v[keep++] = *f;
     }
     list->n = keep;
-    free(k);
+    u64map_free(&known);
+    return PR_OK;
+}
+
+/* The fingerprints of the requests in the aggregate, for process(). */
+static pr_status known_fps(pr_agg *agg)
+{
+    u64map_clear(&agg->fps);
+    for (size_t i = 0; i < agg->main.nreq; i++)
+        if (agg->main.req[i].fp != 0 &&
+            u64map_get(&agg->fps, agg->main.req[i].fp >> 1, 1, 0, NULL) ==
+                UINT32_MAX)
+            return PR_ERR_NOMEM;
     return PR_OK;
 }
 
@@ -711,6 +844,8 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
     }
     if (st == PR_OK && agg->opts.skip_known)
         st = drop_known(&agg->main, &list);
+    if (st == PR_OK && agg->opts.skip_known)
+        st = known_fps(agg);
     if (st == PR_OK)
         st = run_list(agg, &list, first_skip);
     src_list_free(&list);
@@ -725,10 +860,11 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
     worker w;
     memset(&w, 0, sizeof w);
     w.agg = agg;
+    w.unz.budget = &agg->budget;
     pr__shard_init(&w.out);
     mdecoder_init(&w.dec);
     sview_init(&w.view);
-    src_stat sst = {len, 0};
+    src_stat sst = {len, 0, 0};
     const unsigned char *data = buf;
     pr_error err;
     pr_status st = PR_OK;
@@ -744,7 +880,7 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
         }
     }
     if (st == PR_OK && data != NULL)
-        st = process(&w, name, agg->inputs, 0, data, len, &sst);
+        st = process(&w, name, name, agg->inputs, 0, data, len, &sst);
     size_t old_skips = agg->main.nskips;
     if (st == PR_OK)
         st = pr__shard_merge(&agg->main, &w.out);
@@ -758,6 +894,11 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
     sview_free(&w.view);
     rbuf_free(&w.unz);
     return st;
+}
+
+double pr_agg_bucket_s(const pr_agg *agg)
+{
+    return agg ? agg->bucket_s : 0;
 }
 
 size_t pr_agg_files_read(const pr_agg *agg)

@@ -5,8 +5,16 @@
  * the most cumulative time on that edge is the view; the others are
  * plumbing (ensure_sync, LocalProxy access, raise_routing_exception for a
  * 404, which is why a 404 has no view).
+ *
+ * A view is the application's own code. Under PyPy, functools.partial is
+ * Python code (/usr/lib/pypy3.9/functools.py) that dispatch_request calls
+ * through werkzeug's LocalProxy, often for longer than the view runs, and
+ * a 404 has nothing else: a callee in the standard library, a library or
+ * a pseudo-file (<frozen ...>, <builtin>/frozen ...) is never the view.
+ * The exceptions are Flask's own wrappers, looked through below.
  */
 #include "endpoint.h"
+#include "modules.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -44,11 +52,45 @@ static int plumbing(const pr_func_key *k)
            (ends_with(k->file, "flask/app.py") && !name_is(k->name, "<lambda>"));
 }
 
+/* The application's own code, as the module attribution classifies it
+ * (with no --module-map: a view's file says what it is), and a real
+ * file: a pseudo-file holds no view. */
+static int app_code(const pr_func_key *k)
+{
+    if (k->file.len == 0 || k->file.ptr[0] == '<')
+        return 0;
+    static const pr_report_options none;
+    mod_config c = {&none, ""};
+    char module[256];
+    return mod_classify(&c, k, module, sizeof module) == PR_MOD_APP;
+}
+
+/* Flask's wrappers around a view: the static route's lambda in
+ * flask/app.py, and View.as_view's closure in flask/views.py. */
+static int flask_wrapper(const pr_func_key *k)
+{
+    return (ends_with(k->file, "flask/app.py") && name_is(k->name, "<lambda>")) ||
+           ends_with(k->file, "flask/views.py");
+}
+
+static int view_or_wrapper(const pr_func_key *k)
+{
+    return app_code(k) || flask_wrapper(k);
+}
+
+static int any_callee(const pr_func_key *k)
+{
+    (void)k;
+    return 1;
+}
+
 /* The callee of (a function in caller_file named caller_name) with the
- * most cumulative time on its edge, skipping plumbing. The callers are
- * looked for among the file's distinct keys once, not edge by edge. */
+ * most cumulative time on its edge, among those `accept` takes, skipping
+ * plumbing. The callers are looked for among the file's distinct keys
+ * once, not edge by edge. */
 static const pr_func_key *callee_of(sview *v, const char *caller_file,
-                                    const char *caller_name)
+                                    const char *caller_name,
+                                    int (*accept)(const pr_func_key *))
 {
     uint32_t *is_caller = v->scratch;
     for (size_t i = 0; i < v->nkeys; i++) {
@@ -65,7 +107,7 @@ static const pr_func_key *callee_of(sview *v, const char *caller_file,
             const scaller *c = &v->callers[e->first + j];
             if (!is_caller[c->key])
                 continue;
-            if (plumbing(key))
+            if (plumbing(key) || !accept(key))
                 break;
             /* profile.py edges carry no time: use the callee's. */
             double w = c->count_only ? e->ct : c->ct;
@@ -80,18 +122,22 @@ static const pr_func_key *callee_of(sview *v, const char *caller_file,
 
 const pr_func_key *ep_find_view(sview *v)
 {
-    const pr_func_key *e = callee_of(v, "flask/app.py", "dispatch_request");
-    if (e == NULL)
-        return NULL;
+    const pr_func_key *e =
+        callee_of(v, "flask/app.py", "dispatch_request", view_or_wrapper);
+    if (e == NULL || !flask_wrapper(e))
+        return e;
     /* The static route's view is a lambda in flask/app.py that calls
-     * send_static_file; class-based views go through View.as_view's
-     * `view` closure to View.dispatch_request. Report what they wrap. */
-    const pr_func_key *inner = NULL;
+     * Flask's send_static_file, the static endpoint's view. Class-based
+     * views go through View.as_view's `view` closure to
+     * View.dispatch_request and on to the method (MethodView), or to a
+     * dispatch_request of the app's own. Report what they wrap, or no
+     * view at all. */
     if (ends_with(e->file, "flask/app.py"))
-        inner = callee_of(v, "flask/app.py", "<lambda>");
-    else if (ends_with(e->file, "flask/views.py"))
-        inner = callee_of(v, "flask/views.py", "dispatch_request");
-    return inner != NULL ? inner : e;
+        return callee_of(v, "flask/app.py", "<lambda>", any_callee);
+    const pr_func_key *inner =
+        callee_of(v, "flask/views.py", "dispatch_request", app_code);
+    return inner != NULL ? inner
+                         : callee_of(v, "flask/views.py", "view", app_code);
 }
 
 static int all_of(const char *s, size_t n, int (*pred)(int))

@@ -21,6 +21,7 @@ const char *pr_strerror(pr_status code)
     case PR_ERR_LOOP: return "symbolic link loop";
     case PR_ERR_USAGE: return "invalid argument";
     case PR_ERR_NO_INPUT: return "no profile could be read";
+    case PR_ERR_LOCKED: return "in use by another run";
     }
     return "unknown status";
 }

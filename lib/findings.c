@@ -1,148 +1,90 @@
-/* findings.c - the report's opening sentences, written from the numbers.
+/* findings.c - the report's opening statements, written from the numbers.
  *
- * The main finding follows the time down through module boundaries: from
- * the module that holds the request root, into the module it spends most
- * of its time entering, as long as that module takes at least half of the
- * time of the one above and is not the standard library or a built-in.
- * Where it stops is the module to blame ("94% of all request time is in
- * pymongo, entered from flask_session/sessions.py: open_session 46%,
- * save_session 48%").
+ * A finding is a record first (kind, scope, subject, share, cost per
+ * request) and a plain sentence second; renderers add their own markup.
+ *
+ * Blame goes by OWN time (modules.c): the module whose own code, with the
+ * built-ins and standard library it calls, holds the most of a scope's
+ * time. Inclusive time would blame whoever sits highest on the stack (a
+ * view that calls a database client and a template engine, a framework
+ * that calls the views), which is not where the time is spent.
+ *
+ * Shares are printed with one decimal everywhere, as in the tables, so a
+ * figure reads the same in a finding and in the table it comes from.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "sort.h"
-#include "escape.h"
 #include "render.h"
+#include "stattest.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_FINDINGS = 8 };
+enum { MAX_FINDINGS = 10, MAX_ENDPOINT_FINDINGS = 3 };
 
-static const pr_module_row *find_module(const pr_attribution *a,
-                                        const char *name)
-{
-    for (size_t i = 0; i < a->nmodules; i++)
-        if (strcmp(a->modules[i].name, name) == 0)
-            return &a->modules[i];
-    return NULL;
-}
+/* Below this own share, a module is not "where the time is". */
+#define MODULE_MIN_SHARE 0.2
+/* A second module is named when it holds at least this much. */
+#define SECOND_MIN_SHARE 0.15
+/* A latency step is reported when this sure (corrected p-value). */
+#define STEP_ALPHA 0.01
+/* Endpoints compared by p95 need this many requests each. */
+#define LATENCY_MIN_REQUESTS 5
 
-/* The module to blame in attribution a, or NULL. */
-static const pr_module_row *culprit(const pr_attribution *a)
+const char *pr_finding_kind_name(pr_finding_kind k)
 {
-    if (a->tree.nnodes == 0 || a->total_s <= 0)
-        return NULL;
-    const pr_module_row *cur = find_module(a, a->tree.nodes[0].module);
-    const pr_module_row *seen[32];
-    size_t nseen = 0;
-    while (cur != NULL && nseen < 32) {
-        seen[nseen++] = cur;
-        /* Time entering each other module from cur, summed by module. */
-        const pr_module_row *best = NULL;
-        double best_t = 0;
-        for (size_t i = 0; i < a->nentries; i++) {
-            const pr_entry_point_row *e = &a->entries[i];
-            if (strcmp(e->caller_module, cur->name) != 0)
-                continue;
-            double t = 0;
-            for (size_t j = 0; j < a->nentries; j++)
-                if (strcmp(a->entries[j].caller_module, cur->name) == 0 &&
-                    strcmp(a->entries[j].module, e->module) == 0)
-                    t += a->entries[j].inclusive_s;
-            if (t > best_t) {
-                best_t = t;
-                best = find_module(a, e->module);
-            }
-        }
-        int again = 0;
-        for (size_t i = 0; best != NULL && i < nseen; i++)
-            again |= seen[i] == best;
-        if (best == NULL || again || best->kind == PR_MOD_STDLIB ||
-            best->kind == PR_MOD_BUILTIN || best_t < 0.5 * cur->inclusive_s)
-            break;
-        cur = best;
+    switch (k) {
+    case PR_FINDING_MODULE: return "module";
+    case PR_FINDING_ENDPOINT_TOTAL: return "endpoint_total";
+    case PR_FINDING_ENDPOINT_LATENCY: return "endpoint_latency";
+    case PR_FINDING_STEP: return "step";
+    case PR_FINDING_SKIPPED: return "skipped";
     }
-    if (cur == NULL || nseen < 2 || cur->inclusive_share < 0.2)
-        return NULL; /* still at the root: nothing below dominates */
-    return cur;
+    return "unknown";
 }
 
-/* Whole percents, except that nothing short of all is shown as 100%. */
 static void pct(FILE *out, double share)
 {
-    if (share >= 0.995 && share < 1)
-        fprintf(out, "%.1f%%", share * 100 > 99.9 ? 99.9 : share * 100);
-    else
-        fprintf(out, "%.0f%%", share * 100);
+    fprintf(out, "%.1f%%", share * 100);
 }
 
-/* "flask_session/sessions.py: open_session 46%, save_session 48%": the
- * heaviest places that enter module m, grouped by file. */
-static void places(FILE *out, const pr_attribution *a, const pr_module_row *m)
-{
-    const pr_entry_point_row *sel[4];
-    size_t n = 0;
-    for (size_t i = 0; i < a->nentries && n < 4; i++) {
-        const pr_entry_point_row *e = &a->entries[i];
-        if (strcmp(e->module, m->name) == 0 &&
-            e->inclusive_s >= 0.05 * m->inclusive_s)
-            sel[n++] = e;
-    }
-    if (n == 0)
-        return;
-    fputs(", entered from ", out);
-    int *done = calloc(n, sizeof *done);
-    if (done == NULL)
-        return;
-    int first_file = 1;
-    for (size_t i = 0; i < n; i++) {
-        if (done[i])
-            continue;
-        const char *colon = strrchr(sel[i]->entered_from, ':');
-        size_t flen = colon ? (size_t)(colon - sel[i]->entered_from) : 0;
-        if (!first_file)
-            fputs("; ", out);
-        first_file = 0;
-        esc_md(out, sel[i]->entered_from, flen);
-        fputs(":", out);
-        int first = 1;
-        for (size_t j = i; j < n; j++) {
-            const char *cj = strrchr(sel[j]->entered_from, ':');
-            size_t fj = cj ? (size_t)(cj - sel[j]->entered_from) : 0;
-            if (done[j] || fj != flen ||
-                memcmp(sel[j]->entered_from, sel[i]->entered_from, flen) != 0)
-                continue;
-            done[j] = 1;
-            fputs(first ? " " : ", ", out);
-            first = 0;
-            const char *fn = sel[j]->entered_from + fj + (cj ? 1 : 0);
-            esc_md(out, fn, strlen(fn));
-            fputc(' ', out);
-            if (sel[j]->estimated)
-                fputs("about ", out);
-            pct(out, sel[j]->share);
-        }
-    }
-    free(done);
-}
+/* ---- a finding under construction ------------------------------------ */
 
 typedef struct writer {
     pr_report *r;
     char *buf;
     size_t len;
     FILE *mem;
+    pr_finding f;
+    long lead; /* ftell where the headline ended, or -1 */
 } writer;
 
-static int begin(writer *w)
+static int begin(writer *w, pr_finding_kind kind, const char *section,
+                 const char *endpoint, const char *subject)
 {
     w->buf = NULL;
     w->len = 0;
+    w->lead = -1;
+    memset(&w->f, 0, sizeof w->f);
+    w->f.kind = kind;
+    w->f.section = section;
+    w->f.anchor = section;
+    w->f.endpoint = endpoint;
+    w->f.subject = subject != NULL ? subject : "";
+    w->f.share = -1;
+    w->f.per_request_ms = -1;
     w->mem = open_memstream(&w->buf, &w->len);
     return w->mem == NULL ? -1 : 0;
 }
 
-static int finish(writer *w, const char *anchor)
+static void end_lead(writer *w)
+{
+    fflush(w->mem);
+    w->lead = (long)w->len;
+}
+
+static int finish(writer *w)
 {
     if (fclose(w->mem) != 0 || w->buf == NULL) {
         free(w->buf);
@@ -161,113 +103,340 @@ static int finish(writer *w, const char *anchor)
     }
     memcpy(text, w->buf, n);
     free(w->buf);
-    r->findings[r->nfindings].text = text;
-    r->findings[r->nfindings].anchor = anchor;
-    r->nfindings++;
+    w->f.text = text;
+    w->f.lead_len = w->lead >= 0 ? (size_t)w->lead : 0;
+    r->findings[r->nfindings++] = w->f;
     return 0;
 }
 
-static int module_finding(writer *w)
+/* ---- module findings ----------------------------------------------- */
+
+/* The app module's own code is named by its functions ("app.py: report
+ * 38.0%, money 10.0%"); a library by the places that enter it. */
+static void app_functions(FILE *out, const pr_module_row *m)
+{
+    size_t shown = 0;
+    for (size_t i = 0; i < m->ntop && shown < 3; i++) {
+        const pr_func_share *fs = &m->top[i];
+        if (fs->share < 0.01 && shown > 0)
+            break;
+        fputs(shown == 0 ? " (" : ", ", out);
+        fputs(fs->label, out);
+        fputc(' ', out);
+        if (fs->estimated)
+            fputs("about ", out);
+        pct(out, fs->share);
+        shown++;
+    }
+    if (shown > 0)
+        fputc(')', out);
+}
+
+/* ", entered from flask_session/sessions.py: save_session 52.4%,
+ * open_session 47.4%": the heaviest places that enter module m, grouped
+ * by file; their shares are inclusive (time from entering m until
+ * leaving it). */
+static void places(FILE *out, const pr_attribution *a, const pr_module_row *m)
+{
+    const pr_entry_point_row *sel[4];
+    size_t n = 0;
+    for (size_t i = 0; i < a->nentries && n < 4; i++) {
+        const pr_entry_point_row *e = &a->entries[i];
+        if (strcmp(e->module, m->name) == 0 &&
+            e->inclusive_s >= 0.05 * m->inclusive_s)
+            sel[n++] = e;
+    }
+    if (n == 0)
+        return;
+    fputs(", entered from ", out);
+    int done[4] = {0, 0, 0, 0};
+    int first_file = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (done[i])
+            continue;
+        if (sel[i]->via_callers != NULL) {
+            /* A shared built-in: name it and who calls it, no split. */
+            if (!first_file)
+                fputs("; ", out);
+            first_file = 0;
+            fprintf(out, "%s (called from %s) ", sel[i]->entered_from,
+                    sel[i]->via_callers);
+            if (sel[i]->estimated)
+                fputs("about ", out);
+            pct(out, sel[i]->share);
+            done[i] = 1;
+            continue;
+        }
+        const char *colon = strrchr(sel[i]->entered_from, ':');
+        size_t flen = colon ? (size_t)(colon - sel[i]->entered_from) : 0;
+        if (!first_file)
+            fputs("; ", out);
+        first_file = 0;
+        fprintf(out, "%.*s:", (int)flen, sel[i]->entered_from);
+        int first = 1;
+        for (size_t j = i; j < n; j++) {
+            if (done[j] || sel[j]->via_callers != NULL)
+                continue;
+            const char *cj = strrchr(sel[j]->entered_from, ':');
+            size_t fj = cj ? (size_t)(cj - sel[j]->entered_from) : 0;
+            if (fj != flen ||
+                memcmp(sel[j]->entered_from, sel[i]->entered_from, flen) != 0)
+                continue;
+            done[j] = 1;
+            fputs(first ? " " : ", ", out);
+            first = 0;
+            fprintf(out, "%s ", sel[j]->entered_from + fj + (cj ? 1 : 0));
+            if (sel[j]->estimated)
+                fputs("about ", out);
+            pct(out, sel[j]->share);
+        }
+    }
+    fputs(" (inclusive time)", out);
+}
+
+/* "62.0% of all request time (4.1 ms per request) is spent in jinja2's
+ * own code, entered from ..." */
+static void module_sentence(FILE *out, writer *w, const pr_attribution *a,
+                            const pr_module_row *m, size_t requests,
+                            const char *scope_words, int starts)
+{
+    double per = requests > 0 ? m->self_s * 1000 / (double)requests : 0;
+    if (m->self_estimated)
+        fputs(starts ? "About " : "about ", out);
+    pct(out, m->self_share);
+    fprintf(out, " of %s (", scope_words);
+    pr__fmt_ms(out, per);
+    fputs(" per request) is spent in ", out);
+    if (m->kind == PR_MOD_APP)
+        fprintf(out, "the app's own code, %s", m->name);
+    else
+        fprintf(out, "%s's own code", m->name);
+    end_lead(w);
+    if (m->kind == PR_MOD_APP)
+        app_functions(out, m);
+    else
+        places(out, a, m);
+    w->f.share = m->self_share;
+    w->f.per_request_ms = per;
+    w->f.estimated = m->self_estimated;
+}
+
+/* The module that holds most of the time, or NULL when none holds
+ * enough to be called "where the time is". */
+static const pr_module_row *top_module(const pr_attribution *a)
+{
+    if (a->nmodules == 0 || a->total_s <= 0)
+        return NULL;
+    const pr_module_row *m = &a->modules[0];
+    return m->self_share >= MODULE_MIN_SHARE ? m : NULL;
+}
+
+/* A scope where no module stands out says so, naming the top three. */
+static void spread_sentence(FILE *out, writer *w, const pr_attribution *a,
+                            const char *scope_words)
+{
+    fprintf(out, "No module holds %.0f%% of %s", MODULE_MIN_SHARE * 100,
+            scope_words);
+    end_lead(w);
+    fputs("; the largest own shares are ", out);
+    for (size_t i = 0; i < a->nmodules && i < 3; i++) {
+        fprintf(out, "%s%s ", i > 0 ? ", " : "", a->modules[i].name);
+        pct(out, a->modules[i].self_share);
+    }
+    if (a->nmodules > 0) {
+        w->f.subject = a->modules[0].name;
+        w->f.share = a->modules[0].self_share;
+    }
+}
+
+static int module_findings(writer *w)
 {
     pr_report *r = w->r;
-    const pr_module_row *m = culprit(&r->attr);
-    if (m == NULL)
+    const pr_attribution *a = &r->attr;
+    if (a->nmodules == 0 || a->total_s <= 0)
         return 0;
-    if (begin(w) != 0)
+    const pr_module_row *m = top_module(a);
+    if (begin(w, PR_FINDING_MODULE, "modules", NULL,
+              m != NULL ? m->name : NULL) != 0)
         return -1;
     FILE *out = w->mem;
-    fputs("**", out);
-    if (m->estimated)
-        fputs("About ", out);
-    pct(out, m->inclusive_share);
-    fputs(" of all request time is spent in ", out);
-    esc_md(out, m->name, strlen(m->name));
-    fputs("**", out);
-    places(out, &r->attr, m);
-    /* Does it hold for every endpoint? */
+    if (m == NULL) {
+        spread_sentence(out, w, a, "all request time");
+        fputs(".", out);
+        return finish(w);
+    }
+    module_sentence(out, w, a, m, r->nrequests, "all request time", 1);
+    /* Is it the top module of every endpoint? */
     size_t holds = 0, total = 0;
     double lo = 1, hi = 0;
     for (size_t i = 0; i < r->nendpoints; i++) {
-        const pr_module_row *em = find_module(&r->endpoints[i].attr, m->name);
-        double s = em ? em->inclusive_share : 0;
+        const pr_attribution *ea = &r->endpoints[i].attr;
+        if (ea->nmodules == 0)
+            continue;
         total++;
-        if (s >= 0.5) {
+        if (strcmp(ea->modules[0].name, m->name) == 0) {
+            double s = ea->modules[0].self_share;
             holds++;
             lo = s < lo ? s : lo;
             hi = s > hi ? s : hi;
         }
     }
     if (total > 1 && holds == total) {
-        fputs("; this holds for every endpoint (", out);
+        fputs("; it is the top module of every endpoint (", out);
         pct(out, lo);
-        if ((int)(lo * 1000) != (int)(hi * 1000)) {
+        if (fabs(hi - lo) >= 0.0005) {
             fputs(" to ", out);
             pct(out, hi);
         }
         fputs(" each)", out);
     } else if (total > 1 && holds > 0) {
-        fprintf(out, "; it is over half the time of %zu of %zu endpoints",
-                holds, total);
+        fprintf(out, "; it is the top module of %zu of %zu endpoints", holds,
+                total);
     }
-    fputs(". See [Modules](#modules) and "
-          "[Module entry points](#module-entry-points).", out);
-    return finish(w, "modules");
-}
-
-static int endpoint_finding(writer *w)
-{
-    pr_report *r = w->r;
-    if (r->nendpoints < 2)
-        return 0;
-    const pr_endpoint_row *top = NULL;
-    for (size_t i = 0; i < r->nendpoints; i++)
-        if (top == NULL || r->endpoints[i].share > top->share)
-            top = &r->endpoints[i];
-    if (top->share < 0.4)
-        return 0;
-    if (begin(w) != 0)
+    fputs(".", out);
+    if (finish(w) != 0)
         return -1;
-    FILE *out = w->mem;
-    fputs("**Endpoint ", out);
-    esc_md(out, top->label, strlen(top->label));
-    fputs(" takes ", out);
-    pct(out, top->share);
-    fprintf(out, " of all request wall time** (%zu of %zu requests, p50 "
-                 "%.0f ms, p95 %.0f ms). See [Endpoints](#endpoints).",
-            top->requests, r->nrequests, top->p50_ms, top->p95_ms);
-    return finish(w, "endpoints");
-}
-
-/* For the costliest endpoints, their own culprit when it differs. */
-static int per_endpoint_findings(writer *w)
-{
-    pr_report *r = w->r;
-    const pr_module_row *overall = culprit(&r->attr);
-    for (size_t i = 0; i < r->nendpoints && i < 3; i++) {
-        const pr_endpoint_row *e = &r->endpoints[i];
-        const pr_module_row *m = culprit(&e->attr);
-        if (m == NULL || (overall != NULL && strcmp(m->name, overall->name) == 0))
-            continue;
-        if (e->share < 0.1)
-            continue;
-        if (begin(w) != 0)
+    /* The next modules that hold a good part too. */
+    for (size_t k = 1; k < 3 && k < a->nmodules; k++) {
+        const pr_module_row *mk = &a->modules[k];
+        if (mk->self_share < SECOND_MIN_SHARE)
+            break;
+        if (begin(w, PR_FINDING_MODULE, "modules", NULL, mk->name) != 0)
             return -1;
-        FILE *out = w->mem;
-        fputs("In endpoint ", out);
-        esc_md(out, e->label, strlen(e->label));
-        fputs(", ", out);
-        if (m->estimated)
-            fputs("about ", out);
-        pct(out, m->inclusive_share);
-        fputs(" of the time is in ", out);
-        esc_md(out, m->name, strlen(m->name));
-        places(out, &e->attr, m);
-        fputs(". See [Endpoint details](#endpoint-details).", out);
-        if (finish(w, "endpoint-details") != 0)
+        module_sentence(w->mem, w, a, mk, r->nrequests, "all request time",
+                        1);
+        fputs(".", w->mem);
+        if (finish(w) != 0)
             return -1;
     }
     return 0;
 }
+
+/* For the costliest endpoints, where their time is when that differs
+ * from the run's top module (or the run has none). */
+static int endpoint_module_findings(writer *w)
+{
+    pr_report *r = w->r;
+    const pr_module_row *overall = top_module(&r->attr);
+    size_t made = 0;
+    for (size_t i = 0; i < r->nendpoints && made < MAX_ENDPOINT_FINDINGS;
+         i++) {
+        const pr_endpoint_row *e = &r->endpoints[i];
+        const pr_module_row *m = top_module(&e->attr);
+        if (m == NULL || r->nendpoints < 2 || e->share < 0.1 ||
+            (overall != NULL && strcmp(m->name, overall->name) == 0))
+            continue;
+        if (begin(w, PR_FINDING_MODULE, "endpoint-details", e->label,
+                  m->name) != 0)
+            return -1;
+        FILE *out = w->mem;
+        fprintf(out, "In endpoint %s, ", e->label);
+        module_sentence(out, w, &e->attr, m, e->requests,
+                        "the endpoint's time", 0);
+        const pr_module_row *m2 =
+            e->attr.nmodules > 1 ? &e->attr.modules[1] : NULL;
+        if (m2 != NULL && m2->self_share >= SECOND_MIN_SHARE) {
+            fprintf(out, "; then %s ", m2->name);
+            if (m2->self_estimated)
+                fputs("about ", out);
+            pct(out, m2->self_share);
+            fputs(" (", out);
+            pr__fmt_ms(out, e->requests ? m2->self_s * 1000 /
+                                              (double)e->requests : 0);
+            fputs(" per request)", out);
+        }
+        fputs(".", out);
+        if (finish(w) != 0)
+            return -1;
+        made++;
+    }
+    return 0;
+}
+
+/* ---- endpoint findings --------------------------------------------- */
+
+static const pr_endpoint_row *costliest(const pr_report *r)
+{
+    const pr_endpoint_row *top = NULL;
+    for (size_t i = 0; i < r->nendpoints; i++)
+        if (top == NULL || r->endpoints[i].total_ms > top->total_ms)
+            top = &r->endpoints[i];
+    return top;
+}
+
+static void latencies(FILE *out, const pr_endpoint_row *e, size_t all)
+{
+    fprintf(out, "%zu of %zu requests, mean ", e->requests, all);
+    pr__fmt_ms(out, e->mean_ms);
+    fputs(", p50 ", out);
+    pr__fmt_ms(out, e->p50_ms);
+    fputs(", p95 ", out);
+    pr__fmt_ms(out, e->p95_ms);
+}
+
+static int endpoint_total_finding(writer *w)
+{
+    pr_report *r = w->r;
+    if (r->nendpoints < 2)
+        return 0;
+    const pr_endpoint_row *top = costliest(r);
+    if (top->share < 0.4)
+        return 0;
+    if (begin(w, PR_FINDING_ENDPOINT_TOTAL, "endpoints", top->label,
+              top->label) != 0)
+        return -1;
+    FILE *out = w->mem;
+    fprintf(out, "Endpoint %s takes ", top->label);
+    pct(out, top->share);
+    fputs(" of all request wall time", out);
+    end_lead(w);
+    fputs(" (", out);
+    latencies(out, top, r->nrequests);
+    fputs(").", out);
+    w->f.share = top->share;
+    w->f.per_request_ms = top->mean_ms;
+    return finish(w);
+}
+
+/* The endpoint slowest at p95, when it is not the costliest in total:
+ * what users of that page wait for is not what costs the service most. */
+static int endpoint_latency_finding(writer *w)
+{
+    pr_report *r = w->r;
+    if (r->nendpoints < 2)
+        return 0;
+    const pr_endpoint_row *slow = NULL, *next = NULL;
+    for (size_t i = 0; i < r->nendpoints; i++) {
+        const pr_endpoint_row *e = &r->endpoints[i];
+        if (e->requests < LATENCY_MIN_REQUESTS)
+            continue; /* a p95 of a handful of requests is their maximum */
+        if (slow == NULL || e->p95_ms > slow->p95_ms) {
+            next = slow;
+            slow = e;
+        } else if (next == NULL || e->p95_ms > next->p95_ms) {
+            next = e;
+        }
+    }
+    if (slow == costliest(r) || next == NULL || slow->p95_ms <= next->p95_ms)
+        return 0;
+    if (begin(w, PR_FINDING_ENDPOINT_LATENCY, "endpoints", slow->label,
+              slow->label) != 0)
+        return -1;
+    FILE *out = w->mem;
+    fprintf(out, "The slowest endpoint is %s: p95 ", slow->label);
+    pr__fmt_ms(out, slow->p95_ms);
+    end_lead(w);
+    fputs(" against ", out);
+    pr__fmt_ms(out, next->p95_ms);
+    fprintf(out, " for the next slowest, %s (", next->label);
+    latencies(out, slow, r->nrequests);
+    fputs(").", out);
+    w->f.share = slow->share;
+    w->f.per_request_ms = slow->mean_ms;
+    return finish(w);
+}
+
+/* ---- latency over time --------------------------------------------- */
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -296,7 +465,7 @@ static double mean_of(const pr_bucket_row *b, size_t n)
  * step, any other split mixes fast and slow buckets on one side; medians
  * would tie over several splits and date the step too early). The
  * sentence quotes the medians on each side. */
-static int regression_finding(writer *w)
+static int step_finding(writer *w)
 {
     pr_report *r = w->r;
     size_t n = r->nbuckets;
@@ -324,15 +493,58 @@ static int regression_finding(writer *w)
     free(tmp);
     if (best_ratio < 1.5 || after - before < 5)
         return 0;
-    if (begin(w) != 0)
+    /* Is it more than noise? The requests before and after the step,
+     * tested with Mann-Whitney U; the step was chosen among n - 3 places,
+     * so its p-value is multiplied by that (Bonferroni). Quiet unless
+     * p < 0.01 and the 95 % interval of the median's rise excludes 0. */
+    double t0 = r->buckets[best].start;
+    double *x = malloc((r->nrequests + 1) * sizeof *x);
+    double *y = malloc((r->nrequests + 1) * sizeof *y);
+    if (x == NULL || y == NULL) {
+        free(x);
+        free(y);
         return -1;
+    }
+    size_t nx = 0, ny = 0;
+    for (size_t i = 0; i < r->nrequests; i++) {
+        const pr_request_row *q = &r->requests[i];
+        if (q->time < t0)
+            x[nx++] = q->wall_ms;
+        else
+            y[ny++] = q->wall_ms;
+    }
+    pr__mwu test;
+    double lo = 0, hi = 0;
+    int bad = pr__mwu_test(x, nx, y, ny, &test) != 0;
+    double p = test.p * (double)(n - 3);
+    if (!bad) {
+        pr__qsort(x, nx, sizeof *x, cmp_d);
+        pr__qsort(y, ny, sizeof *y, cmp_d);
+        bad = pr__boot_ci(x, nx, y, ny, PR__STAT_P50, 0.95,
+                          pr__boot_reps(nx, ny), 0x5745507, &lo, &hi) != 0;
+    }
+    free(x);
+    free(y);
+    if (bad)
+        return -1;
+    if (p >= STEP_ALPHA || lo <= 0)
+        return 0; /* not told apart from noise */
     char when[32];
     pr__iso_time(r->buckets[best].start, when, sizeof when);
-    fprintf(w->mem, "**Latency rose from %s on:** the median request went "
-                    "from %.0f ms to %.0f ms (%.1fx). See "
-                    "[Latency over time](#latency-over-time).",
-            when, before, after, best_ratio);
-    return finish(w, "latency-over-time");
+    char *subject = arena_strdup(&r->strings, when);
+    if (subject == NULL ||
+        begin(w, PR_FINDING_STEP, "latency-over-time", NULL, subject) != 0)
+        return -1;
+    fprintf(w->mem, "Latency rose from %s on", when);
+    end_lead(w);
+    fprintf(w->mem, ": the median request went from %.0f ms to %.0f ms "
+                    "(%.1fx; %zu requests before, %zu after; the median "
+                    "rose by %.0f to %.0f ms, 95%% interval; Mann-Whitney "
+                    "p %s %.2g, corrected for the %zu places a step could "
+                    "be).", before, after, best_ratio, nx, ny, lo, hi,
+            p < 1e-4 ? "<" : "=", p < 1e-4 ? 1e-4 : p, n - 3);
+    w->f.per_request_ms = after - before;
+    return finish(w);
 }
 
 static int skipped_finding(writer *w)
@@ -340,13 +552,12 @@ static int skipped_finding(writer *w)
     pr_report *r = w->r;
     if (r->nskips == 0)
         return 0;
-    if (begin(w) != 0)
+    if (begin(w, PR_FINDING_SKIPPED, "skipped-files", NULL, NULL) != 0)
         return -1;
-    fprintf(w->mem, "%zu file%s could not be read and %s left out. See "
-                    "[Skipped files](#skipped-files).",
+    fprintf(w->mem, "%zu file%s could not be read and %s left out.",
             r->nskips, r->nskips == 1 ? "" : "s",
             r->nskips == 1 ? "was" : "were");
-    return finish(w, "skipped-files");
+    return finish(w);
 }
 
 int pr__findings(pr_report *r)
@@ -354,9 +565,12 @@ int pr__findings(pr_report *r)
     r->findings = calloc(MAX_FINDINGS, sizeof *r->findings);
     if (r->findings == NULL)
         return -1;
-    writer w = {r, NULL, 0, NULL};
-    if (module_finding(&w) != 0 || endpoint_finding(&w) != 0 ||
-        per_endpoint_findings(&w) != 0 || regression_finding(&w) != 0 ||
+    writer w;
+    memset(&w, 0, sizeof w);
+    w.r = r;
+    if (module_findings(&w) != 0 || endpoint_module_findings(&w) != 0 ||
+        endpoint_total_finding(&w) != 0 ||
+        endpoint_latency_finding(&w) != 0 || step_finding(&w) != 0 ||
         skipped_finding(&w) != 0)
         return -1;
     return 0;

@@ -31,6 +31,13 @@ cmark_parser *pr__md_parser(const char *md, size_t len, cmark_node **doc)
 
 pr_status pr__html_page(const char *md, const char *title, FILE *out)
 {
+    return pr__html_page_with(md, title, NULL, NULL, out);
+}
+
+pr_status pr__html_page_with(const char *md, const char *title,
+                             void (*after)(void *ctx, FILE *out), void *ctx,
+                             FILE *out)
+{
     cmark_node *doc;
     cmark_parser *p = pr__md_parser(md, strlen(md), &doc);
     if (p == NULL)
@@ -49,6 +56,8 @@ pr_status pr__html_page(const char *md, const char *title, FILE *out)
     fputs(pr__css, out); /* the report's stylesheet: one look */
     fputs("</style></head><body>\n", out);
     fputs(body, out);
+    if (after != NULL)
+        after(ctx, out);
     fputs("</body></html>\n", out);
     free(body);
     return PR_OK;

@@ -2,9 +2,12 @@
  *
  * pstats keeps, per function, its own totals and one record per caller
  * edge; it keeps no stacks. From that:
- *  - self time per module is exact: a function's tottime belongs to its
- *    module, and a built-in's tottime is split over its callers by each
- *    caller edge's own tottime (cProfile records it per edge);
+ *  - own time per module: a function's tottime belongs to its module,
+ *    except that built-ins and the standard library work for their
+ *    callers: their tottime is split over the callers by each caller
+ *    edge's own tottime (cProfile records it per edge: exact), and
+ *    through chains of them by the callers' cumulative times (an estimate
+ *    with a bound; see owners() and charge());
  *  - time *entering* a module (inclusive time) is the sum of the
  *    cumulative times on the edges that cross into it from another
  *    module. That sum is exact when no such edge can run while the module
@@ -18,6 +21,7 @@
 #include "modules.h"
 
 #include <fnmatch.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +119,28 @@ static void dotted(const char *p, size_t n, int depth, char *buf, size_t cap)
     buf[o] = '\0';
 }
 
+/* "<template>" (jinja2's from_string) or a file that is not Python
+ * source: .html, .jinja2, .j2, .txt ... compiled by a template engine. */
+int pr__is_template_file(const char *f, size_t n)
+{
+    if (n == 10 && memcmp(f, "<template>", 10) == 0)
+        return 1;
+    if (n == 0 || f[0] == '<' || f[0] == '~')
+        return 0;
+    size_t i = n;
+    while (i > 0 && f[i - 1] != '/' && f[i - 1] != '.')
+        i--;
+    if (i == 0 || f[i - 1] != '.')
+        return 0; /* no extension: a script */
+    static const char *const exts[] = {"html", "htm", "jinja", "jinja2",
+                                       "j2", "txt", "xml", "svg", "tmpl",
+                                       "mako", "jinja.html"};
+    for (size_t e = 0; e < sizeof exts / sizeof exts[0]; e++)
+        if (n - i == strlen(exts[e]) && memcmp(f + i, exts[e], n - i) == 0)
+            return 1;
+    return 0;
+}
+
 static int is_builtin_key(const pr_func_key *k)
 {
     return k->line == 0 &&
@@ -141,6 +167,37 @@ static void builtin_owner(const pr_func_key *k, char *buf, size_t cap)
         }
     }
     snprintf(buf, cap, "builtins");
+}
+
+/* Length of the first word of a "<...>" pseudo-file name. */
+static size_t pseudo_word(const char *f, size_t n)
+{
+    size_t i = 1;
+    while (i < n && ((f[i] >= 'a' && f[i] <= 'z') ||
+                     (f[i] >= 'A' && f[i] <= 'Z') ||
+                     (f[i] >= '0' && f[i] <= '9') || f[i] == '_'))
+        i++;
+    return i - 1;
+}
+
+/* Code compiled at run time, named "<...>": the standard library's
+ * namedtuple and dataclass methods and exec'd text ("<string>"), the
+ * interpreter's "<stdin>" and "<console>" work for their callers like
+ * the standard library. Other names are whoever compiled them: the app,
+ * unless a library of the same name is in the profile ("<werkzeug
+ * routing>", "<attrs generated init ...>"; see classify_all()). */
+static pr_module_kind generated_code(const char *f, size_t n, char *buf,
+                                     size_t cap)
+{
+    size_t w = pseudo_word(f, n);
+    static const char *const python[] = {"string", "stdin", "console",
+                                         "module", "unknown", "fstring",
+                                         "input", ""};
+    snprintf(buf, cap, "%.*s", (int)n, f);
+    for (size_t p = 0; p < sizeof python / sizeof python[0]; p++)
+        if (w == strlen(python[p]) && memcmp(f + 1, python[p], w) == 0)
+            return PR_MOD_STDLIB;
+    return PR_MOD_APP;
 }
 
 pr_module_kind mod_classify(const mod_config *c, const pr_func_key *k,
@@ -180,11 +237,14 @@ pr_module_kind mod_classify(const mod_config *c, const pr_func_key *k,
         dotted(p, n - (size_t)(p - f), depth, buf, cap);
         return PR_MOD_LIBRARY;
     }
-    if (has_prefix(f, n, "<frozen ")) {
-        /* "<frozen importlib._bootstrap>": already dotted */
-        size_t len = n > 9 ? n - 9 : 0;
+    /* Frozen standard-library modules: CPython's "<frozen os>" and PyPy's
+     * "<builtin>/frozen importlib._bootstrap_external", already dotted. */
+    size_t skip = has_prefix(f, n, "<frozen ") ? 8
+                  : has_prefix(f, n, "<builtin>/frozen ") ? 17 : 0;
+    if (skip > 0) {
+        size_t len = n > skip ? n - skip - (f[n - 1] == '>') : 0;
         char tmp[NAME_MAX_LEN];
-        snprintf(tmp, sizeof tmp, "%.*s", (int)len, f + 8);
+        snprintf(tmp, sizeof tmp, "%.*s", (int)len, f + skip);
         for (char *t = tmp; *t; t++)
             if (*t == '.')
                 *t = '/';
@@ -196,10 +256,26 @@ pr_module_kind mod_classify(const mod_config *c, const pr_func_key *k,
         dotted(p, n - (size_t)(p - f), depth, buf, cap);
         return PR_MOD_STDLIB;
     }
-    if (n > 0 && f[0] == '<') { /* <string>, <template>, <stdin> */
-        snprintf(buf, cap, "%.*s", (int)n, f);
+    if (has_prefix(f, n, "<builtin>/")) { /* PyPy's other built-in files */
+        snprintf(buf, cap, "%.*s", (int)(n - 10), f + 10);
+        return PR_MOD_STDLIB;
+    }
+    if (pr__is_template_file(f, n)) {
+        /* Compiled template code: jinja2's from_string ("<template>") or
+         * a template file of the app. The app's authors wrote it; deeper
+         * module levels name the template. */
+        size_t b = n;
+        while (b > 0 && f[b - 1] != '/')
+            b--;
+        const char *dot = memchr(f + b, '.', n - b);
+        if (depth >= 2 && f[0] != '<' && dot != NULL)
+            snprintf(buf, cap, "templates.%.*s", (int)(dot - (f + b)), f + b);
+        else
+            snprintf(buf, cap, "templates");
         return PR_MOD_APP;
     }
+    if (n > 0 && f[0] == '<')
+        return generated_code(f, n, buf, cap);
     size_t root = strlen(c->app_root);
     if (root > 0 && n > root && memcmp(f, c->app_root, root) == 0) {
         f += root;
@@ -219,12 +295,15 @@ pr_module_kind mod_classify(const mod_config *c, const pr_func_key *k,
     return PR_MOD_APP;
 }
 
-static int app_file(const pr_func_key *k)
+/* A real file of the application: what its common root is made of
+ * (pseudo-files, templates and everything classified otherwise are not). */
+int pr__app_file(const pr_func_key *k)
 {
     const char *f = k->file.ptr;
     size_t n = k->file.len;
     return !is_builtin_key(k) && n > 0 && f[0] != '<' &&
            !(n == 7 && memcmp(f, "profile", 7) == 0) &&
+           !pr__is_template_file(f, n) &&
            packages_dir(f, n) == NULL && stdlib_dir(f, n) == NULL;
 }
 
@@ -234,7 +313,7 @@ void mod_app_root(const pr_func_key *keys, size_t n, char *buf, size_t cap)
     const pr_func_key *first = NULL;
     for (size_t i = 0; i < n; i++) {
         const pr_func_key *k = &keys[i];
-        if (!app_file(k))
+        if (!pr__app_file(k))
             continue;
         if (first == NULL) {
             first = k;
@@ -266,6 +345,7 @@ typedef struct module {
     pr_module_kind kind;
     double self, incl, incl_exact, incl_tree;
     double root;      /* time of its functions that nobody called */
+    double split;     /* of self: what an estimated split charged to it */
     double unsure;    /* bound on entry time hidden behind shared built-ins */
     int64_t calls;
     int dirty; /* an entry edge into it may run while it is active */
@@ -277,7 +357,13 @@ typedef struct entry_acc {
     double ct, tree;
     int64_t calls;
     int dirty;
+    int via;          /* caller works for several modules (see owners()) */
 } entry_acc;
+
+typedef struct owner {
+    uint32_t f; /* function index */
+    double w;
+} owner;
 
 typedef struct ctx {
     const mod_config *c;
@@ -303,6 +389,17 @@ typedef struct ctx {
     size_t ntree, captree, hidden;
     uint32_t *path;      /* functions on the current path */
     uint32_t *scc;       /* function index -> strongly connected component */
+    /* Owners: for a function charged to its callers (a built-in or the
+     * standard library), the functions of other modules it works for,
+     * with weights summing to 1 (see owners()). */
+    uint32_t *cls;       /* function index -> module it is classified in */
+    owner *pool;
+    size_t npool, cappool;
+    uint32_t *ostart, *olen;
+    uint8_t *omulti;     /* owners span several modules (or came so) */
+    double *inflow;      /* cumulative time on the calls into its group */
+    double *own_fn;      /* own time per function, after charging */
+    double *split_fn;    /* of it, what came through an estimated split */
     double total;
 } ctx;
 
@@ -356,6 +453,19 @@ static uint32_t mod_by_name(ctx *x, const char *name)
     return UINT32_MAX;
 }
 
+/* The id of a module by name and kind, or UINT32_MAX. */
+static uint32_t mod_by_name_kind(ctx *x, const char *name, pr_module_kind kind)
+{
+    uint64_t h = pr__hash(name, strlen(name), kind) & ~(uint64_t)0 >> 1;
+    for (;; h = (h + 1) & (~(uint64_t)0 >> 1)) {
+        uint32_t id = u64map_get(&x->modmap, h, 0, 0, NULL);
+        if (id == UINT32_MAX)
+            return UINT32_MAX;
+        if (strcmp(x->mods[id].name, name) == 0 && x->mods[id].kind == kind)
+            return id;
+    }
+}
+
 /* Counting sort of edges by caller (out) or callee (in). */
 static int adjacency(ctx *x)
 {
@@ -393,43 +503,6 @@ static int adjacency(ctx *x)
     for (size_t k = 0; k < ne; k++)
         x->out_to[k] = x->idx[x->t->e[x->out_list[k]].callee];
     return 0;
-}
-
-/* The module a function acts in when it calls something: its own, or,
- * for a built-in charged to its callers, the module of its heaviest
- * caller (followed through chains of built-ins). */
-static void effective_modules(ctx *x)
-{
-    for (size_t i = 0; i < x->nf; i++) {
-        uint32_t f = (uint32_t)i;
-        int est = 0;
-        for (int hops = 0; hops < 16 && x->fmod[f] == UINT32_MAX; hops++) {
-            uint32_t best = UINT32_MAX;
-            double bw = -1;
-            uint32_t first_mod = UINT32_MAX;
-            for (uint32_t k = x->in_start[f]; k < x->in_start[f + 1]; k++) {
-                const edge_stat *e = &x->t->e[x->in_list[k]];
-                uint32_t c = x->idx[e->caller];
-                if (x->fmod[c] != UINT32_MAX) {
-                    if (first_mod == UINT32_MAX)
-                        first_mod = x->fmod[c];
-                    else if (first_mod != x->fmod[c])
-                        est = 1;
-                } else {
-                    est = 1;
-                }
-                if (e->ct > bw) {
-                    bw = e->ct;
-                    best = c;
-                }
-            }
-            if (best == UINT32_MAX || best == f)
-                break;
-            f = best;
-        }
-        x->eff[i] = x->fmod[f];
-        x->eff_est[i] = (uint8_t)est;
-    }
 }
 
 /* Marks in `seen` every function reachable from module m's functions. */
@@ -477,56 +550,37 @@ static entry_acc *entry_for(ctx *x, uint32_t mod, uint32_t caller)
     if (i == UINT32_MAX)
         return NULL;
     if (added) {
-        entry_acc z = {mod, caller, 0, 0, 0, 0};
+        entry_acc z = {mod, caller, 0, 0, 0, 0, 0};
         x->ent[x->nent++] = z;
     }
     return &x->ent[i];
 }
 
-/* The Python function a call really came from: a built-in caller is
- * replaced by its heaviest non-built-in caller. */
-static uint32_t place_of(const ctx *x, uint32_t f)
+/* Strongly connected components (Tarjan, without recursion: call graphs
+ * can be deep) of the functions i with mask[i] set (mask NULL: all), over
+ * the edges between them. comp[i] gets the component's number; a
+ * component is numbered after every component it reaches, so callers
+ * come after their callees. Returns the number of components, or
+ * SIZE_MAX when out of memory. Unmasked functions get UINT32_MAX. */
+static size_t tarjan(const ctx *x, const uint8_t *mask, uint32_t *comp)
 {
-    for (int hops = 0; hops < 16 && x->fmod[f] == UINT32_MAX; hops++) {
-        uint32_t best = UINT32_MAX;
-        double bw = -1;
-        for (uint32_t k = x->in_start[f]; k < x->in_start[f + 1]; k++) {
-            const edge_stat *e = &x->t->e[x->in_list[k]];
-            if (e->ct > bw) {
-                bw = e->ct;
-                best = x->idx[e->caller];
-            }
-        }
-        if (best == UINT32_MAX || best == f)
-            break;
-        f = best;
-    }
-    return f;
-}
-
-/* Strongly connected components of the call graph (Tarjan, without
- * recursion: call graphs can be deep). A caller X of f is reachable from
- * f exactly when X and f share a component, since X -> f closes the
- * cycle. Fills x->scc; -1 when out of memory. */
-static int components(ctx *x)
-{
-    size_t nf = x->nf;
-    uint32_t *index = malloc((nf ? nf : 1) * sizeof *index);
-    uint32_t *low = malloc((nf ? nf : 1) * sizeof *low);
-    uint32_t *stack = malloc((nf ? nf : 1) * sizeof *stack);
-    uint32_t *call = malloc((nf ? nf : 1) * sizeof *call); /* DFS frames */
-    uint32_t *next = malloc((nf ? nf : 1) * sizeof *next); /* edge cursor */
-    uint8_t *on = calloc(nf ? nf : 1, 1);
-    x->scc = malloc((nf ? nf : 1) * sizeof *x->scc);
-    if (!index || !low || !stack || !call || !next || !on || !x->scc) {
-        free(index), free(low), free(stack), free(call), free(next), free(on);
-        return -1;
-    }
-    memset(index, 0xff, (nf ? nf : 1) * sizeof *index);
-    uint32_t counter = 0, ncomp = 0;
+    size_t nf = x->nf, cap = nf ? nf : 1;
+    uint32_t *index = malloc(cap * sizeof *index);
+    uint32_t *low = malloc(cap * sizeof *low);
+    uint32_t *stack = malloc(cap * sizeof *stack);
+    uint32_t *call = malloc(cap * sizeof *call); /* DFS frames */
+    uint32_t *next = malloc(cap * sizeof *next); /* edge cursor */
+    uint8_t *on = calloc(cap, 1);
+    size_t ncomp = SIZE_MAX;
+    if (!index || !low || !stack || !call || !next || !on)
+        goto done;
+    memset(index, 0xff, cap * sizeof *index);
+    memset(comp, 0xff, cap * sizeof *comp);
+    uint32_t counter = 0;
+    ncomp = 0;
     size_t sp = 0;
     for (uint32_t root = 0; root < nf; root++) {
-        if (index[root] != UINT32_MAX)
+        if (index[root] != UINT32_MAX || (mask != NULL && !mask[root]))
             continue;
         size_t depth = 0;
         call[depth++] = root;
@@ -538,6 +592,8 @@ static int components(ctx *x)
             uint32_t v = call[depth - 1];
             if (next[v] < x->out_start[v + 1]) {
                 uint32_t w = x->out_to[next[v]++];
+                if (mask != NULL && !mask[w])
+                    continue;
                 if (index[w] == UINT32_MAX) {
                     index[w] = low[w] = counter++;
                     next[w] = x->out_start[w];
@@ -554,7 +610,7 @@ static int components(ctx *x)
                 do {
                     w = stack[--sp];
                     on[w] = 0;
-                    x->scc[w] = ncomp;
+                    comp[w] = (uint32_t)ncomp;
                 } while (w != v);
                 ncomp++;
             }
@@ -566,8 +622,327 @@ static int components(ctx *x)
             }
         }
     }
+done:
     free(index), free(low), free(stack), free(call), free(next), free(on);
+    return ncomp;
+}
+
+/* Components of the whole call graph: a caller X of f is reachable from
+ * f exactly when X and f share a component, since X -> f closes the
+ * cycle. */
+static int components(ctx *x)
+{
+    x->scc = malloc((x->nf ? x->nf : 1) * sizeof *x->scc);
+    return x->scc == NULL || tarjan(x, NULL, x->scc) == SIZE_MAX ? -1 : 0;
+}
+
+/* ---- own time: charging built-ins and the standard library ----------- */
+
+enum { OWNERS_MAX = 128 };
+
+static int cmp_owner(const void *a, const void *b)
+{
+    const owner *x = a, *y = b;
+    if (x->w != y->w)
+        return x->w > y->w ? -1 : 1;
+    return (x->f > y->f) - (x->f < y->f);
+}
+
+static uint32_t owner_module(const ctx *x, uint32_t f)
+{
+    return x->fmod[f] != UINT32_MAX ? x->fmod[f] : x->cls[f];
+}
+
+/* Scratch for summing weighted owner lists: a dense weight per function
+ * and the list of functions touched. */
+typedef struct mix {
+    double *w;
+    uint32_t *touched;
+    size_t n;
+    int multi;
+} mix;
+
+static void mix_add(mix *m, uint32_t f, double w)
+{
+    if (m->w[f] == 0)
+        m->touched[m->n++] = f;
+    m->w[f] += w > 0 ? w : 1e-300; /* a zero weight still marks f */
+}
+
+/* What caller c stands for when it calls: itself, or its owners. */
+static void mix_caller(const ctx *x, mix *m, uint32_t c, double w)
+{
+    if (x->fmod[c] != UINT32_MAX) {
+        mix_add(m, c, w);
+        return;
+    }
+    m->multi |= x->omulti[c];
+    for (uint32_t k = 0; k < x->olen[c]; k++)
+        mix_add(m, x->pool[x->ostart[c] + k].f, w * x->pool[x->ostart[c] + k].w);
+}
+
+/* Normalises the mix into the pool as the owners of every function in
+ * members[0..nm), and clears the scratch. */
+static int mix_store(ctx *x, mix *m, const uint32_t *members, size_t nm,
+                     double inflow)
+{
+    size_t n = m->n;
+    owner *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    if (tmp == NULL)
+        return -1;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        tmp[i].f = m->touched[i];
+        tmp[i].w = m->w[m->touched[i]];
+        sum += tmp[i].w;
+        m->w[m->touched[i]] = 0;
+    }
+    pr__qsort(tmp, n, sizeof *tmp, cmp_owner);
+    int multi = m->multi;
+    if (n > OWNERS_MAX) { /* the long tail is folded into the heaviest */
+        multi = 1;
+        n = OWNERS_MAX;
+    }
+    for (size_t i = 1; i < n && !multi; i++)
+        multi = owner_module(x, tmp[i].f) != owner_module(x, tmp[0].f);
+    if (x->npool + n > x->cappool) {
+        size_t cap = x->cappool ? x->cappool * 2 : 1024;
+        while (cap < x->npool + n)
+            cap *= 2;
+        owner *v = realloc(x->pool, cap * sizeof *v);
+        if (v == NULL) {
+            free(tmp);
+            return -1;
+        }
+        x->pool = v;
+        x->cappool = cap;
+    }
+    double kept = 0;
+    for (size_t i = 0; i < n; i++)
+        kept += tmp[i].w;
+    size_t at = x->npool;
+    for (size_t i = 0; i < n; i++) {
+        x->pool[at + i].f = tmp[i].f;
+        x->pool[at + i].w = kept > 0 ? tmp[i].w / kept : 1.0 / (double)n;
+    }
+    (void)sum;
+    x->npool += n;
+    for (size_t i = 0; i < nm; i++) {
+        x->ostart[members[i]] = (uint32_t)at;
+        x->olen[members[i]] = (uint32_t)n;
+        x->omulti[members[i]] = (uint8_t)multi;
+        x->inflow[members[i]] = inflow;
+    }
+    m->n = 0;
+    m->multi = 0;
+    free(tmp);
     return 0;
+}
+
+/* The owners of every function charged to its callers. Such a function
+ * works for whoever called it: its callers' own owners when they are
+ * charged too (json.dumps -> encode -> a built-in), weighted by the
+ * cumulative time on each caller edge. A group of them that call each
+ * other (the standard library's recursion) shares one list, made from
+ * the calls into the group. One that nobody called owns itself. Owners
+ * are exact when a single one is found (or all are of one module for
+ * module figures); a mix of several is an estimate, since pstats keeps
+ * no stacks, and omulti says so. */
+static int owners(ctx *x)
+{
+    size_t nf = x->nf, cap = nf ? nf : 1;
+    uint8_t *mask = calloc(cap, 1);
+    uint32_t *comp = malloc(cap * sizeof *comp);
+    uint32_t *first = NULL, *members = NULL;
+    mix m = {calloc(cap, sizeof *m.w), malloc(cap * sizeof *m.touched), 0, 0};
+    x->ostart = calloc(cap, sizeof *x->ostart);
+    x->olen = calloc(cap, sizeof *x->olen);
+    x->omulti = calloc(cap, 1);
+    x->inflow = calloc(cap, sizeof *x->inflow);
+    int rc = -1;
+    if (!mask || !comp || !m.w || !m.touched || !x->ostart || !x->olen ||
+        !x->omulti || !x->inflow)
+        goto done;
+    for (size_t i = 0; i < nf; i++)
+        mask[i] = x->fmod[i] == UINT32_MAX;
+    size_t nc = tarjan(x, mask, comp);
+    if (nc == SIZE_MAX)
+        goto done;
+    /* Members of each component, by counting sort. */
+    first = calloc(nc + 1, sizeof *first);
+    members = malloc(cap * sizeof *members);
+    if (first == NULL || members == NULL)
+        goto done;
+    for (size_t i = 0; i < nf; i++)
+        if (mask[i])
+            first[comp[i] + 1]++;
+    for (size_t c = 0; c < nc; c++)
+        first[c + 1] += first[c];
+    for (size_t i = 0; i < nf; i++)
+        if (mask[i])
+            members[first[comp[i]]++] = (uint32_t)i;
+    for (size_t c = nc; c > 0; c--)
+        first[c] = first[c - 1];
+    first[0] = 0;
+    /* Callers first: a component is numbered after those it reaches. */
+    for (size_t c = nc; c-- > 0;) {
+        const uint32_t *mem = members + first[c];
+        size_t nm = first[c + 1] - first[c];
+        double wsum = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            /* By cumulative time on the edges; by calls if none has any. */
+            for (size_t i = 0; i < nm; i++) {
+                uint32_t f = mem[i];
+                for (uint32_t k = x->in_start[f]; k < x->in_start[f + 1]; k++) {
+                    const edge_stat *e = &x->t->e[x->in_list[k]];
+                    uint32_t cf = x->idx[e->caller];
+                    if (mask[cf] && comp[cf] == c)
+                        continue; /* inside the group */
+                    double w = pass == 0 ? e->ct : (double)e->nc;
+                    if (pass == 0)
+                        wsum += w;
+                    else
+                        mix_caller(x, &m, cf, w);
+                }
+            }
+            if (pass == 0 && wsum > 0) {
+                for (size_t i = 0; i < nm; i++) {
+                    uint32_t f = mem[i];
+                    for (uint32_t k = x->in_start[f]; k < x->in_start[f + 1];
+                         k++) {
+                        const edge_stat *e = &x->t->e[x->in_list[k]];
+                        uint32_t cf = x->idx[e->caller];
+                        if (!(mask[cf] && comp[cf] == c))
+                            mix_caller(x, &m, cf, e->ct);
+                    }
+                }
+                break;
+            }
+        }
+        if (m.n == 0) { /* nobody called it: it owns itself */
+            for (size_t i = 0; i < nm; i++) {
+                mix_add(&m, mem[i], 1);
+                if (mix_store(x, &m, mem + i, 1, 0) != 0)
+                    goto done;
+            }
+            continue;
+        }
+        if (mix_store(x, &m, mem, nm, wsum > 0 ? wsum : INFINITY) != 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    free(mask);
+    free(comp);
+    free(first);
+    free(members);
+    free(m.w);
+    free(m.touched);
+    return rc;
+}
+
+/* Own time per function: its tottime if it has a module of its own;
+ * otherwise its tottime goes to whoever called it, split by the
+ * tottime cProfile recorded on each caller edge (exact), and through a
+ * caller that is charged itself, by that caller's owners (an estimate
+ * when there are several). Time no edge accounts for (calls from outside
+ * the profile) goes by the function's own owners. The sum over all
+ * functions is the sum of tottimes, exactly.
+ *
+ * How far off an estimated split can be: all that goes through a shared
+ * caller c ran inside c, called from c's callers, so an owner's true part
+ * of it is at least the whole less what its co-owners' calls into c
+ * cumulatively took. split_fn adds up that bound, min(charged, the
+ * others' inflow), per owner. */
+static int charge(ctx *x)
+{
+    size_t nf = x->nf, cap = nf ? nf : 1;
+    x->own_fn = calloc(cap, sizeof *x->own_fn);
+    x->split_fn = calloc(cap, sizeof *x->split_fn);
+    double *through = calloc(cap, sizeof *through);
+    if (x->own_fn == NULL || x->split_fn == NULL || through == NULL) {
+        free(through);
+        return -1;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        const func_stat *s = &x->t->f[i];
+        if (x->fmod[i] != UINT32_MAX) {
+            x->own_fn[i] += s->tt;
+            continue;
+        }
+        double given = 0;
+        for (uint32_t k = x->in_start[i]; k < x->in_start[i + 1]; k++)
+            given += x->t->e[x->in_list[k]].tt;
+        /* Rounding in merged files can make the edges sum past tottime. */
+        double scale = given > s->tt && given > 0 ? s->tt / given : 1;
+        for (uint32_t k = x->in_start[i]; k < x->in_start[i + 1]; k++) {
+            const edge_stat *e = &x->t->e[x->in_list[k]];
+            uint32_t c = x->idx[e->caller];
+            double t = e->tt * scale;
+            if (x->fmod[c] != UINT32_MAX)
+                x->own_fn[c] += t;
+            else
+                through[c] += t;
+        }
+        double rest = s->tt - given * scale;
+        if (rest > 0)
+            through[i] += rest;
+    }
+    for (size_t c = 0; c < nf; c++) {
+        double t = through[c];
+        if (t <= 0)
+            continue;
+        for (uint32_t j = 0; j < x->olen[c]; j++) {
+            const owner *o = &x->pool[x->ostart[c] + j];
+            x->own_fn[o->f] += t * o->w;
+            if (x->olen[c] > 1) {
+                double others = x->inflow[c] * (1 - o->w);
+                x->split_fn[o->f] += t * o->w < others ? t * o->w : others;
+            }
+        }
+        if (!x->omulti[c])
+            continue;
+        /* The same bound per module: owners in one module are one. */
+        for (uint32_t j = 0; j < x->olen[c]; j++) {
+            uint32_t m = owner_module(x, x->pool[x->ostart[c] + j].f);
+            int seen = 0;
+            double w = 0;
+            for (uint32_t k = 0; k < x->olen[c]; k++) {
+                uint32_t mk = owner_module(x, x->pool[x->ostart[c] + k].f);
+                seen |= k < j && mk == m;
+                if (mk == m)
+                    w += x->pool[x->ostart[c] + k].w;
+            }
+            if (seen)
+                continue;
+            double others = x->inflow[c] * (1 - w);
+            x->mods[m].split += t * w < others ? t * w : others;
+        }
+    }
+    free(through);
+    return 0;
+}
+
+/* The module a function acts in when it calls something: its own or, for
+ * one charged to its callers, the module of its heaviest owner. */
+static void effective_modules(ctx *x)
+{
+    for (size_t i = 0; i < x->nf; i++) {
+        uint32_t f = (uint32_t)i;
+        if (x->fmod[i] == UINT32_MAX && x->olen[i] > 0)
+            f = x->pool[x->ostart[i]].f;
+        x->eff[i] = owner_module(x, f);
+        x->eff_est[i] = x->fmod[i] == UINT32_MAX && x->omulti[i];
+    }
+}
+
+/* The Python function a call really came from: for a caller charged to
+ * its callers, its heaviest owner. */
+static uint32_t place_of(const ctx *x, uint32_t f)
+{
+    if (x->fmod[f] == UINT32_MAX && x->olen[f] > 0)
+        return x->pool[x->ostart[f]].f;
+    return f;
 }
 
 /* Time of f spent in calls from outside the profile (the function given
@@ -721,9 +1096,11 @@ static int build_tree(ctx *x)
     return rc;
 }
 
-static int cmp_mod_incl(const void *a, const void *b)
+static int cmp_mod_own(const void *a, const void *b)
 {
     const pr_module_row *x = a, *y = b;
+    if (x->self_s != y->self_s)
+        return x->self_s > y->self_s ? -1 : 1;
     if (x->inclusive_s != y->inclusive_s)
         return x->inclusive_s > y->inclusive_s ? -1 : 1;
     return strcmp(x->name, y->name);
@@ -823,6 +1200,492 @@ static void ctx_free(ctx *x)
     free(x->tfun);
     free(x->path);
     free(x->scc);
+    free(x->cls);
+    free(x->pool);
+    free(x->ostart);
+    free(x->olen);
+    free(x->omulti);
+    free(x->inflow);
+    free(x->own_fn);
+    free(x->split_fn);
+}
+
+/* ---- the attribution, step by step ------------------------------------ */
+
+/* Step 1: every function's module. Built-ins and the standard library
+ * are charged to their callers (fmod UINT32_MAX) unless builtins_separate;
+ * cls keeps the module they are classified in, for when nobody called
+ * them. */
+static int classify_all(ctx *x)
+{
+    const ftable *t = x->t;
+    size_t nf = x->nf, cap = nf ? nf : 1;
+    size_t nn = x->names->n ? x->names->n : 1;
+    x->idx = malloc(nn * sizeof *x->idx);
+    x->fmod = malloc(cap * sizeof *x->fmod);
+    x->cls = malloc(cap * sizeof *x->cls);
+    x->eff = malloc(cap * sizeof *x->eff);
+    x->eff_est = calloc(cap, 1);
+    if (!x->idx || !x->fmod || !x->cls || !x->eff || !x->eff_est)
+        return -1;
+    memset(x->idx, 0xff, nn * sizeof *x->idx);
+    int separate = x->c->opts->builtins_separate;
+    char buf[NAME_MAX_LEN];
+    for (size_t i = 0; i < nf; i++) {
+        const func_stat *s = &t->f[i];
+        x->idx[s->fid] = (uint32_t)i;
+        x->total += s->tt;
+        const pr_func_key *k = &x->names->keys[s->fid];
+        pr_module_kind kind = mod_classify(x->c, k, buf, sizeof buf);
+        int charged = !separate && ((kind == PR_MOD_BUILTIN &&
+                                     is_builtin_key(k)) ||
+                                    kind == PR_MOD_STDLIB);
+        /* A charged built-in that nobody called (profiler.disable, called
+         * by the profiler's C code) is shown as such. */
+        if (charged && kind == PR_MOD_BUILTIN)
+            snprintf(buf, sizeof buf, "(no caller)");
+        if ((x->cls[i] = module_id(x, buf, kind)) == UINT32_MAX)
+            return -1;
+        x->fmod[i] = charged ? UINT32_MAX : x->cls[i];
+    }
+    /* Generated code named after a library that is in the profile
+     * ("<werkzeug routing>") is that library's. */
+    for (size_t i = 0; i < nf; i++) {
+        const pr_func_key *k = &x->names->keys[t->f[i].fid];
+        const char *f = k->file.ptr;
+        size_t n = k->file.len;
+        if (x->fmod[i] == UINT32_MAX || x->mods[x->fmod[i]].kind != PR_MOD_APP ||
+            n < 3 || f[0] != '<' || pr__is_template_file(f, n))
+            continue;
+        size_t w = pseudo_word(f, n);
+        if (w == 0 || w >= sizeof buf)
+            continue;
+        snprintf(buf, sizeof buf, "%.*s", (int)w, f + 1);
+        uint32_t lib = mod_by_name_kind(x, buf, PR_MOD_LIBRARY);
+        if (lib != UINT32_MAX)
+            x->fmod[i] = x->cls[i] = lib;
+    }
+    return 0;
+}
+/* Step 2: own time per module, from own time per function (charge()). */
+static void own_times(ctx *x)
+{
+    for (size_t i = 0; i < x->nf; i++) {
+        module *md = &x->mods[owner_module(x, (uint32_t)i)];
+        md->self += x->own_fn[i];
+    }
+}
+
+/* Step 3: entries, the edges that cross into a module from another, and
+ * the time of functions entered from outside the profile (roots). */
+static int collect_entries(ctx *x)
+{
+    const ftable *t = x->t;
+    for (size_t i = 0; i < t->ne; i++) {
+        const edge_stat *e = &t->e[i];
+        uint32_t fa = x->idx[e->caller], fb = x->idx[e->callee];
+        if (x->fmod[fb] == UINT32_MAX)
+            continue; /* charged to its caller: never an entry */
+        uint32_t mb = x->fmod[fb];
+        entry_acc *en;
+        if (x->fmod[fa] == UINT32_MAX && x->omulti[fa]) {
+            /* A built-in working for several modules called into mb
+             * (next, map, sorted's key=): which of them made these calls
+             * the data does not say. When mb is not among them, this
+             * enters mb, and the entry is the built-in. When it is, the
+             * calls may be mb's own: at most the others' part enters mb. */
+            double own = 0;
+            for (uint32_t j = 0; j < x->olen[fa]; j++)
+                if (owner_module(x, x->pool[x->ostart[fa] + j].f) == mb)
+                    own += x->pool[x->ostart[fa] + j].w;
+            if (own > 0) {
+                x->mods[mb].unsure += e->ct * (1 - own);
+                continue;
+            }
+            if ((en = entry_for(x, mb, fa)) == NULL)
+                return -1;
+            en->via = 1;
+        } else {
+            if (x->eff[fa] == mb)
+                continue;
+            if ((en = entry_for(x, mb, place_of(x, fa))) == NULL)
+                return -1;
+        }
+        en->ct += e->ct;
+        en->calls = pr__sat_add(en->calls, e->nc);
+        x->mods[mb].calls = pr__sat_add(x->mods[mb].calls, e->nc);
+    }
+    for (size_t i = 0; i < x->nf; i++) {
+        double rt = x->fmod[i] != UINT32_MAX ? root_time(x, (uint32_t)i) : 0;
+        if (rt > 0) { /* entered from outside the profile */
+            module *md = &x->mods[x->fmod[i]];
+            md->incl_exact += rt;
+            md->root += rt;
+            /* A recursive root's share is an estimate (cc-weighted). */
+            if (x->in_start[i] != x->in_start[i + 1])
+                md->dirty = 1;
+        }
+    }
+    return 0;
+}
+
+/* Step 4: an entry edge is exact when its caller cannot run while the
+ * module is active (is not reachable from it); a module with an entry
+ * that is not is estimated from the call tree. Entries are grouped by
+ * module (counting sort) so each module's reach is walked once. */
+static int mark_exactness(ctx *x)
+{
+    size_t nf = x->nf;
+    uint8_t *seen = malloc(nf ? nf : 1);
+    uint32_t *stack = malloc((nf ? nf : 1) * sizeof *stack);
+    size_t *first = calloc(x->nmods + 1, sizeof *first);
+    size_t *byent = malloc((x->nent ? x->nent : 1) * sizeof *byent);
+    int rc = -1;
+    if (seen == NULL || stack == NULL || first == NULL || byent == NULL)
+        goto done;
+    for (size_t k = 0; k < x->nent; k++)
+        first[x->ent[k].mod + 1]++;
+    for (size_t m = 0; m < x->nmods; m++)
+        first[m + 1] += first[m];
+    for (size_t k = 0; k < x->nent; k++)
+        byent[first[x->ent[k].mod]++] = k;
+    for (size_t m = x->nmods; m > 0; m--) /* back to starts */
+        first[m] = first[m - 1];
+    first[0] = 0;
+    /* Time that may enter through a shared built-in's callback makes the
+     * figure an estimate, unless it is too small to change what is shown
+     * (0.05 % of the module's time). */
+    for (uint32_t m = 0; m < x->nmods; m++)
+        if (x->mods[m].unsure > 5e-4 * (x->mods[m].incl_exact +
+                                        x->mods[m].self))
+            x->mods[m].dirty = 1;
+    for (uint32_t m = 0; m < x->nmods; m++) {
+        if (first[m] == first[m + 1])
+            continue; /* never entered from another module */
+        reach(x, m, seen, stack);
+        for (size_t i = first[m]; i < first[m + 1]; i++) {
+            entry_acc *en = &x->ent[byent[i]];
+            if (seen[en->caller])
+                en->dirty = 1;
+            x->mods[m].incl_exact += en->ct;
+            x->mods[m].dirty |= en->dirty;
+        }
+    }
+    rc = 0;
+done:
+    free(seen);
+    free(stack);
+    free(first);
+    free(byent);
+    return rc;
+}
+
+/* Step 5: for estimated modules, inclusive time per module and per entry
+ * from the call tree: a node in M with no ancestor in M enters M, from
+ * the parent node's place. */
+static int tree_estimates(ctx *x)
+{
+    int any = 0;
+    for (size_t m = 0; m < x->nmods; m++)
+        any |= x->mods[m].dirty;
+    if (!any)
+        return 0;
+    for (size_t i = 0; i < x->ntree; i++) {
+        uint32_t m = x->tmod[i];
+        size_t p = x->tree[i].parent;
+        int inside = 0;
+        for (size_t q = p; q != SIZE_MAX; q = x->tree[q].parent)
+            if (x->tmod[q] == m) {
+                inside = 1;
+                break;
+            }
+        if (inside)
+            continue;
+        x->mods[m].incl_tree += x->tree[i].time_s;
+        if (p == SIZE_MAX)
+            continue;
+        uint32_t pf = x->tfun[p];
+        int via = x->fmod[pf] == UINT32_MAX && x->omulti[pf];
+        entry_acc *en = entry_for(x, m, via ? pf : place_of(x, pf));
+        if (en == NULL)
+            return -1;
+        en->tree += x->tree[i].time_s;
+        en->via |= via;
+    }
+    return 0;
+}
+
+static double share_of(double v, double total)
+{
+    double s = total > 0 ? v / total : 0;
+    return s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+/* "views.py:report" for the app's and libraries' functions. */
+static char *func_label(const ctx *x, arena *a, const pr_func_key *k)
+{
+    if (is_builtin_key(k))
+        return node_label(x, a, k);
+    return place_name(x, a, k, 0);
+}
+
+/* Step 6: the module rows, by own time, each with its heaviest
+ * functions. */
+static int out_modules(ctx *x, arena *a, pr_attribution *out)
+{
+    size_t nm = x->nmods, nf = x->nf;
+    pr_module_row *mods = arena_alloc(a, (nm ? nm : 1) * sizeof *mods);
+    pr_func_share *tops = arena_alloc(a, (nm ? nm : 1) * 5 * sizeof *tops);
+    double *v = malloc((nf ? nf : 1) * sizeof *v);
+    size_t *order = malloc((nf ? nf : 1) * sizeof *order);
+    uint32_t *row_of = malloc((nm ? nm : 1) * sizeof *row_of);
+    int rc = -1;
+    if (!mods || !tops || !v || !order || !row_of)
+        goto done;
+    size_t n = 0;
+    for (size_t m = 0; m < nm; m++) {
+        module *md = &x->mods[m];
+        row_of[m] = UINT32_MAX;
+        pr_module_row *r = &mods[n];
+        memset(r, 0, sizeof *r);
+        r->kind = md->kind;
+        r->self_s = md->self;
+        r->self_estimated = md->split > 1e-3 * x->total;
+        r->estimated = md->dirty;
+        r->inclusive_s = md->dirty ? md->incl_tree : md->incl_exact;
+        if (r->inclusive_s < r->self_s)
+            r->inclusive_s = r->self_s;
+        r->calls = md->calls;
+        /* The root's cumtime can exceed the sum of tottimes by timer
+         * granularity: shares are capped at 1. */
+        r->self_share = share_of(r->self_s, x->total);
+        r->inclusive_share = share_of(r->inclusive_s, x->total);
+        if (r->self_s == 0 && r->inclusive_s == 0 && r->calls == 0)
+            continue;
+        if ((r->name = arena_strdup(a, md->name)) == NULL)
+            goto done;
+        r->top = &tops[n * 5];
+        row_of[m] = (uint32_t)n++;
+    }
+    /* Heaviest functions first, dealt to their modules, five each. */
+    for (size_t i = 0; i < nf; i++)
+        v[i] = x->own_fn[i];
+    if (pr__rank_desc(v, nf, order) != 0)
+        goto done;
+    for (size_t k = 0; k < nf; k++) {
+        uint32_t f = (uint32_t)order[k];
+        if (x->own_fn[f] <= 0)
+            break;
+        uint32_t row = row_of[owner_module(x, f)];
+        if (row == UINT32_MAX || mods[row].ntop >= 5)
+            continue;
+        pr_func_share *fs = &tops[row * 5 + mods[row].ntop];
+        fs->key = x->names->keys[x->t->f[f].fid];
+        if (arena_copy_key(a, &fs->key) != 0 ||
+            (fs->label = func_label(x, a, &fs->key)) == NULL)
+            goto done;
+        fs->own_s = x->own_fn[f];
+        fs->share = share_of(fs->own_s, x->total);
+        fs->estimated = x->split_fn[f] > 1e-3 * x->total;
+        mods[row].ntop++;
+    }
+    pr__qsort(mods, n, sizeof *mods, cmp_mod_own);
+    out->modules = mods;
+    out->nmodules = n;
+    rc = 0;
+done:
+    free(v);
+    free(order);
+    free(row_of);
+    return rc;
+}
+
+/* "flask, mongomock": the modules a shared built-in works for. */
+static char *owner_modules(const ctx *x, arena *a, uint32_t f)
+{
+    const char *seen[4];
+    size_t n = 0, len = 0;
+    for (uint32_t j = 0; j < x->olen[f] && n < 4; j++) {
+        const char *name = x->mods[owner_module(x, x->pool[x->ostart[f] + j].f)].name;
+        int dup = 0;
+        for (size_t i = 0; i < n; i++)
+            dup |= strcmp(seen[i], name) == 0;
+        if (!dup) {
+            seen[n++] = name;
+            len += strlen(name) + 2;
+        }
+    }
+    char *s = arena_alloc(a, len + 8);
+    if (s == NULL)
+        return NULL;
+    s[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            strcat(s, ", ");
+        strcat(s, seen[i]);
+    }
+    if (n == 4)
+        strcat(s, ", ...");
+    return s;
+}
+
+/* Step 7: the entry points, heaviest first. */
+static int out_entries(ctx *x, arena *a, pr_attribution *out)
+{
+    const ftable *t = x->t;
+    pr_entry_point_row *ents = arena_alloc(a, (x->nent ? x->nent : 1) *
+                                                  sizeof *ents);
+    if (ents == NULL)
+        return -1;
+    /* How many functions share each (file, name), to name places. */
+    u64map same;
+    memset(&same, 0, sizeof same);
+    for (size_t i = 0; i < x->nf; i++) {
+        uint32_t *count = u64map_ref(&same, file_name_hash(
+                              &x->names->keys[t->f[i].fid]), 0);
+        if (count == NULL) {
+            u64map_free(&same);
+            return -1;
+        }
+        (*count)++;
+    }
+    size_t ne = 0;
+    for (size_t k = 0; k < x->nent; k++) {
+        entry_acc *en = &x->ent[k];
+        module *md = &x->mods[en->mod];
+        pr_entry_point_row *r = &ents[ne];
+        memset(r, 0, sizeof *r);
+        const pr_func_key *pk = &x->names->keys[t->f[en->caller].fid];
+        r->module = arena_strdup(a, md->name);
+        if (en->via) {
+            r->entered_from = node_label(x, a, pk);
+            r->via_callers = owner_modules(x, a, en->caller);
+            r->caller_module = r->via_callers;
+        } else {
+            int twins = u64map_get(&same, file_name_hash(pk), 0, 0, NULL) > 1;
+            r->entered_from = place_name(x, a, pk, twins);
+            r->caller_module = arena_strdup(a, x->mods[x->eff[en->caller]].name);
+        }
+        if (!r->module || !r->entered_from || !r->caller_module) {
+            u64map_free(&same);
+            return -1;
+        }
+        r->estimated = en->dirty && md->dirty;
+        r->inclusive_s = r->estimated ? en->tree : en->ct;
+        r->share = share_of(r->inclusive_s, x->total);
+        r->calls = en->calls;
+        if (r->inclusive_s <= 0 && r->calls == 0)
+            continue;
+        ne++;
+    }
+    u64map_free(&same);
+    pr__qsort(ents, ne, sizeof *ents, cmp_entry);
+    out->entries = ents;
+    out->nentries = ne;
+    return 0;
+}
+
+/* Step 8: chains, module <- caller module <- the heaviest entry's caller
+ * module above it ..., stopping at a repeat, at a module entered mostly
+ * as the profile's root (werkzeug's runapp), and at an entry through a
+ * shared built-in (which caller made those calls is not known). */
+static int out_chains(ctx *x, arena *a, pr_attribution *out)
+{
+    pr_entry_point_row *ents = (pr_entry_point_row *)out->entries;
+    size_t ne = out->nentries;
+    const pr_entry_point_row **up = calloc(x->nmods ? x->nmods : 1, sizeof *up);
+    if (up == NULL)
+        return -1;
+    for (size_t k = 0; k < ne; k++) {
+        uint32_t m = mod_by_name(x, ents[k].module);
+        if (m != UINT32_MAX && up[m] == NULL)
+            up[m] = &ents[k];
+    }
+    for (size_t k = 0; k < ne; k++) {
+        const char *seq[CHAIN_MAX];
+        size_t ns = 0;
+        seq[ns++] = ents[k].module;
+        const pr_entry_point_row *at = &ents[k];
+        while (ns < CHAIN_MAX && at != NULL) {
+            const char *cur = at->via_callers != NULL ? at->entered_from
+                                                      : at->caller_module;
+            int rep = 0;
+            for (size_t i = 0; i < ns; i++)
+                rep |= strcmp(seq[i], cur) == 0;
+            if (rep)
+                break;
+            seq[ns++] = cur;
+            if (at->via_callers != NULL)
+                break;
+            uint32_t m = mod_by_name(x, cur);
+            const pr_entry_point_row *via = m != UINT32_MAX ? up[m] : NULL;
+            at = via != NULL && x->mods[m].root < via->inclusive_s ? via : NULL;
+        }
+        size_t len = 0;
+        for (size_t i = 0; i < ns; i++)
+            len += strlen(seq[i]) + 4;
+        char *s = arena_alloc(a, len + 1);
+        if (s == NULL) {
+            free(up);
+            return -1;
+        }
+        s[0] = '\0';
+        for (size_t i = 0; i < ns; i++) {
+            if (i > 0)
+                strcat(s, " <- ");
+            strcat(s, seq[i]);
+        }
+        ents[k].chain = s;
+    }
+    free(up);
+    return 0;
+}
+
+/* Step 9: the displayed tree, nodes at or above the cut-off, pre-order. */
+static int out_tree(ctx *x, arena *a, pr_attribution *out)
+{
+    double cut = x->c->opts->tree_min_share > 0 ? x->c->opts->tree_min_share
+                                                : 0.01;
+    pr_tree_node *nodes = arena_alloc(a, (x->ntree ? x->ntree : 1) *
+                                             sizeof *nodes);
+    size_t *newidx = malloc((x->ntree ? x->ntree : 1) * sizeof *newidx);
+    if (nodes == NULL || newidx == NULL) {
+        free(newidx);
+        return -1;
+    }
+    size_t nn = 0, hidden = x->hidden;
+    for (size_t i = 0; i < x->ntree; i++) {
+        pr_tree_node n = x->tree[i];
+        size_t p = n.parent;
+        newidx[i] = SIZE_MAX;
+        if (n.time_s < cut * x->total ||
+            (p != SIZE_MAX && newidx[p] == SIZE_MAX)) {
+            hidden++;
+            continue;
+        }
+        /* One base for every share: a root's cumtime can pass the total
+         * of own times by the timer's granularity. */
+        if (n.time_s > x->total)
+            n.time_s = x->total;
+        uint32_t m = x->tmod[i];
+        n.module = m < x->nmods ? arena_strdup(a, x->mods[m].name) : "";
+        n.kind = m < x->nmods ? x->mods[m].kind : PR_MOD_BUILTIN;
+        n.label = node_label(x, a, &n.key);
+        if (n.module == NULL || n.label == NULL ||
+            arena_copy_key(a, &n.key) != 0) {
+            free(newidx);
+            return -1;
+        }
+        n.parent = p == SIZE_MAX ? SIZE_MAX : newidx[p];
+        newidx[i] = nn;
+        nodes[nn++] = n;
+    }
+    free(newidx);
+    out->tree.nodes = nodes;
+    out->tree.nnodes = nn;
+    out->tree.hidden_nodes = hidden;
+    out->tree.total_s = x->total;
+    return 0;
 }
 
 static pr_status attribute(const mod_config *c, const functab *names,
@@ -836,31 +1699,8 @@ static pr_status attribute(const mod_config *c, const functab *names,
     x.t = t;
     x.nf = t->nf;
     pr_status st = PR_ERR_NOMEM;
-    size_t nf = t->nf;
-    uint8_t *seen = NULL;
-    uint32_t *stack = NULL;
-    x.idx = malloc((names->n ? names->n : 1) * sizeof *x.idx);
-    x.fmod = malloc((nf ? nf : 1) * sizeof *x.fmod);
-    x.eff = malloc((nf ? nf : 1) * sizeof *x.eff);
-    x.eff_est = calloc(nf ? nf : 1, 1);
-    if (!x.idx || !x.fmod || !x.eff || !x.eff_est)
+    if (classify_all(&x) != 0)
         goto done;
-    memset(x.idx, 0xff, (names->n ? names->n : 1) * sizeof *x.idx);
-    char buf[NAME_MAX_LEN];
-    for (size_t i = 0; i < nf; i++) {
-        const func_stat *s = &t->f[i];
-        x.idx[s->fid] = (uint32_t)i;
-        x.total += s->tt;
-        const pr_func_key *k = &names->keys[s->fid];
-        pr_module_kind kind = mod_classify(c, k, buf, sizeof buf);
-        if (kind == PR_MOD_BUILTIN && !c->opts->builtins_separate &&
-            is_builtin_key(k)) {
-            x.fmod[i] = UINT32_MAX; /* charged to its callers */
-            continue;
-        }
-        if ((x.fmod[i] = module_id(&x, buf, kind)) == UINT32_MAX)
-            goto done;
-    }
     /* mod_attribute has made every edge's ends functions of this table;
      * an edge that is not would index past the arrays below. */
     for (size_t i = 0; i < t->ne; i++)
@@ -869,319 +1709,19 @@ static pr_status attribute(const mod_config *c, const functab *names,
             st = PR_ERR_NOT_STATS;
             goto done;
         }
-    if (adjacency(&x) != 0 || components(&x) != 0)
+    if (adjacency(&x) != 0 || components(&x) != 0 || owners(&x) != 0 ||
+        charge(&x) != 0)
         goto done;
     effective_modules(&x);
-    /* Built-ins called from no profiled frame (profiler.disable). */
-    uint32_t nocaller = UINT32_MAX;
-    for (size_t i = 0; i < nf; i++)
-        if (x.eff[i] == UINT32_MAX) {
-            if (nocaller == UINT32_MAX &&
-                (nocaller = module_id(&x, "(no caller)", PR_MOD_BUILTIN)) ==
-                    UINT32_MAX)
-                goto done;
-            x.eff[i] = nocaller;
-        }
-
-    /* Self time: own tottime; built-ins through each caller edge. */
-    for (size_t i = 0; i < nf; i++) {
-        const func_stat *s = &t->f[i];
-        if (x.fmod[i] != UINT32_MAX) {
-            x.mods[x.fmod[i]].self += s->tt;
-            continue;
-        }
-        double given = 0;
-        for (uint32_t k = x.in_start[i]; k < x.in_start[i + 1]; k++) {
-            const edge_stat *e = &t->e[x.in_list[k]];
-            x.mods[x.eff[x.idx[e->caller]]].self += e->tt;
-            given += e->tt;
-        }
-        /* What no caller edge accounts for (calls from unprofiled
-         * frames): charge the function's effective module. */
-        x.mods[x.eff[i]].self += s->tt - given;
-    }
-
-    /* Entries: edges crossing into a module, and roots. */
-    seen = malloc(nf ? nf : 1);
-    stack = malloc((nf ? nf : 1) * sizeof *stack);
-    if (seen == NULL || stack == NULL)
+    own_times(&x);
+    if (collect_entries(&x) != 0 || mark_exactness(&x) != 0 ||
+        build_tree(&x) != 0 || tree_estimates(&x) != 0 ||
+        out_modules(&x, a, out) != 0 || out_entries(&x, a, out) != 0 ||
+        out_chains(&x, a, out) != 0 || out_tree(&x, a, out) != 0)
         goto done;
-    for (size_t i = 0; i < t->ne; i++) {
-        const edge_stat *e = &t->e[i];
-        uint32_t fa = x.idx[e->caller], fb = x.idx[e->callee];
-        uint32_t ma = x.eff[fa];
-        uint32_t mb = callee_module(&x, fb, ma);
-        if (ma == mb) {
-            /* A built-in called from several modules is placed in its
-             * heaviest caller's, so a callback it makes (sorted's key=)
-             * may really enter mb from another module. How much is at
-             * most the time the other modules spent calling it. */
-            if (x.fmod[fa] == UINT32_MAX && x.eff_est[fa] &&
-                x.fmod[fb] != UINT32_MAX) {
-                double foreign = 0;
-                for (uint32_t k = x.in_start[fa]; k < x.in_start[fa + 1]; k++) {
-                    const edge_stat *ce = &t->e[x.in_list[k]];
-                    if (x.eff[x.idx[ce->caller]] != mb)
-                        foreign += ce->ct;
-                }
-                x.mods[mb].unsure += foreign < e->ct ? foreign : e->ct;
-            }
-            continue;
-        }
-        entry_acc *en = entry_for(&x, mb, place_of(&x, fa));
-        if (en == NULL)
-            goto done;
-        en->ct += e->ct;
-        en->calls = pr__sat_add(en->calls, e->nc);
-        en->dirty |= x.eff_est[fa];
-        x.mods[mb].calls = pr__sat_add(x.mods[mb].calls, e->nc);
-    }
-    for (size_t i = 0; i < nf; i++) {
-        double rt = x.fmod[i] != UINT32_MAX
-                        ? root_time(&x, (uint32_t)i) : 0;
-        if (rt > 0) { /* entered from outside the profile */
-            x.mods[x.fmod[i]].incl_exact += rt;
-            x.mods[x.fmod[i]].root += rt;
-            /* A recursive root's share is an estimate (cc-weighted). */
-            if (x.in_start[i] != x.in_start[i + 1])
-                x.mods[x.fmod[i]].dirty = 1;
-        }
-    }
-    /* Exactness: an entry edge is clean when its caller cannot run while
-     * the module is active (not reachable from it). */
-    /* Entries grouped by module (counting sort), so each module's
-     * reachability is checked against its own entries only. */
-    size_t *first = calloc(x.nmods + 1, sizeof *first);
-    size_t *byent = malloc((x.nent ? x.nent : 1) * sizeof *byent);
-    if (first == NULL || byent == NULL) {
-        free(first);
-        free(byent);
-        goto done;
-    }
-    for (size_t k = 0; k < x.nent; k++)
-        first[x.ent[k].mod + 1]++;
-    for (size_t m = 0; m < x.nmods; m++)
-        first[m + 1] += first[m];
-    for (size_t k = 0; k < x.nent; k++)
-        byent[first[x.ent[k].mod]++] = k;
-    for (size_t m = x.nmods; m > 0; m--) /* back to starts */
-        first[m] = first[m - 1];
-    first[0] = 0;
-    for (uint32_t m = 0; m < x.nmods; m++) {
-        if (first[m] == first[m + 1])
-            continue; /* never entered from another module */
-        reach(&x, m, seen, stack);
-        for (size_t i = first[m]; i < first[m + 1]; i++) {
-            entry_acc *en = &x.ent[byent[i]];
-            /* The place may be a Python function standing for built-in
-             * callers; reachability is judged on the place. */
-            if (seen[en->caller])
-                en->dirty = 1;
-            x.mods[m].incl_exact += en->ct;
-            x.mods[m].dirty |= en->dirty;
-        }
-    }
-    free(first);
-    free(byent);
-    /* Time that may enter through a shared built-in's callback makes the
-     * figure an estimate, unless it is too small to change what is shown
-     * (0.05 % of the module's time). */
-    for (size_t m = 0; m < x.nmods; m++)
-        if (x.mods[m].unsure > 5e-4 * x.mods[m].incl_exact)
-            x.mods[m].dirty = 1;
-    int any_dirty = 0;
-    for (size_t m = 0; m < x.nmods; m++)
-        any_dirty |= x.mods[m].dirty;
-    if (build_tree(&x) != 0)
-        goto done;
-    if (any_dirty) {
-        /* Per-entry tree estimates: node in M with no ancestor in M,
-         * charged to the parent node's place. */
-        for (size_t i = 0; i < x.ntree; i++) {
-            uint32_t m = x.tmod[i];
-            size_t p = x.tree[i].parent;
-            int inside = 0;
-            for (size_t q = p; q != SIZE_MAX; q = x.tree[q].parent)
-                if (x.tmod[q] == m) {
-                    inside = 1;
-                    break;
-                }
-            if (inside)
-                continue;
-            x.mods[m].incl_tree += x.tree[i].time_s;
-            if (p == SIZE_MAX)
-                continue;
-            entry_acc *en = entry_for(&x, m, place_of(&x, x.tfun[p]));
-            if (en == NULL)
-                goto done;
-            en->tree += x.tree[i].time_s;
-        }
-    }
-
-    /* Output: modules. */
-    pr_module_row *mods = arena_alloc(a, (x.nmods ? x.nmods : 1) * sizeof *mods);
-    if (mods == NULL)
-        goto done;
-    size_t nm = 0;
-    for (size_t m = 0; m < x.nmods; m++) {
-        module *md = &x.mods[m];
-        pr_module_row *r = &mods[nm];
-        if ((r->name = arena_strdup(a, md->name)) == NULL)
-            goto done;
-        r->kind = md->kind;
-        r->self_s = md->self;
-        r->estimated = md->dirty;
-        r->inclusive_s = md->dirty ? md->incl_tree : md->incl_exact;
-        if (r->inclusive_s < r->self_s)
-            r->inclusive_s = r->self_s;
-        r->calls = md->calls;
-        /* The root's cumtime can exceed the sum of tottimes by timer
-         * granularity: shares are capped at 1. */
-        r->self_share = x.total > 0 ? r->self_s / x.total : 0;
-        r->inclusive_share = x.total > 0 ? r->inclusive_s / x.total : 0;
-        if (r->inclusive_share > 1)
-            r->inclusive_share = 1;
-        if (r->self_s == 0 && r->inclusive_s == 0 && r->calls == 0)
-            continue;
-        nm++;
-    }
-    pr__qsort(mods, nm, sizeof *mods, cmp_mod_incl);
-    out->modules = mods;
-    out->nmodules = nm;
-
-    /* Entry points. */
-    pr_entry_point_row *ents = arena_alloc(a, (x.nent ? x.nent : 1) * sizeof *ents);
-    if (ents == NULL)
-        goto done;
-    /* How many functions share each (file, name), to name places. */
-    u64map same;
-    memset(&same, 0, sizeof same);
-    for (size_t i = 0; i < nf; i++) {
-        uint32_t *count = u64map_ref(&same, file_name_hash(
-                                                &names->keys[t->f[i].fid]), 0);
-        if (count == NULL) {
-            u64map_free(&same);
-            goto done;
-        }
-        (*count)++;
-    }
-    size_t ne = 0;
-    for (size_t k = 0; k < x.nent; k++) {
-        entry_acc *en = &x.ent[k];
-        module *md = &x.mods[en->mod];
-        pr_entry_point_row *r = &ents[ne];
-        const pr_func_key *pk = &names->keys[t->f[en->caller].fid];
-        uint32_t cm = x.eff[en->caller];
-        r->module = arena_strdup(a, md->name);
-        int twins = u64map_get(&same, file_name_hash(pk), 0, 0, NULL) > 1;
-        r->entered_from = place_name(&x, a, pk, twins);
-        r->caller_module = arena_strdup(a, x.mods[cm].name);
-        if (!r->module || !r->entered_from || !r->caller_module) {
-            u64map_free(&same);
-            goto done;
-        }
-        r->estimated = en->dirty && md->dirty;
-        r->inclusive_s = r->estimated ? en->tree : en->ct;
-        r->share = x.total > 0 ? r->inclusive_s / x.total : 0;
-        if (r->share > 1)
-            r->share = 1;
-        r->calls = en->calls;
-        if (r->inclusive_s <= 0 && r->calls == 0)
-            continue;
-        ne++;
-    }
-    u64map_free(&same);
-    pr__qsort(ents, ne, sizeof *ents, cmp_entry);
-    /* Chains: module <- caller module <- the heaviest entry's caller
-     * module above it ..., stopping at a repeat. Per module, its heaviest
-     * entry (the first in this order) and its root time, found once. */
-    const pr_entry_point_row **up = calloc(x.nmods ? x.nmods : 1, sizeof *up);
-    if (up == NULL)
-        goto done;
-    for (size_t k = 0; k < ne; k++) {
-        uint32_t m = mod_by_name(&x, ents[k].module);
-        if (m != UINT32_MAX && up[m] == NULL)
-            up[m] = &ents[k];
-    }
-    for (size_t k = 0; k < ne; k++) {
-        const char *seq[CHAIN_MAX];
-        size_t ns = 0;
-        seq[ns++] = ents[k].module;
-        const char *cur = ents[k].caller_module;
-        while (ns < CHAIN_MAX && cur != NULL) {
-            int rep = 0;
-            for (size_t i = 0; i < ns; i++)
-                rep |= strcmp(seq[i], cur) == 0;
-            if (rep)
-                break;
-            seq[ns++] = cur;
-            /* Up along the heaviest way into cur; a module entered mostly
-             * as the profile's root (werkzeug's runapp) ends the chain. */
-            uint32_t m = mod_by_name(&x, cur);
-            const pr_entry_point_row *via = m != UINT32_MAX ? up[m] : NULL;
-            cur = via != NULL && x.mods[m].root < via->inclusive_s
-                      ? via->caller_module : NULL;
-        }
-        size_t len = 0;
-        for (size_t i = 0; i < ns; i++)
-            len += strlen(seq[i]) + 4;
-        char *s = arena_alloc(a, len + 1);
-        if (s == NULL) {
-            free(up);
-            goto done;
-        }
-        s[0] = '\0';
-        for (size_t i = 0; i < ns; i++) {
-            if (i > 0)
-                strcat(s, " <- ");
-            strcat(s, seq[i]);
-        }
-        ents[k].chain = s;
-    }
-    free(up);
-    out->entries = ents;
-    out->nentries = ne;
-
-    /* The displayed tree: nodes at or above the cut-off, in pre-order. */
-    double cut = c->opts->tree_min_share > 0 ? c->opts->tree_min_share : 0.01;
-    pr_tree_node *nodes = arena_alloc(a, (x.ntree ? x.ntree : 1) * sizeof *nodes);
-    size_t *newidx = malloc((x.ntree ? x.ntree : 1) * sizeof *newidx);
-    if (nodes == NULL || newidx == NULL) {
-        free(newidx);
-        goto done;
-    }
-    size_t nn = 0, hidden = x.hidden;
-    for (size_t i = 0; i < x.ntree; i++) {
-        pr_tree_node n = x.tree[i];
-        size_t p = n.parent;
-        newidx[i] = SIZE_MAX;
-        if (n.time_s < cut * x.total || (p != SIZE_MAX && newidx[p] == SIZE_MAX)) {
-            hidden++;
-            continue;
-        }
-        uint32_t m = x.tmod[i];
-        n.module = m < x.nmods ? arena_strdup(a, x.mods[m].name) : "";
-        n.kind = m < x.nmods ? x.mods[m].kind : PR_MOD_BUILTIN;
-        n.label = node_label(&x, a, &n.key);
-        if (n.module == NULL || n.label == NULL ||
-            arena_copy_key(a, &n.key) != 0) {
-            free(newidx);
-            goto done;
-        }
-        n.parent = p == SIZE_MAX ? SIZE_MAX : newidx[p];
-        newidx[i] = nn;
-        nodes[nn++] = n;
-    }
-    free(newidx);
-    out->tree.nodes = nodes;
-    out->tree.nnodes = nn;
-    out->tree.hidden_nodes = hidden;
-    out->tree.total_s = x.total;
     out->total_s = x.total;
     st = PR_OK;
 done:
-    free(seen);
-    free(stack);
     ctx_free(&x);
     return st;
 }
@@ -1220,5 +1760,46 @@ pr_status mod_attribute(const mod_config *c, const functab *names,
     else
         memset(out, 0, sizeof *out);
     ftable_free(&full);
+    return st;
+}
+
+/* One profile on its own: the same attribution as a report's, so that a
+ * request's own time per module is what the report would say for it. */
+pr_status pr__profile_own(const mod_config *c, const pr_profile *p,
+                          pr__own_fn fn, void *arg)
+{
+    functab names;
+    ftable t;
+    arena a;
+    functab_init(&names);
+    memset(&t, 0, sizeof t);
+    arena_init(&a);
+    pr_status st = PR_OK;
+    for (size_t i = 0; i < pr_profile_count(p) && st == PR_OK; i++) {
+        const pr_entry *e = pr_profile_entry(p, i);
+        uint32_t fid = functab_intern(&names, &e->key);
+        if (fid == UINT32_MAX) {
+            st = PR_ERR_NOMEM;
+            break;
+        }
+        st = ftable_add_func(&t, fid, e->cc, e->nc, e->tt, e->ct);
+        for (size_t j = 0; j < e->ncallers && st == PR_OK; j++) {
+            const pr_caller *cl = &e->callers[j];
+            uint32_t cid = functab_intern(&names, &cl->key);
+            st = cid == UINT32_MAX
+                     ? PR_ERR_NOMEM
+                     : ftable_add_edge(&t, cid, fid, cl->nc, cl->cc, cl->tt,
+                                       cl->ct, cl->count_only);
+        }
+    }
+    pr_attribution out;
+    if (st == PR_OK)
+        st = mod_attribute(c, &names, &t, &a, &out);
+    for (size_t i = 0; st == PR_OK && i < out.nmodules; i++)
+        if (fn(arg, out.modules[i].name, out.modules[i].self_s) != 0)
+            st = PR_ERR_NOMEM;
+    arena_free(&a);
+    ftable_free(&t);
+    functab_free(&names);
     return st;
 }

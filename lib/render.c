@@ -28,6 +28,33 @@ void pr__fmt_ms(FILE *out, double ms)
         fprintf(out, "%.0f s", ms / 1000);
 }
 
+void pr__fmt_span(FILE *out, double s)
+{
+    if (s >= 86400 && fmod(s, 86400) == 0)
+        fprintf(out, "%g d", s / 86400);
+    else if (s >= 3600 && fmod(s, 3600) == 0)
+        fprintf(out, "%g h", s / 3600);
+    else if (s >= 60 && fmod(s, 60) == 0)
+        fprintf(out, "%g min", s / 60);
+    else if (s >= 1)
+        fprintf(out, "%g s", s);
+    else
+        fprintf(out, "%g ms", s * 1000);
+}
+
+void pr__inputs_text(const pr_report *r,
+                     void (*put)(FILE *, const char *, size_t), FILE *out)
+{
+    size_t n = r->opts.ninputs, shown = n <= 4 ? n : 3;
+    for (size_t i = 0; i < shown; i++) {
+        if (i > 0)
+            fputs(i + 1 == n ? " and " : ", ", out);
+        put(out, r->opts.inputs[i], strlen(r->opts.inputs[i]));
+    }
+    if (shown < n)
+        fprintf(out, " and %zu more", n - shown);
+}
+
 int pr_format_parse(const char *s, pr_format *out)
 {
     if (s == NULL)
@@ -61,6 +88,12 @@ int pr_table_parse(const char *s, pr_table *out)
         *out = PR_TABLE_MODULES;
     else if (strcmp(s, "callers") == 0)
         *out = PR_TABLE_CALLERS;
+    else if (strcmp(s, "findings") == 0)
+        *out = PR_TABLE_FINDINGS;
+    else if (strcmp(s, "outliers") == 0)
+        *out = PR_TABLE_OUTLIERS;
+    else if (strcmp(s, "request-modules") == 0)
+        *out = PR_TABLE_REQUEST_MODULES;
     else
         return -1;
     return 0;
@@ -96,7 +129,7 @@ pr_status pr_render(const pr_report *r, pr_format fmt, pr_table table,
         st = render_csv(r, table, out);
         if (st != PR_OK)
             return pr__fail(err, st, PR_NO_OFFSET,
-                            "CSV needs one table: -t functions, edges, endpoints, requests, modules or callers");
+                            "CSV needs one table: -t functions, edges, endpoints, requests, modules, callers or findings");
         break;
     case PR_FORMAT_HTML:
         if (table != PR_TABLE_ALL)

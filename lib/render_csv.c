@@ -59,7 +59,8 @@ static void endpoints(const pr_report *r, FILE *out)
 
 static void requests(const pr_report *r, FILE *out)
 {
-    fputs("file,method,path,endpoint,wall_ms,profiled_ms,timestamp\n", out);
+    fputs("file,method,path,endpoint,wall_ms,profiled_ms,timestamp,"
+          "wall_source\n", out);
     for (size_t i = 0; i < r->nrequests; i++) {
         const pr_request_row *q = &r->requests[i];
         char when[32];
@@ -72,25 +73,62 @@ static void requests(const pr_report *r, FILE *out)
         esc_csv(out, q->path, strlen(q->path), !r->opts.csv_raw);
         fputc(',', out);
         esc_csv(out, ep, strlen(ep), !r->opts.csv_raw);
-        fprintf(out, ",%.3f,%.3f,%s\n", q->wall_ms, q->profiled_ms, when);
+        fprintf(out, ",%.3f,%.3f,%s,%s\n", q->wall_ms, q->profiled_ms, when,
+                q->wall_source == PR_WALL_NAME ? "name" : "profile");
     }
 }
 
-/* The trailing `estimated` column says which inclusive figures are
- * estimates (re-entry possible; read off the rebuilt call tree), so an
- * estimate is never passed off as exact. */
-static void modules(const pr_report *r, FILE *out)
+/* One block per scope: the whole run ("all"), then each endpoint in
+ * table order. own_estimated and estimated say which own and inclusive
+ * figures are estimates, so an estimate is never passed off as exact. */
+static void module_rows(const pr_report *r, const pr_attribution *a,
+                        const char *endpoint, FILE *out)
 {
-    const pr_attribution *a = &r->attr;
-    fputs("module,kind,self_s,inclusive_s,self_share,inclusive_share,calls,"
-          "estimated\n", out);
     for (size_t i = 0; i < a->nmodules; i++) {
         const pr_module_row *m = &a->modules[i];
+        fputs(endpoint != NULL ? "endpoint," : "all,", out);
+        if (endpoint != NULL)
+            esc_csv(out, endpoint, strlen(endpoint), !r->opts.csv_raw);
+        fputc(',', out);
         esc_csv(out, m->name, strlen(m->name), !r->opts.csv_raw);
-        fprintf(out, ",%s,%.17g,%.17g,%.6f,%.6f,%lld,%d\n",
-                pr_module_kind_name(m->kind), m->self_s, m->inclusive_s,
-                m->self_share, m->inclusive_share, (long long)m->calls,
-                m->estimated);
+        fprintf(out, ",%s,%.17g,%.6f,%d,%.17g,%.6f,%d,%lld\n",
+                pr_module_kind_name(m->kind), m->self_s, m->self_share,
+                m->self_estimated, m->inclusive_s, m->inclusive_share,
+                m->estimated, (long long)m->calls);
+    }
+}
+
+static void modules(const pr_report *r, FILE *out)
+{
+    fputs("scope,endpoint,module,kind,own_s,own_share,own_estimated,"
+          "inclusive_s,inclusive_share,estimated,calls\n", out);
+    module_rows(r, &r->attr, NULL, out);
+    for (size_t i = 0; i < r->nendpoints; i++)
+        module_rows(r, &r->endpoints[i].attr, r->endpoints[i].label, out);
+}
+
+/* The findings as records: share and per_request_ms are empty where they
+ * do not apply; text is the plain sentence. */
+static void findings(const pr_report *r, FILE *out)
+{
+    fputs("rank,scope,endpoint,kind,subject,share,per_request_ms,estimated,"
+          "text\n", out);
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const pr_finding *f = &r->findings[i];
+        fprintf(out, "%zu,%s,", i + 1, f->endpoint != NULL ? "endpoint" : "all");
+        if (f->endpoint != NULL)
+            esc_csv(out, f->endpoint, strlen(f->endpoint), !r->opts.csv_raw);
+        fprintf(out, ",%s,", pr_finding_kind_name(f->kind));
+        esc_csv(out, f->subject, strlen(f->subject), !r->opts.csv_raw);
+        fputc(',', out);
+        if (f->share >= 0)
+            fprintf(out, "%.6f", f->share);
+        fputc(',', out);
+        if (f->per_request_ms >= 0)
+            fprintf(out, "%.3f", f->per_request_ms);
+        fprintf(out, ",%d,", f->estimated);
+        esc_csv(out, f->text, strlen(f->text), !r->opts.csv_raw);
+        fputc('\n', out);
     }
 }
 
@@ -131,6 +169,9 @@ pr_status render_csv(const pr_report *r, pr_table table, FILE *out)
         return PR_OK;
     case PR_TABLE_CALLERS:
         callers(r, out);
+        return PR_OK;
+    case PR_TABLE_FINDINGS:
+        findings(r, out);
         return PR_OK;
     default:
         return PR_ERR_USAGE;

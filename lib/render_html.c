@@ -305,9 +305,11 @@ static void module_figure(page *pg, FILE *out, const pr_attribution *a,
 {
     fputs("<figure>", out);
     svg_modules(out, a, &pg->pal, rows);
-    fprintf(out, "<figcaption>Where the time goes, by module: self time "
-                 "(solid) and inclusive time (light), as shares of %s "
-                 "profiled time.</figcaption></figure>", whose);
+    fprintf(out, "<figcaption>Where the time goes, by module: own time "
+                 "(solid: its code and the built-ins and standard library it "
+                 "calls) and inclusive time (light: callees in other modules "
+                 "included), as shares of %s profiled time.</figcaption>"
+                 "</figure>", whose);
 }
 
 /* Charts right after the "## " heading `h` of section `slug`. */
@@ -325,10 +327,11 @@ static void section_charts(page *pg, const char *slug, cmark_node *h)
         fputs("<figcaption>Total time per endpoint (bars, as sorted in the "
               "table) and the latency of its requests: p50, p95 and max."
               "</figcaption></figure>", m.f);
-    } else if (strcmp(slug, "latency-over-time") == 0 && r->nbuckets > 0) {
+    } else if (strcmp(slug, "latency-over-time") == 0 && r->nbuckets > 1) {
         fputs("<figure>", m.f);
         svg_latency(m.f, r->buckets, r->nbuckets, r->bucket_s);
-        fputs("<figcaption>Requests per bucket (bars) with the p50 and p95 "
+        fputs("<figcaption>Requests per bucket (bars, each over the part "
+              "of its bucket the capture covers) with the p50 and p95 "
               "latency of each bucket (lines).</figcaption></figure>", m.f);
     } else if (strcmp(slug, "modules") == 0 && pg->attr != NULL &&
                pg->attr->nmodules > 0) {
@@ -337,7 +340,7 @@ static void section_charts(page *pg, const char *slug, cmark_node *h)
             fputs("<figure>", m.f);
             svg_module_mix(m.f, r->endpoints, r->nendpoints, MAX_BAR_ROWS,
                            &pg->pal);
-            fputs("<figcaption>Self time by module in each endpoint, as "
+            fputs("<figcaption>Own time by module in each endpoint, as "
                   "shares of the endpoint's profiled time.</figcaption>"
                   "</figure>", m.f);
         }
@@ -582,7 +585,12 @@ pr_status render_html(const pr_report *r, FILE *out)
           "script-src '" SCRIPT_SHA256 "'; img-src data:\">"
           "<meta name=\"viewport\" content=\"width=device-width,"
           "initial-scale=1\"><meta name=\"color-scheme\" "
-          "content=\"light dark\"><title>profreport</title><style>", out);
+          "content=\"light dark\"><title>profreport", out);
+    if (r->opts.ninputs > 0) {
+        fputs(": ", out);
+        pr__inputs_text(r, esc_html, out);
+    }
+    fputs("</title><style>", out);
     fputs(pr__css, out);
     fputs("</style></head><body>\n<nav aria-label=\"Sections\">", out);
     if (pg.nav.buf != NULL)

@@ -45,6 +45,11 @@ static void header(const pr_report *r, FILE *out)
 {
     const pr_summary *s = &r->sum;
     fputs("# profreport\n\n", out);
+    if (r->opts.ninputs > 0) {
+        fprintf(out, "- **Input%s:** ", r->opts.ninputs == 1 ? "" : "s");
+        pr__inputs_text(r, esc_md, out);
+        fputs("\n", out);
+    }
     fprintf(out, "- **Read:** %zu profile%s, one request each", s->files,
             s->files == 1 ? "" : "s");
     if (s->filtered > 0)
@@ -53,13 +58,31 @@ static void header(const pr_report *r, FILE *out)
         fprintf(out, "; %zu file%s skipped (see [Skipped files](#skipped-files))",
                 s->skipped, s->skipped == 1 ? "" : "s");
     fputs("\n", out);
-    fprintf(out, "- **Profiled time:** %.3f s in all requests; "
-                 "%lld function calls", s->profiled_s,
+    fprintf(out, "- **Profiled time:** %.3f s of own time in all requests "
+                 "(pstats' total, the base of every share below; the "
+                 "requests' outermost calls measured %.3f s); %lld function "
+                 "calls", s->total_tt, s->profiled_s,
             (long long)s->total_calls);
     if (s->primitive_calls != s->total_calls)
         fprintf(out, " (%lld primitive calls)", (long long)s->primitive_calls);
-    fprintf(out, " in %.3f s of own time, %zu distinct functions\n",
-            s->total_tt, s->functions);
+    fprintf(out, ", %zu distinct functions\n", s->functions);
+    if (s->wall_from_profile > 0 && s->wall_from_profile == s->files &&
+        s->wall_contradicted == 0) {
+        fputs("- **Wall time:** the profiled time: no file name gave one "
+              "(`wall_source` in `-f csv -t requests`)\n", out);
+    } else if (s->wall_from_profile > 0) {
+        size_t none = s->wall_from_profile - s->wall_contradicted;
+        fprintf(out, "- **Wall time:** from the file names, except %zu "
+                     "request%s timed by the profile instead (",
+                s->wall_from_profile, s->wall_from_profile == 1 ? "" : "s");
+        if (s->wall_contradicted > 0)
+            fprintf(out, "%zu whose name gave less than the profile "
+                         "measured%s", s->wall_contradicted,
+                    none > 0 ? ", " : "");
+        if (none > 0)
+            fprintf(out, "%zu whose name gave no time", none);
+        fputs("; `wall_source` in `-f csv -t requests`)\n", out);
+    }
     if (s->files > 0) {
         char a[32], b[32];
         pr__iso_time(s->first_time, a, sizeof a);
@@ -68,6 +91,13 @@ static void header(const pr_report *r, FILE *out)
         pr__fmt_ms(out, (s->last_time - s->first_time) * 1000);
         fputs(")\n", out);
     }
+    fputs("- **Report:** made ", out);
+    if (r->opts.generated_at > 0) {
+        char when[32];
+        pr__iso_time(r->opts.generated_at, when, sizeof when);
+        fprintf(out, "%s ", when);
+    }
+    fputs("by profreport " PR_VERSION_STRING "\n", out);
     fputs("\n", out);
 }
 
@@ -96,23 +126,58 @@ static void endpoint_table(const pr_report *r, FILE *out)
           "method and URL pattern.\n\n", out);
 }
 
+/* The part of a bucket with data: its width, or "6.00 s of 1 min". */
+static void bucket_width(FILE *out, const pr_bucket_row *b)
+{
+    double covered = b->to - b->from;
+    if (covered <= 0) {
+        fputs("0 s of ", out); /* requests at one instant */
+    } else if (covered < b->width_s - 1e-9) {
+        pr__fmt_ms(out, covered * 1000);
+        fputs(" of ", out);
+    }
+    pr__fmt_span(out, b->width_s);
+}
+
 static void time_table(const pr_report *r, FILE *out)
 {
-    if (r->nbuckets < 2)
+    if (r->nrequests == 0)
         return;
     fputs("## Latency over time\n\n", out);
-    fputs("| bucket start (UTC) | requests | p50 ms | p95 ms | max ms |\n"
-          "|:---|---:|---:|---:|---:|\n", out);
+    if (r->nbuckets == 0) {
+        fputs("The requests span ", out);
+        pr__fmt_ms(out, (r->sum.last_time - r->sum.first_time) * 1000);
+        fprintf(out, ", too short to cut into time buckets (%g s at least; "
+                     "`--bucket` sets a size).\n\n", PR_MIN_BUCKET_SPAN);
+        return;
+    }
+    if (r->nbuckets == 1) {
+        fprintf(out, "All %zu request%s fall in one bucket of ", r->nrequests,
+                r->nrequests == 1 ? "" : "s");
+        pr__fmt_span(out, r->bucket_s);
+        fputs(" (`--bucket`): nothing to compare over time.\n\n", out);
+        return;
+    }
+    fputs("| start (UTC) | width | requests | p50 ms | p95 ms | max ms |\n"
+          "|:---|---:|---:|---:|---:|---:|\n", out);
+    int cut = 0;
     for (size_t i = 0; i < r->nbuckets; i++) {
         const pr_bucket_row *b = &r->buckets[i];
         char when[32];
-        pr__iso_time(b->start, when, sizeof when);
-        fprintf(out, "| %s | %zu | %.0f | %.0f | %.0f |\n", when, b->requests,
+        pr__iso_time(b->from, when, sizeof when);
+        fprintf(out, "| %s | ", when);
+        bucket_width(out, b);
+        fprintf(out, " | %zu | %.0f | %.0f | %.0f |\n", b->requests,
                 b->p50_ms, b->p95_ms, b->max_ms);
+        cut |= b->to - b->from < b->width_s - 1e-9;
     }
     fputs("\nBuckets of ", out);
-    pr__fmt_ms(out, r->bucket_s * 1000);
-    fputs(" (`--bucket`); empty buckets are not shown.\n\n", out);
+    pr__fmt_span(out, r->bucket_s);
+    fputs(" (`--bucket`), aligned to whole multiples of it in UTC", out);
+    if (cut)
+        fputs("; a bucket the capture covers only in part (from its first "
+              "to its last request) starts and ends where its data does", out);
+    fputs("; empty buckets are not shown.\n\n", out);
 }
 
 static void slowest(const pr_report *r, FILE *out)
@@ -140,13 +205,41 @@ static void slowest(const pr_report *r, FILE *out)
     fputs("\n", out);
 }
 
+/* The title of the section a finding links to. */
+static const char *section_title(const char *section)
+{
+    static const char *const titles[][2] = {
+        {"modules", "Modules"},
+        {"endpoints", "Endpoints"},
+        {"endpoint-details", "Endpoint details"},
+        {"latency-over-time", "Latency over time"},
+        {"skipped-files", "Skipped files"},
+    };
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
+        if (strcmp(titles[i][0], section) == 0)
+            return titles[i][1];
+    return NULL;
+}
+
 static void findings(const pr_report *r, FILE *out)
 {
     if (r->nfindings == 0)
         return;
     fputs("## Findings\n\n", out);
-    for (size_t i = 0; i < r->nfindings; i++)
-        fprintf(out, "%zu. %s\n", i + 1, r->findings[i].text);
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const pr_finding *f = &r->findings[i];
+        fprintf(out, "%zu. ", i + 1);
+        if (f->lead_len > 0) {
+            fputs("**", out);
+            esc_md(out, f->text, f->lead_len);
+            fputs("**", out);
+        }
+        esc_md(out, f->text + f->lead_len, strlen(f->text + f->lead_len));
+        const char *title = section_title(f->section);
+        if (title != NULL)
+            fprintf(out, " See [%s](#%s).", title, f->section);
+        fputs("\n", out);
+    }
     fputs("\n", out);
 }
 
@@ -156,32 +249,54 @@ static void inclusive(FILE *out, double s, int estimated)
 }
 
 static const char ESTIMATE_NOTE[] =
-    "\u2248 marks an estimate. pstats keeps caller edges, not stacks: a "
-    "module's time is the cumulative time on the edges that enter it, "
-    "exact when the calling function cannot run while the module is "
-    "already active. When it can (re-entry), the figure is read off the "
-    "call tree rebuilt from the edges, each function's time split over its "
-    "callers by the edges' own cumulative times.";
+    "\u2248 marks an estimate. pstats keeps caller edges, not stacks. A "
+    "built-in's own time is split over its callers exactly (cProfile "
+    "records it per edge), but through a chain of standard-library calls "
+    "used by several modules it is split by each caller's cumulative "
+    "time. A module's inclusive time is the cumulative time on the edges "
+    "that enter it, exact when the calling function cannot run while the "
+    "module is already active; when it can (re-entry), the figure is read "
+    "off the call tree rebuilt from the edges.";
+
+static const char OWN_NOTE[] =
+    "Own time is a module's own code plus the built-ins and "
+    "standard-library code it calls, never time in another library or in "
+    "app code it calls back; own times add up to the profiled time. "
+    "Inclusive time is from entering the module until leaving it, callees "
+    "in other modules included.";
 
 static void module_table(const pr_attribution *a, size_t top, FILE *out)
 {
-    fputs("| module | kind | self s | inclusive s | self | inclusive | "
-          "calls in |\n|:---|:---|---:|---:|---:|---:|---:|\n", out);
+    fputs("| module | kind | own s | own | heaviest functions (own) | "
+          "inclusive s | inclusive | calls in |\n"
+          "|:---|:---|---:|---:|:---|---:|---:|---:|\n", out);
     size_t n = a->nmodules < top ? a->nmodules : top;
     int est = 0;
     for (size_t i = 0; i < n; i++) {
         const pr_module_row *m = &a->modules[i];
+        const char *approx = m->self_estimated ? "\u2248" : "";
         fputs("| ", out);
         md(out, m->name);
-        fprintf(out, " | %s | %.3f | ", pr_module_kind_name(m->kind), m->self_s);
+        fprintf(out, " | %s | %s%.3f | %s%.1f%% | ",
+                pr_module_kind_name(m->kind), approx, m->self_s, approx,
+                m->self_share * 100);
+        for (size_t k = 0; k < m->ntop && k < 2; k++) {
+            if (k > 0 && m->top[k].share < 0.001)
+                break;
+            fputs(k > 0 ? ", " : "", out);
+            md(out, m->top[k].label);
+            fprintf(out, " %s%.1f%%", m->top[k].estimated ? "\u2248" : "",
+                    m->top[k].share * 100);
+        }
+        fputs(" | ", out);
         inclusive(out, m->inclusive_s, m->estimated);
-        fprintf(out, " | %.1f%% | %s%.1f%% | %lld |\n", m->self_share * 100,
-                m->estimated ? "\u2248" : "", m->inclusive_share * 100,
-                (long long)m->calls);
-        est |= m->estimated;
+        fprintf(out, " | %s%.1f%% | %lld |\n", m->estimated ? "\u2248" : "",
+                m->inclusive_share * 100, (long long)m->calls);
+        est |= m->estimated | m->self_estimated;
     }
     if (a->nmodules > n)
         fprintf(out, "\n%zu of %zu modules shown.\n", n, a->nmodules);
+    fprintf(out, "\n%s\n", OWN_NOTE);
     if (est)
         fprintf(out, "\n%s\n", ESTIMATE_NOTE);
 }
@@ -242,8 +357,7 @@ static void attribution(const pr_report *r, FILE *out)
         return;
     fputs("## Modules\n\n", out);
     module_table(a, r->opts.top, out);
-    fputs("\nBuilt-in functions are charged to the module that called "
-          "them, through each caller edge's own time.\n\n", out);
+    fputs("\n", out);
     if (a->nentries > 0) {
         fputs("## Module entry points\n\n", out);
         entry_table(a, r->opts.top, out);

@@ -4,6 +4,7 @@
 #include "report.h"
 #include "agg.h"
 #include "modules.h"
+#include "status.h"
 
 #include <stdio.h>
 
@@ -50,39 +51,6 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Sorting by a value, descending, with the original index as the
- * tie-break so output never depends on hash or thread order. qsort has no
- * context argument, so the value travels with the index. */
-typedef struct ranked {
-    double v;
-    size_t i;
-} ranked;
-
-static int cmp_ranked(const void *a, const void *b)
-{
-    const ranked *x = a, *y = b;
-    if (x->v != y->v)
-        return x->v > y->v ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
-/* out[k] = index of the k-th largest v[i]. */
-static int rank_desc(const double *v, size_t n, size_t *out)
-{
-    ranked *tmp = malloc((n ? n : 1) * sizeof *tmp);
-    if (tmp == NULL)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        tmp[i].v = v[i];
-        tmp[i].i = i;
-    }
-    pr__qsort(tmp, n, sizeof *tmp, cmp_ranked);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[i].i;
-    free(tmp);
-    return 0;
-}
-
 double pr__percentile(const double *v, size_t n, double p)
 {
     if (n == 0)
@@ -94,23 +62,18 @@ double pr__percentile(const double *v, size_t n, double p)
 }
 
 /* Function rows of one table, sorted by key, with copied strings. */
-static pr_func_row *func_rows(arena *a, const functab *names,
-                              const ftable *t)
+static pr_func_row *func_rows(const pr_func_key *keys, const ftable *t)
 {
     pr_func_row *rows = calloc(t->nf ? t->nf : 1, sizeof *rows);
     if (rows == NULL)
         return NULL;
     for (size_t i = 0; i < t->nf; i++) {
         const func_stat *f = &t->f[i];
-        rows[i].key = names->keys[f->fid];
+        rows[i].key = keys[f->fid];
         rows[i].nc = f->nc;
         rows[i].cc = f->cc;
         rows[i].tt = f->tt;
         rows[i].ct = f->ct;
-        if (arena_copy_key(a, &rows[i].key)) {
-            free(rows);
-            return NULL;
-        }
     }
     pr__qsort(rows, t->nf, sizeof *rows, cmp_rows);
     return rows;
@@ -131,7 +94,7 @@ static pr_func_row *top_rows(arena *a, const pr_func_row *rows, size_t n,
     }
     for (size_t i = 0; i < n; i++)
         v[i] = by_ct ? rows[i].ct : rows[i].tt;
-    int bad = rank_desc(v, n, idx) != 0;
+    int bad = pr__rank_desc(v, n, idx) != 0;
     for (size_t i = 0; !bad && i < k; i++)
         out[i] = rows[idx[i]];
     free(v);
@@ -199,6 +162,10 @@ typedef struct view {
     const ftable **table; /* per endpoint id: its table (a cell or gt) */
     size_t ng;
     size_t strip; /* common directory of the app's view files */
+    /* Function keys by id, their strings copied into the report once:
+     * rows of every endpoint point to them rather than copying them per
+     * endpoint (which cost endpoints x functions in memory). */
+    pr_func_key *keys;
 } view;
 
 /* Length of the common directory of the view files (outside site- and
@@ -210,8 +177,7 @@ static size_t label_strip(const shard *m, const uint8_t *used)
     pr_str base = {"", 0};
     for (size_t g = 0; g < m->group_keys.n; g++) {
         const pr_func_key *k = &m->group_keys.keys[g];
-        size_t dummy;
-        if (k->line < 0 || !used[g] || after_packages(k->file, &dummy))
+        if (k->line < 0 || !used[g] || !pr__app_file(k))
             continue;
         if (first) {
             base = k->file;
@@ -283,7 +249,7 @@ static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
         return -1;
     for (size_t i = 0; i < m->nreq; i++) {
         const request *q = &m->req[i];
-        int64_t b = bs > 0 ? (int64_t)floor(q->time / bs) : 0;
+        int64_t b = pr__bucket_of(q->time, bs);
         if (in_window(b, bs, o->since, o->until))
             used[q->group] = 1;
     }
@@ -294,7 +260,7 @@ static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
             used[g] = 0;
     for (size_t i = 0; i < m->nreq; i++) {
         const request *q = &m->req[i];
-        int64_t b = bs > 0 ? (int64_t)floor(q->time / bs) : 0;
+        int64_t b = pr__bucket_of(q->time, bs);
         if (used[q->group] && in_window(b, bs, o->since, o->until))
             v->req[v->nreq++] = q;
     }
@@ -334,6 +300,7 @@ static void view_free(view *v)
     free(v->gt);
     free(v->table);
     free(v->req);
+    free(v->keys);
 }
 
 /* ---- endpoints ------------------------------------------------------- */
@@ -344,7 +311,28 @@ typedef struct ep_acc {
     double total, max;
     size_t slowest;      /* request index */
     const char *method;  /* NULL: none yet; "*" once they differ */
+    const char *examples[3]; /* the first distinct URL paths */
+    size_t nexamples;
 } ep_acc;
+
+/* Endpoint order: sort value descending, then label, then position, so
+ * output never depends on hash or thread order. */
+typedef struct ep_rank {
+    double v;
+    const char *label;
+    size_t i;
+} ep_rank;
+
+static int cmp_ep_rank(const void *a, const void *b)
+{
+    const ep_rank *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v > y->v ? -1 : 1;
+    int c = strcmp(x->label, y->label);
+    if (c != 0)
+        return c;
+    return (x->i > y->i) - (x->i < y->i);
+}
 
 static double sort_value(const pr_endpoint_row *e, pr_sort s)
 {
@@ -392,11 +380,20 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
             e->method = q->method;
         else if (strcmp(e->method, q->method) != 0)
             e->method = "*";
+        /* Up to three distinct example paths, in request order: found in
+         * this one pass, not by scanning every request per endpoint. */
+        if (e->nexamples < 3 && q->url[0] != '\0') {
+            int dup = 0;
+            for (size_t k = 0; k < e->nexamples; k++)
+                dup |= strcmp(e->examples[k], q->url) == 0;
+            if (!dup)
+                e->examples[e->nexamples++] = q->url;
+        }
     }
     size_t strip = vw->strip;
     r->endpoints = calloc(ng ? ng : 1, sizeof *r->endpoints);
     double *sortv = malloc((ng ? ng : 1) * sizeof *sortv);
-    size_t *order = malloc((ng ? ng : 1) * sizeof *order);
+    ep_rank *order = malloc((ng ? ng : 1) * sizeof *order);
     pr_endpoint_row *tmp = calloc(ng ? ng : 1, sizeof *tmp);
     bad = bad || r->endpoints == NULL || sortv == NULL || order == NULL ||
           tmp == NULL;
@@ -428,21 +425,11 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
         e->p95_ms = pr__percentile(a->walls, a->n, 95);
         e->p99_ms = pr__percentile(a->walls, a->n, 99);
         e->max_ms = a->walls[a->n - 1];
-        /* Up to three distinct example paths, in input order. */
-        for (size_t i = 0; i < vw->nreq && e->nexamples < 3; i++) {
-            const request *q = vw->req[i];
-            if (q->group != g || q->url[0] == '\0')
-                continue;
-            int dup = 0;
-            for (size_t k = 0; k < e->nexamples; k++)
-                dup |= strcmp(e->examples[k], q->url) == 0;
-            if (!dup &&
-                (e->examples[e->nexamples++] =
-                     arena_strdup(&r->strings, q->url)) == NULL)
-                bad = 1;
-        }
+        for (size_t k = 0; k < a->nexamples && !bad; k++)
+            bad = (e->examples[e->nexamples++] =
+                       arena_strdup(&r->strings, a->examples[k])) == NULL;
         const ftable *t = vw->table[g];
-        pr_func_row *rows = func_rows(&r->strings, &m->funcs, t);
+        pr_func_row *rows = func_rows(vw->keys, t);
         if (rows == NULL) {
             bad = 1;
             break;
@@ -459,29 +446,18 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
         n++;
     }
     if (!bad) {
-        /* Sort; the tie-break is the label, for stable output. */
-        for (size_t i = 0; i < n; i++)
-            order[i] = i;
-        for (size_t i = 1; i < n; i++) { /* insertion sort: few endpoints */
-            size_t x = order[i], j = i;
-            while (j > 0) {
-                size_t y = order[j - 1];
-                int before = sortv[x] > sortv[y] ||
-                             (sortv[x] == sortv[y] &&
-                              strcmp(tmp[x].label, tmp[y].label) < 0);
-                if (!before)
-                    break;
-                order[j] = y;
-                j--;
-            }
-            order[j] = x;
+        for (size_t i = 0; i < n; i++) {
+            order[i].v = sortv[i];
+            order[i].label = tmp[i].label;
+            order[i].i = i;
         }
+        pr__qsort(order, n, sizeof *order, cmp_ep_rank);
         size_t *pos = malloc((n ? n : 1) * sizeof *pos);
         if (pos == NULL)
             bad = 1;
         for (size_t i = 0; !bad && i < n; i++) {
-            r->endpoints[i] = tmp[order[i]];
-            pos[order[i]] = i;
+            r->endpoints[i] = tmp[order[i].i];
+            pos[order[i].i] = i;
         }
         for (size_t g = 0; !bad && g < ng; g++)
             if (ep_of_group[g] != SIZE_MAX)
@@ -526,23 +502,40 @@ static int build_requests(pr_report *r, const view *vw,
         row->profiled_ms = q->profiled_s * 1000.0;
         row->time = q->time;
         row->named = q->named;
+        row->wall_source = q->wall_source == PR__WALL_NAME ? PR_WALL_NAME
+                                                           : PR_WALL_PROFILE;
         walls[i] = q->wall_ms;
     }
     r->nrequests = n;
-    int bad = rank_desc(walls, n, r->slowest);
+    int bad = pr__rank_desc(walls, n, r->slowest);
     free(walls);
     return bad;
 }
 
-/* A bucket size that gives at most 48 buckets over the span. */
-static double choose_bucket(double span)
+/* Nice bucket widths, 1 s to 1 d: a clock's divisions. */
+static const double BUCKET_LADDER[] = {
+    1,    2,    5,     10,    15,    30,           /* seconds */
+    60,   120,  300,   600,   900,   1800,         /* minutes */
+    3600, 7200, 10800, 21600, 43200, 86400,        /* hours, a day */
+};
+enum { MIN_BUCKETS = 6, MAX_BUCKETS = 48, REQUESTS_PER_BUCKET = 4 };
+
+/* The narrowest nice width that cuts the span into at most `most`
+ * buckets: one per REQUESTS_PER_BUCKET requests, so that a bucket's
+ * percentiles mean something, but from MIN_BUCKETS to MAX_BUCKETS. The
+ * ladder's steps are at most 2.5x, so a long enough span gets between
+ * most / 2.5 and most buckets; a short one a bucket per second. Spans
+ * the ladder cannot cover get whole days. */
+static double choose_bucket(double span, size_t requests)
 {
-    static const double sizes[] = {60, 300, 600, 900, 1800, 3600, 10800,
-                                   21600, 43200, 86400, 604800};
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        if (span / sizes[i] <= 48)
-            return sizes[i];
-    return 604800 * ceil(span / 604800 / 48);
+    size_t most = requests / REQUESTS_PER_BUCKET;
+    most = most < MIN_BUCKETS ? MIN_BUCKETS
+                              : most > MAX_BUCKETS ? MAX_BUCKETS : most;
+    for (size_t i = 0; i < sizeof BUCKET_LADDER / sizeof BUCKET_LADDER[0];
+         i++)
+        if (span / BUCKET_LADDER[i] <= (double)most)
+            return BUCKET_LADDER[i];
+    return 86400 * ceil(span / 86400 / (double)most);
 }
 
 static int build_buckets(pr_report *r)
@@ -550,10 +543,14 @@ static int build_buckets(pr_report *r)
     size_t n = r->nrequests;
     if (n == 0)
         return 0;
-    r->bucket_s = r->opts.bucket_s > 0
-                      ? r->opts.bucket_s
-                      : choose_bucket(r->sum.last_time - r->sum.first_time);
-    ranked *v = malloc(n * sizeof *v);
+    double first = r->sum.first_time, last = r->sum.last_time;
+    /* Under PR_MIN_BUCKET_SPAN there is no "over time" to show: no
+     * buckets, and the renderers say why. --bucket still has its way. */
+    if (r->opts.bucket_s <= 0 && last - first < PR_MIN_BUCKET_SPAN)
+        return 0;
+    r->bucket_s = r->opts.bucket_s > 0 ? r->opts.bucket_s
+                                       : choose_bucket(last - first, n);
+    pr__ranked *v = malloc(n * sizeof *v);
     double *walls = malloc(n * sizeof *walls);
     r->buckets = calloc(n, sizeof *r->buckets);
     if (v == NULL || walls == NULL || r->buckets == NULL) {
@@ -566,7 +563,7 @@ static int build_buckets(pr_report *r)
         v[i].v = -floor(r->requests[i].time / r->bucket_s) * r->bucket_s;
         v[i].i = i;
     }
-    pr__qsort(v, n, sizeof *v, cmp_ranked); /* descending -start = ascending */
+    pr__qsort(v, n, sizeof *v, pr__cmp_ranked); /* descending -start = ascending */
     size_t nb = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
@@ -578,6 +575,11 @@ static int build_buckets(pr_report *r)
         pr__qsort(walls, k, sizeof *walls, cmp_double);
         pr_bucket_row *b = &r->buckets[nb++];
         b->start = -v[i].v;
+        b->width_s = r->bucket_s;
+        /* The part of the bucket inside the capture: the first and the
+         * last bucket may hold data for only part of their width. */
+        b->from = b->start > first ? b->start : first;
+        b->to = b->start + r->bucket_s < last ? b->start + r->bucket_s : last;
         b->requests = k;
         b->p50_ms = pr__percentile(walls, k, 50);
         b->p95_ms = pr__percentile(walls, k, 95);
@@ -591,6 +593,29 @@ static int build_buckets(pr_report *r)
 }
 
 /* ---- the whole report ------------------------------------------------- */
+
+/* The inputs the header names, copied: the caller's array is borrowed
+ * only for the call. */
+static int copy_inputs(pr_report *r)
+{
+    const char *const *src = r->opts.inputs;
+    size_t n = src != NULL ? r->opts.ninputs : 0;
+    r->opts.inputs = NULL;
+    r->opts.ninputs = 0;
+    if (n == 0)
+        return 0;
+    const char **v = arena_alloc(&r->strings, n * sizeof *v);
+    if (v == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *in = src[i];
+        if ((v[i] = arena_strdup(&r->strings, in ? in : "")) == NULL)
+            return -1;
+    }
+    r->opts.inputs = v;
+    r->opts.ninputs = n;
+    return 0;
+}
 
 pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
                           pr_report **out)
@@ -606,6 +631,10 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         r->opts = *opts;
     if (r->opts.top == 0)
         r->opts.top = 20;
+    if (copy_inputs(r) != 0) {
+        pr_report_free(r);
+        return PR_ERR_NOMEM;
+    }
     const shard *m = &agg->main;
     pr_status failure = PR_ERR_NOMEM; /* what a `goto fail` returns */
     /* The whole run's table is the sum of the endpoints' tables. */
@@ -621,12 +650,20 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     for (size_t g = 0; g < vw.ng; g++)
         if (ftable_merge(&all, vw.table[g], NULL) != PR_OK)
             goto fail;
+    vw.keys = malloc((m->funcs.n ? m->funcs.n : 1) * sizeof *vw.keys);
+    if (vw.keys == NULL)
+        goto fail;
+    for (size_t i = 0; i < m->funcs.n; i++) {
+        vw.keys[i] = m->funcs.keys[i];
+        if (arena_copy_key(&r->strings, &vw.keys[i]))
+            goto fail;
+    }
     size_t n = all.nf;
     r->by_tt = calloc(n ? n : 1, sizeof *r->by_tt);
     r->by_ct = calloc(n ? n : 1, sizeof *r->by_ct);
     r->skips = calloc(m->nskips ? m->nskips : 1, sizeof *r->skips);
     if (!r->by_tt || !r->by_ct || !r->skips ||
-        (r->funcs = func_rows(&r->strings, &m->funcs, &all)) == NULL)
+        (r->funcs = func_rows(vw.keys, &all)) == NULL)
         goto fail;
     r->nfuncs = n;
     pr_summary *s = &r->sum;
@@ -639,10 +676,10 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         s->total_tt += r->funcs[i].tt;
         v[i] = r->funcs[i].tt;
     }
-    int bad = rank_desc(v, n, r->by_tt);
+    int bad = pr__rank_desc(v, n, r->by_tt);
     for (size_t i = 0; i < n; i++)
         v[i] = r->funcs[i].ct;
-    bad |= rank_desc(v, n, r->by_ct);
+    bad |= pr__rank_desc(v, n, r->by_ct);
     free(v);
     if (bad)
         goto fail;
@@ -651,11 +688,8 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     for (size_t i = 0; i < all.ne; i++) {
         const edge_stat *e = &all.e[i];
         pr_edge_row *row = &r->edges[i];
-        row->callee = m->funcs.keys[e->callee];
-        row->caller = m->funcs.keys[e->caller];
-        if (arena_copy_key(&r->strings, &row->callee) ||
-            arena_copy_key(&r->strings, &row->caller))
-            goto fail;
+        row->callee = vw.keys[e->callee];
+        row->caller = vw.keys[e->caller];
         row->nc = e->nc;
         row->cc = e->cc;
         row->tt = e->tt;
@@ -686,6 +720,8 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     for (size_t i = 0; i < vw.nreq; i++) {
         const request *q = vw.req[i];
         s->profiled_s += q->profiled_s;
+        s->wall_from_profile += q->wall_source != PR__WALL_NAME;
+        s->wall_contradicted += q->wall_source == PR__WALL_REJECTED;
         if (i == 0 || q->time < s->first_time)
             s->first_time = q->time;
         if (i == 0 || q->time > s->last_time)
@@ -700,6 +736,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     vw.gt = NULL;
     vw.req = NULL;
     vw.table = NULL;
+    vw.keys = NULL;
     for (size_t i = 0; i < m->nskips; i++) {
         r->skips[i].err = m->skips[i].err;
         if ((r->skips[i].path = arena_strdup(&r->strings, m->skips[i].path)) ==

@@ -12,4 +12,17 @@ static inline void pr__qsort(void *base, size_t n, size_t size,
         qsort(base, n, size, cmp);
 }
 
+/* Sorting by a value, descending, with the original index as the
+ * tie-break so output never depends on hash or thread order. qsort has no
+ * context argument, so the value travels with the index. */
+typedef struct pr__ranked {
+    double v;
+    size_t i;
+} pr__ranked;
+
+int pr__cmp_ranked(const void *a, const void *b);
+
+/* out[k] = index of the k-th largest v[i]; -1 when out of memory. */
+int pr__rank_desc(const double *v, size_t n, size_t *out);
+
 #endif

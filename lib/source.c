@@ -12,6 +12,7 @@
 #include "status.h"
 
 #include <dirent.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -26,11 +27,20 @@
 
 void rbuf_free(rbuf *b)
 {
+    if (b->budget != NULL)
+        atomic_fetch_sub(&b->budget->used, (uint64_t)b->cap);
     free(b->p);
     b->p = NULL;
     b->len = b->cap = 0;
 }
 
+void rbuf_trim(rbuf *b)
+{
+    if (b->cap > (64u << 20))
+        rbuf_free(b);
+}
+
+/* 0, or -1 out of memory, or -2 over the shared budget. */
 static int rbuf_reserve(rbuf *b, size_t need)
 {
     if (need <= b->cap)
@@ -41,12 +51,41 @@ static int rbuf_reserve(rbuf *b, size_t need)
             return -1;
         cap *= 2;
     }
+    uint64_t more = (uint64_t)(cap - b->cap);
+    if (b->budget != NULL &&
+        atomic_fetch_add(&b->budget->used, more) + more > b->budget->limit) {
+        atomic_fetch_sub(&b->budget->used, more);
+        return -2;
+    }
     unsigned char *p = realloc(b->p, cap);
-    if (p == NULL)
+    if (p == NULL) {
+        if (b->budget != NULL)
+            atomic_fetch_sub(&b->budget->used, more);
         return -1;
+    }
     b->p = p;
     b->cap = cap;
     return 0;
+}
+
+/* The failure of rbuf_reserve's result r, at offset `at`. */
+static pr_status reserve_fail(pr_error *err, int r, uint64_t at,
+                              const rbuf *b)
+{
+    if (r == -2)
+        return pr__fail(err, PR_ERR_TOO_BIG, at,
+                        "over the memory budget of %llu bytes that all "
+                        "threads share for file buffers (fewer threads, -j, "
+                        "leave more to each)",
+                        (unsigned long long)b->budget->limit);
+    return pr__fail(err, PR_ERR_NOMEM, at, "out of memory");
+}
+
+/* Whether the first byte of a profile can start one: a marshal dict,
+ * with or without the reference flag. */
+static int stats_start(unsigned char c)
+{
+    return c == '{' || c == ('{' | 0x80);
 }
 
 pr_status src_gunzip(const unsigned char *in, size_t inlen, uint64_t max,
@@ -61,8 +100,10 @@ pr_status src_gunzip(const unsigned char *in, size_t inlen, uint64_t max,
     pr_status st = PR_OK;
     size_t done_in = 0;
     for (;;) {
-        if (dec->len == dec->cap && rbuf_reserve(dec, dec->cap + 1) != 0) {
-            st = pr__fail(err, PR_ERR_NOMEM, done_in, "out of memory");
+        int rr;
+        if (dec->len == dec->cap &&
+            (rr = rbuf_reserve(dec, dec->cap + 1)) != 0) {
+            st = reserve_fail(err, rr, done_in, dec);
             break;
         }
         /* zlib counts in uInt: feed at most 1 GiB per call. */
@@ -76,15 +117,37 @@ pr_status src_gunzip(const unsigned char *in, size_t inlen, uint64_t max,
         int r = inflate(&z, Z_NO_FLUSH);
         done_in += before_in - z.avail_in;
         dec->len += before_out - z.avail_out;
+        /* Checked as soon as there is a byte, as for a file that is not
+         * compressed: a gzip of zeros fails here, not 1 GiB later. */
+        if (dec->len > 0 && !stats_start(dec->p[0])) {
+            st = pr__fail(err, PR_ERR_NOT_STATS, 0,
+                          "not a stats file: first decompressed byte 0x%02x, "
+                          "expected a dict ('{', 0x7b or 0xfb)", dec->p[0]);
+            break;
+        }
         if (dec->len > max) {
             st = pr__fail(err, PR_ERR_TOO_BIG, done_in,
                           "decompressed size exceeds the limit of %llu bytes",
                           (unsigned long long)max);
             break;
         }
+        if (dec->len > SRC_RATIO_FREE &&
+            (dec->len - SRC_RATIO_FREE) / SRC_MAX_RATIO > done_in) {
+            st = pr__fail(err, PR_ERR_TOO_BIG, done_in,
+                          "decompresses to over %d times its size (a "
+                          "decompression bomb?)", SRC_MAX_RATIO);
+            break;
+        }
         if (r == Z_STREAM_END) {
+            /* Zero bytes after a member are padding (tape blocks, some
+             * uploaders), which gzip and Python's gzip module skip. */
+            size_t rest = done_in;
+            while (rest < inlen && in[rest] == 0)
+                rest++;
+            if (rest == inlen)
+                break;
             /* Concatenated members (gzip -c a b) decode as one stream. */
-            if (done_in < inlen && inflateReset(&z) == Z_OK)
+            if (inflateReset(&z) == Z_OK)
                 continue;
             break;
         }
@@ -133,14 +196,25 @@ pr_status src_load(const char *path, uint64_t max, rbuf *raw, rbuf *dec,
                         "not a regular file (FIFO, socket or device)");
     }
     sst->size = (uint64_t)st.st_size;
-    sst->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
-                    st.st_mtim.tv_nsec;
+    /* A file already over the limit (a 2 GB sparse file that starts like
+     * a profile) is refused before a byte is read. */
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        return pr__fail(err, PR_ERR_TOO_BIG, max,
+                        "file is %llu bytes, over the limit of %llu",
+                        (unsigned long long)st.st_size,
+                        (unsigned long long)max);
+    }
+    sst->mtime_ns = pr__ns_of((int64_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    sst->mtime_s = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9;
     raw->len = 0;
     pr_status result = PR_OK;
     for (;;) {
         /* Read until EOF, not st_size: the file may be growing. */
-        if (raw->len == raw->cap && rbuf_reserve(raw, raw->cap + 1) != 0) {
-            result = pr__fail(err, PR_ERR_NOMEM, raw->len, "out of memory");
+        int rr;
+        if (raw->len == raw->cap &&
+            (rr = rbuf_reserve(raw, raw->cap + 1)) != 0) {
+            result = reserve_fail(err, rr, raw->len, raw);
             break;
         }
         size_t room = raw->cap - raw->len;
@@ -330,8 +404,8 @@ static pr_status walk_dir(src_list *l, const char *dir, dir_id *stack,
             st = list_add(l, path, NULL); /* FIFOs etc. fail at load */
             if (st == PR_OK) {
                 l->v[l->n - 1].size = (uint64_t)sb.st_size;
-                l->v[l->n - 1].mtime_ns = (int64_t)sb.st_mtim.tv_sec *
-                                              1000000000 + sb.st_mtim.tv_nsec;
+                l->v[l->n - 1].mtime_ns =
+                    pr__ns_of((int64_t)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
             }
         }
         free(path);
@@ -360,8 +434,7 @@ pr_status src_walk(src_list *list, const char *const *paths, size_t n)
                 S_ISREG(sb.st_mode)) {
                 list->v[list->n - 1].size = (uint64_t)sb.st_size;
                 list->v[list->n - 1].mtime_ns =
-                    (int64_t)sb.st_mtim.tv_sec * 1000000000 +
-                    sb.st_mtim.tv_nsec;
+                    pr__ns_of((int64_t)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
             }
         }
         if (st != PR_OK)
@@ -456,8 +529,10 @@ static pr_status read_archive(const char *path, uint64_t max, rbuf *raw,
         pr_status est = PR_OK;
         raw->len = 0;
         for (;;) {
-            if (raw->len == raw->cap && rbuf_reserve(raw, raw->cap + 1) != 0) {
-                est = pr__fail(&eerr, PR_ERR_NOMEM, raw->len, "out of memory");
+            int rr;
+            if (raw->len == raw->cap &&
+                (rr = rbuf_reserve(raw, raw->cap + 1)) != 0) {
+                est = reserve_fail(&eerr, rr, raw->len, raw);
                 break;
             }
             la_ssize_t got = archive_read_data(a, raw->p + raw->len,
@@ -471,6 +546,13 @@ static pr_status read_archive(const char *path, uint64_t max, rbuf *raw,
             }
             if (got == 0)
                 break;
+            if (raw->len == 0 && !stats_start(raw->p[0]) && raw->p[0] != 0x1f) {
+                est = pr__fail(&eerr, PR_ERR_NOT_STATS, 0,
+                               "not a stats file: first byte 0x%02x, expected "
+                               "a dict ('{', 0x7b or 0xfb) or gzip (0x1f)",
+                               raw->p[0]);
+                break;
+            }
             raw->len += (size_t)got;
             if (raw->len > max) {
                 est = pr__fail(&eerr, PR_ERR_TOO_BIG, max,

@@ -8,18 +8,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Memory for file buffers shared by all worker threads: every rbuf that
+ * points to one counts its capacity in `used`, and growing past `limit`
+ * fails the file (PR_ERR_TOO_BIG) instead of the machine. */
+typedef struct src_budget {
+    _Atomic uint64_t used;
+    uint64_t limit;
+} src_budget;
+
 /* A growable byte buffer, reused across files by one worker. */
 typedef struct rbuf {
     unsigned char *p;
     size_t len, cap;
+    src_budget *budget; /* NULL: not counted */
 } rbuf;
 
 void rbuf_free(rbuf *b);
+/* Frees a buffer grown past 64 MiB by one big file, so what it holds
+ * returns to the budget before the next file. */
+void rbuf_trim(rbuf *b);
+
+/* Decompressed bytes per compressed byte beyond the first 16 MiB: real
+ * profiles compress about 5:1 to 20:1; zlib's ceiling is 1032:1. */
+#define SRC_MAX_RATIO 100
+#define SRC_RATIO_FREE (16u << 20)
 
 /* Facts about a file, taken from the descriptor that was read. */
 typedef struct src_stat {
     uint64_t size;      /* bytes on disk */
-    int64_t mtime_ns;   /* modification time, ns since the epoch */
+    int64_t mtime_ns;   /* modification time, ns since the epoch (saturated) */
+    double mtime_s;     /* the same in seconds, which do not saturate */
 } src_stat;
 
 /* Reads the regular file at path whole, without blocking on FIFOs or
@@ -29,7 +47,9 @@ pr_status src_load(const char *path, uint64_t max, rbuf *raw, rbuf *dec,
                    const unsigned char **data, size_t *len, src_stat *st,
                    pr_error *err);
 
-/* Gunzips (all members of) a gzip stream into dec, at most max bytes. */
+/* Gunzips (all members of) a gzip stream into dec, at most max bytes and
+ * at most SRC_MAX_RATIO times the input beyond SRC_RATIO_FREE; fails at
+ * the first decompressed byte when it cannot start a stats dict. */
 pr_status src_gunzip(const unsigned char *in, size_t inlen, uint64_t max,
                      rbuf *dec, pr_error *err);
 

@@ -3,7 +3,7 @@
  *
  * File: a 40-byte header, then the payload compressed with zlib.
  *   0  "PRSTATE\n"           magic
- *   8  u32 version (1)       incompatible versions are refused
+ *   8  u32 version (2)       1 is read too; others are refused
  *  12  u32 flags (0)
  *  16  u64 payload bytes     uncompressed
  *  24  u64 compressed bytes  must equal the rest of the file
@@ -20,7 +20,9 @@
  *   u32 n, n x request      request = str path, str method, str url,
  *                               u32 endpoint, u64 size, i64 mtime_ns,
  *                               f64 profiled_s, f64 total_tt, f64 wall_ms,
- *                               f64 time, u8 named
+ *                               f64 time, u8 flags (bit 0 named,
+ *                               bits 1-2 where the wall time came from),
+ *                               u64 where, u64 fp   (version 2: identity)
  * Reading checks every count against the bytes left and every index
  * against its table, like the marshal reader.
  */
@@ -29,13 +31,16 @@
 #include "status.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define MAGIC "PRSTATE\n"
-enum { VERSION = 1, HEADER = 40 };
+enum { VERSION = 2, HEADER = 40 };
 #define MAX_PAYLOAD (1ULL << 32)
 
 /* ---- writing ----------------------------------------------------------- */
@@ -151,8 +156,13 @@ static void payload(wbuf *b, const pr_agg *agg)
         put_f64(b, q->total_tt);
         put_f64(b, q->wall_ms);
         put_f64(b, q->time);
-        unsigned char named = (unsigned char)(q->named != 0);
+        /* Bit 0: named; bits 1-2: the wall time's source (0 in states
+         * written before it was kept: the name's, when named). */
+        unsigned char named = (unsigned char)((q->named != 0) |
+                                              (q->wall_source & 3) << 1);
         put(b, &named, 1);
+        put_u64(b, q->where);
+        put_u64(b, q->fp);
     }
 }
 
@@ -160,6 +170,13 @@ pr_status pr_agg_save_state(const pr_agg *agg, const char *path, pr_error *err)
 {
     if (agg == NULL || path == NULL)
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
+    /* Never through to a FIFO or device, as a report may be: a state is
+     * read back, and a FIFO would block the run. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return pr__fail(err, PR_ERR_NOT_FILE, PR_NO_OFFSET,
+                        "not a regular file: a state is written to a "
+                        "regular file only");
     wbuf raw = {0};
     payload(&raw, agg);
     if (raw.failed) {
@@ -305,11 +322,11 @@ static int has_nul(pr_str s)
 }
 
 static pr_status read_payload(rcur *c, shard *s, double *bucket_s,
-                              size_t base_order)
+                              size_t base_order, uint32_t version)
 {
     uint32_t *fids = NULL, *gids = NULL;
     *bucket_s = get_f64(c, "bucket size");
-    if (c->st == PR_OK && *bucket_s < 0)
+    if (c->st == PR_OK && *bucket_s != 0 && !(*bucket_s >= 1e-6))
         c->st = pr__fail(c->err, PR_ERR_BAD_VALUE, 0, "state: bad bucket size");
     uint32_t nf = get_count(c, 16, "function");
     if (c->st == PR_OK &&
@@ -381,7 +398,7 @@ static pr_status read_payload(rcur *c, shard *s, double *bucket_s,
                 c->st = PR_ERR_NOMEM;
         }
     }
-    uint32_t nr = get_count(c, 65, "request");
+    uint32_t nr = get_count(c, version >= 2 ? 81 : 65, "request");
     for (uint32_t i = 0; i < nr && c->st == PR_OK; i++) {
         size_t at = c->pos;
         pr_str path = get_str(c, "path"), method = get_str(c, "method"),
@@ -395,11 +412,19 @@ static pr_status read_payload(rcur *c, shard *s, double *bucket_s,
         r.total_tt = get_f64(c, "total time");
         r.wall_ms = get_f64(c, "wall time");
         r.time = get_f64(c, "time");
-        r.named = get_u8(c, "named");
+        unsigned flags = get_u8(c, "named");
+        r.named = flags & 1;
+        r.wall_source = (pr__wall_source)(flags >> 1 & 3);
+        if (!r.named && r.wall_source == PR__WALL_NAME)
+            r.wall_source = PR__WALL_UNNAMED;
+        if (version >= 2) {
+            r.where = get_u64(c, "where");
+            r.fp = get_u64(c, "fingerprint");
+        }
         if (c->st != PR_OK)
             break;
         if (g >= ng || path.len == 0 || has_nul(path) || has_nul(method) ||
-            has_nul(url)) {
+            has_nul(url) || !pr__time_ok(r.time) || !(r.wall_ms >= 0)) {
             c->st = pr__fail(c->err, PR_ERR_BAD_REF, at, "state: bad request");
             break;
         }
@@ -436,6 +461,38 @@ static pr_status read_payload(rcur *c, shard *s, double *bucket_s,
     return c->st;
 }
 
+/* Requests of a state being loaded that the aggregate has counted
+ * already (same fingerprint): all of them, and the state adds nothing
+ * (tmp->known = tmp->nreq); none, and it merges; some, and it cannot be
+ * merged without counting those twice, since its function tables hold
+ * them summed with the others. */
+static pr_status check_overlap(const pr_agg *agg, shard *tmp, pr_error *err)
+{
+    const shard *m = &agg->main;
+    if (m->nreq == 0 || tmp->nreq == 0)
+        return PR_OK;
+    u64map have;
+    memset(&have, 0, sizeof have);
+    for (size_t i = 0; i < m->nreq; i++)
+        if (m->req[i].fp != 0 &&
+            u64map_get(&have, m->req[i].fp >> 1, 1, 0, NULL) == UINT32_MAX) {
+            u64map_free(&have);
+            return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "out of memory");
+        }
+    size_t dup = 0;
+    for (size_t i = 0; i < tmp->nreq; i++)
+        dup += tmp->req[i].fp != 0 &&
+               u64map_find(&have, tmp->req[i].fp >> 1) != UINT32_MAX;
+    u64map_free(&have);
+    tmp->known = dup;
+    if (dup > 0 && dup < tmp->nreq)
+        return pr__fail(err, PR_ERR_NOT_STATS, PR_NO_OFFSET,
+                        "%zu of its %zu requests are counted already (from "
+                        "another input); merging it would count them twice",
+                        dup, tmp->nreq);
+    return PR_OK;
+}
+
 static uint64_t le64(const unsigned char *p)
 {
     uint64_t v = 0;
@@ -467,9 +524,10 @@ pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
     if (le32(p + 36) != (uint32_t)crc32(0, p, 36))
         return pr__fail(err, PR_ERR_NOT_STATS, 36, "state header checksum "
                         "mismatch (corrupt file)");
-    if (le32(p + 8) != VERSION)
+    uint32_t version = le32(p + 8);
+    if (version != 1 && version != VERSION)
         return pr__fail(err, PR_ERR_NOT_STATS, 8, "state version %u; this "
-                        "profreport reads version %d", le32(p + 8), VERSION);
+                        "profreport reads versions 1 to %d", version, VERSION);
     uint64_t raw = le64(p + 16), zlen = le64(p + 24);
     if (zlen != len - HEADER)
         return pr__fail(err, PR_ERR_TRUNCATED, len, "state file is %zu bytes, "
@@ -495,11 +553,16 @@ pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
     pr__shard_init(&tmp);
     rcur c = {out, raw, 0, err, PR_OK};
     double bucket_s;
-    pr_status st = read_payload(&c, &tmp, &bucket_s, agg->inputs);
+    pr_status st = read_payload(&c, &tmp, &bucket_s, agg->inputs, version);
+    if (st == PR_OK)
+        st = check_overlap(agg, &tmp, err);
     if (st == PR_OK && agg->main.nreq > 0 && bucket_s != agg->bucket_s)
         st = pr__fail(err, PR_ERR_NOT_STATS, 40, "state buckets of %g s do "
                       "not match this run's %g s", bucket_s, agg->bucket_s);
-    if (st == PR_OK) {
+    if (st == PR_OK && tmp.nreq > 0 && tmp.known == tmp.nreq) {
+        /* Every request of it is counted already: merged, it would count
+         * them twice. Nothing to add. */
+    } else if (st == PR_OK) {
         agg->bucket_s = bucket_s;
         agg->inputs += tmp.nreq;
         st = pr__shard_merge(&agg->main, &tmp);
@@ -513,10 +576,22 @@ pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
 
 pr_status pr_agg_load_state(pr_agg *agg, const char *path, pr_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
+    /* O_NONBLOCK: a FIFO must not hang the run waiting for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return pr__fail(err, PR_ERR_IO, PR_NO_OFFSET, "cannot open: %s",
                         strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return pr__fail(err, PR_ERR_NOT_FILE, PR_NO_OFFSET,
+                        "not a regular file (a state is one)");
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (f == NULL) {
+        close(fd);
+        return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "out of memory");
+    }
     unsigned char *buf = NULL;
     size_t len = 0, cap = 0;
     pr_status st = PR_OK;
@@ -566,17 +641,12 @@ pr_status pr_agg_prune(pr_agg *agg, double before)
             m->cells[keep++] = m->cells[i];
     }
     m->ncells = keep;
-    u64map_free(&m->cellmap);
-    for (size_t i = 0; i < m->ncells; i++) {
-        uint64_t key = (uint64_t)m->cells[i].group << 32 |
-                       (uint32_t)m->cells[i].bucket;
-        if (u64map_get(&m->cellmap, key, 1, (uint32_t)i, NULL) == UINT32_MAX)
-            return PR_ERR_NOMEM;
-    }
+    if (pr__cell_reindex(m) != PR_OK)
+        return PR_ERR_NOMEM;
     keep = 0;
     for (size_t i = 0; i < m->nreq; i++) {
         request *q = &m->req[i];
-        if ((floor(q->time / bs) + 1) * bs <= before)
+        if (((double)pr__bucket_of(q->time, bs) + 1) * bs <= before)
             free(q->path);
         else
             m->req[keep++] = *q;

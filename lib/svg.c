@@ -51,21 +51,6 @@ static void text_fit(FILE *out, const char *s, size_t n, size_t max)
 }
 
 /* A time in ms as a sentence says it: "0.4 ms", "35 ms", "7.42 s". */
-/* A bucket size: "250 ms", "30 s", "15 min", "1 h", "1 d". */
-static void fmt_span(FILE *out, double s)
-{
-    if (s >= 86400 && fmod(s, 86400) == 0)
-        fprintf(out, "%g d", s / 86400);
-    else if (s >= 3600 && fmod(s, 3600) == 0)
-        fprintf(out, "%g h", s / 3600);
-    else if (s >= 60 && fmod(s, 60) == 0)
-        fprintf(out, "%g min", s / 60);
-    else if (s >= 1)
-        fprintf(out, "%g s", s);
-    else
-        fprintf(out, "%g ms", s * 1000);
-}
-
 /* An axis tick: "0", "2.5 ms", "20 ms", "1.5 s". */
 static void fmt_tick_ms(FILE *out, double ms)
 {
@@ -280,6 +265,18 @@ static void latency_line(FILE *out, const column *c, size_t nc, int p95,
     }
 }
 
+/* The part of a bucket with data; a row built without from/to (to == 0)
+ * is the whole bucket. */
+static double bucket_from(const pr_bucket_row *b)
+{
+    return b->to > 0 ? b->from : b->start;
+}
+
+static double bucket_to(const pr_bucket_row *b, double bucket_s)
+{
+    return b->to > 0 ? b->to : b->start + bucket_s;
+}
+
 void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
                  double bucket_s)
 {
@@ -298,13 +295,18 @@ void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
         fputs("</svg>", out);
         return;
     }
-    double t0 = rows[0].start, span = rows[n - 1].start + bucket_s - t0;
+    /* The axis spans the capture: each bar only the part of its bucket
+     * with data, so a partial first or last bucket is not drawn over
+     * time nobody measured. */
+    double t0 = bucket_from(&rows[0]), span = bucket_to(&rows[n - 1], bucket_s) - t0;
+    if (!(span > 0))
+        span = bucket_s;
     double sx = PW / span;
     int per_pixel = (double)n > PW;
     size_t nc = 0;
     for (size_t i = 0; i < n; i++) {
         const pr_bucket_row *b = &rows[i];
-        double x = (b->start - t0) * sx;
+        double x = (bucket_from(b) - t0) * sx;
         int adjacent = i > 0 && b->start - rows[i - 1].start < bucket_s * 1.5;
         if (per_pixel && nc > 0 && floor(x) == c[nc - 1].x) {
             column *k = &c[nc - 1];
@@ -317,7 +319,12 @@ void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
         }
         column *k = &c[nc++];
         k->x = per_pixel ? floor(x) : x;
-        k->w = per_pixel ? 1 : bucket_s * sx;
+        k->w = per_pixel ? 1 : (bucket_to(b, bucket_s) - bucket_from(b)) * sx;
+        if (!per_pixel && k->w < 2) { /* requests at one instant show */
+            k->w = 2;
+            if (k->x + k->w > PW)
+                k->x = PW - k->w;
+        }
         k->requests = b->requests;
         k->p50 = b->p50_ms;
         k->p95 = b->p95_ms;
@@ -344,8 +351,9 @@ void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
     legend_swatch(out, X0, 16, "bar");
     fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"16\">requests per ",
             X0 + 14);
-    fmt_span(out, bucket_s);
-    fprintf(out, "%s (left scale)</text>", per_pixel ? ", summed per pixel" : "");
+    pr__fmt_span(out, bucket_s);
+    fprintf(out, " bucket%s (left scale)</text>",
+            per_pixel ? ", summed per pixel" : "");
     fprintf(out, "<line class=\"l50\" x1=\"%.0f\" y1=\"12\" x2=\"%.0f\" "
                  "y2=\"12\"/><text class=\"lbl\" x=\"%.0f\" y=\"16\">p50"
                  "</text>", X0 + 400, X0 + 418, X0 + 422);
@@ -385,13 +393,21 @@ void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
         const column *k = &c[i];
         double bh = (double)k->requests / rtop * PH;
         double bw = k->w > 2 ? k->w - 1 : k->w;
+        const pr_bucket_row *b = &rows[k->first];
         char when[32];
-        pr__iso_time(rows[k->first].start, when, sizeof when);
+        pr__iso_time(bucket_from(b), when, sizeof when);
         fprintf(out, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" "
                      "width=\"%.1f\" height=\"%.1f\"><title>%s",
                 X0 + k->x, Y1 - bh, bw, bh, when);
-        if (k->nb > 1)
+        if (k->nb > 1) {
             fprintf(out, " (%zu buckets)", k->nb);
+        } else if (bucket_to(b, bucket_s) - bucket_from(b) < bucket_s - 1e-9) {
+            fputs(" (", out);
+            pr__fmt_ms(out, (bucket_to(b, bucket_s) - bucket_from(b)) * 1000);
+            fputs(" of a ", out);
+            pr__fmt_span(out, bucket_s);
+            fputs(" bucket)", out);
+        }
         fprintf(out, ": %zu request%s\np50 ", k->requests,
                 k->requests == 1 ? "" : "s");
         pr__fmt_ms(out, k->p50);
@@ -413,7 +429,7 @@ static void module_title(FILE *out, const pr_module_row *m)
 {
     fputs("<title>", out);
     text(out, m->name != NULL ? m->name : "");
-    fprintf(out, " (%s)\nself ", pr_module_kind_name(m->kind));
+    fprintf(out, " (%s)\nown ", pr_module_kind_name(m->kind));
     pr__fmt_ms(out, m->self_s * 1000);
     fprintf(out, " (%.1f%%), inclusive %s", m->self_share * 100,
             m->estimated ? "about " : "");
@@ -453,12 +469,12 @@ void svg_modules(FILE *out, const pr_attribution *a, const svg_palette *pal,
     double yb = TOP + (double)rows * ROW;
     svg_open(out, "modules", yb + 26, "Time by module");
     legend_swatch(out, BX, 14, "c0");
-    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">self time</text>",
+    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">own time</text>",
             BX + 14);
     legend_swatch(out, BX + 90, 14, "c0 inc");
     fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">inclusive: from "
                  "entering the module until leaving it</text>", BX + 104);
-    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">self</text>"
+    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">own</text>"
                  "<text class=\"lbl\" x=\"%.0f\" y=\"14\">inclusive</text>",
             VX, IX);
     for (int s = 0; top > 0 && s <= (int)lround(top / step); s++) {
@@ -492,7 +508,7 @@ void svg_modules(FILE *out, const pr_attribution *a, const svg_palette *pal,
         } else {
             self = other_s;
             self_share = other_share;
-            fprintf(out, "<title>%zu smaller modules: self ", n - m);
+            fprintf(out, "<title>%zu smaller modules: own ", n - m);
             pr__fmt_ms(out, self * 1000);
             fprintf(out, "</title><text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
                          "text-anchor=\"end\">%zu other module%s</text>",
@@ -562,7 +578,7 @@ void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
     double top = ly + 14;
     double yb = top + (double)m * ROW;
     svg_open(out, "mix", yb + 8 + (m < n ? 18 : 0),
-             "Self time by module, per endpoint");
+             "Own time by module, per endpoint");
     if (legend != NULL)
         fwrite(legend, 1, legend_len, out);
     free(legend);
@@ -603,7 +619,7 @@ void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
             text(out, r->name);
             fputs(": ", out);
             pr__fmt_ms(out, r->self_s * 1000);
-            fprintf(out, " self (%.1f%%)</title></rect>",
+            fprintf(out, " own (%.1f%%)</title></rect>",
                     r->self_s / total * 100);
             x += w;
         }
@@ -613,7 +629,7 @@ void svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
                          "width=\"%.1f\" height=\"14\"><title>other modules: ",
                     SVG_NCOLORS - 1, x, y + 4, w);
             pr__fmt_ms(out, rest * 1000);
-            fprintf(out, " self (%.1f%%)</title></rect>", rest / total * 100);
+            fprintf(out, " own (%.1f%%)</title></rect>", rest / total * 100);
         }
         fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">", VX, y + 15);
         pr__fmt_ms(out, total * 1000);

@@ -42,9 +42,11 @@ void svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
                    size_t max_rows);
 
 /* Requests per time bucket (bars, left scale) with p50 and p95 lines
- * (right scale); empty buckets break the lines. More buckets than pixel
- * columns are drawn per column: requests summed, the highest p50 and p95
- * of the column. */
+ * (right scale); empty buckets break the lines. The time axis is the
+ * capture, and each bar spans only the part of its bucket the capture
+ * covers (pr_bucket_row from/to), its tooltip saying how much. More
+ * buckets than pixel columns are drawn per column: requests summed, the
+ * highest p50 and p95 of the column. */
 void svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
                  double bucket_s);
 

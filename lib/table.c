@@ -1,6 +1,8 @@
 /* table.c - hash tables for the aggregate. */
 #include "table.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,6 +241,14 @@ int64_t pr__sat_add(int64_t a, int64_t b)
     return r;
 }
 
+double pr__fsat_add(double a, double b)
+{
+    double r = a + b;
+    if (isinf(r) && isfinite(a) && isfinite(b))
+        return r > 0 ? DBL_MAX : -DBL_MAX;
+    return r;
+}
+
 void ftable_free(ftable *t)
 {
     u64map_free(&t->fmap);
@@ -254,7 +264,7 @@ pr_status ftable_add_func(ftable *t, uint32_t fid, int64_t cc, int64_t nc,
     int added;
     /* Room first, so a failed allocation never leaves a dangling index. */
     if (t->nf == t->capf) {
-        size_t cap = t->capf ? t->capf * 2 : 1024;
+        size_t cap = t->capf ? t->capf * 2 : 16;
         func_stat *f = realloc(t->f, cap * sizeof *f);
         if (f == NULL)
             return PR_ERR_NOMEM;
@@ -271,8 +281,8 @@ pr_status ftable_add_func(ftable *t, uint32_t fid, int64_t cc, int64_t nc,
     func_stat *s = &t->f[i];
     s->cc = pr__sat_add(s->cc, cc);
     s->nc = pr__sat_add(s->nc, nc);
-    s->tt += tt;
-    s->ct += ct;
+    s->tt = pr__fsat_add(s->tt, tt);
+    s->ct = pr__fsat_add(s->ct, ct);
     return PR_OK;
 }
 
@@ -283,7 +293,7 @@ pr_status ftable_add_edge(ftable *t, uint32_t caller, uint32_t callee,
     int added;
     uint64_t key = (uint64_t)caller << 32 | callee;
     if (t->ne == t->cape) {
-        size_t cap = t->cape ? t->cape * 2 : 1024;
+        size_t cap = t->cape ? t->cape * 2 : 16;
         edge_stat *e = realloc(t->e, cap * sizeof *e);
         if (e == NULL)
             return PR_ERR_NOMEM;
@@ -300,8 +310,8 @@ pr_status ftable_add_edge(ftable *t, uint32_t caller, uint32_t callee,
     edge_stat *s = &t->e[i];
     s->nc = pr__sat_add(s->nc, nc);
     s->cc = pr__sat_add(s->cc, cc);
-    s->tt += tt;
-    s->ct += ct;
+    s->tt = pr__fsat_add(s->tt, tt);
+    s->ct = pr__fsat_add(s->ct, ct);
     s->count_only &= (uint8_t)(count_only != 0);
     return PR_OK;
 }

@@ -86,6 +86,10 @@ typedef struct ftable {
  * (corrupt or hostile) state or profile cannot overflow them, which would
  * be undefined. Real counts are far below 2^63. */
 int64_t pr__sat_add(int64_t a, int64_t b);
+/* Times too: a sum of finite times stops at the largest double instead of
+ * reaching infinity, which a state file could not hold (its reader takes
+ * finite numbers only). */
+double pr__fsat_add(double a, double b);
 
 void ftable_free(ftable *t);
 /* Adds one function's numbers (pstats add_func_stats). */

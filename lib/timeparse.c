@@ -2,8 +2,10 @@
  * line or in a crontab: ISO 8601, Unix seconds, "24h". */
 #define _DEFAULT_SOURCE
 #include "profreport.h"
+#include "status.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,10 +56,45 @@ int pr_duration_parse(const char *s, double *out)
     case 'w': unit = 604800; end++; break;
     default: return -1;
     }
-    if (*end != '\0' || !isfinite(v) || v <= 0)
+    /* From a microsecond to a millennium: a bucket below that would
+     * number more buckets than an int64 holds over the range of times. */
+    if (*end != '\0' || !isfinite(v) || !(v * unit >= 1e-6) ||
+        v * unit > 1000 * 31556952.0)
         return -1;
     *out = v * unit;
     return 0;
+}
+
+int pr__time_ok(double t)
+{
+    return t >= 0 && t <= PR__TIME_MAX;
+}
+
+double pr__time_clamp(double t)
+{
+    if (!(t >= 0))
+        return 0;
+    return t > PR__TIME_MAX ? PR__TIME_MAX : t;
+}
+
+int64_t pr__bucket_of(double t, double bs)
+{
+    if (!(bs > 0))
+        return 0;
+    double b = floor(pr__time_clamp(t) / bs);
+    /* 2^63 is exact in a double; the int64 range ends just below it. */
+    if (b >= 9223372036854775808.0)
+        return INT64_MAX;
+    return b >= 0 ? (int64_t)b : 0;
+}
+
+int64_t pr__ns_of(int64_t sec, long nsec)
+{
+    int64_t ns;
+    if (__builtin_mul_overflow(sec, (int64_t)1000000000, &ns) ||
+        __builtin_add_overflow(ns, (int64_t)nsec, &ns))
+        return sec < 0 ? INT64_MIN : INT64_MAX;
+    return ns;
 }
 
 static int digits(const char *s, int n, int *out)
@@ -136,22 +173,28 @@ static int iso8601(const char *s, double *out)
     return 0;
 }
 
+/* Times before 1970 or after 9999 are refused: no profile comes from
+ * then, and a filter there would select nothing or everything. */
+static int in_range(double t, double *out)
+{
+    if (!pr__time_ok(t))
+        return -1;
+    *out = t;
+    return 0;
+}
+
 int pr_time_parse(const char *s, double now, double *out)
 {
     if (s == NULL || *s == '\0')
         return -1;
-    if (iso8601(s, out) == 0)
-        return 0;
-    double v;
-    size_t n = decimal(s, &v);
-    if (n > 0 && s[n] == '\0') {
-        *out = v; /* Unix seconds */
-        return 0;
-    }
+    double t;
+    if (iso8601(s, &t) == 0)
+        return in_range(t, out);
+    size_t n = decimal(s, &t);
+    if (n > 0 && s[n] == '\0')
+        return in_range(t, out); /* Unix seconds */
     double d;
-    if (pr_duration_parse(s, &d) == 0) {
-        *out = now - d;
-        return 0;
-    }
+    if (pr_duration_parse(s, &d) == 0)
+        return in_range(now - d, out);
     return -1;
 }

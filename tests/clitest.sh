@@ -77,7 +77,7 @@ fi
 # CSV tables and their exact headers.
 for t in "functions:file,line,function,ncalls,primcalls,tottime,cumtime" \
          "endpoints:endpoint,method,requests,total_ms,share,mean_ms,p50_ms,p90_ms,p95_ms,p99_ms,max_ms,slowest_file" \
-         "requests:file,method,path,endpoint,wall_ms,profiled_ms,timestamp" \
+         "requests:file,method,path,endpoint,wall_ms,profiled_ms,timestamp,wall_source" \
          "edges:file,line,function,caller_file,caller_line,caller_function,nc,cc,tt,ct"; do
     name=${t%%:*} header=${t#*:}
     "$P" -f csv -t "$name" $W > "$tmp/t.csv" 2>/dev/null
@@ -85,6 +85,48 @@ for t in "functions:file,line,function,ncalls,primcalls,tottime,cumtime" \
 done
 n=$("$P" -f csv -t requests $W | tail -n +2 | wc -l)
 [ "$n" = "$(ls $W | wc -l)" ] && ok "one requests row per file" || no "one requests row per file ($n)"
+
+# Names that read two ways (tests/data/decimal, werkzeug with
+# "{elapsed:.3f}ms.{time:.6f}"): the profile inside says which, with or
+# without --name-format; a name that claims less than its profile
+# measured is timed by the profile, counted in the header and flagged.
+D=tests/data/decimal
+"$P" -f csv -t requests $D | tail -n +2 | cut -d, -f3,5,8 | sort > "$tmp/dec.csv"
+"$P" -f csv -t requests --name-format '{method}.{path}.{elapsed:.3f}ms.{time:.6f}.prof' $D | tail -n +2 | cut -d, -f3,5,8 | sort > "$tmp/dec-exact.csv"
+cmp -s "$tmp/dec.csv" "$tmp/dec-exact.csv" && [ "$(cut -d, -f1 "$tmp/dec.csv" | sort -u | tr '\n' ' ')" = "balance balance.5 balance.7 " ] \
+    && ! grep -qv ',name$' "$tmp/dec.csv" && ok "decimal elapsed read with the profile as witness" || { no "decimal elapsed"; cat "$tmp/dec.csv"; }
+mkdir "$tmp/liar"
+cp "$(ls $D/GET.balance.7.* | head -1)" "$tmp/liar/GET.balance.7.5ms.1796163093.prof"
+"$P" -f csv -t requests "$tmp/liar" | tail -1 | grep -q ',balance.7,.*,profile$' && ok "wall time under the profile's: wall_source profile" || no "wall_source profile"
+"$P" "$tmp/liar" | grep -q '^- \*\*Wall time:\*\* .* 1 request timed by the profile instead (1 whose name gave less than the profile measured' \
+    && ok "header counts wall times taken from the profile" || no "header counts wall times taken from the profile"
+"$P" -q --state "$tmp/liar.state" "$tmp/liar" > /dev/null 2>&1
+"$P" -f csv -t requests "$tmp/liar.state" | tail -1 | grep -q ',profile$' && ok "wall_source kept in a state file" || no "wall_source kept in a state file"
+
+# The header names the inputs as given, the files read, when the report
+# was made (SOURCE_DATE_EPOCH, for byte-stable output) and the version;
+# the HTML title names the input.
+SOURCE_DATE_EPOCH=1796169600 "$P" $D > "$tmp/hdr.md"
+grep -q '^- \*\*Input:\*\* tests/data/decimal$' "$tmp/hdr.md" && grep -q '^- \*\*Read:\*\* 6 profiles' "$tmp/hdr.md" \
+    && grep -q "^- \*\*Report:\*\* made 2026-12-02T00:00:00Z by profreport $("$P" --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1)\$" "$tmp/hdr.md" \
+    && ok "header names input, files, time and version" || { no "header names input, files, time and version"; head -8 "$tmp/hdr.md"; }
+SOURCE_DATE_EPOCH=1796169600 "$P" $D > "$tmp/hdr2.md"
+cmp -s "$tmp/hdr.md" "$tmp/hdr2.md" && ok "SOURCE_DATE_EPOCH makes the report byte-stable" || no "SOURCE_DATE_EPOCH: reports differ"
+"$P" $D $W | grep -q '^- \*\*Inputs:\*\* tests/data/decimal and tests/data/werkzeug$' && ok "header names every input" || no "header names every input"
+"$P" -f html $D | grep -q '<title>profreport: tests/data/decimal</title>' && ok "html title names the input" || no "html title names the input"
+expect_rc "bad SOURCE_DATE_EPOCH is a usage error" 2 env SOURCE_DATE_EPOCH=soon "$P" $D
+
+# Latency over time fits the capture: tests/data/decimal spans 2.6 s,
+# too short to bucket, and says so; --bucket still cuts it; the seed
+# incident (78 s, 28 requests) gets 15 s buckets, the first and last cut
+# to the capture.
+"$P" $D | sed -n '/^## Latency over time/,/^## /p' | grep -q '^The requests span 2.60 s, too short to cut into time buckets' \
+    && ok "a capture too short to bucket says so" || no "a capture too short to bucket says so"
+"$P" --bucket 1 $D | grep -q '^| 2026-12-01T22:11:32Z | 555 ms of 1 s | 2 |' && ok "--bucket cuts a short capture" || no "--bucket cuts a short capture"
+"$P" --bucket 1d $D | grep -q '^All 6 requests fall in one bucket of 1 d' && ok "one bucket says so" || no "one bucket says so"
+"$P" examples/profiles > "$tmp/seed-time.md"
+grep -q '^| 2026-11-25T12:56:49Z | 11.00 s of 15 s | 5 |' "$tmp/seed-time.md" && grep -q '^| 2026-11-25T12:58:00Z | 7.00 s of 15 s | 4 |' "$tmp/seed-time.md" \
+    && ok "buckets labelled with their start and the width they cover" || no "buckets labelled with start and width"
 
 # Filters.
 n=$("$P" -f csv -t requests --method POST $W | tail -n +2 | wc -l)
@@ -116,11 +158,12 @@ grep -q "1 profile," "$tmp/out" && ok "file inside x.prof directory read" || no 
 "$P" examples/profiles > "$tmp/seed.md" 2>/dev/null
 first=$(sed -n '/^## Findings/,/^## /p' "$tmp/seed.md" | grep -m1 '^1\. ')
 case $first in
-    *"99.8% of all request time is spent in mongomock"*"flask\_session/sessions.py: save\_session 52%, open\_session 47%; this holds for every endpoint"*)
+    *"99.8% of all request time (2.82 s per request) is spent in mongomock's own code"*"flask\_session/sessions.py: save\_session 52.4%, open\_session 47.4% (inclusive time); it is the top module of every endpoint"*)
         ok "seed finding names mongomock, open_session and save_session" ;;
     *) no "seed finding: $first" ;;
 esac
-for t in "modules:module,kind,self_s,inclusive_s,self_share,inclusive_share,calls,estimated" \
+for t in "modules:scope,endpoint,module,kind,own_s,own_share,own_estimated,inclusive_s,inclusive_share,estimated,calls" \
+         "findings:rank,scope,endpoint,kind,subject,share,per_request_ms,estimated,text" \
          "callers:module,entered_from,caller_module,inclusive_s,calls,estimated"; do
     name=${t%%:*} header=${t#*:}
     "$P" -f csv -t "$name" examples/profiles > "$tmp/t.csv" 2>/dev/null
@@ -128,6 +171,32 @@ for t in "modules:module,kind,self_s,inclusive_s,self_share,inclusive_share,call
 done
 grep -q '^mongomock,flask_session/sessions.py:save_session,flask_session,41.50' <("$P" -f csv -t callers examples/profiles) \
     && ok "callers csv: save_session entry exact" || no "callers csv: save_session entry exact"
+
+# Times and names at the edges (issue 12, items 7 and 9).
+expect_rc "-o '' is a usage error" 2 "$P" -o '' $W
+expect_rc "--state '' is a usage error" 2 "$P" --state '' $W
+for t in 0 1969-12-31 3000w 10000-01-01 99999999999999; do
+    expect_rc "--until $t is a usage error, not 'no limit'" 2 "$P" --until "$t" $W
+done
+expect_rc "--since 0 still means from the start" 0 "$P" -q --since 0 $W
+mkdir "$tmp/pad"
+gzip -c $W/GET.root.25ms.1795610533.prof > "$tmp/pad/GET.root.25ms.1795610533.prof.gz"
+head -c 1024 /dev/zero >> "$tmp/pad/GET.root.25ms.1795610533.prof.gz"
+expect_rc "NUL-padded .gz read as gzip and Python read it" 0 "$P" -f csv "$tmp/pad"
+"$P" -f csv $W/GET.root.25ms.1795610533.prof > "$tmp/plain.csv"
+cmp -s "$tmp/out" "$tmp/plain.csv" && ok "NUL-padded .gz equals the plain file" || no "NUL-padded .gz equals the plain file"
+# Far-out times: a name time past 9999 and an mtime past 2262 are range
+# checked (UBSan aborts on the overflow they used to cause).
+mkdir "$tmp/far"
+cp $W/GET.root.25ms.1795610533.prof "$tmp/far/GET.a.1ms.99999999999999999999.prof"
+cp $W/GET.root.25ms.1795610533.prof "$tmp/far/GET.b.1ms.prof"
+touch -d @13000000000 "$tmp/far/GET.b.1ms.prof" # 2381: ext4 holds up to 2446
+cp $W/GET.root.25ms.1795610533.prof "$tmp/far/GET.c.99999999999999999999999999ms.1795610533.prof"
+expect_rc "far-out times: read, no overflow" 0 "$P" -f csv -t requests "$tmp/far"
+grep -q 'GET.b.1ms.prof,.*,2381-' "$tmp/out" && ok "an mtime after 2262 is dated right" || { no "an mtime after 2262 is dated right"; grep GET.b "$tmp/out"; }
+expect_rc "far-out times: state buckets of 1 ms" 0 "$P" -q --state "$tmp/far.state" --state-bucket 0.001 "$tmp/far"
+expect_rc "far-out times: state read back" 0 "$P" -q "$tmp/far.state"
+grep -q "state ignored" "$tmp/err" && no "far-out state rejected" || ok "far-out state not rejected"
 
 # Archives (.tar, .tar.gz, .tgz, .zip) are read without unpacking: the
 # same functions as the directory; a truncated archive keeps what it had.
@@ -151,29 +220,92 @@ grep -q "cut.tgz: skipped: archive ends inside entry" "$tmp/err" && ok "truncate
 head -c 5000 /dev/urandom > "$tmp/arch/junk.zip"
 expect_rc "garbage archive: exit 3" 3 "$P" "$tmp/arch/junk.zip"
 
+# Entries at the top of an archive (tar cf x.tar *.prof, the usual CI
+# artifact) are named by their own base name, not by the archive's:
+# method, path, filters and diff see the same requests as the directory.
+(cd $W && tar cf "$tmp/arch/flat.tar" *.prof)
+S=tests/data/werkzeug-slow
+(cd $S && tar cf "$tmp/arch/flatslow.tar" *.prof)
+"$P" -q -f csv -t requests $W | cut -d, -f2,3 | sort > "$tmp/dir.req"
+"$P" -q -f csv -t requests "$tmp/arch/flat.tar" | cut -d, -f2,3 | sort > "$tmp/flat.req"
+cmp -s "$tmp/dir.req" "$tmp/flat.req" && ok "flat archive: method and path from the entry's name" \
+    || { no "flat archive: method and path from the entry's name"; diff "$tmp/dir.req" "$tmp/flat.req" | head -3; }
+expect_rc "flat archive: --method GET keeps the GET requests" 0 "$P" -q --method GET -f csv -t requests "$tmp/arch/flat.tar"
+[ "$(tail -n +2 "$tmp/out" | wc -l)" = "$(grep -c '^GET,' "$tmp/dir.req")" ] && ok "flat archive: --method GET count" || no "flat archive: --method GET count"
+expect_rc "flat archives: diff by path finds the regression" 1 "$P" diff --group-by path --fail-on 'mean>+25ms' --min-requests 3 "$tmp/arch/flat.tar" "$tmp/arch/flatslow.tar"
+grep -q '^- GET product.\\<int\\>: p95' "$tmp/out" && ok "flat archives: diff names the slower URL pattern" || no "flat archives: diff names the slower URL pattern"
+
 # diff: tests/data/werkzeug-slow was written by the same app and request
 # mix with the product view sleeping 40 ms more (make_werkzeug_dir.py
-# --slow-product-ms 40): the gate must name product, exit 1, and pass
-# when the rule is loose or the directories are the same.
+# --slow-product-ms 40). With 6 requests a side the test cannot call it
+# significant at the default alpha; --alpha 1 turns the test off, and
+# then the threshold alone must name product, exit 1, and pass when the
+# rule is loose or the directories are the same.
 S=tests/data/werkzeug-slow
-expect_rc "diff: regression found, exit 1" 1 "$P" diff --fail-on 'mean>+25ms' --min-requests 3 $W $S
+expect_rc "diff: 6 requests a side, not significant: exit 0" 0 "$P" diff --fail-on 'mean>+25ms' --min-requests 3 $W $S
+grep -q '| product (flask\\_app.py:[0-9]*) | 6 → 6 .* ~ (p=0' "$tmp/out" && ok "diff says ~ with the p-value" || no "diff says ~ with the p-value"
+expect_rc "diff --alpha 1: regression found, exit 1" 1 "$P" diff --alpha 1 --fail-on 'mean>+25ms' --min-requests 3 $W $S
 grep -q '^- product (flask\\_app.py:[0-9]*): p95' "$tmp/out" && ok "diff names the slower endpoint" || no "diff names the slower endpoint"
-[ "$(grep -c '^- ' "$tmp/out")" = 1 ] && ok "diff names only it" || no "diff names only it: $(grep '^- ' "$tmp/out")"
+[ "$(grep -c '^- [^*]' "$tmp/out")" = 1 ] && ok "diff names only it" || no "diff names only it: $(grep '^- ' "$tmp/out")"
 grep -q "crossed --fail-on" "$tmp/err" && ok "diff says so on stderr" || no "diff says so on stderr"
-expect_rc "diff: same directory, exit 0" 0 "$P" diff --fail-on 'p95>+1%' $W $W
-expect_rc "diff: loose rule, exit 0" 0 "$P" diff --fail-on 'mean>+10000ms' $W $S
-expect_rc "diff: min-requests above the counts, exit 0" 0 "$P" diff --fail-on 'mean>+25ms' --min-requests 100 $W $S
+expect_rc "diff: same directory, exit 0" 0 "$P" diff --alpha 1 --fail-on 'p95>+1%' $W $W
+expect_rc "diff: loose rule, exit 0" 0 "$P" diff --alpha 1 --fail-on 'mean>+10000ms' $W $S
+expect_rc "diff: min-requests above the counts, exit 0" 0 "$P" diff --alpha 1 --fail-on 'mean>+25ms' --min-requests 100 $W $S
 expect_rc "diff: bad rule is a usage error" 2 "$P" diff --fail-on 'p95>>1' $W $S
+expect_rc "diff: bad --alpha is a usage error" 2 "$P" diff --alpha 0 $W $S
 expect_rc "diff: one input is a usage error" 2 "$P" diff $W
+# Issue 14 item 3: diff --state would mix BASE and NEW in one file.
+expect_rc "diff --state is a usage error" 2 "$P" diff --state "$tmp/x.state" $W $S
+grep -q "BASE and NEW would be mixed" "$tmp/err" && [ ! -e "$tmp/x.state" ] && ok "diff --state: said why, wrote nothing" || no "diff --state message"
 "$P" -f csv -t endpoints -o "$tmp/base.csv" $W
-expect_rc "diff --baseline CSV: regression found" 1 "$P" diff --baseline "$tmp/base.csv" --fail-on 'mean>+25ms' --min-requests 3 $S
+expect_rc "diff --baseline summary CSV: threshold decides" 1 "$P" diff --baseline "$tmp/base.csv" --fail-on 'mean>+25ms' --min-requests 3 $S
 grep -q '^- product' "$tmp/out" && ok "baseline diff names product" || no "baseline diff names product"
+grep -q 'significance cannot be tested' "$tmp/out" && ok "summary baseline says it cannot test" || no "summary baseline says it cannot test"
 printf 'endpoint,requests\nx,1\n' > "$tmp/bad.csv"
 expect_rc "diff --baseline with missing columns: exit 3" 3 "$P" diff --baseline "$tmp/bad.csv" $S
 grep -q "no 'mean_ms' column" "$tmp/err" && ok "baseline error names the column" || no "baseline error names the column"
 "$P" diff -f csv $W $S > "$tmp/d.csv" 2>/dev/null
-[ "$(head -1 "$tmp/d.csv")" = "endpoint,base_requests,new_requests,base_p50_ms,new_p50_ms,base_p95_ms,new_p95_ms,base_mean_ms,new_mean_ms,failed" ] && ok "diff csv header" || no "diff csv header"
+[ "$(head -1 "$tmp/d.csv")" = "endpoint,base_requests,new_requests,base_p50_ms,new_p50_ms,base_p95_ms,new_p95_ms,base_mean_ms,new_mean_ms,failed,verdict,p_value,p50_change_lo_ms,p50_change_hi_ms,p95_change_lo_ms,p95_change_hi_ms,mean_change_lo_ms,mean_change_hi_ms,blame" ] && ok "diff csv header" || no "diff csv header"
 "$P" diff -f html -o "$tmp/d.html" $W $S 2>/dev/null && grep -q '<table>' "$tmp/d.html" && ok "diff html" || no "diff html"
+
+# Issue 14 item 1: tests/data/twin-views (tests/gen/twin/run_twin.py
+# --variant views) has two MethodViews whose get share name and file;
+# ItemB.get (api.py:17) is 100 ms slower in NEW. One row each; the slow
+# one fails the gate, from directories and from both baseline kinds.
+TV=tests/data/twin-views
+expect_rc "item 1: same-named views, the slower one fails" 1 "$P" diff --fail-on 'mean>+50ms' $TV/base $TV/new
+grep -q '^| get (api.py:10) | 8 → 8 ' "$tmp/out" && grep -q '^| get (api.py:17) | 8 → 8 .*slower' "$tmp/out" \
+    && ok "item 1: two rows, the right one slower" || no "item 1: two rows"
+grep -q '^- \*\*get (api.py:17)\*\*: slower.*; api +10[0-9] ms per request' "$tmp/out" && ok "item 1: blames module api first" || no "item 1: blames module api"
+"$P" -q -f csv -t endpoints -o "$tmp/tv-sum.csv" $TV/base
+expect_rc "item 1: with a summary baseline" 1 "$P" diff --baseline "$tmp/tv-sum.csv" --fail-on 'mean>+50ms' $TV/new
+"$P" -q -f csv -t requests -o "$tmp/tv-req.csv" $TV/base
+expect_rc "item 1: with a requests baseline" 1 "$P" diff --baseline "$tmp/tv-req.csv" --fail-on 'mean>+50ms' $TV/new
+grep -q '^| get (api.py:17) | 8 → 8 .*slower (p=0.00' "$tmp/out" && ok "requests baseline is tested" || no "requests baseline is tested"
+"$P" -q -f csv -t request-modules -o "$tmp/tv-mod.csv" $TV/base
+[ "$(head -1 "$tmp/tv-mod.csv")" = "file,endpoint,wall_ms,module,own_ms" ] && ok "request-modules csv header" || no "request-modules csv header"
+expect_rc "item 1: with a request-modules baseline" 1 "$P" diff --baseline "$tmp/tv-mod.csv" --fail-on 'mean>+50ms' $TV/new
+grep -q '^- \*\*get (api.py:17)\*\*: slower.*; api +10[0-9] ms per request' "$tmp/out" && ok "request-modules baseline blames module api" || no "request-modules baseline blames api"
+printf 'file,endpoint,wall_ms,module,own_ms\na,x,1,m,1\nb,x,2,m,zz\n' > "$tmp/badmod.csv"
+expect_rc "request-modules baseline: bad own_ms, exit 3" 3 "$P" diff --baseline "$tmp/badmod.csv" $TV/new
+grep -q "row 2: 'own_ms' is not a number" "$tmp/err" && ok "request-modules baseline error names the row" || no "request-modules baseline error"
+expect_rc "twin A: unchanged view passes a tight rule" 0 "$P" diff --baseline "$tmp/tv-req.csv" --fail-on 'mean>+0.5ms' --endpoint 'get (api.py:10)' $TV/new
+# The HTML diff draws NEW's tree of the changed view coloured by change:
+# its boxes on the slow path red, and the sleep only in NEW (dashed).
+"$P" diff -q -f html -o "$tmp/tv.html" $TV/base $TV/new
+grep -q '<h2 id="flame-graphs">' "$tmp/tv.html" && grep -q '<h3>get (api.py:17)</h3>' "$tmp/tv.html" \
+    && ok "diff html: a differential flame graph of the slower view" || no "diff html: flame graph"
+grep -q 'only in NEW; significant</title><rect[^>]*fill="rgb(235,[0-9]*,[0-9]*)" stroke="#000" stroke-dasharray' "$tmp/tv.html" \
+    && ok "diff html: the new path, red and dashed" || no "diff html: new path marked"
+! grep -q '<h3>get (api.py:10)</h3>' "$tmp/tv.html" && ok "diff html: no graph for the unchanged view" || no "diff html: unchanged view drawn"
+# Issue 14 item 2: a 0 ms base (werkzeug rounds to 0ms in the name):
+# BASE's ItemB requests renamed 0ms, NEW's 100 ms must fail p95>+20%.
+mkdir -p "$tmp/zero"
+for f in $TV/base/*; do
+    cp "$f" "$tmp/zero/$(basename "$f" | sed -E 's/^(GET\.api\.b\.[0-9]+)\.[0-9]+ms/\1.0ms/')"
+done
+expect_rc "item 2: 0 ms base, percentage rule fires" 1 "$P" diff --fail-on 'p95>+20%' "$tmp/zero" $TV/new
+grep -q '^| get (api.py:17) | 8 → 8 | 10[0-9] | +10[0-9] \[' "$tmp/out" && ok "item 2: 0 ms base shown" || no "item 2: 0 ms base shown"
 
 # Progress: never on stderr when it is not a terminal (logs stay clean);
 # --progress forces it, and the line is erased at the end.
@@ -204,11 +336,18 @@ PROFREPORT=$P examples/cron/profreport-hourly.sh "$tmp/recent" "$tmp/hourly.html
 [ -s "$tmp/hourly.html" ] && [ -s "$tmp/hourly.html.state" ] && ok "examples/cron script" || no "examples/cron script"
 n=$("$P" -q -f csv -t requests "$tmp/hourly.html.state" | tail -n +2 | wc -l)
 [ "$n" = "$(ls $W/*.prof | wc -l)" ] && ok "examples/cron state holds every recent request ($n)" || no "examples/cron state ($n)"
-"$P" -q -f csv -t endpoints -o "$tmp/main.csv" $W
-GITHUB_STEP_SUMMARY="$tmp/summary.md" PROFREPORT=$P examples/ci/profile-gate.sh "$tmp/main.csv" $W
+"$P" -q -f csv -t requests -o "$tmp/main.csv" $TV/base
+GITHUB_STEP_SUMMARY="$tmp/summary.md" PROFREPORT=$P examples/ci/profile-gate.sh "$tmp/main.csv" $TV/base
 [ $? = 0 ] && grep -q "^## Endpoints" "$tmp/summary.md" && ok "examples/ci gate passes on the same data" || no "examples/ci gate passes"
-PROFREPORT=$P sh -c "examples/ci/profile-gate.sh '$tmp/main.csv' tests/data/werkzeug-slow > /dev/null 2>&1"
-[ $? = 1 ] && ok "examples/ci gate fails on the slower data" || no "examples/ci gate fails on the slower data"
+PROFREPORT=$P sh -c "examples/ci/profile-gate.sh '$tmp/main.csv' $TV/new > '$tmp/gate.md' 2>/dev/null"
+[ $? = 1 ] && grep -q 'get (api.py:17).*slower' "$tmp/gate.md" && ok "examples/ci gate fails on the slower view" || no "examples/ci gate fails on the slower view"
+
+# examples/ci/example-summary.md is what the gate writes for the
+# committed A/B pair (regenerate as its first lines say).
+"$P" -q -f csv -t request-modules -o "$tmp/ab-main.csv" tests/data/twin-ab/base
+PROFREPORT=$P sh examples/ci/profile-gate.sh "$tmp/ab-main.csv" tests/data/twin-ab/new > "$tmp/ab-summary.md" 2>/dev/null
+[ $? = 1 ] && tail -n +6 examples/ci/example-summary.md | cmp -s - "$tmp/ab-summary.md" \
+    && ok "examples/ci/example-summary.md is the gate's output" || { no "examples/ci/example-summary.md differs"; tail -n +6 examples/ci/example-summary.md | diff - "$tmp/ab-summary.md" | head -5; }
 
 # What the fuzzers found (tests/data/fuzz/README): a clear status, no
 # sanitizer report, no hang.

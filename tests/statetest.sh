@@ -6,6 +6,8 @@ set -u
 cd "$(dirname "$0")/.."
 P=${PROFREPORT:-build/profreport}
 PY=${PYTHON:-/usr/bin/python3}
+# Reports say when they were made: one fixed time, so two runs compare.
+export SOURCE_DATE_EPOCH=1796169600
 W=tests/data/werkzeug
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -17,7 +19,7 @@ no() { echo "FAIL $1"; fail=$((fail + 1)); }
 # 1e-9 relative (sums taken in another order differ in the last bits).
 same_tables() { # name A B (A and B are profreport inputs)
     local name=$1 a=$2 b=$3 t k good=1
-    for t in functions:3 edges:6 endpoints:1 requests:1 modules:1 callers:2; do
+    for t in functions:3 edges:6 endpoints:1 requests:1 modules:3 callers:2; do
         k=${t#*:}
         t=${t%%:*}
         "$P" -q -f csv -t "$t" $a > "$tmp/x.csv" 2>/dev/null
@@ -27,8 +29,9 @@ same_tables() { # name A B (A and B are profreport inputs)
             echo "  $t:"; head -3 "$tmp/cmp"
         fi
     done
-    "$P" -q $a > "$tmp/x.md" 2>/dev/null
-    "$P" -q $b > "$tmp/y.md" 2>/dev/null
+    # The header names the inputs, which differ (a state, a directory).
+    "$P" -q $a 2>/dev/null | grep -Ev '^- \*\*Inputs?:\*\* ' > "$tmp/x.md"
+    "$P" -q $b 2>/dev/null | grep -Ev '^- \*\*Inputs?:\*\* ' > "$tmp/y.md"
     cmp -s "$tmp/x.md" "$tmp/y.md" || { good=0; echo "  markdown differs"; diff "$tmp/x.md" "$tmp/y.md" | head -4; }
     [ $good = 1 ] && ok "$name" || no "$name"
 }
@@ -114,6 +117,110 @@ n=$("$P" -f csv -t requests --state "$tmp/ts" --since 1700043200 "$tmp/t" | tail
 [ "$n" = 5 ] && ok "--since with a state selects the newer day" || no "--since with a state ($n)"
 n=$("$P" -f csv -t requests "$tmp/ts" | tail -n +2 | wc -l)
 [ "$n" = 5 ] && ok "older buckets pruned from the state" || no "older buckets pruned from the state ($n)"
+
+# 7. --state-bucket against an existing state with other buckets: said,
+# not silently ignored (issue 12, item 9).
+cp "$tmp/s.bak" "$tmp/sb"
+"$P" -q --state "$tmp/sb" --state-bucket 60 "$tmp/d" > /dev/null 2> "$tmp/err"
+rc=$?
+[ $rc = 2 ] && grep -q "keeps buckets of 3600 s" "$tmp/err" && cmp -s "$tmp/sb" "$tmp/s.bak" \
+    && ok "--state-bucket differing from the state's: usage error, state untouched" || no "--state-bucket differing from the state's (exit $rc)"
+"$P" -q --state "$tmp/sb" --state-bucket 1h "$tmp/d" > /dev/null && ok "--state-bucket equal to the state's: accepted" || no "--state-bucket equal to the state's"
+
+# 8. Times that sum past the largest double: the state is written and read
+# back, not rejected on the next run.
+mkdir "$tmp/inf"
+"$PY" - "$tmp/inf" <<'PYEOF'
+import marshal, sys
+for i in range(3):
+    st = {("/srv/app/huge.py", 1, "forever"): (1, 1, 1e308, 1e308, {})}
+    with open("%s/GET.huge.5ms.%d.prof" % (sys.argv[1], 1700000000 + i), "wb") as f:
+        marshal.dump(st, f)
+PYEOF
+"$P" -q --state "$tmp/infs" "$tmp/inf" > /dev/null
+"$P" -f csv -t requests --state "$tmp/infs" "$tmp/inf" > "$tmp/r.csv" 2> "$tmp/err"
+grep -q "state ignored" "$tmp/err" && no "a state whose sums overflow is read back" || ok "a state whose sums overflow is read back"
+
+# 9. Time buckets 2^32 apart are different cells (they shared one when the
+# bucket was keyed in 32 bits): 2^-10 s buckets, requests 2^22 s apart.
+mkdir "$tmp/k32" "$tmp/k32b"
+cp $W/GET.product.7.8ms.1795610533.prof "$tmp/k32/GET.product.7.8ms.1700000000.prof"
+cp $W/GET.product.33.1ms.1795610533.prof "$tmp/k32/GET.product.33.1ms.1704194304.prof"
+cp $W/GET.product.33.1ms.1795610533.prof "$tmp/k32b/GET.product.33.1ms.1704194304.prof"
+"$P" -q --state "$tmp/k32s" --state-bucket 0.0009765625 "$tmp/k32" > /dev/null
+good=1
+for t in functions:3 edges:6; do
+    "$P" -q -f csv -t ${t%%:*} --since 1704194304 "$tmp/k32s" > "$tmp/x.csv"
+    "$P" -q -f csv -t ${t%%:*} "$tmp/k32b" > "$tmp/y.csv"
+    "$PY" tests/csvcompare.py ${t#*:} "$tmp/x.csv" "$tmp/y.csv" > /dev/null 2>&1 || good=0
+done
+[ $good = 1 ] && ok "buckets 2^32 apart are kept apart" || no "buckets 2^32 apart are kept apart"
+
+# 10. Concurrent runs on one state (issue 12, item 6): each waits for the
+# lock, so none is lost. Two runs, then six, each adding its own files.
+for k in 2 6; do
+    rm -rf "$tmp/conc" && mkdir "$tmp/conc"
+    for i in "${!files[@]}"; do
+        mkdir -p "$tmp/conc/p$((i % k))"
+        cp "$W/${files[$i]}" "$tmp/conc/p$((i % k))/"
+    done
+    pids=()
+    for j in $(seq 0 $((k - 1))); do
+        "$P" -q -j1 --state "$tmp/conc/s" "$tmp/conc/p$j" > /dev/null 2>&1 &
+        pids+=($!)
+    done
+    bad=0
+    for pid in "${pids[@]}"; do wait $pid || bad=1; done
+    n=$("$P" -q -f csv -t requests "$tmp/conc/s" | tail -n +2 | wc -l)
+    [ $bad = 0 ] && [ "$n" = "${#files[@]}" ] && ok "$k concurrent runs: all ${#files[@]} requests kept" \
+        || no "$k concurrent runs: $n of ${#files[@]} requests kept (failed run: $bad)"
+done
+# A run that cannot get the lock in time says so and exits 4, leaving the
+# state alone.
+cp "$tmp/conc/s" "$tmp/conc/s.before"
+lock="$(realpath "$tmp/conc/s").lock"
+flock "$lock" sleep 30 &
+holder=$!
+# Until the holder has it (flock -n fails), however loaded the machine.
+for i in $(seq 1 100); do flock -n "$lock" true || break; sleep 0.1; done
+"$P" -q --state "$tmp/conc/s" --state-wait 1 "$tmp/d" > /dev/null 2> "$tmp/err"
+rc=$?
+pkill -P $holder 2>/dev/null # its sleep, which holds the lock too
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
+[ $rc = 4 ] && grep -q "in use by another profreport run" "$tmp/err" && cmp -s "$tmp/conc/s" "$tmp/conc/s.before" \
+    && ok "state locked past --state-wait: exit 4, state untouched" || { no "state locked past --state-wait (exit $rc)"; cat "$tmp/err"; }
+
+# 11. A request is counted once in a state, whatever path or form it comes
+# in (issue 12, item 5): ./dir, dir//, a renamed directory, gzip copies,
+# an archive read three times, the state itself as an input.
+nreq() { "$P" -q -f csv -t requests "$1" | tail -n +2 | wc -l; }
+rm -rf "$tmp/id" && mkdir "$tmp/id" && cp -r "$tmp/d" "$tmp/id/d"
+"$P" -q --state "$tmp/id/s" "$tmp/id/d" > /dev/null
+n0=$(nreq "$tmp/id/s")
+(cd "$tmp/id" && "$P" -q --state s ./d > /dev/null)
+"$P" -q --state "$tmp/id/s" "$tmp/id//d//" > /dev/null
+mv "$tmp/id/d" "$tmp/id/renamed"
+"$P" -q --state "$tmp/id/s" "$tmp/id/renamed" > /dev/null
+mkdir "$tmp/id/gz" && for f in "$tmp/id/renamed"/*.prof; do gzip -c "$f" > "$tmp/id/gz/$(basename "$f").gz"; done
+"$P" -q --state "$tmp/id/s" "$tmp/id/gz" > /dev/null
+cp "$tmp/id/s" "$tmp/id/s.copy"
+"$P" -q --state "$tmp/id/s" "$tmp/id/s.copy" > /dev/null 2> "$tmp/err"
+n=$(nreq "$tmp/id/s")
+[ "$n0" = "${#files[@]}" ] && [ "$n" = "$n0" ] && ok "same requests by ./dir, dir//, renamed, gzipped, state copy: counted once ($n)" \
+    || no "same requests under other paths counted again ($n0 -> $n)"
+(cd "$tmp/id/renamed" && tar cf ../w.tar *.prof)
+for i in 1 2 3; do "$P" -q --state "$tmp/id/sa" "$tmp/id/w.tar" > /dev/null; done
+n=$(nreq "$tmp/id/sa")
+[ "$n" = "${#files[@]}" ] && ok "an archive read three times into a state: counted once ($n)" || no "an archive read three times into a state ($n)"
+# A state that shares some requests with what is counted cannot be merged
+# without counting those twice: it is reported and left out.
+mkdir "$tmp/id/half" && cp "$tmp/id/renamed/${files[0]}" "$tmp/id/renamed/${files[1]}" "$tmp/id/half/"
+cp "$W/${files[0]}" "$tmp/id/half/GET.extra.1ms.1700000000.prof"
+"$P" -q --state "$tmp/id/sh" "$tmp/id/half" > /dev/null
+"$P" --state "$tmp/id/s" "$tmp/id/sh" > /dev/null 2> "$tmp/err"
+n=$(nreq "$tmp/id/s")
+grep -q "2 of its 3 requests are counted already" "$tmp/err" && [ "$n" = "${#files[@]}" ] \
+    && ok "a partly overlapping state is reported and left out" || { no "a partly overlapping state ($n)"; cat "$tmp/err"; }
 
 echo "statetest: $pass passed, $fail failed"
 echo "$pass passed, $fail failed"

@@ -12,6 +12,7 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <sys/types.h>
 
 #define WERKZEUG "data/werkzeug"
@@ -667,4 +668,149 @@ Test(aggregate, add_buffer_valid_profile)
     pr_report_free(rb);
     pr_agg_free(a);
     pr_agg_free(b);
+}
+
+/* ---- wall times read with the profile as witness ----------------------- */
+
+#define DECIMAL "data/decimal"
+
+/* tests/data/decimal was written by werkzeug with "{method}.{path}.
+ * {elapsed:.3f}ms.{time:.6f}.prof" for paths ending in digits. Read with
+ * the default template, every name reads two ways; the reading the
+ * profile witnesses must be the one that template (unambiguous) gives. */
+Test(aggregate, decimal_elapsed_read_with_the_profile_as_witness)
+{
+    pr_agg *agg = agg_new(1, NULL);
+    const char *paths[] = {DECIMAL};
+    add(agg, paths, 1);
+    pr_report *r = report(agg);
+    pr_name_format *exact = NULL;
+    cr_assert_eq(pr_name_format_compile(
+                     "{method}.{path}.{elapsed:.3f}ms.{time:.6f}.prof",
+                     &exact, NULL), PR_OK);
+    const pr_request_row *q;
+    size_t n = pr_report_requests(r, &q, NULL);
+    const pr_endpoint_row *eps;
+    pr_report_endpoints(r, &eps);
+    cr_assert_eq(n, 6);
+    for (size_t i = 0; i < n; i++) {
+        pr_name_fields nf;
+        cr_assert_eq(pr_name_parse(exact, q[i].file, &nf), 1, "%s", q[i].file);
+        cr_assert(tu_str_is(nf.path, q[i].path), "%s: path %s", q[i].file,
+                  q[i].path);
+        cr_assert_float_eq(q[i].wall_ms, nf.elapsed_ms, 1e-9, "%s: wall %g",
+                           q[i].file, q[i].wall_ms);
+        cr_assert_eq(q[i].wall_source, PR_WALL_NAME, "%s", q[i].file);
+        cr_assert(q[i].wall_ms >= q[i].profiled_ms, "%s", q[i].file);
+        /* The view agrees with the path: balance() serves /balance. */
+        const char *view = eps[q[i].endpoint].label;
+        cr_assert_eq(strncmp(view, "balance ", 8) == 0,
+                     strcmp(q[i].path, "balance") == 0, "%s: %s", q[i].file,
+                     view);
+    }
+    pr_summary s;
+    pr_report_summary(r, &s);
+    cr_assert_eq(s.wall_from_profile, 0);
+    cr_assert_eq(s.wall_contradicted, 0);
+    pr_name_format_free(exact);
+    pr_report_free(r);
+    pr_agg_free(agg);
+}
+
+/* A real profile under names that say more, less or nothing. */
+static pr_report *one_named(const char *file, const char *name)
+{
+    size_t len;
+    unsigned char *buf = tu_read_file(file, &len);
+    pr_agg *agg = agg_new(1, NULL);
+    cr_assert_eq(pr_agg_add_buffer(agg, name, buf, len), PR_OK);
+    free(buf);
+    pr_report *r = report(agg);
+    pr_agg_free(agg);
+    return r;
+}
+
+/* The first file of `dir` whose name starts with `prefix`. */
+static char *first_file(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    char *found = NULL;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && found == NULL)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+            found = tu_path(dir, e->d_name);
+    closedir(d);
+    cr_assert_not_null(found, "no %s* in %s", prefix, dir);
+    return found;
+}
+
+Test(aggregate, wall_time_under_the_profiled_time_is_not_taken)
+{
+    /* /balance/7 slept 780 ms. Named as werkzeug's default .0f writes it
+     * ("balance.7.781ms"), it reads /balance/7 in 781 ms, not /balance in
+     * 7.781 ms: the profile measured 780. */
+    char *slow = first_file(DECIMAL, "GET.balance.7.");
+    pr_report *r = one_named(slow, "x");
+    const pr_request_row *q;
+    cr_assert_eq(pr_report_requests(r, &q, NULL), 1);
+    double profiled = q[0].profiled_ms;
+    cr_assert_eq(q[0].wall_source, PR_WALL_PROFILE); /* unnamed */
+    cr_assert_float_eq(q[0].wall_ms, profiled, 1e-9);
+    pr_report_free(r);
+    char name[128];
+    snprintf(name, sizeof name, "GET.balance.7.%.0fms.1796163093.prof",
+             ceil(profiled));
+    r = one_named(slow, name);
+    pr_report_requests(r, &q, NULL);
+    cr_assert_str_eq(q[0].path, "balance.7");
+    cr_assert_float_eq(q[0].wall_ms, ceil(profiled), 1e-9);
+    cr_assert_eq(q[0].wall_source, PR_WALL_NAME);
+    pr_report_free(r);
+    /* A name that claims less than the profile measured: the profiled
+     * time stands in, and the summary counts it. */
+    snprintf(name, sizeof name, "GET.balance.7.%.0fms.1796163093.prof",
+             floor(profiled / 2));
+    r = one_named(slow, name);
+    pr_report_requests(r, &q, NULL);
+    cr_assert_str_eq(q[0].path, "balance.7");
+    cr_assert_float_eq(q[0].wall_ms, profiled, 1e-9);
+    cr_assert_eq(q[0].wall_source, PR_WALL_PROFILE);
+    pr_summary s;
+    pr_report_summary(r, &s);
+    cr_assert_eq(s.wall_from_profile, 1);
+    cr_assert_eq(s.wall_contradicted, 1);
+    pr_report_free(r);
+    free(slow);
+}
+/* File buffers of all threads share one budget (issue 12): eight threads
+ * each holding a buffer of 128 KiB or more cannot all fit in 640 KiB (the
+ * least for 256 KiB files), so some files
+ * are skipped as over the budget, reported, and the rest read; one
+ * thread fits. Buffers are kept until the end of a run, so the sum does
+ * not depend on scheduling. */
+Test(aggregate, threads_share_one_memory_budget)
+{
+    static const char *const dir[] = {WERKZEUG};
+    skiplog log;
+    pr_agg_options o = {.threads = 8, .max_file_size = 256 << 10,
+                        .memory_budget = 1};
+    pr_agg *agg = agg_new_opts(o, &log);
+    add(agg, dir, 1);
+    size_t read = pr_agg_files_read(agg), skipped = pr_agg_files_skipped(agg);
+    cr_assert_eq(read + skipped, 34);
+    cr_assert_gt(skipped, 0, "8 threads x 128 KiB fit a 640 KiB budget?");
+    cr_assert_gt(read, 0);
+    pr_error err;
+    cr_assert_not_null(pr_agg_skipped(agg, 0, &err));
+    cr_assert_eq(err.code, PR_ERR_TOO_BIG);
+    cr_assert(strstr(err.msg, "memory budget") != NULL, "%s", err.msg);
+    pr_agg_free(agg);
+
+    o.threads = 1;
+    agg = agg_new_opts(o, &log);
+    add(agg, dir, 1);
+    cr_assert_eq(pr_agg_files_read(agg), 34);
+    cr_assert_eq(pr_agg_files_skipped(agg), 0);
+    pr_agg_free(agg);
 }

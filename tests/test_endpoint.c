@@ -684,3 +684,90 @@ Test(endpoint, aggregate_may_be_freed_before_the_report)
     cr_assert_str_eq(rq[0].method, "DELETE");
     pr_report_free(r);
 }
+
+/* ---- PyPy: a view is the app's own code -------------------------------- */
+
+#define PYPY_DIR "data/pypy-flask"
+
+/* tests/data/pypy-flask (tests/gen/make_pypy_dir.py, Debian's pypy3 and
+ * python3-flask): dispatch_request calls functools.partial.__call__
+ * (/usr/lib/pypy3.9/functools.py, Python code under PyPy) for longer
+ * than the views run. The views are index and hello; the 404s have
+ * none. */
+Test(endpoint, pypy_stdlib_helper_is_never_the_view)
+{
+    DIR *d = opendir(PYPY_DIR);
+    cr_assert_not_null(d);
+    size_t seen = 0, views = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        char *path = tu_path(PYPY_DIR, de->d_name);
+        size_t len;
+        unsigned char *buf = tu_read_file(path, &len);
+        mdecoder dec;
+        sview v;
+        mdecoder_init(&dec);
+        sview_init(&v);
+        pr_error err;
+        cr_assert_eq(sview_parse(&v, &dec, buf, len, &err), PR_OK, "%s: %s",
+                     path, err.msg);
+        /* The profile does hold the stdlib callee that used to win. */
+        int partial = 0;
+        for (size_t i = 0; i < v.n; i++)
+            for (size_t j = 0; j < v.entries[i].ncallers; j++)
+                partial |=
+                    ends_with(sview_key(&v, v.entries[i].key)->file,
+                              "pypy3.9/functools.py") &&
+                    tu_str_is(sview_key(&v, v.callers[v.entries[i].first + j]
+                                                .key)->name,
+                              "dispatch_request");
+        cr_assert(partial, "%s: no functools callee of dispatch_request",
+                  path);
+        const pr_func_key *view = ep_find_view(&v);
+        const char *want = strncmp(de->d_name, "GET.root.", 9) == 0 ? "index"
+                           : strncmp(de->d_name, "GET.hello.", 10) == 0
+                               ? "hello"
+                               : NULL;
+        if (want == NULL) {
+            cr_assert_null(view, "%s: view %.*s for a 404", path,
+                           (int)(view ? view->name.len : 0),
+                           view ? view->name.ptr : "");
+        } else {
+            cr_assert_not_null(view, "%s: no view", path);
+            cr_assert(tu_str_is(view->name, want), "%s: view %.*s", path,
+                      (int)view->name.len, view->name.ptr);
+            cr_assert(ends_with(view->file, "make_pypy_dir.py"));
+            views++;
+        }
+        seen++;
+        sview_free(&v);
+        mdecoder_free(&dec);
+        free(buf);
+        free(path);
+    }
+    closedir(d);
+    cr_assert_eq(seen, 4);
+    cr_assert_eq(views, 2);
+    /* In the report: two views, two URL patterns, nothing else. */
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(NULL, &agg), PR_OK);
+    add_dir(agg, PYPY_DIR);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    const pr_endpoint_row *e;
+    size_t n = pr_report_endpoints(r, &e);
+    cr_assert_eq(n, 4);
+    static const char *const labels[] = {
+        "index (make_pypy_dir.py:31)", "hello (make_pypy_dir.py:36)",
+        "GET no.such.page", "GET missing.<int>"};
+    for (size_t k = 0; k < 4; k++) {
+        int found = 0;
+        for (size_t i = 0; i < n; i++)
+            found |= strcmp(e[i].label, labels[k]) == 0;
+        cr_assert(found, "no endpoint %s", labels[k]);
+    }
+    pr_report_free(r);
+    pr_agg_free(agg);
+}

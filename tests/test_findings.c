@@ -74,26 +74,10 @@ static const pr_entry_point_row *entry_row(const pr_attribution *a,
     return NULL;
 }
 
-/* A share as findings.c prints it: whole percents, one decimal in
- * [99.5 %, 100 %), never 100 % for less than all. */
+/* A share as findings.c and the tables print it: one decimal. */
 static void pct_text(double share, char *buf, size_t cap)
 {
-    if (share >= 0.995 && share < 1)
-        snprintf(buf, cap, "%.1f%%", share * 100 > 99.9 ? 99.9 : share * 100);
-    else
-        snprintf(buf, cap, "%.0f%%", share * 100);
-}
-
-/* Markdown as findings.c escapes names: '_' and '<' get a backslash. */
-static void md_name(const char *s, char *buf, size_t cap)
-{
-    size_t o = 0;
-    for (; *s && o + 3 < cap; s++) {
-        if (strchr("_*<>[]`\\#|", *s) != NULL)
-            buf[o++] = '\\';
-        buf[o++] = *s;
-    }
-    buf[o] = '\0';
+    snprintf(buf, cap, "%.1f%%", share * 100);
 }
 
 /* ---- the seed incident --------------------------------------------------- */
@@ -124,20 +108,41 @@ Test(findings, seed_first_finding_blames_mongomock)
     size_t n = pr_report_findings(r, &f);
     log_findings(f, n);
     cr_assert_geq(n, 1);
-    cr_expect_str_eq(f[0].anchor, "modules");
-    /* 99.84 % total, 52.43 % and 47.41 %, as pct() prints them */
-    expect_has(f[0].text,
-               "**99.8% of all request time is spent in mongomock**");
-    expect_has(f[0].text, "entered from flask\\_session/sessions.py: "
-                          "save\\_session 52%, open\\_session 47%");
+    cr_expect_str_eq(f[0].section, "modules");
+    cr_expect_eq(f[0].kind, PR_FINDING_MODULE);
+    cr_expect_null(f[0].endpoint);
+    cr_expect_str_eq(f[0].subject, "mongomock");
+    /* own time 99.85 %; pstats' inclusive 99.84 % bounds it within the
+     * estimate bound (0.1 point) */
+    cr_expect(fabs(f[0].share - SEED_DB / SEED_TOTAL) < 1e-3, "share %.5f",
+              f[0].share);
+    /* the cost per request: own time over the 28 requests */
+    cr_expect(fabs(f[0].per_request_ms -
+                   f[0].share * pr_report_attribution(r)->total_s * 1000 /
+                       SEED_FILES) < 1e-6);
+    cr_expect_eq(strncmp(f[0].text,
+                         "99.8% of all request time (2.82 s per request) is "
+                         "spent in mongomock's own code",
+                         f[0].lead_len), 0, "%s", f[0].text);
+    cr_expect_eq(f[0].lead_len, strlen("99.8% of all request time (2.82 s "
+                                       "per request) is spent in mongomock's "
+                                       "own code"));
+    /* plain words: no Markdown */
+    cr_expect_null(strpbrk(f[0].text, "*\\[]"), "%s", f[0].text);
+    /* pstats: 52.43 % and 47.41 %, one decimal as in the tables */
+    expect_has(f[0].text, "entered from flask_session/sessions.py: "
+                          "save_session 52.4%, open_session 47.4%");
     /* exact figures are not hedged */
     cr_expect_null(strstr(f[0].text, "bout"), "%s", f[0].text);
+    cr_expect_not(f[0].estimated);
     /* per endpoint 99.78 % (index) to 99.95 % (cart) */
-    expect_has(f[0].text,
-               "this holds for every endpoint (99.8% to 99.9% each)");
+    expect_has(f[0].text, "it is the top module of every endpoint "
+                          "(99.8% to 99.9% each)");
     /* Nothing else stands out: no endpoint takes 40 % (index has 33 %),
-     * every endpoint's culprit is the overall one, and three one-minute
-     * buckets are too few for a latency step. */
+     * every endpoint's top module is the overall one, no endpoint has the
+     * 5 requests a p95 comparison needs but index and product (the
+     * costliest is the slowest of those), and three one-minute buckets
+     * are too few for a latency step. */
     cr_expect_eq(n, 1 + SKIP_FINDINGS);
     pr_report_free(r);
 }
@@ -151,14 +156,15 @@ Test(findings, seed_figures_match_pstats)
     cr_assert_not_null(m);
     cr_expect_eq(m->kind, PR_MOD_LIBRARY);
     cr_expect_not(m->estimated);
+    cr_expect_not(m->self_estimated);
+    /* own time: mongomock's code and the standard library and built-ins
+     * it calls; mongomock calls no other library, so it is its inclusive
+     * time to the estimate bound of shared standard-library chains */
+    cr_expect(fabs(m->self_s - SEED_DB) < 1e-3 * SEED_TOTAL,
+              "mongomock own %.6f s", m->self_s);
     /* cumtimes on the same edges, summed: equal to rounding */
-    cr_expect(fabs(m->inclusive_s - SEED_DB) < 2e-6, "mongomock %.6f s",
+    cr_expect(m->inclusive_s >= SEED_DB - 2e-6, "mongomock %.6f s",
               m->inclusive_s);
-    /* shares are of pstats' total tottime, truth.py's of runapp's
-     * cumtime: the same to 0.01 percentage point */
-    cr_expect(fabs(m->inclusive_share - SEED_DB / SEED_TOTAL) < 1e-4,
-              "share %.5f, pstats %.5f", m->inclusive_share,
-              SEED_DB / SEED_TOTAL);
     cr_expect(fabs(a->total_s - SEED_TOTAL) < 0.01, "total %.6f",
               a->total_s);
     const pr_entry_point_row *save =
@@ -178,6 +184,7 @@ Test(findings, seed_figures_match_pstats)
     cr_expect_str_eq(save->caller_module, "flask_session");
     cr_expect_str_eq(save->chain,
                      "mongomock <- flask_session <- flask <- werkzeug");
+    cr_expect_null(save->via_callers);
     pr_report_free(r);
 }
 
@@ -196,68 +203,60 @@ Test(findings, seed_every_endpoint_matches_pstats)
                      ep[i].label);
         const pr_module_row *m = mod_row(&ep[i].attr, "mongomock");
         cr_assert_not_null(m, "%s: no mongomock", ep[i].label);
-        cr_expect(fabs(m->inclusive_s - SEED_EP[k].db) < 2e-6,
-                  "%s: mongomock %.6f s, pstats %.6f s", ep[i].label,
-                  m->inclusive_s, SEED_EP[k].db);
-        cr_expect(fabs(m->inclusive_share - SEED_EP[k].db / SEED_EP[k].total)
-                      < 1e-4,
+        cr_expect_str_eq(ep[i].attr.modules[0].name, "mongomock");
+        cr_expect(fabs(m->self_share - SEED_EP[k].db / SEED_EP[k].total)
+                      < 1e-3,
                   "%s: share %.5f, pstats %.5f", ep[i].label,
-                  m->inclusive_share, SEED_EP[k].db / SEED_EP[k].total);
+                  m->self_share, SEED_EP[k].db / SEED_EP[k].total);
     }
     pr_report_free(r);
 }
 
-/* ---- no dominant library -------------------------------------------------- */
+/* ---- every claim holds ---------------------------------------------------- */
 
-/* Every module a finding says the time is "spent in" / "is in" holds at
- * least half of the time it is measured against, with the share printed
- * as the module row has it. Returns how many such claims there were. */
+static const pr_attribution *scope_of(const pr_report *r, const pr_finding *f)
+{
+    if (f->endpoint == NULL)
+        return pr_report_attribution(r);
+    const pr_endpoint_row *ep;
+    size_t ne = pr_report_endpoints(r, &ep);
+    for (size_t e = 0; e < ne; e++)
+        if (strcmp(ep[e].label, f->endpoint) == 0)
+            return &ep[e].attr;
+    cr_assert_fail("finding for unknown endpoint %s", f->endpoint);
+    return NULL;
+}
+
+/* Every module finding names a module of its scope by own time: the
+ * first of its scope (or the second or third, for the next ones), with the
+ * share it has there, printed as the tables print it, "about" exactly
+ * when it is an estimate, and a cost per request that is that share of
+ * the scope's time per request. Every share is in [0, 1]. Returns how
+ * many module findings there were. */
 static size_t check_claims(const pr_report *r)
 {
     const pr_finding *f;
     size_t n = pr_report_findings(r, &f);
-    const pr_attribution *all = pr_report_attribution(r);
-    const pr_endpoint_row *ep;
-    size_t ne = pr_report_endpoints(r, &ep);
     size_t claims = 0;
     for (size_t i = 0; i < n; i++) {
-        const pr_attribution *a = NULL;
-        if (strcmp(f[i].anchor, "modules") == 0)
-            a = all;
-        else if (strcmp(f[i].anchor, "endpoint-details") == 0)
-            for (size_t e = 0; e < ne && a == NULL; e++) {
-                char label[512];
-                md_name(ep[e].label, label, sizeof label);
-                if (strstr(f[i].text, label) != NULL)
-                    a = &ep[e].attr;
-            }
-        if (a == NULL)
+        cr_expect(f[i].share <= 1.0, "%s", f[i].text);
+        cr_expect_null(strpbrk(f[i].text, "*\\[]`"), "markup: %s", f[i].text);
+        if (f[i].kind != PR_FINDING_MODULE)
             continue;
-        const pr_module_row *claimed = NULL;
-        size_t best = 0;
-        for (size_t m = 0; m < a->nmodules; m++) {
-            char name[512], pat[600];
-            md_name(a->modules[m].name, name, sizeof name);
-            snprintf(pat, sizeof pat, " in %s", name);
-            const char *hit = strstr(f[i].text, pat);
-            size_t end = hit ? (size_t)(hit - f[i].text) + strlen(pat) : 0;
-            /* the module name is followed by ** , ; or . */
-            if (hit != NULL && strchr("*,.;", f[i].text[end]) != NULL &&
-                strlen(name) > best) {
-                best = strlen(name);
-                claimed = &a->modules[m];
-            }
-        }
-        cr_assert_not_null(claimed, "finding names no module: %s",
-                           f[i].text);
+        const pr_attribution *a = scope_of(r, &f[i]);
+        const pr_module_row *m = mod_row(a, f[i].subject);
+        cr_assert_not_null(m, "finding names no module: %s", f[i].text);
         claims++;
-        cr_expect_geq(claimed->inclusive_share, 0.5,
-                      "%s holds %.1f%%, yet: %s", claimed->name,
-                      100 * claimed->inclusive_share, f[i].text);
+        cr_expect(m - a->modules < 3,
+                  "%s is not the top module of its scope: %s", m->name,
+                  f[i].text);
+        cr_expect_eq(f[i].share, m->self_share);
+        cr_expect(f[i].share >= 0 && f[i].share <= 1);
         char p[16];
-        pct_text(claimed->inclusive_share, p, sizeof p);
+        pct_text(m->self_share, p, sizeof p);
         expect_has(f[i].text, p);
-        if (claimed->estimated)
+        cr_expect_eq(f[i].estimated, m->self_estimated);
+        if (m->self_estimated)
             cr_expect(strstr(f[i].text, "bout ") != NULL,
                       "an estimate stated as exact: %s", f[i].text);
     }
@@ -272,69 +271,64 @@ Test(findings, seed_claims_hold)
 }
 
 /* data/werkzeug: 34 requests of the Flask app in gen/flask_app.py. Time
- * is spread: jinja2 rendering ~57 %, sqlalchemy ~12 %, the rest in
- * flask and werkzeug around them. The findings name the app's own views
- * (flask_app, entered from flask's dispatch_request) and no library. */
+ * is spread: jinja2 (templates compiled and rendered) holds the most own
+ * time, the sqlalchemy report endpoint's own time is mostly sqlalchemy,
+ * and the app's views themselves do little. The findings blame by own
+ * time: never the app (which sits above everything on the stack) and
+ * never the frameworks around every request for what they call. */
 Test(findings, werkzeug_claims_hold)
 {
     pr_report *r = report_of(WZ_DIR, NULL, 34);
     const pr_finding *f;
     size_t n = pr_report_findings(r, &f);
     log_findings(f, n);
-    cr_expect_eq(check_claims(r), 1);
+    cr_expect_geq(check_claims(r), 2);
     const pr_attribution *a = pr_report_attribution(r);
-    for (size_t i = 0; i < n; i++) {
-        /* the frameworks wrap every request: never a culprit */
-        cr_expect_null(strstr(f[i].text, " in werkzeug"), "%s", f[i].text);
-        cr_expect_null(strstr(f[i].text, " in flask*"), "%s", f[i].text);
-        for (size_t m = 0; m < a->nmodules; m++) {
-            if (a->modules[m].kind != PR_MOD_LIBRARY)
-                continue;
-            char name[512], pat[600];
-            md_name(a->modules[m].name, name, sizeof name);
-            snprintf(pat, sizeof pat, "spent in %s**", name);
-            cr_expect_null(strstr(f[i].text, pat), "library blamed: %s",
-                           f[i].text);
-        }
-    }
     cr_assert_geq(n, 1);
-    cr_expect_str_eq(f[0].anchor, "modules");
-    /* Estimated (flask_app calls flask, which can call back into it) and
-     * said so; below 82.9 %, the sum of the cumtimes on every edge into
-     * flask_app.py from outside it (pstats), which counts re-entries
-     * twice. */
-    expect_has(f[0].text, "**About ");
-    expect_has(f[0].text, " of all request time is spent in flask\\_app**");
+    cr_expect_str_eq(f[0].section, "modules");
+    cr_expect_str_eq(f[0].subject, "jinja2");
+    cr_expect_str_eq(a->modules[0].name, "jinja2");
     const pr_module_row *app = mod_row(a, "flask_app");
     cr_assert_not_null(app);
     cr_expect_eq(app->kind, PR_MOD_APP);
-    cr_expect(app->estimated);
-    cr_expect_leq(app->inclusive_share, 0.829);
-    expect_has(f[0].text, "entered from flask/app.py: dispatch\\_request");
-    /* "over half the time of N of M endpoints": N counted from the
-     * endpoints' own attributions */
+    /* the app's inclusive time is large, its own time small */
+    cr_expect_gt(app->inclusive_share, 0.5);
+    cr_expect_lt(app->self_share, 0.2);
+    for (size_t i = 0; i < n; i++)
+        cr_expect_str_neq(f[i].subject, "flask_app", "%s", f[i].text);
+    /* the report endpoint is sqlalchemy's */
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        if (f[i].endpoint != NULL && strstr(f[i].endpoint, "report (") ==
+                                         f[i].endpoint) {
+            cr_expect_str_eq(f[i].subject, "sqlalchemy");
+            found = 1;
+        }
+    cr_expect(found, "no finding for the report endpoint");
+    /* own shares are a partition of each scope */
     const pr_endpoint_row *ep;
     size_t ne = pr_report_endpoints(r, &ep);
-    size_t over = 0;
-    for (size_t i = 0; i < ne; i++) {
-        const pr_module_row *m = mod_row(&ep[i].attr, "flask_app");
-        over += m != NULL && m->inclusive_share >= 0.5;
+    for (size_t e = 0; e <= ne; e++) {
+        const pr_attribution *s = e < ne ? &ep[e].attr : a;
+        double sum = 0;
+        for (size_t m = 0; m < s->nmodules; m++) {
+            cr_expect(s->modules[m].self_share >= 0 &&
+                      s->modules[m].self_share <= 1);
+            cr_expect(s->modules[m].inclusive_share >= 0 &&
+                      s->modules[m].inclusive_share <= 1);
+            sum += s->modules[m].self_share;
+        }
+        cr_expect(fabs(sum - 1) < 1e-5, "own shares sum to %.6f", sum);
     }
-    char want[96];
-    snprintf(want, sizeof want, "over half the time of %zu of %zu endpoints",
-             over, ne);
-    expect_has(f[0].text, want);
-    cr_expect_gt(over, 0);
-    cr_expect_lt(over, ne);
-    /* no endpoint takes 40 % of the wall time, all files share one
-     * second: nothing else to say */
-    cr_expect_eq(n, 1 + SKIP_FINDINGS);
     pr_report_free(r);
 }
 
 /* ---- latency over time ---------------------------------------------------- */
 
-#define STEP_SRC WZ_DIR "/GET.root.5ms.1795610533.prof"
+/* A profile that measured 0.75 ms: every name below claims at least 1 ms,
+ * so each name's time stands (a name under the profile's own time would
+ * be rejected for the profiled time). */
+#define STEP_SRC WZ_DIR "/GET.api.items.3.1ms.1795610533.prof"
 #define T0 1795610400.0 /* 2026-11-25T12:40:00Z, a whole minute */
 
 /* A directory of copies of one werkzeug profile, nb one-minute buckets of
@@ -346,7 +340,7 @@ static char *step_dir(const int *ms, size_t nb)
     for (size_t b = 0; b < nb; b++)
         for (int j = 0; j < 3; j++) {
             char name[96];
-            snprintf(name, sizeof name, "GET.root.%dms.%.0f.prof",
+            snprintf(name, sizeof name, "GET.api.items.%dms.%.0f.prof",
                      ms[b] - 1 + j, T0 + 60.0 * (double)b + 10.0 * j);
             char *to = tu_path(dir, name);
             tu_copy_file(STEP_SRC, to);
@@ -361,7 +355,7 @@ static const pr_finding *latency_finding(const pr_report *r)
     size_t n = pr_report_findings(r, &f);
     log_findings(f, n);
     for (size_t i = 0; i < n; i++)
-        if (strcmp(f[i].anchor, "latency-over-time") == 0)
+        if (f[i].kind == PR_FINDING_STEP)
             return &f[i];
     return NULL;
 }
@@ -395,10 +389,14 @@ Test(findings, latency_step_found)
     pr_report *r = step_report(STEP_MS, 12, &dir);
     const pr_finding *lf = latency_finding(r);
     cr_assert_not_null(lf, "no latency finding");
-    expect_has(lf->text, "**Latency rose from 2026-11-25T12:");
+    expect_has(lf->text, "Latency rose from 2026-11-25T12:");
     expect_has(lf->text, "the median request went from 5 ms to 50 ms "
-                         "(10.0x)");
-    expect_has(lf->text, "[Latency over time](#latency-over-time)");
+                         "(10.0x; 24 requests before, 12 after; the median "
+                         "rose by ");
+    /* how sure: the test and the correction for choosing the step */
+    expect_has(lf->text, "Mann-Whitney p < 0.0001, corrected for the 9 "
+                         "places a step could be");
+    cr_expect_str_eq(lf->section, "latency-over-time");
     pr_report_free(r);
     tu_rm_rf(dir);
     free(dir);
@@ -418,7 +416,7 @@ Test(findings, latency_step_dated)
     pr_report *r = step_report(STEP_MS, 12, &dir);
     const pr_finding *lf = latency_finding(r);
     cr_assert_not_null(lf, "no latency finding");
-    expect_has(lf->text, "**Latency rose from 2026-11-25T12:48:00Z on:**");
+    cr_expect_str_eq(lf->subject, "2026-11-25T12:48:00Z");
     pr_report_free(r);
     tu_rm_rf(dir);
     free(dir);
@@ -427,7 +425,7 @@ Test(findings, latency_step_dated)
     r = step_report(late, 12, &dir);
     lf = latency_finding(r);
     cr_assert_not_null(lf, "no latency finding");
-    expect_has(lf->text, "**Latency rose from 2026-11-25T12:44:00Z on:**");
+    cr_expect_str_eq(lf->subject, "2026-11-25T12:44:00Z");
     pr_report_free(r);
     tu_rm_rf(dir);
     free(dir);
@@ -441,6 +439,10 @@ Test(findings, latency_no_step)
     static const int mild[8] = {20, 20, 20, 20, 28, 28, 28, 28};
     static const int tiny[8] = {2, 2, 2, 2, 6, 6, 6, 6};
     static const int few[3] = {5, 50, 50};
+    /* one slow minute at the end: a 2x split, but six requests after it
+     * are not told apart from noise once the choice of split is paid for */
+    static const int one[12] = {20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+                                60};
     static const struct {
         const int *ms;
         size_t nb;
@@ -450,6 +452,7 @@ Test(findings, latency_no_step)
         {mild, 8, "1.4x"},
         {tiny, 8, "3x but 4 ms"},
         {few, 3, "3 buckets"},
+        {one, 12, "one slow bucket"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *dir;

@@ -145,3 +145,67 @@ Test(render_html, hostile_names_are_text)
     cr_assert(strstr(h, "caf\\xff") != NULL, "undecodable byte as \\xNN");
     free(p.html);
 }
+
+/* The title and the header name what was read, escaped: an input is
+ * whatever the user typed, markup included. */
+Test(render_html, title_and_header_name_the_inputs)
+{
+    const char *dir = "data/werkzeug";
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(NULL, &agg), PR_OK);
+    cr_assert_eq(pr_agg_add_paths(agg, &dir, 1), PR_OK);
+    const char *inputs[] = {"data/werkzeug", "<b>x&y</b>", "c", "d", "e"};
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.inputs = inputs;
+    ro.generated_at = 1796169600;
+    static const struct {
+        size_t n;
+        const char *title, *md;
+    } cases[] = {
+        {1, "<title>profreport: data/werkzeug</title>",
+         "- **Input:** data/werkzeug\n"},
+        {2, "<title>profreport: data/werkzeug and &lt;b&gt;x&amp;y&lt;/b&gt;"
+            "</title>",
+         "- **Inputs:** data/werkzeug and \\<b\\>x\\&y\\</b\\>\n"},
+        {5, "<title>profreport: data/werkzeug, &lt;b&gt;x&amp;y&lt;/b&gt;, c "
+            "and 2 more</title>",
+         "- **Inputs:** data/werkzeug, \\<b\\>x\\&y\\</b\\>, c and 2 more\n"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        ro.ninputs = cases[k].n;
+        pr_report *r = NULL;
+        cr_assert_eq(pr_report_build(agg, &ro, &r), PR_OK);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        cr_assert_eq(pr_render(r, PR_FORMAT_HTML, PR_TABLE_ALL, f, NULL),
+                     PR_OK);
+        fclose(f);
+        cr_assert(strstr(buf, cases[k].title) != NULL, "%zu inputs: %.600s",
+                  cases[k].n, strstr(buf, "<title>"));
+        cr_assert(strstr(buf, "made 2026-12-02T00:00:00Z by profreport "
+                              PR_VERSION_STRING) != NULL);
+        free(buf);
+        f = open_memstream(&buf, &len);
+        cr_assert_eq(pr_render(r, PR_FORMAT_MD, PR_TABLE_ALL, f, NULL), PR_OK);
+        fclose(f);
+        cr_assert(strstr(buf, cases[k].md) != NULL, "%zu inputs: %.400s",
+                  cases[k].n, buf);
+        free(buf);
+        pr_report_free(r);
+    }
+    /* Nothing said: a plain title, and no time. */
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert_eq(pr_render(r, PR_FORMAT_MD, PR_TABLE_ALL, f, NULL), PR_OK);
+    fclose(f);
+    cr_assert(strstr(buf, "**Input") == NULL);
+    cr_assert(strstr(buf, "- **Report:** made by profreport ") != NULL);
+    free(buf);
+    pr_report_free(r);
+    pr_agg_free(agg);
+}

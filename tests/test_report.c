@@ -496,7 +496,11 @@ Test(report, requests_input_order_and_slowest)
 /* ---- filters and time buckets on renamed copies ---------------------------- */
 
 /* Copies of real werkzeug profiles under new names, so that their times
- * fall in three hours. 1700000000 is 22:13:20 UTC: with 3600 s buckets
+ * fall in three hours. Each new elapsed time is at least what its profile
+ * measured: a shorter one would be rejected (the profile is the witness).
+ * Their ids are 0: "GET.product.0.30ms..." also reads /product in 0.30
+ * ms, which the profiles (over 0.7 ms) rule out, where "product.2.30ms"
+ * would read /product in 2.30 ms, closer to what they measured than 30. 1700000000 is 22:13:20 UTC: with 3600 s buckets
  * the three hours start at 1699999200, 1700002800 and 1700006400. */
 typedef struct win_file {
     const char *from; /* in data/werkzeug */
@@ -506,16 +510,16 @@ typedef struct win_file {
 } win_file;
 
 static const win_file WIN[] = {
-    {"GET.product.7.8ms.1795610533.prof", "GET", "product.1", 10, 1700000000},
-    {"GET.product.33.1ms.1795610533.prof", "GET", "product.2", 30, 1700000010},
-    {"GET.root.25ms.1795610533.prof", "GET", "root", 20, 1700000020},
-    {"GET.product.78.3ms.1795610533.prof", "GET", "product.3", 40, 1700003600},
+    {"GET.product.7.8ms.1795610533.prof", "GET", "product.0", 10, 1700000000},
+    {"GET.product.33.1ms.1795610533.prof", "GET", "product.0", 30, 1700000010},
+    {"GET.root.5ms.1795610533.prof", "GET", "root", 20, 1700000020},
+    {"GET.product.78.3ms.1795610533.prof", "GET", "product.0", 40, 1700003600},
     {"POST.cart.1ms.1795610533.prof", "POST", "cart", 5, 1700003610},
-    {"GET.product.83.2ms.1795610533.prof", "GET", "product.4", 50, 1700003620},
-    {"GET.root.5ms.1795610533.prof", "GET", "root", 60, 1700003630},
-    {"GET.api.items.3.1ms.1795610533.prof", "GET", "api.items.9", 70,
+    {"GET.product.83.2ms.1795610533.prof", "GET", "product.0", 50, 1700003620},
+    {"GET.root.25ms.1795610533.prof", "GET", "root", 60, 1700003630},
+    {"GET.api.items.3.1ms.1795610533.prof", "GET", "api.items.0", 70,
      1700007200},
-    {"GET.product.91.3ms.1795610533.prof", "GET", "product.5", 80, 1700007210},
+    {"GET.product.91.3ms.1795610533.prof", "GET", "product.0", 80, 1700007210},
 };
 enum { NWIN = sizeof WIN / sizeof WIN[0] };
 
@@ -600,7 +604,11 @@ static void expect_report_keeps(const pr_agg_options *o,
     sum = 0;
     for (size_t k = 0; k < nb; k++)
         sum += b[k].requests;
-    cr_assert_eq(sum, want, "%s: buckets hold %zu requests", what, sum);
+    if (nb == 0 && (ro == NULL || ro->bucket_s <= 0))
+        cr_assert_lt(s.last_time - s.first_time, PR_MIN_BUCKET_SPAN,
+                     "%s: no buckets", what); /* too short to bucket */
+    else
+        cr_assert_eq(sum, want, "%s: buckets hold %zu requests", what, sum);
     if (labels != NULL) {
         size_t nl = 0;
         for (; labels[nl] != NULL; nl++) {
@@ -924,11 +932,12 @@ Test(report, buckets_other_sizes)
 
 Test(report, buckets_chosen_from_span)
 {
-    /* 7210 s of requests: 5-minute buckets are the smallest giving at
-     * most 48 (1-minute ones would give 121). */
+    /* 7210 s of 9 requests: at most 6 buckets (one per 4 requests, 6 at
+     * least), and 30 min is the narrowest nice width giving that (15 min
+     * would give 9). */
     char *dir = make_window_dir();
     pr_report *r = report_of(dir, NULL, NULL);
-    expect_buckets(r, 300);
+    expect_buckets(r, 1800);
     pr_report_free(r);
     tu_rm_rf(dir);
     free(dir);
@@ -947,7 +956,7 @@ Test(report, buckets_follow_filters)
     const pr_bucket_row *b;
     cr_assert_eq(pr_report_buckets(r, &b, NULL), 2);
     cr_assert_eq(b[0].start, 1700002800);
-    cr_assert_eq(b[0].requests, 2); /* product.3 40, product.4 50 */
+    cr_assert_eq(b[0].requests, 2); /* product 40 and 50 */
     cr_assert_eq(b[0].p50_ms, 40);
     cr_assert_eq(b[0].p95_ms, 50);
     cr_assert_eq(b[1].start, 1700006400);
@@ -1096,4 +1105,96 @@ Test(report, module_call_counts_saturate)
     pr_report_free(r);
     pr_agg_free(agg);
     free(buf);
+}
+
+/* ---- buckets that fit the capture ------------------------------------------ */
+
+/* n copies of a real profile (0.75 ms measured, named 1 ms) at times
+ * t0 + span * i / (n - 1), to the millisecond. */
+#define T0_CAPTURE 1795610400.0 /* 12:40:00 UTC, a whole hour */
+static char *capture_dir(size_t n, double span, double offset)
+{
+    char *dir = tu_mkdtemp();
+    char *from = tu_path(WZ_DIR, "GET.api.items.3.1ms.1795610533.prof");
+    for (size_t i = 0; i < n; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "GET.api.items.%zums.%.3f.prof", 1 + i,
+                 T0_CAPTURE + offset + span * (double)i / (double)(n - 1));
+        char *to = tu_path(dir, name);
+        tu_copy_file(from, to);
+        free(to);
+    }
+    free(from);
+    return dir;
+}
+
+/* Every bucket: its covered part lies inside the bucket and the capture,
+ * is the whole bucket but for the first and last, and the requests add
+ * up. */
+static void expect_fitting_buckets(const pr_report *r, size_t n, double bs)
+{
+    const pr_bucket_row *b;
+    double used;
+    size_t nb = pr_report_buckets(r, &b, &used);
+    cr_assert_eq(used, bs, "bucket %g s, want %g", used, bs);
+    pr_summary s;
+    pr_report_summary(r, &s);
+    size_t sum = 0;
+    for (size_t i = 0; i < nb; i++) {
+        cr_assert_eq(b[i].width_s, bs);
+        cr_assert_eq(fmod(b[i].start, bs), 0, "start %f", b[i].start);
+        cr_assert(b[i].from >= b[i].start && b[i].to <= b[i].start + bs &&
+                      b[i].from <= b[i].to, "bucket %zu [%f, %f]", i,
+                  b[i].from, b[i].to);
+        cr_assert(b[i].from >= s.first_time && b[i].to <= s.last_time);
+        if (i > 0 && i + 1 < nb)
+            cr_assert(b[i].from == b[i].start && b[i].to == b[i].start + bs);
+        sum += b[i].requests;
+    }
+    cr_assert_eq(sum, n);
+    cr_assert_eq(b[0].from, s.first_time);
+    cr_assert_eq(b[nb - 1].to, s.last_time);
+}
+
+Test(report, buckets_fit_short_captures)
+{
+    /* The issue's cases: a 10 s capture got two 60 s buckets, and a 37 s
+     * one none. 48 requests over 10 s: at most 12 buckets, so 1 s. */
+    static const struct {
+        size_t n;
+        double span, offset, want;
+    } cases[] = {
+        {48, 10, 0.5, 1},  /* 11 buckets, the first and last cut */
+        {40, 37, 3, 5},    /* at most 10 buckets: 37 / 5 = 7.4 */
+        {8, 37, 0, 10},    /* at most 6: 37 / 10 = 3.7 */
+        {200, 600, 7, 15}, /* at most 48: 600 / 15 = 40 */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char *dir = capture_dir(cases[k].n, cases[k].span, cases[k].offset);
+        pr_report *r = report_of(dir, NULL, NULL);
+        expect_fitting_buckets(r, cases[k].n, cases[k].want);
+        pr_report_free(r);
+        tu_rm_rf(dir);
+        free(dir);
+    }
+}
+
+Test(report, buckets_none_for_a_capture_too_short)
+{
+    char *dir = capture_dir(8, 2.5, 0);
+    pr_report *r = report_of(dir, NULL, NULL);
+    double bs = -1;
+    cr_assert_eq(pr_report_buckets(r, NULL, &bs), 0);
+    cr_assert_eq(bs, 0);
+    pr_report_free(r);
+    /* --bucket still has its way. */
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.bucket_s = 1;
+    r = report_of(dir, NULL, &ro);
+    expect_fitting_buckets(r, 8, 1);
+    cr_assert_eq(pr_report_buckets(r, NULL, NULL), 3);
+    pr_report_free(r);
+    tu_rm_rf(dir);
+    free(dir);
 }

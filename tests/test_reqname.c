@@ -3,6 +3,7 @@
  * dotted paths, .gz), custom filename_format templates, and templates the
  * compiler must refuse with the offset of the culprit. */
 #include "testutil.h"
+#include "reqname.h"
 
 #include <math.h>
 
@@ -371,4 +372,122 @@ Test(reqname, bad_format_braces)
     expect_bad_format("a}b", 1);
     expect_bad_format("{method}}.prof", 8);
     expect_bad_format("x}", 1);
+}
+
+/* ---- names that read more than one way: the profile as witness -------- */
+
+Test(reqname, default_reads_a_decimal_elapsed_both_ways)
+{
+    /* werkzeug with filename_format "...{elapsed:.3f}ms.{time:.6f}...":
+     * /balance in 5.785 ms, or /balance/5 in 785 ms. */
+    pr_name_format *f = compile_ok(NULL);
+    pr__name_reading r[PR__NAME_MAX_READINGS];
+    const char *name = "GET.balance.5.785ms.1796161715.890332.prof";
+    size_t n = pr__name_parse_all(f, name, r, PR__NAME_MAX_READINGS);
+    cr_assert_eq(n, 2, "%zu readings", n);
+    cr_assert(tu_str_is(r[0].fields.path, "balance.5"));
+    cr_assert_float_eq(r[0].fields.elapsed_ms, 785, 1e-9);
+    cr_assert_float_eq(r[0].tol_ms, 0.5, 1e-12);
+    cr_assert(tu_str_is(r[1].fields.path, "balance"));
+    cr_assert_float_eq(r[1].fields.elapsed_ms, 5.785, 1e-9);
+    cr_assert_float_eq(r[1].tol_ms, 0.0005, 1e-12);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_float_eq(r[i].fields.time, 1796161715.890332, 1e-6);
+    /* pr_name_parse keeps its answer: the first reading. */
+    expect_match(f, name, (want){"GET", "balance.5", 785, 1796161715.890332});
+    pr_name_format_free(f);
+}
+
+static void expect_witness(const pr_name_format *f, const char *name,
+                           double profiled_ms, pr__wall_source src,
+                           const char *path, double elapsed_ms)
+{
+    pr_name_fields nf;
+    memset(&nf, 0x5a, sizeof nf);
+    pr__wall_source got = pr__name_parse_witness(f, name, profiled_ms, &nf);
+    cr_assert_eq(got, src, "%s at %.4f ms: source %d, want %d", name,
+                 profiled_ms, (int)got, (int)src);
+    if (path == NULL) {
+        cr_assert(!nf.has_path && !nf.has_elapsed && !nf.has_method,
+                  "%s: fields left set", name);
+        return;
+    }
+    cr_assert(tu_str_is(nf.path, path), "%s at %.4f ms: path \"%.*s\", want %s",
+              name, profiled_ms, STR_ARGS(nf.path), path);
+    if (!isnan(elapsed_ms))
+        cr_assert_float_eq(nf.elapsed_ms, elapsed_ms, 1e-9, "%s: elapsed %g",
+                           name, nf.elapsed_ms);
+}
+
+Test(reqname, the_profile_picks_the_reading)
+{
+    pr_name_format *f = compile_ok(NULL);
+    const char *name = "GET.balance.5.785ms.1796161715.890332.prof";
+    /* The file: the profile measured 5.774 ms. */
+    expect_witness(f, name, 5.774, PR__WALL_NAME, "balance", 5.785);
+    /* The same name from /balance/5 served in 785 ms. */
+    expect_witness(f, name, 780.2, PR__WALL_NAME, "balance.5", 785);
+    /* Both agree: the closer one. */
+    expect_witness(f, "GET.product.2334.87ms.1795608675.prof", 86.6,
+                   PR__WALL_NAME, "product.2334", 87);
+    expect_witness(f, "GET.api.v2.12.34ms.1700000000.prof", 12.2,
+                   PR__WALL_NAME, "api.v2", 12.34);
+    expect_witness(f, "GET.api.v2.12.34ms.1700000000.prof", 33.9,
+                   PR__WALL_NAME, "api.v2.12", 34);
+    /* PyPy's profile may measure far less than the wall time (2.5 ms of
+     * 32): no reading is close, and the template's first one stands, as
+     * werkzeug's default .0f writes it. Only a close reading overrides
+     * it. */
+    expect_witness(f, "GET.no.such.page.28.32ms.1796164458.prof", 2.476,
+                   PR__WALL_NAME, "no.such.page.28", 32);
+    expect_witness(f, "GET.no.such.page.4.21ms.1796164458.prof", 2.961,
+                   PR__WALL_NAME, "no.such.page.4", 21);
+    expect_witness(f, "GET.no.such.page.4.21ms.1796164458.prof", 4.1,
+                   PR__WALL_NAME, "no.such.page", 4.21);
+    /* None agrees: the first reading's path, and the caller times it by
+     * the profile. */
+    expect_witness(f, name, 800, PR__WALL_REJECTED, "balance.5", NAN);
+    /* No match at all. */
+    expect_witness(f, "cpython311.prof", 5, PR__WALL_UNNAMED, NULL, NAN);
+    pr_name_format_free(f);
+}
+
+Test(reqname, witness_tolerance_is_the_printed_precision)
+{
+    pr_name_format *f = compile_ok(NULL);
+    /* .0f rounds: "6ms" is anything from 5.5 ms. */
+    expect_witness(f, "GET.x.6ms.1700000000.prof", 6.4, PR__WALL_NAME, "x", 6);
+    expect_witness(f, "GET.x.6ms.1700000000.prof", 6.5 + 1e-3,
+                   PR__WALL_REJECTED, "x", NAN);
+    /* werkzeug's old "%06d" truncates: "000006ms" is up to 6.999... */
+    expect_witness(f, "GET.x.000006ms.1700000000.prof", 6.9, PR__WALL_NAME,
+                   "x", 6);
+    expect_witness(f, "GET.x.000006ms.1700000000.prof", 7.01,
+                   PR__WALL_REJECTED, "x", NAN);
+    pr_name_format_free(f);
+    f = compile_ok("{method}.{path}.{elapsed:.3f}ms.{time:.6f}.prof");
+    const char *name = "GET.a.5.770ms.1700000000.000001.prof";
+    expect_witness(f, name, 5.7704, PR__WALL_NAME, "a", 5.77);
+    expect_witness(f, name, 5.7710, PR__WALL_REJECTED, "a", NAN);
+    pr_name_format_free(f);
+    /* A template without {elapsed} gives no wall time to check. */
+    f = compile_ok("{method}.{path}.{time}.prof");
+    expect_witness(f, "GET.a.b.1700000000.prof", 3, PR__WALL_NO_ELAPSED,
+                   "a.b", NAN);
+    pr_name_format_free(f);
+}
+
+Test(reqname, readings_are_bounded)
+{
+    /* {path} then {method} with no separator: one reading per split. */
+    pr_name_format *f = compile_ok("{path}{method}.prof");
+    pr__name_reading r[PR__NAME_MAX_READINGS];
+    const char *name = "abcdefghijklmnopqrstuvwxyz.prof";
+    size_t n = pr__name_parse_all(f, name, r, PR__NAME_MAX_READINGS);
+    cr_assert_eq(n, PR__NAME_MAX_READINGS);
+    cr_assert(tu_str_is(r[0].fields.path, "abcdefghijklmnopqrstuvwxy"));
+    cr_assert(tu_str_is(r[0].fields.method, "z"));
+    cr_assert_eq(pr__name_parse_all(f, name, r, 3), 3);
+    cr_assert_eq(pr__name_parse_all(f, name, r, 0), 0);
+    pr_name_format_free(f);
 }

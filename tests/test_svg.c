@@ -148,10 +148,10 @@ Test(esc_html, nul_bytes_do_not_end_the_text)
 /* ---- fixtures ---------------------------------------------------------- */
 
 static const pr_module_row MODS[] = {
-    {"flask", PR_MOD_LIBRARY, 0.010, 0.100, 0.10, 1.00, 12, 1},
-    {"<app & co>", PR_MOD_APP, 0.050, 0.090, 0.50, 0.90, 3, 0},
-    {"sqlalchemy", PR_MOD_LIBRARY, 0.030, 0.030, 0.30, 0.30, 40, 0},
-    {"json", PR_MOD_STDLIB, 0.010, 0.010, 0.10, 0.10, 2, 0},
+    {"flask", PR_MOD_LIBRARY, 0.010, 0.100, 0.10, 1.00, 12, 1, 0, NULL, 0},
+    {"<app & co>", PR_MOD_APP, 0.050, 0.090, 0.50, 0.90, 3, 0, 0, NULL, 0},
+    {"sqlalchemy", PR_MOD_LIBRARY, 0.030, 0.030, 0.30, 0.30, 40, 0, 0, NULL, 0},
+    {"json", PR_MOD_STDLIB, 0.010, 0.010, 0.10, 0.10, 2, 0, 0, NULL, 0},
 };
 
 /* A call tree: a root, two children, grandchildren; one box with a
@@ -251,21 +251,31 @@ Test(svg, endpoints_more_rows_than_drawn)
 
 Test(svg, latency_golden)
 {
-    /* Five buckets of a minute with a gap of three empty ones: the lines
-     * break there, and the lone last bucket is a dot. */
+    /* Buckets of a minute with a gap of three empty ones: the lines
+     * break there, and the lone last bucket is a dot. The capture starts
+     * half-way through the first bucket and ends 20 s into the last:
+     * their bars span only that. */
     const double t0 = 1795610520;
     pr_bucket_row b[] = {
-        {t0, 5, 20, 80, 90},
-        {t0 + 60, 12, 25, 120, 200},
-        {t0 + 120, 3, 15, 40, 41},
-        {t0 + 300, 8, 30, 70, 75},
+        {t0, 5, 20, 80, 90, 60, t0 + 30, t0 + 60},
+        {t0 + 60, 12, 25, 120, 200, 60, t0 + 60, t0 + 120},
+        {t0 + 120, 3, 15, 40, 41, 60, t0 + 120, t0 + 180},
+        {t0 + 300, 8, 30, 70, 75, 60, t0 + 300, t0 + 320},
     };
     capture c;
     svg_latency(cap_open(&c), b, 4, 60);
     const char *s = cap_close(&c);
     cr_assert_eq(count(s, "<polyline class=\"l50\""), 1);
     cr_assert_eq(count(s, "<circle class=\"d50\""), 1);
-    cr_assert(strstr(s, "requests per 1 min") != NULL);
+    cr_assert(strstr(s, "requests per 1 min bucket") != NULL);
+    cr_assert(strstr(s, "2026-11-25T12:42:30Z (30.00 s of a 1 min bucket)") !=
+              NULL);
+    cr_assert(strstr(s, "(20.00 s of a 1 min bucket)") != NULL);
+    /* The axis is the capture, 12:42:30 to 12:47:20: the first bar starts
+     * at the plot's left edge (x 64), and 290 s fill 872 px, so a whole
+     * minute is 180.4 px wide (less the 1 px gap between bars). */
+    cr_assert(strstr(s, "<rect class=\"bar\" x=\"64.0\"") != NULL);
+    cr_assert(strstr(s, "width=\"179.4\"") != NULL);
     assert_rects_inside(s);
     golden("latency", c.buf, c.len);
     free(c.buf);

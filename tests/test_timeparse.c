@@ -142,9 +142,11 @@ Test(timeparse, durations_before_now)
     expect_time("30s", NOW - 30);
     expect_time("1.5h", NOW - 5400);
 
+    /* Before 1970 is out of range (issue 12): refused, not negative. */
     double got;
-    cr_assert_eq(pr_time_parse("1h", 0.0, &got), 0);
-    cr_assert_float_eq(got, -3600.0, 1e-9, "relative to now = 0");
+    cr_assert_eq(pr_time_parse("1h", 0.0, &got), -1);
+    cr_assert_eq(pr_time_parse("1h", 3600.0, &got), 0);
+    cr_assert_float_eq(got, 0.0, 1e-9, "relative to now = 3600");
 }
 
 Test(timeparse, rejects)
@@ -259,4 +261,30 @@ Test(timeparse, durations_rejected)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_duration_rejected(bad[i]);
     expect_duration_rejected(NULL);
+}
+
+/* Times before 1970 or after 9999 are refused rather than taken: the
+ * library reads 0 as "no limit", so --until 1969-12-31 or --until 3000w
+ * used to select everything (issue 12). */
+Test(timeparse, out_of_range_times_rejected)
+{
+    expect_time("0", 0);
+    expect_time("1970-01-01", 0);
+    expect_time("9999-12-31T23:59:59Z", civil(9999, 12, 31, 23, 59, 59));
+    expect_time_rejected("1969-12-31");
+    expect_time_rejected("1970-01-01T00:00:00+00:01");
+    expect_time_rejected("3000w");   /* 1800000000 - 1814400000 < 0 */
+    expect_time_rejected("99999999999999");
+    expect_time_rejected("9999-12-31T23:59:59-00:01");
+}
+
+/* Buckets from a microsecond to a millennium: below, floor(t / bucket)
+ * would not fit an int64 for times up to 9999. */
+Test(timeparse, durations_out_of_range_rejected)
+{
+    double d = 0;
+    cr_assert_eq(pr_duration_parse("0.000001", &d), 0);
+    cr_assert_eq(pr_duration_parse("0.0000001", &d), -1);
+    cr_assert_eq(pr_duration_parse("52000w", &d), 0);
+    cr_assert_eq(pr_duration_parse("53000w", &d), -1);
 }

@@ -268,10 +268,10 @@ def main():
     # type 3 (bits 110 = 0x06 in the first byte): invalid at once
     add("gz_garbage.prof.gz", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff\x07" + rnd[:64],
         "PR_ERR_GZIP", 11, "gzip header + a deflate block of the reserved type 3")
-    add("gz_of_garbage.prof.gz", gz(b"\x01" + rnd[:256]), "PR_ERR_BAD_TYPE", 0,
-        "valid gzip of garbage: decoded first byte 0x01 is no type code")
+    add("gz_of_garbage.prof.gz", gz(b"\x01" + rnd[:256]), "PR_ERR_NOT_STATS", 0,
+        "valid gzip of garbage: decoded first byte 0x01 is no dict, refused as it is decompressed")
     add("gz_of_list.prof.gz", gz(b"\x5b\x00\x00\x00\x00"), "PR_ERR_NOT_STATS", 0,
-        "valid gzip of marshal [] (the first-byte check sees only 1F)")
+        "valid gzip of marshal [] (the decompressed first byte is checked too)")
     add("gz_of_nothing.prof.gz", gz(b""), "PR_ERR_EMPTY", 0, "valid gzip of zero bytes")
     o = nth(objs, "g", 0)
     add("gz_of_truncated.prof.gz", gz(c311[:check_cut(objs, c311, o.off + 3)]), "PR_ERR_TRUNCATED", o.off + 1,
