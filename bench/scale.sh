@@ -2,33 +2,41 @@
 # scale.sh - profreport at scale: a directory of 200,000 profiles (hard
 # links to the committed werkzeug fixtures, so it costs no disk), one
 # 100 MB profile (a stats dict written by Python's marshal with 400,000
-# distinct functions), 10,000 to 100,000 distinct endpoints, and call
-# chains of 10,000 and 50,000 functions (bench/gen_scale.py). Prints wall
-# time, peak RSS and open descriptors. Data is cached outside the
-# repository. SCALE_PARTS picks parts: files, big, endpoints, chains.
+# distinct functions), 10,000 to 100,000 distinct endpoints, call chains
+# of 10,000 and 50,000 functions (bench/gen_scale.py), and a cron run
+# with --state: a state that knows 1,000,000 requests, and 1,000 new
+# files. Prints wall time, peak RSS and open descriptors. Data is cached
+# outside the repository. SCALE_PARTS picks parts: files, big, endpoints,
+# chains, state. Env: SCALE_N (200000), STATE_N (1000000), STATE_NEW (1000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 P=${PROFREPORT:-build/profreport}
 cache=${PROFREPORT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/profreport}
 N=${SCALE_N:-200000}
-PARTS=${SCALE_PARTS:-files big endpoints chains}
+PARTS=${SCALE_PARTS:-files big endpoints chains state}
 want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
-dir=$cache/scale-$N
-if want files && [ "$(find "$dir" -name '*.prof' 2>/dev/null | wc -l)" -lt "$N" ]; then
-    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-    # os.link in one process: a fork per link would take minutes.
-    /usr/bin/python3 - "$dir.tmp" "$N" tests/data/werkzeug/*.prof <<'PY'
+# links OUT N [FIRST]: N hard links to the werkzeug fixtures under OUT,
+# 5,000 a directory, numbered from FIRST (names differ, so a state does
+# not take them for requests it counted); os.link in one process: a fork
+# per link would take minutes.
+links() {
+    rm -rf "$1.tmp" && mkdir -p "$1.tmp"
+    /usr/bin/python3 - "$1.tmp" "$2" "${3:-0}" tests/data/werkzeug/*.prof <<'PY'
 import os, sys
-out, n, srcs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-for i in range(n):
+out, n, first, srcs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+for i in range(first, first + n):
     sub = os.path.join(out, "d%d" % (i // 5000))
-    if i % 5000 == 0:
+    if i == first or i % 5000 == 0:
         os.makedirs(sub, exist_ok=True)
     src = srcs[i % len(srcs)]
     base = os.path.basename(src)[:-len(".prof")]
     os.link(src, os.path.join(sub, "%s.%d.prof" % (base, i)))
 PY
-    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    rm -rf "$1" && mv "$1.tmp" "$1"
+}
+dir=$cache/scale-$N
+if want files && [ "$(find "$dir" -name '*.prof' 2>/dev/null | wc -l)" -lt "$N" ]; then
+    links "$dir" "$N"
 fi
 big=$cache/big-100mb.prof
 if want big && [ ! -s "$big" ]; then
@@ -85,6 +93,30 @@ if want chains; then
         [ -s "$cache/i12/chain-$n.prof" ] || { mkdir -p "$cache/i12"; /usr/bin/python3 bench/gen_scale.py chain "$cache/i12/chain-$n.prof" $n; }
         run "chain of $n functions, Markdown report" "$cache/i12/chain-$n.prof"
     done
+fi
+if want state; then
+    # A cron run: the state knows STATE_N requests (built once, cached),
+    # STATE_NEW files are new. Each run starts from a copy of the state.
+    SN=${STATE_N:-1000000}
+    NEW=${STATE_NEW:-1000}
+    sdir=$cache/state-$SN
+    [ "$(find "$sdir/known" -name '*.prof' 2>/dev/null | wc -l)" -ge "$SN" ] ||
+        { mkdir -p "$sdir" && rm -f "$sdir/known.state" && links "$sdir/known" "$SN"; }
+    [ "$(find "$sdir/fresh" -name '*.prof' 2>/dev/null | wc -l)" -ge "$NEW" ] ||
+        links "$sdir/fresh" "$NEW" "$SN"
+    if [ ! -s "$sdir/known.state" ]; then
+        run "state of $SN requests, first run" \
+            --state "$sdir/known.state.tmp" -f csv -t endpoints "$sdir/known"
+        mv "$sdir/known.state.tmp" "$sdir/known.state"
+    fi
+    echo "state: $(du -h "$sdir/known.state" | cut -f1) for $SN requests"
+    for fmt in "-f csv -t endpoints" ""; do
+        cp "$sdir/known.state" "$cache/cron.state"
+        # shellcheck disable=SC2086
+        run "cron: $SN known + $NEW new${fmt:+ ($fmt)}" \
+            --state "$cache/cron.state" $fmt "$sdir/known" "$sdir/fresh"
+    done
+    rm -f "$cache/cron.state"
 fi
 fds=$(ulimit -n)
 echo "open files limit: $fds (profreport keeps one descriptor per worker open)"

@@ -69,11 +69,12 @@ static int ends_with(pr_str s, const char *suffix)
 
 /* werkzeug's ProfilerMiddleware roots each request at its `runapp`
  * closure (pstats-format.md 4.1); its cumtime is the profiled time. */
-static int is_request_root(const pr_entry *e)
+static int is_request_root(const sview *v, const sentry *e)
 {
-    return e->ncallers == 0 && e->key.name.len == 6 &&
-           memcmp(e->key.name.ptr, "runapp", 6) == 0 &&
-           ends_with(e->key.file, "profiler.py");
+    const pr_func_key *k = sview_key(v, e->key);
+    return e->ncallers == 0 && k->name.len == 6 &&
+           memcmp(k->name.ptr, "runapp", 6) == 0 &&
+           ends_with(k->file, "profiler.py");
 }
 
 /* The profiled time of a request: its root's cumtime, else (no werkzeug
@@ -84,26 +85,36 @@ static void profiled_time(const sview *v, request *r)
     r->total_tt = 0;
     for (size_t i = 0; i < v->n; i++) {
         r->total_tt = pr__fsat_add(r->total_tt, v->entries[i].tt);
-        if (root_ct < 0 && is_request_root(&v->entries[i]))
+        if (root_ct < 0 && is_request_root(v, &v->entries[i]))
             root_ct = v->entries[i].ct;
     }
     r->profiled_s = root_ct >= 0 ? root_ct : r->total_tt;
 }
 
+/* The shard's id of the view's key k: looked up once per file. */
+static uint32_t fid_of(shard *s, sview *v, uint32_t k)
+{
+    uint32_t *fid = &v->scratch[k];
+    if (*fid == UINT32_MAX)
+        *fid = functab_intern_h(&s->funcs, &v->keys[k].key, v->keys[k].hash);
+    return *fid;
+}
+
 /* Adds one parsed profile to an endpoint's function and edge tables. */
-static pr_status add_view(shard *s, ftable *t, const sview *v)
+static pr_status add_view(shard *s, ftable *t, sview *v)
 {
     pr_status st;
+    memset(v->scratch, 0xff, v->nkeys * sizeof *v->scratch);
     for (size_t i = 0; i < v->n; i++) {
-        const pr_entry *e = &v->entries[i];
-        uint32_t fid = functab_intern(&s->funcs, &e->key);
+        const sentry *e = &v->entries[i];
+        uint32_t fid = fid_of(s, v, e->key);
         if (fid == UINT32_MAX)
             return PR_ERR_NOMEM;
         if ((st = ftable_add_func(t, fid, e->cc, e->nc, e->tt, e->ct)))
             return st;
         for (size_t j = 0; j < e->ncallers; j++) {
-            const pr_caller *c = &e->callers[j];
-            uint32_t cid = functab_intern(&s->funcs, &c->key);
+            const scaller *c = &v->callers[e->first + j];
+            uint32_t cid = fid_of(s, v, c->key);
             if (cid == UINT32_MAX)
                 return PR_ERR_NOMEM;
             if ((st = ftable_add_edge(t, cid, fid, c->nc, c->cc, c->tt, c->ct,
@@ -139,15 +150,15 @@ typedef struct worker {
 
 /* Endpoint key for a request: the view function when Flask dispatched to
  * one (and grouping by endpoint), else method + URL pattern. */
-static pr_func_key endpoint_key(worker *w, const sview *v,
+static pr_func_key endpoint_key(worker *w, sview *v,
                                 const pr_name_fields *nf)
 {
     pr_func_key k;
-    const pr_entry *view = NULL;
+    const pr_func_key *view = NULL;
     if (w->agg->opts.group_by == PR_GROUP_ENDPOINT)
         view = ep_find_view(v);
     if (view != NULL)
-        return view->key;
+        return *view;
     size_t n;
     if (nf->has_path) {
         n = (size_t)snprintf(w->label, sizeof w->label, "%.*s ",
@@ -397,6 +408,13 @@ static void *work(void *arg)
     return NULL;
 }
 
+static int shard_empty(const shard *s)
+{
+    return s->funcs.n == 0 && s->group_keys.n == 0 && s->ncells == 0 &&
+           s->nreq == 0 && s->nskips == 0 && s->filtered == 0 &&
+           s->known == 0;
+}
+
 static int cmp_pos(size_t o1, size_t s1, size_t o2, size_t s2)
 {
     if (o1 != o2)
@@ -520,15 +538,24 @@ static pr_status run_list(pr_agg *agg, const src_list *list, size_t first_skip)
     for (size_t i = started + 1; i < nthreads; i++)
         work(&ws[i]);
     for (size_t i = 0; i < nthreads; i++) {
-        if (st == PR_OK)
-            st = ws[i].status;
-        if (st == PR_OK)
-            st = pr__shard_merge(&agg->main, &ws[i].out);
-        pr__shard_free(&ws[i].out);
+        /* The buffers of a big profile go before its tables are merged. */
         mdecoder_free(&ws[i].dec);
         sview_free(&ws[i].view);
         rbuf_free(&ws[i].raw);
         rbuf_free(&ws[i].unz);
+        if (st == PR_OK)
+            st = ws[i].status;
+        if (st == PR_OK && shard_empty(&agg->main)) {
+            /* Merging into nothing gives the worker's shard as it is
+             * (ids in the same order; its sums began at 0 too): take it
+             * rather than hold two copies of its tables. */
+            shard t = agg->main;
+            agg->main = ws[i].out;
+            ws[i].out = t;
+        } else if (st == PR_OK) {
+            st = pr__shard_merge(&agg->main, &ws[i].out);
+        }
+        pr__shard_free(&ws[i].out);
     }
     free(ws);
     agg->inputs += list->n;

@@ -6,12 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct arena_chunk {
-    arena_chunk *next;
-    size_t size;
-    _Alignas(16) unsigned char data[];
-};
-
 enum { ARENA_MIN_CHUNK = 64 * 1024 };
 
 void arena_init(arena *a)
@@ -57,7 +51,7 @@ static arena_chunk *new_chunk(arena *a, size_t n)
 long pr__arena_fail_at, pr__arena_count;
 #endif
 
-void *arena_alloc(arena *a, size_t n)
+void *pr__arena_alloc_slow(arena *a, size_t n)
 {
 #ifdef PR_FAULT_INJECTION
     if (pr__arena_fail_at > 0 && ++pr__arena_count == pr__arena_fail_at)
@@ -125,6 +119,16 @@ void arena_free(arena *a)
     free_chunks(a->head);
     free_chunks(a->spare);
     arena_init(a);
+}
+
+size_t arena_bytes(const arena *a)
+{
+    size_t n = 0;
+    for (const arena_chunk *c = a->head; c != NULL; c = c->next)
+        n += c->size;
+    for (const arena_chunk *c = a->spare; c != NULL; c = c->next)
+        n += c->size;
+    return n;
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n)

@@ -83,26 +83,33 @@ static int any_callee(const pr_func_key *k)
 
 /* The callee of (a function in caller_file named caller_name) with the
  * most cumulative time on its edge, among those `accept` takes, skipping
- * plumbing. */
-static const pr_entry *callee_of(const sview *v, const char *caller_file,
-                                 const char *caller_name,
-                                 int (*accept)(const pr_func_key *))
+ * plumbing. The callers are looked for among the file's distinct keys
+ * once, not edge by edge. */
+static const pr_func_key *callee_of(sview *v, const char *caller_file,
+                                    const char *caller_name,
+                                    int (*accept)(const pr_func_key *))
 {
-    const pr_entry *best = NULL;
+    uint32_t *is_caller = v->scratch;
+    for (size_t i = 0; i < v->nkeys; i++) {
+        const pr_func_key *k = sview_key(v, (uint32_t)i);
+        is_caller[i] = name_is(k->name, caller_name) &&
+                       ends_with(k->file, caller_file);
+    }
+    const pr_func_key *best = NULL;
     double best_w = -1;
     for (size_t i = 0; i < v->n; i++) {
-        const pr_entry *e = &v->entries[i];
-        if (plumbing(&e->key) || !accept(&e->key))
-            continue;
+        const sentry *e = &v->entries[i];
+        const pr_func_key *key = sview_key(v, e->key);
         for (size_t j = 0; j < e->ncallers; j++) {
-            const pr_caller *c = &e->callers[j];
-            if (!name_is(c->key.name, caller_name) ||
-                !ends_with(c->key.file, caller_file))
+            const scaller *c = &v->callers[e->first + j];
+            if (!is_caller[c->key])
                 continue;
+            if (plumbing(key) || !accept(key))
+                break;
             /* profile.py edges carry no time: use the callee's. */
             double w = c->count_only ? e->ct : c->ct;
             if (w > best_w) {
-                best = e;
+                best = key;
                 best_w = w;
             }
         }
@@ -110,11 +117,11 @@ static const pr_entry *callee_of(const sview *v, const char *caller_file,
     return best;
 }
 
-const pr_entry *ep_find_view(const sview *v)
+const pr_func_key *ep_find_view(sview *v)
 {
-    const pr_entry *e =
+    const pr_func_key *e =
         callee_of(v, "flask/app.py", "dispatch_request", view_or_wrapper);
-    if (e == NULL || !flask_wrapper(&e->key))
+    if (e == NULL || !flask_wrapper(e))
         return e;
     /* The static route's view is a lambda in flask/app.py that calls
      * Flask's send_static_file, the static endpoint's view. Class-based
@@ -122,12 +129,12 @@ const pr_entry *ep_find_view(const sview *v)
      * View.dispatch_request and on to the method (MethodView), or to a
      * dispatch_request of the app's own. Report what they wrap, or no
      * view at all. */
-    if (ends_with(e->key.file, "flask/app.py"))
+    if (ends_with(e->file, "flask/app.py"))
         return callee_of(v, "flask/app.py", "<lambda>", any_callee);
-    const pr_entry *inner =
+    const pr_func_key *inner =
         callee_of(v, "flask/views.py", "dispatch_request", app_code);
-    return inner != NULL ? inner : callee_of(v, "flask/views.py", "view",
-                                             app_code);
+    return inner != NULL ? inner
+                         : callee_of(v, "flask/views.py", "view", app_code);
 }
 
 static int all_of(const char *s, size_t n, int (*pred)(int))

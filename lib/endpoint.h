@@ -4,9 +4,10 @@
 
 #include "stats.h"
 
-/* The entry of the view function Flask dispatched to, or NULL (not
- * Flask, or a routing error such as 404 raised before any view). */
-const pr_entry *ep_find_view(const sview *v);
+/* The key of the view function Flask dispatched to, or NULL (not Flask,
+ * or a routing error such as 404 raised before any view); it points into
+ * v. Uses v->scratch. */
+const pr_func_key *ep_find_view(sview *v);
 
 /* Writes path (werkzeug's dotted form) with numeric, UUID and long hex
  * segments replaced by <int>, <uuid>, <hex>; NUL-terminated, truncated to

@@ -15,11 +15,13 @@ int pr__is_builtin(const pr_func_key *k);
  * hot path. */
 static inline int pr__key_eq(const pr_func_key *a, const pr_func_key *b)
 {
+    /* Strings of one file are often the very same bytes (a marshal
+     * reference): no need to compare those. */
     return a->line == b->line && a->file.len == b->file.len &&
            a->name.len == b->name.len &&
-           (a->file.len == 0 ||
+           (a->file.len == 0 || a->file.ptr == b->file.ptr ||
             memcmp(a->file.ptr, b->file.ptr, a->file.len) == 0) &&
-           (a->name.len == 0 ||
+           (a->name.len == 0 || a->name.ptr == b->name.ptr ||
             memcmp(a->name.ptr, b->name.ptr, a->name.len) == 0);
 }
 

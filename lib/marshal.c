@@ -29,11 +29,13 @@ void mdecoder_init(mdecoder *d)
 {
     memset(d, 0, sizeof *d);
     arena_init(&d->arena);
+    arena_init(&d->keep);
 }
 
 void mdecoder_free(mdecoder *d)
 {
     arena_free(&d->arena);
+    arena_free(&d->keep);
     free(d->refs);
     free(d->interned);
     free(d->stack);
@@ -115,9 +117,17 @@ static pr_status rd_len(mdecoder *d, size_t *n, size_t unit, const char *what,
     return PR_OK;
 }
 
-static mval *new_val(mdecoder *d, mkind kind, uint64_t off, pr_error *err)
+/* Where a node goes: one a reference may name must outlive the streaming
+ * reader's rewinds of d->arena. */
+static arena *arena_for(mdecoder *d, int flag)
 {
-    mval *v = arena_alloc(&d->arena, sizeof *v);
+    return flag || d->keep_depth > 0 ? &d->keep : &d->arena;
+}
+
+static mval *new_val(arena *a, mkind kind, uint64_t off,
+                     pr_error *err)
+{
+    mval *v = arena_alloc(a, sizeof *v);
     if (v == NULL) {
         pr__fail(err, PR_ERR_NOMEM, off, "out of memory");
         return NULL;
@@ -197,24 +207,40 @@ static pr_status rd_text_float(mdecoder *d, double *out, pr_error *err)
     return PR_OK;
 }
 
+/* Whether n bytes at p are ASCII (then Latin-1 text is used in place). */
+static int ascii(const unsigned char *p, size_t n)
+{
+    uint64_t any = 0, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        any |= w;
+    }
+    for (; i < n; i++)
+        any |= p[i];
+    return (any & 0x8080808080808080ULL) == 0;
+}
+
 /* a/A/z/Z: one byte per code point (Latin-1). ASCII is used in place;
  * bytes >= 0x80 are re-encoded as UTF-8 so every MV_STR is UTF-8. */
-static pr_status latin1_str(mdecoder *d, mval *v, size_t n, pr_error *err)
+static pr_status latin1_str(mdecoder *d, arena *a, mval *v, size_t n,
+                            pr_error *err)
 {
     const unsigned char *p = d->buf + d->pos;
-    size_t high = 0;
-    for (size_t i = 0; i < n; i++)
-        high += p[i] >> 7;
+    size_t high = 0, i;
+    if (!ascii(p, n)) /* names are: no need to count */
+        for (i = 0; i < n; i++)
+            high += p[i] >> 7;
     if (high == 0) {
         v->u.s.ptr = (const char *)p;
         v->u.s.len = n;
         return PR_OK;
     }
-    unsigned char *q = arena_alloc(&d->arena, n + high);
+    unsigned char *q = arena_alloc(a, n + high);
     if (q == NULL)
         return pr__fail(err, PR_ERR_NOMEM, v->off, "out of memory");
     size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (i = 0; i < n; i++) {
         if (p[i] < 0x80) {
             q[j++] = p[i];
         } else {
@@ -239,18 +265,25 @@ static pr_status reserve(mdecoder *d, int flag, mval *v, pr_error *err)
     return push(&d->refs, &d->nrefs, &d->caprefs, v, err, v->off);
 }
 
-static pr_status rd_seq(mdecoder *d, int depth, mval *v, size_t n,
-                        pr_error *err)
+/* Reads n items into v, allocated in a; inside a flagged container
+ * (flag) everything goes to d->keep. */
+static pr_status rd_seq(mdecoder *d, int depth, mval *v, size_t n, arena *a,
+                        int flag, pr_error *err)
 {
     v->done = 0;
     v->n = (uint32_t)n;
     v->u.items = NULL;
     if (n > 0) {
-        v->u.items = arena_alloc(&d->arena, n * sizeof *v->u.items);
+        v->u.items = arena_alloc(a, n * sizeof *v->u.items);
         if (v->u.items == NULL)
             return pr__fail(err, PR_ERR_NOMEM, v->off, "out of memory");
     }
+    if (flag)
+        d->keep_depth++;
     for (size_t i = 0; i < n; i++) {
+        /* References are most items of a function key. */
+        if (depth < PR_MAX_DEPTH && pr__md_fast_ref(d, &v->u.items[i]))
+            continue;
         pr_status st = rd_obj(d, depth + 1, &v->u.items[i], err);
         if (st != PR_OK)
             return st;
@@ -258,14 +291,19 @@ static pr_status rd_seq(mdecoder *d, int depth, mval *v, size_t n,
             return pr__fail(err, PR_ERR_BAD_TYPE, d->pos - 1,
                             "expected an object, found the NULL marker '0'");
     }
+    if (flag)
+        d->keep_depth--;
     v->done = 1;
     return PR_OK;
 }
 
-static pr_status rd_dict(mdecoder *d, int depth, mval *v, pr_error *err)
+static pr_status rd_dict(mdecoder *d, int depth, mval *v, arena *a, int flag,
+                         pr_error *err)
 {
     size_t base = d->nstack;
     v->done = 0;
+    if (flag)
+        d->keep_depth++;
     for (;;) {
         mval *k, *x;
         pr_status st = rd_obj(d, depth + 1, &k, err);
@@ -283,13 +321,15 @@ static pr_status rd_dict(mdecoder *d, int depth, mval *v, pr_error *err)
             (st = push(&d->stack, &d->nstack, &d->capstack, x, err, voff)))
             return st;
     }
+    if (flag)
+        d->keep_depth--;
     size_t nitems = d->nstack - base;
     if (nitems / 2 > UINT32_MAX)
         return pr__fail(err, PR_ERR_BAD_LENGTH, v->off, "dict too large");
     v->n = (uint32_t)(nitems / 2);
     v->u.items = NULL;
     if (nitems > 0) {
-        v->u.items = arena_alloc(&d->arena, nitems * sizeof *v->u.items);
+        v->u.items = arena_alloc(a, nitems * sizeof *v->u.items);
         if (v->u.items == NULL)
             return pr__fail(err, PR_ERR_NOMEM, v->off, "out of memory");
         memcpy(v->u.items, d->stack + base, nitems * sizeof *v->u.items);
@@ -326,7 +366,7 @@ static int kind_ok(char want, const mval *v)
 }
 
 static pr_status try_layout(mdecoder *d, int depth, const code_layout *L,
-                            mval *v, pr_error *err)
+                            mval *v, arena *a, pr_error *err)
 {
     pr_status st;
     int32_t ignored, line;
@@ -357,7 +397,7 @@ static pr_status try_layout(mdecoder *d, int depth, const code_layout *L,
     /* pstats shows repr(code): keep the name, file and line; drop the
      * address, which differs between runs. */
     size_t cap = name->u.s.len + file->u.s.len + 64;
-    char *s = arena_alloc(&d->arena, cap);
+    char *s = arena_alloc(a, cap);
     if (s == NULL)
         return pr__fail(err, PR_ERR_NOMEM, v->off, "out of memory");
     int n = snprintf(s, cap, "<code object %.*s, file \"%.*s\", line %ld>",
@@ -378,7 +418,7 @@ static pr_status too_complex(const mdecoder *d, uint64_t at, pr_error *err)
                     WORK_PER_BYTE, d->len);
 }
 
-static pr_status rd_code(mdecoder *d, int depth, mval *v, int flag,
+static pr_status rd_code(mdecoder *d, int depth, mval *v, arena *a, int flag,
                          pr_error *err)
 {
     if (d->code_depth >= MAX_CODE_DEPTH)
@@ -391,7 +431,11 @@ static pr_status rd_code(mdecoder *d, int depth, mval *v, int flag,
     v->done = 0;
     size_t pos = d->pos, nrefs = d->nrefs, nint = d->ninterned;
     size_t nstack = d->nstack;
+    int keep_depth = d->keep_depth;
     arena_mark mark = arena_get_mark(&d->arena);
+    arena_mark kmark = arena_get_mark(&d->keep);
+    if (flag)
+        d->keep_depth++;
     pr_error best = {PR_ERR_BAD_TYPE, v->off, "code object of no known layout"};
     d->code_depth++;
     for (int k = 0; k < NLAYOUTS; k++) {
@@ -402,10 +446,11 @@ static pr_status rd_code(mdecoder *d, int depth, mval *v, int flag,
         }
         d->budget--;
         pr_error e;
-        st = try_layout(d, depth, &LAYOUTS[li], v, &e);
+        st = try_layout(d, depth, &LAYOUTS[li], v, a, &e);
         if (st == PR_OK) {
             d->last_layout = li;
             d->code_depth--;
+            d->keep_depth = keep_depth;
             v->done = 1;
             return PR_OK;
         }
@@ -426,30 +471,63 @@ static pr_status rd_code(mdecoder *d, int depth, mval *v, int flag,
         d->nrefs = nrefs;
         d->ninterned = nint;
         d->nstack = nstack;
+        d->keep_depth = keep_depth + (flag != 0);
         arena_rewind(&d->arena, mark);
+        arena_rewind(&d->keep, kmark);
     }
     d->code_depth--;
+    d->keep_depth = keep_depth;
     if (err)
         *err = best;
     return best.code;
 }
 
-static pr_status rd_obj(mdecoder *d, int depth, mval **out, pr_error *err)
+/* What every object costs before its type byte is looked at: a level of
+ * depth, a unit of the work budget, and that byte. */
+static pr_status start_obj(mdecoder *d, int depth, pr_error *err)
 {
-    pr_status st;
     if (depth > PR_MAX_DEPTH)
         return pr__fail(err, PR_ERR_TOO_DEEP, d->pos,
                         "objects nested more than %d deep", PR_MAX_DEPTH);
     if (d->budget == 0)
         return too_complex(d, d->pos, err);
     d->budget--;
-    uint64_t at = d->pos;
     if (left(d) == 0)
-        return pr__fail(err, PR_ERR_TRUNCATED, at,
+        return pr__fail(err, PR_ERR_TRUNCATED, d->pos,
                         "truncated: expected a type byte");
+    return PR_OK;
+}
+
+/* The object a reference `r` names (its type byte at `at` is read). */
+static pr_status rd_ref(mdecoder *d, uint64_t at, mval **out, pr_error *err)
+{
+    int32_t i32;
+    pr_status st = rd_i32(d, &i32, "reference index", err);
+    if (st != PR_OK)
+        return st;
+    if (i32 < 0 || (size_t)i32 >= d->nrefs)
+        return pr__fail(err, PR_ERR_BAD_REF, at,
+                        "reference %ld to an unknown object (%zu known)",
+                        (long)i32, d->nrefs);
+    if (!d->refs[i32]->done)
+        return pr__fail(err, PR_ERR_BAD_REF, at,
+                        "reference %ld to an unfinished container (cycle)",
+                        (long)i32);
+    *out = d->refs[i32];
+    return PR_OK;
+}
+
+static pr_status rd_obj(mdecoder *d, int depth, mval **out, pr_error *err)
+{
+    pr_status st = start_obj(d, depth, err);
+    if (st != PR_OK)
+        return st;
+    uint64_t at = d->pos;
     int byte = d->buf[d->pos++];
     int flag = byte & FLAG_REF;
     int code = byte & 0x7F;
+    /* Python 2's interned strings are named later too, by index. */
+    arena *A = arena_for(d, flag || code == 't');
     mval *v = NULL;
     size_t n;
     int32_t i32;
@@ -465,7 +543,7 @@ static pr_status rd_obj(mdecoder *d, int depth, mval **out, pr_error *err)
     case 'S':
         /* A node of its own (not a shared singleton) so that an error
          * about it can say where it is. */
-        if ((v = new_val(d, code == 'N' ? MV_NONE
+        if ((v = new_val(A, code == 'N' ? MV_NONE
                             : code == '.' || code == 'S' ? MV_OTHER
                                                          : MV_BOOL,
                          at, err)) == NULL)
@@ -474,18 +552,7 @@ static pr_status rd_obj(mdecoder *d, int depth, mval **out, pr_error *err)
         *out = v;
         return PR_OK;
     case 'r':
-        if ((st = rd_i32(d, &i32, "reference index", err)) != PR_OK)
-            return st;
-        if (i32 < 0 || (size_t)i32 >= d->nrefs)
-            return pr__fail(err, PR_ERR_BAD_REF, at,
-                            "reference %ld to an unknown object (%zu known)",
-                            (long)i32, d->nrefs);
-        if (!d->refs[i32]->done)
-            return pr__fail(err, PR_ERR_BAD_REF, at,
-                            "reference %ld to an unfinished container (cycle)",
-                            (long)i32);
-        *out = d->refs[i32];
-        return PR_OK;
+        return rd_ref(d, at, out, err);
     case 'R':
         if ((st = rd_i32(d, &i32, "interned string index", err)) != PR_OK)
             return st;
@@ -500,7 +567,7 @@ static pr_status rd_obj(mdecoder *d, int depth, mval **out, pr_error *err)
     case '[':
     case '<':
     case '>':
-        if ((v = new_val(d, code == '[' ? MV_LIST
+        if ((v = new_val(A, code == '[' ? MV_LIST
                             : code == '<' || code == '>' ? MV_SET
                                                          : MV_TUPLE,
                          at, err)) == NULL)
@@ -518,31 +585,31 @@ static pr_status rd_obj(mdecoder *d, int depth, mval **out, pr_error *err)
         } else if ((st = rd_len(d, &n, 1, "container size", err)) != PR_OK) {
             return st;
         }
-        if ((st = rd_seq(d, depth, v, n, err)) != PR_OK)
+        if ((st = rd_seq(d, depth, v, n, A, flag, err)) != PR_OK)
             return st;
         *out = v;
         return PR_OK;
     case ':': /* slice (version >= 5): three objects */
-        if ((v = new_val(d, MV_OTHER, at, err)) == NULL)
+        if ((v = new_val(A, MV_OTHER, at, err)) == NULL)
             return PR_ERR_NOMEM;
         if ((st = reserve(d, flag, v, err)) != PR_OK ||
-            (st = rd_seq(d, depth, v, 3, err)) != PR_OK)
+            (st = rd_seq(d, depth, v, 3, A, flag, err)) != PR_OK)
             return st;
         v->kind = MV_OTHER;
         *out = v;
         return PR_OK;
     case '{':
-        if ((v = new_val(d, MV_DICT, at, err)) == NULL)
+        if ((v = new_val(A, MV_DICT, at, err)) == NULL)
             return PR_ERR_NOMEM;
         if ((st = reserve(d, flag, v, err)) != PR_OK ||
-            (st = rd_dict(d, depth, v, err)) != PR_OK)
+            (st = rd_dict(d, depth, v, A, flag, err)) != PR_OK)
             return st;
         *out = v;
         return PR_OK;
     case 'c':
-        if ((v = new_val(d, MV_CODE, at, err)) == NULL)
+        if ((v = new_val(A, MV_CODE, at, err)) == NULL)
             return PR_ERR_NOMEM;
-        if ((st = rd_code(d, depth, v, flag, err)) != PR_OK)
+        if ((st = rd_code(d, depth, v, A, flag, err)) != PR_OK)
             return st;
         *out = v;
         return PR_OK;
@@ -551,7 +618,7 @@ static pr_status rd_obj(mdecoder *d, int depth, mval **out, pr_error *err)
     }
 
     /* Scalars: decode, then take a ref slot if flagged. */
-    if ((v = new_val(d, MV_INT, at, err)) == NULL)
+    if ((v = new_val(A, MV_INT, at, err)) == NULL)
         return PR_ERR_NOMEM;
     switch (code) {
     case 'i':
@@ -617,7 +684,7 @@ static pr_status rd_obj(mdecoder *d, int depth, mval **out, pr_error *err)
     string:
         v->kind = code == 's' ? MV_BYTES : MV_STR;
         if (code == 'a' || code == 'A' || code == 'z' || code == 'Z') {
-            if ((st = latin1_str(d, v, n, err)) != PR_OK)
+            if ((st = latin1_str(d, A, v, n, err)) != PR_OK)
                 return st;
         } else {
             v->u.s.ptr = (const char *)d->buf + d->pos;
@@ -654,17 +721,211 @@ unsigned long mdecode_budget(size_t len)
     return WORK_PER_BYTE * (unsigned long)len + WORK_BASE;
 }
 
-pr_status mdecode(mdecoder *d, const void *buf, size_t len, mval **out,
-                  size_t *end, pr_error *err)
+void pr__md_begin(mdecoder *d, const void *buf, size_t len)
 {
-    *out = NULL;
     arena_reset(&d->arena);
+    arena_reset(&d->keep);
     d->nrefs = d->ninterned = d->nstack = 0;
     d->buf = buf;
     d->len = len;
     d->pos = 0;
     d->code_depth = 0;
+    d->keep_depth = 0;
     d->budget = mdecode_budget(len);
+}
+
+pr_status pr__md_obj(mdecoder *d, int depth, mval **out, pr_error *err)
+{
+    return rd_obj(d, depth, out, err);
+}
+
+pr_status pr__md_head(mdecoder *d, int depth, int want, mval **root_node,
+                      int *code, size_t *n, pr_error *err)
+{
+    *code = 0;
+    pr_status st = start_obj(d, depth, err);
+    if (st != PR_OK)
+        return st;
+    uint64_t at = d->pos;
+    int byte = d->buf[at], c = byte & 0x7F, flag = byte & FLAG_REF;
+    int tuple = c == '(' || c == ')';
+    if (!(want == '(' ? tuple : c == '{') || (flag && root_node == NULL)) {
+        d->budget++; /* pr__md_obj will count it */
+        return PR_OK;
+    }
+    d->pos++;
+    if (flag) {
+        mval *v = new_val(&d->keep, tuple ? MV_TUPLE : MV_DICT, at, err);
+        if (v == NULL)
+            return PR_ERR_NOMEM;
+        v->done = 0;
+        if ((st = reserve(d, flag, v, err)) != PR_OK)
+            return st;
+        *root_node = v;
+    }
+    if (c == ')') {
+        if ((st = need(d, 1, "small tuple size", err)) != PR_OK)
+            return st;
+        *n = d->buf[d->pos++];
+        if (*n > left(d))
+            return pr__fail(err, PR_ERR_BAD_LENGTH, at + 1,
+                            "tuple of %zu items does not fit in the %zu "
+                            "bytes left", *n, left(d));
+    } else if (c == '(') {
+        if ((st = rd_len(d, n, 1, "container size", err)) != PR_OK)
+            return st;
+    }
+    *code = want;
+    return PR_OK;
+}
+
+/* The length of the object at offset p when it is a leaf pr__md_key
+ * decodes itself: a reference to a finished object named before p, an
+ * int32, or text used in place; 0 for anything else. */
+static size_t key_leaf(const mdecoder *d, size_t p)
+{
+    size_t left = d->len - p;
+    const unsigned char *b = d->buf + p;
+    if (left < 2)
+        return 0;
+    int c = b[0] & 0x7F;
+    uint32_t i;
+    size_t n;
+    switch (c) {
+    case 'r':
+        if (left < 5 || b[0] != 'r')
+            return 0;
+        i = le32(b + 1);
+        return i < d->nrefs && d->refs[i]->done ? 5 : 0;
+    case 'i':
+        return left >= 5 ? 5 : 0;
+    case 'z':
+    case 'Z':
+        n = b[1];
+        return n <= left - 2 && ascii(b + 2, n) ? 2 + n : 0;
+    case 'u':
+    case 'a':
+    case 'A':
+        if (left < 5 || le32(b + 1) > left - 5)
+            return 0;
+        n = le32(b + 1);
+        return c == 'u' || ascii(b + 5, n) ? 5 + n : 0;
+    default:
+        return 0;
+    }
+}
+
+pr_status pr__md_key(mdecoder *d, int depth, mval **out, pr_error *err)
+{
+    size_t p = d->pos, len[3], q = p + 2;
+    if (p < d->len && d->buf[p] == '0' && d->budget > 0 &&
+        depth <= PR_MAX_DEPTH) { /* the end of a dict */
+        d->budget--;
+        d->pos++;
+        *out = NULL;
+        return PR_OK;
+    }
+    if (depth >= PR_MAX_DEPTH || d->budget < 4 || d->len - p < 2 ||
+        (d->buf[p] & 0x7F) != ')' || d->buf[p + 1] != 3)
+        return rd_obj(d, depth, out, err);
+    for (int i = 0; i < 3; q += len[i++])
+        if ((len[i] = key_leaf(d, q)) == 0)
+            return rd_obj(d, depth, out, err);
+    /* What rd_obj would do: the tuple, its reference slot, its items. */
+    pr_status st;
+    int flag = d->buf[p] & FLAG_REF;
+    arena *A = arena_for(d, flag);
+    mval *v = new_val(A, MV_TUPLE, p, err);
+    if (v == NULL)
+        return PR_ERR_NOMEM;
+    if ((st = reserve(d, flag, v, err)) != PR_OK)
+        return st;
+    v->n = 3;
+    if ((v->u.items = arena_alloc(A, 3 * sizeof *v->u.items)) == NULL)
+        return pr__fail(err, PR_ERR_NOMEM, p, "out of memory");
+    if (flag)
+        d->keep_depth++;
+    q = p + 2;
+    for (int i = 0; i < 3; q += len[i++]) {
+        const unsigned char *b = d->buf + q;
+        int cflag = b[0] & FLAG_REF, c = b[0] & 0x7F;
+        mval *x;
+        if (c == 'r') {
+            x = d->refs[le32(b + 1)];
+        } else {
+            x = new_val(arena_for(d, cflag), c == 'i' ? MV_INT : MV_STR, q,
+                        err);
+            if (x == NULL)
+                return PR_ERR_NOMEM;
+            if (c == 'i') {
+                x->u.i = (int32_t)le32(b + 1);
+            } else {
+                size_t head = c == 'z' || c == 'Z' ? 2 : 5;
+                x->u.s.ptr = (const char *)b + head;
+                x->u.s.len = len[i] - head;
+            }
+            if (cflag && (st = push(&d->refs, &d->nrefs, &d->caprefs, x, err,
+                                    q)) != PR_OK)
+                return st;
+        }
+        v->u.items[i] = x;
+    }
+    if (flag)
+        d->keep_depth--;
+    d->budget -= 4;
+    d->pos = q;
+    *out = v;
+    return PR_OK;
+}
+
+pr_status pr__md_scalar(mdecoder *d, int depth, mval *tmp, mval **out,
+                        pr_error *err)
+{
+    pr_status st = start_obj(d, depth, err);
+    if (st != PR_OK)
+        return st;
+    uint64_t at = d->pos;
+    const unsigned char *p = d->buf + at;
+    switch (p[0]) {
+    case 'i':
+        if (left(d) < 5)
+            break;
+        memset(tmp, 0, sizeof *tmp);
+        tmp->kind = MV_INT;
+        tmp->done = 1;
+        tmp->off = at;
+        tmp->u.i = (int32_t)le32(p + 1);
+        d->pos += 5;
+        *out = tmp;
+        return PR_OK;
+    case 'g': {
+        if (left(d) < 9)
+            break;
+        memset(tmp, 0, sizeof *tmp);
+        tmp->kind = MV_FLOAT;
+        tmp->done = 1;
+        tmp->off = at;
+        uint64_t bits = (uint64_t)le32(p + 1) | (uint64_t)le32(p + 5) << 32;
+        memcpy(&tmp->u.f, &bits, sizeof tmp->u.f);
+        d->pos += 9;
+        *out = tmp;
+        return PR_OK;
+    }
+    case 'r':
+        d->pos++;
+        return rd_ref(d, at, out, err);
+    default:
+        break;
+    }
+    d->budget++; /* rd_obj counts it */
+    return rd_obj(d, depth, out, err);
+}
+
+pr_status mdecode(mdecoder *d, const void *buf, size_t len, mval **out,
+                  size_t *end, pr_error *err)
+{
+    *out = NULL;
+    pr__md_begin(d, buf, len);
     if (len == 0)
         return pr__fail(err, PR_ERR_EMPTY, 0, "empty file");
     mval *root;

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef enum mkind {
     MV_NONE,
@@ -34,8 +35,12 @@ typedef struct mval mval;
 struct mval {
     uint8_t kind;
     uint8_t done;  /* containers: fully read (a ref to an unfinished one is a cycle) */
+    uint8_t cached; /* h is set */
     uint32_t n;    /* tuple/list/set: items; dict: pairs */
     uint64_t off;  /* offset of the type byte */
+    /* The reader's memo, computed once however often a marshal reference
+     * names the node: a string's hash, a function key's id in its file. */
+    uint64_t h;
     union {
         int64_t i;
         double f;
@@ -51,7 +56,9 @@ struct mval {
 
 /* Reusable decoder state: keep one per thread and reuse it per file. */
 typedef struct mdecoder {
-    arena arena;
+    arena arena;        /* nodes nothing can refer back to */
+    arena keep;         /* nodes a reference may name: flagged, and in flagged */
+    int keep_depth;     /* > 0 while reading inside a flagged container */
     mval **refs;        /* FLAG_REF table (version >= 3) */
     size_t nrefs, caprefs;
     mval **interned;    /* Python 2 `t` table */
@@ -78,5 +85,112 @@ void mdecoder_free(mdecoder *d);
  * The tree lives until the next mdecode or mdecoder_free. */
 pr_status mdecode(mdecoder *d, const void *buf, size_t len, mval **out,
                   size_t *end, pr_error *err);
+
+/* ---- streaming ---------------------------------------------------------
+ * A reader that knows the shape it expects (stats.c) walks the stream
+ * itself and builds nodes only where it must: for objects a marshal
+ * reference may name later, and for what it does not expect. Decoding
+ * work, depth limits and errors are those of mdecode, object for object.
+ *
+ * Nodes of unflagged objects live in d->arena, which the reader may
+ * rewind (arena_get_mark/arena_rewind) once it is done with them;
+ * flagged ones, and everything inside them, live in d->keep until the
+ * next pr__md_begin. */
+
+/* Starts decoding buf: resets the cursor, tables, arenas and budget. */
+void pr__md_begin(mdecoder *d, const void *buf, size_t len);
+
+/* Reads one object at the cursor into a tree, as mdecode does at depth
+ * `depth`; *out is NULL for the NULL marker '0'. */
+pr_status pr__md_obj(mdecoder *d, int depth, mval **out, pr_error *err);
+
+/* pr__md_obj, faster for what a function key usually is (a small tuple
+ * of references, int32s and text used in place) and for the NULL marker
+ * that ends a dict. */
+pr_status pr__md_key(mdecoder *d, int depth, mval **out, pr_error *err);
+
+/* Starts the object at the cursor as pr__md_obj would (depth, budget,
+ * type byte). When it is an unflagged container of kind `want`, '(' for
+ * a tuple or '{' for a dict, its header is consumed and *code = want:
+ * *n items follow (tuple) or pairs up to the NULL marker (dict). With
+ * root_node not NULL (the top-level object, which nothing can follow) a
+ * flagged one is taken too, its reference slot holding *root_node,
+ * unfinished so that a reference to it is a cycle. Anything else: *code
+ * is 0 and nothing is consumed; read it with pr__md_obj. */
+pr_status pr__md_head(mdecoder *d, int depth, int want, mval **root_node,
+                      int *code, size_t *n, pr_error *err);
+
+/* ---- fast paths ---------------------------------------------------------
+ * For what cProfile writes most, at the streaming reader's shallow depths
+ * (far below PR_MAX_DEPTH): each reads its object and returns 1, or
+ * returns 0 having consumed nothing, and the general function above then
+ * reads it (and says what is wrong with it, if anything). */
+
+static inline int pr__md_fast_ok(const mdecoder *d, size_t n)
+{
+    return d->budget > 0 && d->len - d->pos >= n;
+}
+
+static inline uint32_t pr__md_le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* `r`: a reference to a finished object. */
+static inline int pr__md_fast_ref(mdecoder *d, mval **out)
+{
+    if (!pr__md_fast_ok(d, 5) || d->buf[d->pos] != 'r')
+        return 0;
+    uint32_t i = pr__md_le32(d->buf + d->pos + 1);
+    if (i >= d->nrefs || !d->refs[i]->done)
+        return 0;
+    d->budget--;
+    d->pos += 5;
+    *out = d->refs[i];
+    return 1;
+}
+
+/* An unflagged int32 or binary float into *tmp, or a reference. */
+static inline int pr__md_fast_num(mdecoder *d, mval *tmp, mval **out)
+{
+    if (!pr__md_fast_ok(d, 9)) /* 'i' and 'r' need 5: the slow path */
+        return 0;
+    const unsigned char *p = d->buf + d->pos;
+    if (p[0] == 'g') {
+        uint64_t bits = pr__md_le32(p + 1) | (uint64_t)pr__md_le32(p + 5) << 32;
+        tmp->kind = MV_FLOAT;
+        memcpy(&tmp->u.f, &bits, sizeof tmp->u.f);
+        d->pos += 9;
+    } else if (p[0] == 'i') {
+        tmp->kind = MV_INT;
+        tmp->u.i = (int32_t)pr__md_le32(p + 1);
+        d->pos += 5;
+    } else {
+        return pr__md_fast_ref(d, out);
+    }
+    tmp->off = (uint64_t)(p - d->buf);
+    d->budget--;
+    *out = tmp;
+    return 1;
+}
+
+/* The header of an unflagged small tuple ')': *n items follow. */
+static inline int pr__md_fast_tuple(mdecoder *d, size_t *n)
+{
+    if (!pr__md_fast_ok(d, 2) || d->buf[d->pos] != ')' ||
+        d->buf[d->pos + 1] > d->len - d->pos - 2)
+        return 0;
+    *n = d->buf[d->pos + 1];
+    d->budget--;
+    d->pos += 2;
+    return 1;
+}
+
+/* Reads one object at the cursor. An unflagged int32 or binary float is
+ * decoded into *tmp, a reference resolves to its node, all without
+ * allocating; anything else is pr__md_obj. */
+pr_status pr__md_scalar(mdecoder *d, int depth, mval *tmp, mval **out,
+                        pr_error *err);
 
 #endif

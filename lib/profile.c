@@ -26,16 +26,35 @@ static pr_status copy_view(const sview *v, pr_profile **out)
     p->trailing = v->trailing;
     p->entries = malloc((v->n ? v->n : 1) * sizeof *p->entries);
     p->callers = malloc((v->ncallers ? v->ncallers : 1) * sizeof *p->callers);
-    int bad = p->entries == NULL || p->callers == NULL;
+    /* Each distinct key's strings copied once, shared by its records. */
+    pr_func_key *keys = malloc((v->nkeys ? v->nkeys : 1) * sizeof *keys);
+    int bad = p->entries == NULL || p->callers == NULL || keys == NULL;
+    for (size_t i = 0; !bad && i < v->nkeys; i++) {
+        keys[i] = v->keys[i].key;
+        bad = arena_copy_key(&p->strings, &keys[i]);
+    }
     for (size_t i = 0; !bad && i < v->ncallers; i++) {
-        p->callers[i] = v->callers[i];
-        bad = arena_copy_key(&p->strings, &p->callers[i].key);
+        const scaller *c = &v->callers[i];
+        pr_caller *q = &p->callers[i];
+        q->key = keys[c->key];
+        q->nc = c->nc;
+        q->cc = c->cc;
+        q->tt = c->tt;
+        q->ct = c->ct;
+        q->count_only = c->count_only;
     }
     for (size_t i = 0; !bad && i < v->n; i++) {
-        p->entries[i] = v->entries[i];
-        p->entries[i].callers = p->callers + (v->entries[i].callers - v->callers);
-        bad = arena_copy_key(&p->strings, &p->entries[i].key);
+        const sentry *e = &v->entries[i];
+        pr_entry *q = &p->entries[i];
+        q->key = keys[e->key];
+        q->cc = e->cc;
+        q->nc = e->nc;
+        q->tt = e->tt;
+        q->ct = e->ct;
+        q->ncallers = e->ncallers;
+        q->callers = e->ncallers ? p->callers + e->first : NULL;
     }
+    free(keys);
     if (bad) {
         pr_profile_free(p);
         return PR_ERR_NOMEM;

@@ -38,42 +38,39 @@ uint64_t pr__hash(const void *p, size_t n, uint64_t seed)
 
 void u64map_free(u64map *m)
 {
-    free(m->keys);
-    free(m->vals);
+    free(m->slots);
     memset(m, 0, sizeof *m);
+}
+
+static void empty_slots(u64slot *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        s[i].key = UINT64_MAX;
 }
 
 void u64map_clear(u64map *m)
 {
-    if (m->cap > 0)
-        memset(m->keys, 0xff, m->cap * sizeof *m->keys);
+    empty_slots(m->slots, m->cap);
     m->n = 0;
 }
 
 static int u64map_grow(u64map *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 64;
-    uint64_t *keys = malloc(cap * sizeof *keys);
-    uint32_t *vals = malloc(cap * sizeof *vals);
-    if (keys == NULL || vals == NULL) {
-        free(keys);
-        free(vals);
+    u64slot *slots = malloc(cap * sizeof *slots);
+    if (slots == NULL)
         return -1;
-    }
-    memset(keys, 0xff, cap * sizeof *keys);
+    empty_slots(slots, cap);
     for (size_t i = 0; i < m->cap; i++) {
-        if (m->keys[i] == UINT64_MAX)
+        if (m->slots[i].key == UINT64_MAX)
             continue;
-        size_t j = mix(m->keys[i]) & (cap - 1);
-        while (keys[j] != UINT64_MAX)
+        size_t j = mix(m->slots[i].key) & (cap - 1);
+        while (slots[j].key != UINT64_MAX)
             j = (j + 1) & (cap - 1);
-        keys[j] = m->keys[i];
-        vals[j] = m->vals[i];
+        slots[j] = m->slots[i];
     }
-    free(m->keys);
-    free(m->vals);
-    m->keys = keys;
-    m->vals = vals;
+    free(m->slots);
+    m->slots = slots;
     m->cap = cap;
     return 0;
 }
@@ -82,11 +79,20 @@ uint32_t u64map_find(const u64map *m, uint64_t key)
 {
     if (m->cap == 0)
         return UINT32_MAX;
-    for (size_t j = mix(key) & (m->cap - 1); m->keys[j] != UINT64_MAX;
+    for (size_t j = mix(key) & (m->cap - 1); m->slots[j].key != UINT64_MAX;
          j = (j + 1) & (m->cap - 1))
-        if (m->keys[j] == key)
-            return m->vals[j];
+        if (m->slots[j].key == key)
+            return m->slots[j].val;
     return UINT32_MAX;
+}
+
+/* The slot of key, or of the empty slot where it would go. */
+static size_t slot_of(const u64map *m, uint64_t key)
+{
+    size_t j = mix(key) & (m->cap - 1);
+    while (m->slots[j].key != UINT64_MAX && m->slots[j].key != key)
+        j = (j + 1) & (m->cap - 1);
+    return j;
 }
 
 uint32_t u64map_get(u64map *m, uint64_t key, int insert, uint32_t val,
@@ -98,23 +104,18 @@ uint32_t u64map_get(u64map *m, uint64_t key, int insert, uint32_t val,
         if (!insert || u64map_grow(m) != 0)
             return UINT32_MAX;
     }
-    size_t j = mix(key) & (m->cap - 1);
-    while (m->keys[j] != UINT64_MAX) {
-        if (m->keys[j] == key)
-            return m->vals[j];
-        j = (j + 1) & (m->cap - 1);
-    }
+    size_t j = slot_of(m, key);
+    if (m->slots[j].key == key && key != UINT64_MAX)
+        return m->slots[j].val;
     if (!insert)
         return UINT32_MAX;
     if ((m->n + 1) * 4 > m->cap * 3) {
         if (u64map_grow(m) != 0)
             return UINT32_MAX;
-        j = mix(key) & (m->cap - 1);
-        while (m->keys[j] != UINT64_MAX)
-            j = (j + 1) & (m->cap - 1);
+        j = slot_of(m, key);
     }
-    m->keys[j] = key;
-    m->vals[j] = val;
+    m->slots[j].key = key;
+    m->slots[j].val = val;
     m->n++;
     if (added)
         *added = 1;
@@ -125,10 +126,7 @@ uint32_t *u64map_ref(u64map *m, uint64_t key, uint32_t init)
 {
     if (u64map_get(m, key, 1, init, NULL) == UINT32_MAX)
         return NULL;
-    size_t j = mix(key) & (m->cap - 1);
-    while (m->keys[j] != key)
-        j = (j + 1) & (m->cap - 1);
-    return &m->vals[j];
+    return &m->slots[slot_of(m, key)].val;
 }
 
 /* ---- functab --------------------------------------------------------- */
@@ -148,10 +146,16 @@ void functab_free(functab *t)
     memset(t, 0, sizeof *t);
 }
 
+uint64_t pr__key_hash(uint64_t file_hash, int64_t line, uint64_t name_hash)
+{
+    return mix(file_hash ^ (uint64_t)line * 0x9E3779B97F4A7C15ULL ^
+               (name_hash << 23 | name_hash >> 41));
+}
+
 static uint64_t key_hash(const pr_func_key *k)
 {
-    uint64_t h = pr__hash(k->file.ptr, k->file.len, (uint64_t)k->line);
-    return pr__hash(k->name.ptr, k->name.len, h);
+    return pr__key_hash(pr__hash(k->file.ptr, k->file.len, 0), k->line,
+                        pr__hash(k->name.ptr, k->name.len, 0));
 }
 
 static int functab_rehash(functab *t)
@@ -175,9 +179,13 @@ static int functab_rehash(functab *t)
 
 uint32_t functab_intern(functab *t, const pr_func_key *key)
 {
+    return functab_intern_h(t, key, key_hash(key));
+}
+
+uint32_t functab_intern_h(functab *t, const pr_func_key *key, uint64_t h)
+{
     if ((t->n + 1) * 2 > t->nslots && functab_rehash(t) != 0)
         return UINT32_MAX;
-    uint64_t h = key_hash(key);
     size_t j = h & (t->nslots - 1);
     while (t->slots[j] != UINT32_MAX) {
         uint32_t id = t->slots[j];

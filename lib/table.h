@@ -10,11 +10,19 @@
 #include <stdint.h>
 
 uint64_t pr__hash(const void *p, size_t n, uint64_t seed);
+/* A function key's hash from its parts' hashes (pr__hash with seed 0), so
+ * a reader that meets the same file name a thousand times hashes it once. */
+uint64_t pr__key_hash(uint64_t file_hash, int64_t line, uint64_t name_hash);
 
-/* u64 -> u32 open-addressing map; UINT64_MAX is reserved as "empty". */
+/* u64 -> u32 open-addressing map; UINT64_MAX is reserved as "empty".
+ * A key and its value share a slot: one cache miss per lookup, not two. */
+typedef struct u64slot {
+    uint64_t key;
+    uint32_t val;
+} u64slot;
+
 typedef struct u64map {
-    uint64_t *keys;
-    uint32_t *vals;
+    u64slot *slots;
     size_t n, cap; /* cap is a power of two */
 } u64map;
 
@@ -47,6 +55,8 @@ void functab_init(functab *t);
 void functab_free(functab *t);
 /* Id of key, adding it if new; UINT32_MAX when out of memory. */
 uint32_t functab_intern(functab *t, const pr_func_key *key);
+/* The same, given the key's pr__key_hash. */
+uint32_t functab_intern_h(functab *t, const pr_func_key *key, uint64_t h);
 
 /* Statistics of functions and caller edges, keyed by function id. */
 typedef struct func_stat {
