@@ -573,9 +573,10 @@ static int parse_args(int argc, char **argv, options *o)
     if (o->state != NULL) {
         pr_error err;
         if (o->diff)
-            return usage_error("%s", "--state belongs to a report, not to "
-                                     "diff: compare two states as BASE and "
-                                     "NEW instead");
+            return usage_error("%s", "diff cannot keep a --state: BASE and "
+                                     "NEW would be mixed in one file "
+                                     "(compare two states as BASE and NEW "
+                                     "instead)");
         if (pr_state_options(&o->agg, &o->report, &err) != PR_OK)
             return usage_error("%s", err.msg);
     }
@@ -591,10 +592,6 @@ static int parse_args(int argc, char **argv, options *o)
         if (o->outliers)
             return usage_error("%s", "--outliers belongs to the report, "
                                      "not to diff");
-        /* One state file would hold both sides' requests, mixed. */
-        if (o->state != NULL)
-            return usage_error("%s", "diff cannot keep a --state: BASE and "
-                                     "NEW would be mixed in one file");
         if (argc - optind != want)
             return usage_error("%s", o->baseline
                                          ? "diff --baseline takes one input: NEW"

@@ -1382,33 +1382,6 @@ static void verdict(FILE *out, const pr_diff_endpoint *e)
     }
 }
 
-/* A Markdown code span: its text is not backslash-escaped (a code span
- * shows backslashes as they are); fences longer than any run of
- * backticks inside, line breaks as spaces, and in a table cell '|' as
- * "\|", which GFM unescapes even there. */
-static void md_code(FILE *out, const char *s, int in_table)
-{
-    size_t run = 0, longest = 0;
-    for (const char *p = s; *p; p++) {
-        run = *p == '`' ? run + 1 : 0;
-        if (run > longest)
-            longest = run;
-    }
-    for (size_t i = 0; i <= longest; i++)
-        fputc('`', out);
-    if (longest > 0 || s[0] == '`')
-        fputc(' ', out);
-    for (const char *p = s; *p; p++) {
-        if (*p == '|' && in_table)
-            fputc('\\', out);
-        fputc(*p == '\n' || *p == '\r' ? ' ' : *p, out); /* one line */
-    }
-    if (longest > 0)
-        fputc(' ', out);
-    for (size_t i = 0; i <= longest; i++)
-        fputc('`', out);
-}
-
 static void md_blame(FILE *out, const pr_diff_endpoint *e)
 {
     int fn = 0;
@@ -1419,7 +1392,7 @@ static void md_blame(FILE *out, const pr_diff_endpoint *e)
         else
             fputs(k == 0 ? "; " : ", ", out);
         if (b->is_function)
-            md_code(out, b->name, 0);
+            esc_md_code(out, b->name, 0);
         else
             esc_md(out, b->name, strlen(b->name));
         fputc(' ', out);

@@ -125,3 +125,30 @@ void esc_csv(FILE *out, const char *p, size_t n, int guard)
         return; /* an empty field needs no quotes */
     csv_fwrite(out, p, n);
 }
+
+/* A Markdown code span: its text is not backslash-escaped (a code span
+ * shows backslashes as they are); fences longer than any run of
+ * backticks inside, line breaks as spaces, and in a table cell '|' as
+ * "\|", which GFM unescapes even there. */
+void esc_md_code(FILE *out, const char *s, int in_table)
+{
+    size_t run = 0, longest = 0;
+    for (const char *p = s; *p; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    for (size_t i = 0; i <= longest; i++)
+        fputc('`', out);
+    if (longest > 0 || s[0] == '`')
+        fputc(' ', out);
+    for (const char *p = s; *p; p++) {
+        if (*p == '|' && in_table)
+            fputc('\\', out);
+        fputc(*p == '\n' || *p == '\r' ? ' ' : *p, out); /* one line */
+    }
+    if (longest > 0)
+        fputc(' ', out);
+    for (size_t i = 0; i <= longest; i++)
+        fputc('`', out);
+}

@@ -12,6 +12,10 @@
  * and bytes that are not UTF-8 (Python 2 names, surrogate-escaped file
  * names) are shown as \xNN. */
 void esc_md(FILE *out, const char *p, size_t n);
+/* s as a Markdown code span: not backslash-escaped, a fence longer than
+ * any run of backticks in it, on one line; in a table cell (in_table)
+ * '|' as "\|", which GFM unescapes there too. */
+void esc_md_code(FILE *out, const char *s, int in_table);
 
 /* Text or a double-quoted attribute value in HTML, and text in inline
  * SVG: & < > " ' become character references; line breaks and tabs

@@ -19,6 +19,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sort.h"
 #include "modules.h"
+#include "pypath.h"
 
 #include <fnmatch.h>
 #include <math.h>
@@ -34,53 +35,6 @@ static int has_prefix(const char *s, size_t n, const char *p)
 {
     size_t m = strlen(p);
     return n >= m && memcmp(s, p, m) == 0;
-}
-
-/* Position just after "/site-packages/" or "/dist-packages/" (the last
- * one), or NULL. */
-static const char *packages_dir(const char *f, size_t n)
-{
-    static const char *const marks[] = {"/site-packages/", "/dist-packages/"};
-    const char *best = NULL;
-    for (size_t m = 0; m < 2; m++) {
-        size_t k = strlen(marks[m]);
-        for (size_t i = 0; i + k <= n; i++)
-            if (memcmp(f + i, marks[m], k) == 0 && (best == NULL ||
-                                                     f + i + k > best))
-                best = f + i + k;
-    }
-    return best;
-}
-
-/* Position after a standard-library directory: ".../lib/pythonX[.Y]/",
- * ".../lib/pypyX[.Y]/", ".../lib-python/X/", ".../lib_pypy/". When several
- * match (/usr/lib/pypy3/lib-python/3/json/...), the innermost wins. */
-static const char *stdlib_dir(const char *f, size_t n)
-{
-    static const char *const marks[] = {"/lib/python", "/lib64/python",
-                                        "/lib/pypy", "/lib-python/"};
-    const char *best = NULL;
-    for (size_t m = 0; m < 4; m++) {
-        size_t k = strlen(marks[m]);
-        for (size_t i = 0; i + k <= n; i++) {
-            if (memcmp(f + i, marks[m], k) != 0)
-                continue;
-            size_t j = i + k;
-            size_t d = j;
-            while (j < n && ((f[j] >= '0' && f[j] <= '9') || f[j] == '.'))
-                j++;
-            if (j > d && j < n && f[j] == '/' && (best == NULL || f + j + 1 > best))
-                best = f + j + 1;
-        }
-    }
-    static const char *const plain[] = {"/lib_pypy/", "/lib-pypy/"};
-    for (size_t m = 0; m < 2; m++) {
-        size_t k = strlen(plain[m]);
-        for (size_t i = 0; i + k <= n; i++)
-            if (memcmp(f + i, plain[m], k) == 0 && (best == NULL || f + i + k > best))
-                best = f + i + k;
-    }
-    return best;
 }
 
 /* "a/b/c.py" at depth d -> "a.b" (d = 2); __init__ and extensions go. */
@@ -218,7 +172,7 @@ pr_module_kind mod_classify(const mod_config *c, const pr_func_key *k,
                  o->module_map[i]);
         if (fnmatch(pat, path, 0) == 0) {
             snprintf(buf, cap, "%s", eq + 1);
-            return packages_dir(f, n) ? PR_MOD_LIBRARY : PR_MOD_APP;
+            return pr__packages_dir(f, n) ? PR_MOD_LIBRARY : PR_MOD_APP;
         }
     }
     if (is_builtin_key(k)) {
@@ -233,7 +187,7 @@ pr_module_kind mod_classify(const mod_config *c, const pr_func_key *k,
         return PR_MOD_BUILTIN;
     }
     const char *p;
-    if ((p = packages_dir(f, n)) != NULL) {
+    if ((p = pr__packages_dir(f, n)) != NULL) {
         dotted(p, n - (size_t)(p - f), depth, buf, cap);
         return PR_MOD_LIBRARY;
     }
@@ -252,7 +206,7 @@ pr_module_kind mod_classify(const mod_config *c, const pr_func_key *k,
         dotted(tmp, strlen(tmp), depth, buf, cap);
         return PR_MOD_STDLIB;
     }
-    if ((p = stdlib_dir(f, n)) != NULL) {
+    if ((p = pr__stdlib_dir(f, n)) != NULL) {
         dotted(p, n - (size_t)(p - f), depth, buf, cap);
         return PR_MOD_STDLIB;
     }
@@ -304,7 +258,7 @@ int pr__app_file(const pr_func_key *k)
     return !is_builtin_key(k) && n > 0 && f[0] != '<' &&
            !(n == 7 && memcmp(f, "profile", 7) == 0) &&
            !pr__is_template_file(f, n) &&
-           packages_dir(f, n) == NULL && stdlib_dir(f, n) == NULL;
+           pr__packages_dir(f, n) == NULL && pr__stdlib_dir(f, n) == NULL;
 }
 
 void mod_app_root(const pr_func_key *keys, size_t n, char *buf, size_t cap)
@@ -1124,9 +1078,9 @@ static int cmp_entry(const void *a, const void *b)
 static pr_str short_file(const ctx *x, const pr_func_key *k)
 {
     pr_str s = k->file;
-    const char *p = packages_dir(s.ptr, s.len);
+    const char *p = pr__packages_dir(s.ptr, s.len);
     if (p == NULL)
-        p = stdlib_dir(s.ptr, s.len);
+        p = pr__stdlib_dir(s.ptr, s.len);
     size_t root = strlen(x->c->app_root);
     if (p == NULL && root > 0 && s.len > root &&
         memcmp(s.ptr, x->c->app_root, root) == 0)

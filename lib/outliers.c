@@ -274,32 +274,6 @@ static void ratio(FILE *out, double x)
         fprintf(out, "%.1fx", x);
 }
 
-/* A Markdown code span: its text is not backslash-escaped (a code span
- * shows backslashes as they are); fences longer than any run of
- * backticks inside, line breaks as spaces, and in a table cell '|' as
- * "\|", which GFM unescapes even there. */
-static void md_code(FILE *out, const char *s, int in_table)
-{
-    size_t run = 0, longest = 0;
-    for (const char *p = s; *p; p++) {
-        run = *p == '`' ? run + 1 : 0;
-        if (run > longest)
-            longest = run;
-    }
-    for (size_t i = 0; i <= longest; i++)
-        fputc('`', out);
-    if (longest > 0 || s[0] == '`')
-        fputc(' ', out);
-    for (const char *p = s; *p; p++) {
-        if (*p == '|' && in_table)
-            fputc('\\', out);
-        fputc(*p == '\n' || *p == '\r' ? ' ' : *p, out); /* one line */
-    }
-    if (longest > 0)
-        fputc(' ', out);
-    for (size_t i = 0; i <= longest; i++)
-        fputc('`', out);
-}
 
 static void md(const pr_outliers *o, FILE *out)
 {
@@ -340,7 +314,7 @@ static void md(const pr_outliers *o, FILE *out)
         esc_md(out, r->endpoint, strlen(r->endpoint));
         fputs(" | ", out);
         if (r->is_function)
-            md_code(out, r->name, 1);
+            esc_md_code(out, r->name, 1);
         else
             esc_md(out, r->name, strlen(r->name));
         fprintf(out, " | %.2f | %.2f | ", r->slow_ms, r->typical_ms);

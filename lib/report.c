@@ -4,6 +4,7 @@
 #include "report.h"
 #include "agg.h"
 #include "modules.h"
+#include "pypath.h"
 #include "status.h"
 
 #include <stdio.h>
@@ -104,21 +105,6 @@ static pr_func_row *top_rows(arena *a, const pr_func_row *rows, size_t n,
 
 /* ---- endpoint labels ------------------------------------------------- */
 
-static const char *after_packages(pr_str f, size_t *len)
-{
-    static const char *const marks[] = {"/site-packages/", "/dist-packages/"};
-    const char *best = NULL;
-    for (size_t m = 0; m < 2; m++) {
-        size_t n = strlen(marks[m]);
-        for (size_t i = 0; i + n <= f.len; i++)
-            if (memcmp(f.ptr + i, marks[m], n) == 0)
-                best = f.ptr + i + n;
-    }
-    if (best != NULL)
-        *len = f.len - (size_t)(best - f.ptr);
-    return best;
-}
-
 /* Length of the directory prefix (through '/') shared by a and b. */
 static size_t common_dir(pr_str a, pr_str b)
 {
@@ -139,8 +125,8 @@ static const char *make_label(arena *a, const pr_func_key *k, size_t strip)
         snprintf(s, need, "%.*s", (int)k->name.len, k->name.ptr);
         return s;
     }
-    size_t flen;
-    const char *f = after_packages(k->file, &flen);
+    const char *f = pr__packages_dir(k->file.ptr, k->file.len);
+    size_t flen = f != NULL ? k->file.len - (size_t)(f - k->file.ptr) : 0;
     if (f == NULL) {
         f = k->file.ptr + strip;
         flen = k->file.len - strip;
