@@ -760,7 +760,7 @@ static int outliers_wanted(const pr_report *r)
         size_t slow = n / 10 + 1, typical = n / 2 + 1;
         files += (slow < 200 ? slow : 200) + (typical < 200 ? typical : 200);
     }
-    return files <= PR_OUTLIERS_AUTO_FILES;
+    return files > 0 && files <= PR_OUTLIERS_AUTO_FILES;
 }
 
 /* The steps, in order: the view of the aggregate in the time window; the
