@@ -408,6 +408,12 @@ typedef struct pr_report_options {
     const char *const *inputs;
     size_t ninputs;
     double generated_at;
+    /* The terminal report (PR_FORMAT_TEXT): the columns to fit it in
+     * (0 = 100; below 40 counts as 40), and whether to colour it with
+     * ANSI escapes. The library never looks at the terminal: a command
+     * line decides both (isatty, COLUMNS, NO_COLOR). */
+    int text_width;
+    int text_colour;
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */
@@ -718,7 +724,8 @@ void pr_report_free(pr_report *r);
 typedef enum pr_format {
     PR_FORMAT_MD = 0,
     PR_FORMAT_CSV = 1,
-    PR_FORMAT_HTML = 2
+    PR_FORMAT_HTML = 2,
+    PR_FORMAT_TEXT = 3  /* one screen for a terminal: the answer first */
 } pr_format;
 
 /* Tables: all (Markdown only), functions (merged pstats entries), edges

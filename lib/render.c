@@ -36,6 +36,10 @@ static const pr__renderer RENDERERS[] = {
      "the HTML report has every table; -t selects a table for CSV",
      pr__render_html, ALL_ONLY, PR_TABLE_ALL, "-t selects a table for CSV",
      pr__diff_html},
+    /* One screen for a terminal; a diff has its own short Markdown. */
+    {"text", NULL, PR_FORMAT_TEXT, ALL_ONLY, PR_TABLE_ALL,
+     "the text report is one screen; -t selects a table for CSV",
+     pr__render_text, 0, PR_TABLE_ALL, NULL, NULL},
 };
 
 const pr__renderer *pr__renderer_find(pr_format fmt)
@@ -80,8 +84,11 @@ pr_status pr_output_table(pr_format fmt, int diff, int table_given,
     const pr__renderer *R = pr__renderer_find(fmt);
     if (table == NULL)
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
-    if (R == NULL || (diff && R->diff == NULL))
+    if (R == NULL)
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");
+    if (diff && R->diff == NULL)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
+                        "diff has no %s format (md, csv or html)", R->name);
     unsigned tables = diff ? R->diff_tables : R->tables;
     const char *hint = diff ? R->diff_tables_hint : R->tables_hint;
     if (!table_given) {
