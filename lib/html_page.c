@@ -55,15 +55,28 @@ const char pr__css[] =
     ".p95,.d95{fill:var(--p95)}.pmax{fill:var(--muted)}"
     ".l50,.l95{fill:none;stroke-width:2}.l50{stroke:var(--fg)}"
     ".l95{stroke:var(--p95);stroke-dasharray:6 3}"
-    ".c0{fill:#8ab4f8}.c1{fill:#f6ad55}.c2{fill:#68d391}.c3{fill:#fc8181}"
-    ".c4{fill:#b794f4}.c5{fill:#f6e05e}.c6{fill:#4fd1c5}.c7{fill:#f687b3}"
-    ".c8{fill:#c8a27a}.c9{fill:#a3a8f0}.c10{fill:#a0d468}.c11{fill:#c0c6cc}"
+    /* Module colours: Paul Tol's "light" scheme (told apart with any
+     * colour vision, made for black text on top), then three Okabe-Ito
+     * colours under white text; .c11 (every other module) is grey. */
+    ".c0{fill:#77aadd}.c1{fill:#ee8866}.c2{fill:#44bb99}.c3{fill:#eedd88}"
+    ".c4{fill:#ffaabb}.c5{fill:#bbcc33}.c6{fill:#99ddff}.c7{fill:#aaaa00}"
+    ".c8{fill:#0072b2}.c9{fill:#d55e00}.c10{fill:#cc79a7}.c11{fill:#dddddd}"
+    "svg.icicle g.c8 text,svg.icicle g.c9 text{fill:#fff}"
     ".inc{fill-opacity:.35}"
     "svg.icicle rect{stroke:var(--bg);stroke-width:.5}"
     "svg.icicle text{font:11px ui-monospace,Menlo,Consolas,monospace;"
     "fill:#111;pointer-events:none}"
     "svg.icicle g:hover rect{stroke:var(--fg);stroke-width:1}"
     "svg.zoom g{cursor:pointer}"
+    /* Endpoint details: one line each until opened. */
+    "details.ep{border:1px solid var(--line);border-radius:6px;"
+    "margin:.5em 0;padding:0 12px}"
+    "details.ep>summary{cursor:pointer;padding:6px 0}"
+    "details.ep>summary h3{display:inline;margin:0;font-size:1.05em}"
+    "details.ep[open]>summary{border-bottom:1px solid var(--line);"
+    "margin-bottom:.5em}"
+    /* Times and file names in one line each. */
+    "#slowest-requests td{white-space:nowrap}"
     "@media (max-width:700px){body{font-size:14px}main{padding:0 10px 24px}"
     "nav{flex-wrap:nowrap;overflow-x:auto;scrollbar-width:none}"
     "svg.chart{min-width:860px}}"

@@ -354,6 +354,40 @@ static cmark_node *open_section(page *pg, cmark_node *h, const char *slug)
     return sec;
 }
 
+/* An endpoint's part of "Endpoint details", collapsed: <details
+ * name="ep"> (opening one closes the others where the browser knows the
+ * attribute) whose <summary> holds heading `h`. Returns the details
+ * block (the caller moves the endpoint's other nodes into it) and the
+ * summary in *summary (charts the text has no place for go after it). */
+static cmark_node *open_details(page *pg, cmark_node *h, const char *slug,
+                                cmark_node **summary)
+{
+    membuf m;
+    if (mb_open(&m) == NULL) {
+        pg->nomem = 1;
+        return NULL;
+    }
+    fputs("<details class=\"ep\" name=\"ep\" id=\"", m.f);
+    esc_html(m.f, slug, strlen(slug));
+    fputs("\">", m.f);
+    cmark_node *det = NULL, *sum = raw_block("<summary>", "</summary>");
+    if (fclose(m.f) == 0 && m.buf != NULL)
+        det = raw_block(m.buf, "</details>\n");
+    free(m.buf);
+    if (det == NULL || sum == NULL || !cmark_node_insert_before(h, det) ||
+        !cmark_node_append_child(det, sum) ||
+        !cmark_node_append_child(sum, h)) {
+        if (sum != NULL && cmark_node_parent(sum) == NULL)
+            cmark_node_free(sum);
+        if (det != NULL && cmark_node_parent(det) == NULL)
+            cmark_node_free(det); /* with the summary in it, if there */
+        pg->nomem = 1;
+        return NULL;
+    }
+    *summary = sum;
+    return det;
+}
+
 static int heading_level(cmark_node *n)
 {
     return cmark_node_get_type(n) == CMARK_NODE_HEADING
@@ -476,14 +510,17 @@ static void arrange(page *pg, cmark_node *doc, md_marks *marks)
                 if (mk != NULL)
                     section_charts(pg, mk->part, n);
             } else {
-                if ((sub = open_section(pg, n, slug)) == NULL ||
-                    !cmark_node_append_child(sec, sub)) {
+                int is_ep = in_details && mk != NULL && mk->part == PR__MD_EP;
+                cmark_node *summary = NULL;
+                sub = is_ep ? open_details(pg, n, slug, &summary)
+                            : open_section(pg, n, slug);
+                if (sub == NULL || !cmark_node_append_child(sec, sub)) {
                     pg->nomem = 1;
                     return;
                 }
-                if (in_details && mk != NULL && mk->part == PR__MD_EP) {
+                if (is_ep) {
                     ep.n = mk->index + 1;
-                    ep.heading = n;
+                    ep.heading = summary;
                 }
             }
             continue;

@@ -121,8 +121,15 @@ Test(render_html, section_ids_match_the_reports_links)
         cr_assert(strstr(h, tag) != NULL, "link to #%s has no target", id);
     }
     cr_assert(strstr(h, "href=\"#modules\"") != NULL, "findings link");
-    /* Endpoint details: one nested section per endpoint. */
-    cr_assert(strstr(h, "<section id=\"index-flask_apppy232\">") != NULL);
+    /* Endpoint details: one collapsed block per endpoint, its heading
+     * the summary, so the page is a few screens until one is opened. */
+    const char *d = strstr(h, "<details class=\"ep\" name=\"ep\" "
+                              "id=\"index-flask_apppy232\">");
+    cr_assert_not_null(d);
+    const char *sum = strstr(d, "<summary>"), *h3 = strstr(d, "<h3>");
+    cr_assert(sum != NULL && h3 != NULL && sum < h3 &&
+              strstr(d, "</summary>") > h3, "the heading is the summary");
+    cr_assert_null(strstr(h, "<details class=\"ep\" name=\"ep\" open"));
     free(p.html);
 }
 
