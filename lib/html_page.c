@@ -77,6 +77,22 @@ const char pr__css[] =
     "margin-bottom:.5em}"
     /* Times and file names in one line each. */
     "#slowest-requests td{white-space:nowrap}"
+    /* All functions: the table scrolls in its box, its head stays; a
+     * function's callers and callees show when the address names them. */
+    ".scroll{max-height:30em;overflow:auto;border:1px solid var(--line)}"
+    ".scroll table{display:table;margin:0;overflow:visible}"
+    ".scroll th{position:sticky;top:0;background:var(--bg)}"
+    "table.funcs th{cursor:pointer;white-space:nowrap}"
+    "table.funcs td:nth-child(n+3),table.edges td:nth-child(n+2)"
+    "{text-align:right}"
+    ".fnfilter{display:flex;flex-wrap:wrap;gap:8px;align-items:center;"
+    "margin:.5em 0}.fnfilter input{flex:1 1 16em}"
+    ".fnd{display:none}.fnd:target{display:block;border:2px solid "
+    "var(--accent);border-radius:6px;padding:0 12px;margin:1em 0;"
+    "scroll-margin-top:40px}"
+    "table.edges caption{text-align:left;font-weight:600;padding:4px 0}"
+    "svg.icicle g.hit rect{stroke:var(--fg);stroke-width:2}"
+    "svg.icicle.searching g:not(.hit){opacity:.35}"
     "@media (max-width:700px){body{font-size:14px}main{padding:0 10px 24px}"
     "nav{flex-wrap:nowrap;overflow-x:auto;scrollbar-width:none}"
     "svg.chart{min-width:860px}}"

@@ -105,6 +105,11 @@ typedef struct cmark_parser cmark_parser;
 typedef struct cmark_node cmark_node;
 cmark_parser *pr__md_parser(const char *md, size_t len, cmark_node **doc);
 
+/* The HTML report's "All functions" section (html_explore.c): every
+ * function, sortable and filterable with the page's script, and each
+ * one's callers and callees with edge times, shown by :target. */
+pr_status pr__html_functions(const pr_report *r, FILE *out);
+
 /* The reports' stylesheet (html_page.c). */
 extern const char pr__css[];
 

@@ -8,6 +8,7 @@ typedef struct page {
     char *html;
     size_t len;
     size_t endpoints;
+    size_t functions;
 } page;
 
 /* The HTML report of one directory, rendered through the public API. */
@@ -22,9 +23,11 @@ static page render_dir(const char *dir)
     cr_assert_gt(pr_agg_files_read(agg), 0, "nothing read from %s", dir);
     pr_report *r = NULL;
     cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
-    page p = {NULL, 0, 0};
+    page p = {NULL, 0, 0, 0};
     const pr_endpoint_row *rows;
+    const pr_func_row *funcs;
     p.endpoints = pr_report_endpoints(r, &rows);
+    p.functions = pr_report_functions(r, &funcs);
     FILE *f = open_memstream(&p.html, &p.len);
     cr_assert_not_null(f);
     pr_error err;
@@ -215,4 +218,27 @@ Test(render_html, title_and_header_name_the_inputs)
     free(buf);
     pr_report_free(r);
     pr_agg_free(agg);
+}
+
+/* Every function is in the page with its callers and callees, each a
+ * block shown by :target (no script needed), linked from the table and
+ * from flame-graph boxes by the same id. */
+Test(render_html, every_function_with_callers_and_callees)
+{
+    page p = render_dir("data/werkzeug");
+    const char *h = p.html;
+    const char *sec = strstr(h, "<section id=\"all-functions\">");
+    cr_assert_not_null(sec);
+    size_t n = p.functions;
+    cr_assert_gt(n, 10);
+    cr_assert_eq(count(sec, "<div class=\"fnd\" id=\"fn-"), n);
+    cr_assert_eq(count(sec, "<caption>Called by ("), n);
+    cr_assert_eq(count(sec, "<caption>Calls ("), n);
+    /* A box of the flame graph names a block that exists. */
+    const char *g = strstr(h, "data-fn=\"");
+    cr_assert_not_null(g);
+    char tag[64];
+    snprintf(tag, sizeof tag, "<div class=\"fnd\" id=\"%.19s\">", g + 9);
+    cr_assert_not_null(strstr(sec, tag), "%s", tag);
+    free(p.html);
 }
