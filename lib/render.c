@@ -63,6 +63,39 @@ void pr__inputs_text(const pr_report *r,
         fprintf(out, " and %zu more", n - shown);
 }
 
+void pr__url_path(const char *dotted,
+                  void (*put)(FILE *, const char *, size_t), FILE *out)
+{
+    if (dotted == NULL || dotted[0] == '\0')
+        return;
+    if (strcmp(dotted, "root") == 0) {
+        put(out, "/", 1);
+        return;
+    }
+    for (const char *p = dotted; *p != '\0';) {
+        size_t n = strcspn(p, ".");
+        put(out, "/", 1);
+        put(out, p, n);
+        p += n;
+        if (*p == '.')
+            p++;
+    }
+}
+
+const char *pr__rel_file(const pr_report *r, const char *file)
+{
+    for (size_t i = 0; i < r->opts.ninputs; i++) {
+        const char *in = r->opts.inputs[i];
+        size_t n = strlen(in);
+        while (n > 1 && in[n - 1] == '/')
+            n--;
+        if (n > 0 && strncmp(file, in, n) == 0 &&
+            (file[n] == '/' || file[n] == ':') && file[n + 1] != '\0')
+            return file + n + 1;
+    }
+    return file;
+}
+
 int pr_format_parse(const char *s, pr_format *out)
 {
     if (s == NULL)

@@ -119,4 +119,15 @@ extern const char pr__css[];
 void pr__inputs_text(const pr_report *r,
                      void (*put)(FILE *, const char *, size_t), FILE *out);
 
+/* A request path as the URL it was: werkzeug's file names write
+ * "/report/sales" as "report.sales" and "/" as "root" (a dot inside a
+ * segment cannot be told from a slash; it is shown as one). */
+void pr__url_path(const char *dotted,
+                  void (*put)(FILE *, const char *, size_t), FILE *out);
+
+/* A request's file name relative to the input it was found under
+ * ("GET.root.12ms.1795611412.prof" under "examples/profiles"), or as
+ * it is when no input contains it. */
+const char *pr__rel_file(const pr_report *r, const char *file);
+
 #endif

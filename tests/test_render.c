@@ -22,6 +22,7 @@
 #include "testutil.h"
 
 #include "escape.h"
+#include "render.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -589,4 +590,45 @@ Test(render, text_fits_the_width)
     char *t = text_of("../examples/profiles", 0, 1);
     cr_assert_not_null(strstr(t, "\x1b[1m"), "no colour with text_colour");
     free(t);
+}
+
+/* werkzeug's file-name paths shown as the URLs they were. */
+static char *url_of(const char *dotted)
+{
+    membuf m;
+    mb_open(&m);
+    pr__url_path(dotted, esc_md, m.f);
+    mb_close(&m);
+    return m.p;
+}
+
+Test(render, paths_as_urls_and_files_relative_to_the_input)
+{
+    static const char *const cases[][2] = {
+        {"root", "/"}, {"report.sales", "/report/sales"},
+        {"product.147", "/product/147"}, {"", ""}, {"a_b", "/a\\_b"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *u = url_of(cases[i][0]);
+        cr_assert_str_eq(u, cases[i][1], "%s", cases[i][0]);
+        free(u);
+    }
+    const char *dir = "data/werkzeug/";
+    pr_report *r = NULL;
+    pr_agg_options ao = {.threads = 1};
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(&ao, &agg), PR_OK);
+    cr_assert_eq(pr_agg_add_paths(agg, &dir, 1), PR_OK);
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.inputs = &dir;
+    ro.ninputs = 1;
+    cr_assert_eq(pr_report_build(agg, &ro, &r), PR_OK);
+    pr_agg_free(agg);
+    cr_assert_str_eq(pr__rel_file(r, "data/werkzeug/GET.root.5ms.1.prof"),
+                     "GET.root.5ms.1.prof");
+    cr_assert_str_eq(pr__rel_file(r, "data/werkzeug2/x.prof"),
+                     "data/werkzeug2/x.prof");
+    cr_assert_str_eq(pr__rel_file(r, "other/x.prof"), "other/x.prof");
+    pr_report_free(r);
 }
