@@ -111,7 +111,7 @@ cmark_parser *pr__md_parser(const char *md, size_t len, cmark_node **doc);
 pr_status pr__html_functions(const pr_report *r, FILE *out);
 
 /* The reports' stylesheet (html_page.c). */
-extern const char pr__css[];
+void pr__put_css(FILE *out);
 
 /* The inputs the report was asked to read, as given: "a, b and c", or
  * the first three "and N more"; each written through `put` (an

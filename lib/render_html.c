@@ -251,6 +251,25 @@ typedef struct page {
     int nomem;
 } page;
 
+/* The modules the flame graph of `t` colours, in palette order. */
+static void legend(const page *pg, FILE *out, const pr_tree *t)
+{
+    int used[SVG_NCOLORS] = {0};
+    for (size_t i = 0; i < t->nnodes; i++)
+        used[svg_color(&pg->pal, t->nodes[i].module)] = 1;
+    fputs("<ul class=\"legend\" aria-label=\"Modules\">", out);
+    for (size_t c = 0; c < pg->pal.n; c++)
+        if (used[c]) {
+            fprintf(out, "<li><i class=\"s%zu\"></i>", c);
+            esc_html(out, pg->pal.names[c], strlen(pg->pal.names[c]));
+            fputs("</li>", out);
+        }
+    if (used[SVG_NCOLORS - 1])
+        fprintf(out, "<li><i class=\"s%d\"></i>other modules</li>",
+                SVG_NCOLORS - 1);
+    fputs("</ul>", out);
+}
+
 /* The flame graph of `t` and a caption that says what was left out. */
 static void icicle_figure(page *pg, FILE *out, const pr_tree *t,
                           size_t max_boxes)
@@ -263,6 +282,7 @@ static void icicle_figure(page *pg, FILE *out, const pr_tree *t,
         fputs("</figure>", out);
         return;
     }
+    legend(pg, out, t);
     fputs("<figcaption>Flame graph (icicle) of the call tree: each box is "
           "a function on a call path, as wide as its time there, coloured "
           "by module; hover for its file, line and times.", out);
@@ -656,7 +676,7 @@ pr_status pr__render_html(const pr_report *r, pr_table table, FILE *out,
         pr__inputs_text(r, esc_html, out);
     }
     fputs("</title><style>", out);
-    fputs(pr__css, out);
+    pr__put_css(out);
     fputs("</style></head><body>\n<nav aria-label=\"Sections\">", out);
     if (pg.nav.buf != NULL)
         fputs(pg.nav.buf, out);
