@@ -54,6 +54,10 @@ static const char USAGE[] =
     "                        show them as text, not formulas)\n"
     "      --bucket DUR      latency-over-time bucket (e.g. 30s, 5m, 1h,\n"
     "                        1d); default: 1 s to 1 d, 6 to 48 buckets\n"
+    "      --source-url T    html: link the app's own functions to their\n"
+    "                        source: T is an http(s) URL with {path},\n"
+    "                        {line} and {commit}\n"
+    "      --commit REV      what {commit} stands for in --source-url\n"
     "Requests:\n"
     "      --name-format FMT werkzeug filename_format the files were written\n"
     "                        with, e.g. '{method}.{path}.{elapsed:.3f}ms.\n"
@@ -344,6 +348,8 @@ enum long_only {
     OPT_ALPHA,
     OPT_OUTLIERS,
     OPT_STATE_WAIT,
+    OPT_SOURCE_URL,
+    OPT_COMMIT,
 };
 
 /* --module-map values, kept for the report options. */
@@ -424,6 +430,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"state-bucket", required_argument, NULL, OPT_STATE_BUCKET},
         {"csv-raw", no_argument, NULL, OPT_CSV_RAW},
         {"state-wait", required_argument, NULL, OPT_STATE_WAIT},
+        {"source-url", required_argument, NULL, OPT_SOURCE_URL},
+        {"commit", required_argument, NULL, OPT_COMMIT},
         {NULL, 0, NULL, 0},
     };
     int table_given = 0, format_given = 0;
@@ -577,6 +585,14 @@ static int parse_args(int argc, char **argv, options *o)
             break;
         }
         case OPT_CSV_RAW: o->report.csv_raw = 1; break;
+        case OPT_SOURCE_URL:
+            if (strncmp(optarg, "https://", 8) != 0 &&
+                strncmp(optarg, "http://", 7) != 0)
+                return usage_error("--source-url needs an http(s) URL "
+                                   "template, not '%s'", optarg);
+            o->report.source_url = optarg;
+            break;
+        case OPT_COMMIT: o->report.source_commit = optarg; break;
         case OPT_STATE_BUCKET:
             if (pr_duration_parse(optarg, &o->agg.bucket_s) != 0)
                 return usage_error("--state-bucket needs a duration such as "

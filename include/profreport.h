@@ -414,6 +414,15 @@ typedef struct pr_report_options {
      * line decides both (isatty, COLUMNS, NO_COLOR). */
     int text_width;
     int text_colour;
+    /* HTML: link the application's own functions (not libraries, the
+     * standard library or templates) to their source. A URL template
+     * starting with https:// or http:// (anything else is ignored), in
+     * which {path} becomes the file relative to the application's root
+     * (percent-encoded), {line} its line and {commit} source_commit
+     * ("" when NULL): "https://github.com/org/app/blob/{commit}/{path}
+     * #L{line}". Both are copied. */
+    const char *source_url;
+    const char *source_commit;
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */

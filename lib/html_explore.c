@@ -86,6 +86,50 @@ static void edge_row(FILE *out, const pr_report *r, const pr_edge_row *e,
         fprintf(out, "</td><td>%.6f</td><td>%.6f</td></tr>", e->tt, e->ct);
 }
 
+/* The source link of an application frame, per the --source-url
+ * template (pr_report_options.source_url); nothing for other frames or
+ * a template that is not an http(s) URL, so a profile or an option
+ * cannot make a javascript: link. */
+static void source_link(FILE *out, const pr_report *r, const pr_func_key *k)
+{
+    const char *t = r->opts.source_url;
+    if (t == NULL || !pr__app_file(k) ||
+        (strncmp(t, "https://", 8) != 0 && strncmp(t, "http://", 7) != 0))
+        return;
+    const char *f = k->file.ptr;
+    size_t n = k->file.len, root = strlen(r->app_root);
+    if (root > 0 && n > root && memcmp(f, r->app_root, root) == 0) {
+        f += root;
+        n -= root;
+    }
+    fputs(" <a class=\"src\" href=\"", out);
+    while (*t != '\0') {
+        if (strncmp(t, "{path}", 6) == 0) {
+            for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)f[i];
+                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || strchr("-._~/", c) != NULL)
+                    fputc(c, out);
+                else
+                    fprintf(out, "%%%02X", c);
+            }
+            t += 6;
+        } else if (strncmp(t, "{line}", 6) == 0) {
+            fprintf(out, "%lld", (long long)k->line);
+            t += 6;
+        } else if (strncmp(t, "{commit}", 8) == 0) {
+            const char *c = r->opts.source_commit ? r->opts.source_commit : "";
+            esc_html(out, c, strlen(c));
+            t += 8;
+        } else {
+            size_t m = strcspn(t + 1, "{") + 1;
+            esc_html(out, t, m);
+            t += m;
+        }
+    }
+    fputs("\">source</a>", out);
+}
+
 static const char EDGE_HEAD[] =
     "<thead><tr><th>function</th><th>ncalls</th><th>tottime</th>"
     "<th>cumtime</th></tr></thead><tbody>";
@@ -104,7 +148,9 @@ static void func_block(FILE *out, const pr_report *r, size_t i,
     fputs("; ", out);
     ncalls(out, f->nc, f->cc);
     fprintf(out, " calls, %.6f s own time (tottime), %.6f s cumulative "
-                 "(cumtime).</p>", f->tt, f->ct);
+                 "(cumtime).", f->tt, f->ct);
+    source_link(out, r, &f->key);
+    fputs("</p>", out);
 
     /* Callers: the edges into f, contiguous (sorted by callee). */
     size_t lo = 0, hi = r->nedges;
@@ -188,6 +234,7 @@ pr_status pr__html_functions(const pr_report *r, FILE *out)
             const pr_func_row *f = &r->funcs[i];
             fputs("<tr><td>", out);
             func_link(out, &f->key, 1);
+            source_link(out, r, &f->key);
             fputs("</td><td>", out);
             esc_html(out, modules[i], strlen(modules[i]));
             fputs("</td><td>", out);

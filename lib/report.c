@@ -648,6 +648,16 @@ static int copy_module_map(pr_report *r)
     return 0;
 }
 
+/* --source-url and --commit, kept for the HTML renderer. */
+static int copy_source(pr_report *r)
+{
+    const char **f[] = {&r->opts.source_url, &r->opts.source_commit};
+    for (size_t i = 0; i < 2; i++)
+        if (*f[i] != NULL && (*f[i] = arena_strdup(&r->strings, *f[i])) == NULL)
+            return -1;
+    return 0;
+}
+
 /* The function keys of the run, copied once into the report: every
  * row (functions, edges, endpoints' top functions) points at these. */
 static pr_func_key *copy_keys(pr_report *r, const shard *m)
@@ -781,7 +791,8 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         r->opts = *opts;
     if (r->opts.top == 0)
         r->opts.top = 20;
-    if (copy_inputs(r) != 0 || copy_module_map(r) != 0) {
+    if (copy_inputs(r) != 0 || copy_module_map(r) != 0 ||
+        copy_source(r) != 0) {
         pr_report_free(r);
         return PR_ERR_NOMEM;
     }

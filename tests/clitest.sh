@@ -81,6 +81,10 @@ grep -q '\\' "$tmp/text" && no "pipe: -f text has a backslash" || ok "pipe: -f t
 expect_rc "diff -f text is a usage error" 2 "$P" diff -f text $W $W
 grep -q "diff has no text format" "$tmp/err" && ok "diff -f text says why" || no "diff -f text: $(cat "$tmp/err")"
 
+expect_rc "--source-url must be http(s)" 2 "$P" --source-url 'javascript:alert(1)' $W
+expect_rc "--source-url links app frames" 0 "$P" -f html --source-url 'https://example.org/blob/{commit}/{path}#L{line}' --commit abc $W
+grep -q 'href="https://example.org/blob/abc/flask_app.py#L' "$tmp/out" && ok "--source-url: app frames linked" || no "--source-url: no link"
+
 expect_rc "missing path: nothing read" 3 "$P" "$tmp/does-not-exist"
 grep -q "does-not-exist: skipped: cannot open" "$tmp/err" && ok "missing path reported on stderr" || no "missing path reported on stderr"
 

@@ -242,3 +242,47 @@ Test(render_html, every_function_with_callers_and_callees)
     cr_assert_not_null(strstr(sec, tag), "%s", tag);
     free(p.html);
 }
+
+static char *html_with_source(const char *url)
+{
+    const char *dir = "data/werkzeug";
+    pr_agg_options ao = {.threads = 1};
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(&ao, &agg), PR_OK);
+    cr_assert_eq(pr_agg_add_paths(agg, &dir, 1), PR_OK);
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    char *u = strdup(url), *c = strdup("abc123");
+    ro.source_url = u;
+    ro.source_commit = c;
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, &ro, &r), PR_OK);
+    free(u); /* the report keeps its own copies */
+    free(c);
+    pr_agg_free(agg);
+    char *html = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&html, &len);
+    cr_assert_not_null(f);
+    cr_assert_eq(pr_render(r, PR_FORMAT_HTML, PR_TABLE_ALL, f, NULL), PR_OK);
+    cr_assert_eq(fclose(f), 0);
+    pr_report_free(r);
+    return html;
+}
+
+/* --source-url links the app's own frames, relative to the app root,
+ * and nothing else; a template that is not http(s) links nothing. */
+Test(render_html, source_links_for_app_frames)
+{
+    char *h = html_with_source("https://example.org/{commit}/{path}?x=1&y#L{line}");
+    cr_assert_not_null(strstr(h, "<a class=\"src\" href=\"https://example.org/"
+                                 "abc123/flask_app.py?x=1&amp;y#L71\">"), "%.200s",
+                       strstr(h, "class=\"src\"") ? strstr(h, "class=\"src\"") : "none");
+    cr_assert_null(strstr(h, "href=\"https://example.org/abc123/flask/"),
+                   "a library frame linked");
+    free(h);
+    h = html_with_source("javascript:alert(1)//{path}");
+    cr_assert_null(strstr(h, "class=\"src\""));
+    cr_assert_null(strstr(h, "javascript:"));
+    free(h);
+}
