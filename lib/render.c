@@ -84,15 +84,10 @@ void pr__url_path(const char *dotted,
 
 const char *pr__rel_file(const pr_report *r, const char *file)
 {
-    for (size_t i = 0; i < r->opts.ninputs; i++) {
-        const char *in = r->opts.inputs[i];
-        size_t n = strlen(in);
-        while (n > 1 && in[n - 1] == '/')
-            n--;
-        if (n > 0 && strncmp(file, in, n) == 0 &&
-            (file[n] == '/' || file[n] == ':') && file[n + 1] != '\0')
-            return file + n + 1;
-    }
+    size_t n = r->file_dir_len;
+    if (n > 0 && strncmp(file, r->requests[0].file, n) == 0 &&
+        file[n] != '\0')
+        return file + n;
     return file;
 }
 

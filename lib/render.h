@@ -125,9 +125,10 @@ void pr__inputs_text(const pr_report *r,
 void pr__url_path(const char *dotted,
                   void (*put)(FILE *, const char *, size_t), FILE *out);
 
-/* A request's file name relative to the input it was found under
- * ("GET.root.12ms.1795611412.prof" under "examples/profiles"), or as
- * it is when no input contains it. */
+/* A request's file name relative to the directory all the report's
+ * request files share ("GET.root.12ms.1795611412.prof" when they are
+ * all in examples/profiles/), the same whether they were read from
+ * there or from a state file; as it is when outside that directory. */
 const char *pr__rel_file(const pr_report *r, const char *file);
 
 #endif

@@ -648,6 +648,31 @@ static int copy_module_map(pr_report *r)
     return 0;
 }
 
+/* The directory every request's file is in (up to its '/', or an
+ * archive's ':'), so renderers can show file names relative to it: the
+ * same whether the requests were read from their directory or from a
+ * state file. */
+static void set_file_dir(pr_report *r)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < r->nrequests; i++) {
+        const char *f = r->requests[i].file;
+        if (i == 0) {
+            len = strlen(f);
+            continue;
+        }
+        size_t k = 0;
+        while (k < len && f[k] == r->requests[0].file[k])
+            k++;
+        len = k;
+    }
+    /* Back to the last separator inside the common part. */
+    const char *f0 = r->nrequests > 0 ? r->requests[0].file : "";
+    while (len > 0 && f0[len - 1] != '/' && f0[len - 1] != ':')
+        len--;
+    r->file_dir_len = len;
+}
+
 /* --source-url and --commit, kept for the HTML renderer. */
 static int copy_source(pr_report *r)
 {
@@ -830,6 +855,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     ep_of_group = NULL;
     view_free(&vw);
     memset(&vw, 0, sizeof vw);
+    set_file_dir(r);
     if (copy_skips(r, m) != 0 || pr__findings(r) != 0)
         goto fail;
     *out = r;

@@ -34,6 +34,8 @@ struct pr_report {
     pr_attribution attr;  /* the whole run */
     pr_finding *findings;
     size_t nfindings;
+    size_t file_dir_len;  /* bytes of the directory all request files
+                             share, up to its '/' (pr__rel_file) */
 };
 
 /* Writes the findings (lib/findings.c) once everything else is built. */

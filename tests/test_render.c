@@ -629,6 +629,10 @@ Test(render, paths_as_urls_and_files_relative_to_the_input)
                      "GET.root.5ms.1.prof");
     cr_assert_str_eq(pr__rel_file(r, "data/werkzeug2/x.prof"),
                      "data/werkzeug2/x.prof");
+    const pr_request_row *q;
+    cr_assert_gt(pr_report_requests(r, &q, NULL), 1);
+    cr_assert_null(strchr(pr__rel_file(r, q[0].file), '/'), "%s",
+                   q[0].file);
     cr_assert_str_eq(pr__rel_file(r, "other/x.prof"), "other/x.prof");
     pr_report_free(r);
 }
