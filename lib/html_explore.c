@@ -17,6 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Size bounds: the page stays within a few MB whatever the input. The
+ * functions with the most own time are listed; the CSV tables
+ * (-t functions, -t edges) have them all. */
+enum { MAX_FUNCS = 3000, MAX_EDGES = 40 };
+
 /* Index of key in r->funcs (sorted by key), or SIZE_MAX. */
 static size_t func_index(const pr_report *r, const pr_func_key *k)
 {
@@ -73,11 +78,13 @@ static void ncalls(FILE *out, int64_t nc, int64_t cc)
         fprintf(out, "%lld/%lld", (long long)nc, (long long)cc);
 }
 
+/* has_block[i]: function i of r->funcs has its block in the page. */
 static void edge_row(FILE *out, const pr_report *r, const pr_edge_row *e,
-                     const pr_func_key *other)
+                     const pr_func_key *other, const unsigned char *has_block)
 {
+    size_t i = func_index(r, other);
     fputs("<tr><td>", out);
-    func_link(out, other, func_index(r, other) != SIZE_MAX);
+    func_link(out, other, i != SIZE_MAX && has_block[i]);
     fputs("</td><td>", out);
     ncalls(out, e->nc, e->cc);
     if (e->count_only)
@@ -134,9 +141,18 @@ static const char EDGE_HEAD[] =
     "<thead><tr><th>function</th><th>ncalls</th><th>tottime</th>"
     "<th>cumtime</th></tr></thead><tbody>";
 
+static void more_edges(FILE *out, size_t n)
+{
+    if (n > MAX_EDGES)
+        fprintf(out, "<p class=\"note\">The first %d of %zu, by name; "
+                     "<code>-f csv -t edges</code> has every edge.</p>",
+                MAX_EDGES, n);
+}
+
 /* The block of function i: where it is, its totals, callers, callees. */
 static void func_block(FILE *out, const pr_report *r, size_t i,
-                       const char *module, const by_caller *bc, size_t nbc)
+                       const char *module, const by_caller *bc, size_t nbc,
+                       const unsigned char *has_block)
 {
     const pr_func_row *f = &r->funcs[i];
     char id[24];
@@ -167,9 +183,10 @@ static void func_block(FILE *out, const pr_report *r, size_t i,
     fprintf(out, "<table class=\"edges\"><caption>Called by (%zu)</caption>",
             end - lo);
     fputs(EDGE_HEAD, out);
-    for (size_t e = lo; e < end; e++)
-        edge_row(out, r, &r->edges[e], &r->edges[e].caller);
+    for (size_t e = lo; e < end && e < lo + MAX_EDGES; e++)
+        edge_row(out, r, &r->edges[e], &r->edges[e].caller, has_block);
     fputs("</tbody></table>", out);
+    more_edges(out, end - lo);
 
     /* Callees: the edges out of f, from the by-caller index. */
     by_caller want = {i, 0};
@@ -187,9 +204,12 @@ static void func_block(FILE *out, const pr_report *r, size_t i,
     fprintf(out, "<table class=\"edges\"><caption>Calls (%zu)</caption>",
             z - a);
     fputs(EDGE_HEAD, out);
-    for (size_t k = a; k < z; k++)
-        edge_row(out, r, &r->edges[bc[k].edge], &r->edges[bc[k].edge].callee);
-    fputs("</tbody></table></div>", out);
+    for (size_t k = a; k < z && k < a + MAX_EDGES; k++)
+        edge_row(out, r, &r->edges[bc[k].edge], &r->edges[bc[k].edge].callee,
+                 has_block);
+    fputs("</tbody></table>", out);
+    more_edges(out, z - a);
+    fputs("</div>", out);
 }
 
 pr_status pr__html_functions(const pr_report *r, FILE *out)
@@ -198,9 +218,11 @@ pr_status pr__html_functions(const pr_report *r, FILE *out)
         return PR_OK;
     mod_config mc = {&r->opts, r->app_root};
     char **modules = calloc(r->nfuncs, sizeof *modules);
+    unsigned char *has_block = calloc(r->nfuncs, 1);
     by_caller *bc = malloc((r->nedges ? r->nedges : 1) * sizeof *bc);
-    if (modules == NULL || bc == NULL) {
+    if (modules == NULL || bc == NULL || has_block == NULL) {
         free(modules);
+        free(has_block);
         free(bc);
         return PR_ERR_NOMEM;
     }
@@ -219,17 +241,26 @@ pr_status pr__html_functions(const pr_report *r, FILE *out)
     }
     pr__qsort(bc, nbc, sizeof *bc, cmp_by_caller);
 
+    size_t shown = r->nfuncs < MAX_FUNCS ? r->nfuncs : MAX_FUNCS;
+    for (size_t k = 0; k < shown; k++)
+        has_block[r->by_tt != NULL ? r->by_tt[k] : k] = 1;
     if (st == PR_OK) {
-        fprintf(out, "<section id=\"all-functions\"><h2>All functions</h2>"
-                     "<p>Every function of the run (%zu), by own time. "
-                     "Click a name for its callers and callees with the "
+        fputs("<section id=\"all-functions\"><h2>All functions</h2><p>", out);
+        if (shown < r->nfuncs)
+            fprintf(out, "The %zu functions with the most own time of the "
+                         "run's %zu (<code>-f csv -t functions</code> has "
+                         "them all). ", shown, r->nfuncs);
+        else
+            fprintf(out, "Every function of the run (%zu), by own time. ",
+                    r->nfuncs);
+        fputs("Click a name for its callers and callees with the "
                      "time on each edge; a flame-graph box leads there "
                      "too.</p><div class=\"fnfilter\"></div>"
                      "<div class=\"scroll\"><table class=\"funcs\"><thead>"
                      "<tr><th>function</th><th>module</th><th>ncalls</th>"
                      "<th>tottime</th><th>cumtime</th></tr></thead><tbody>",
-                r->nfuncs);
-        for (size_t k = 0; k < r->nfuncs; k++) {
+              out);
+        for (size_t k = 0; k < shown; k++) {
             size_t i = r->by_tt != NULL ? r->by_tt[k] : k;
             const pr_func_row *f = &r->funcs[i];
             fputs("<tr><td>", out);
@@ -246,13 +277,16 @@ pr_status pr__html_functions(const pr_report *r, FILE *out)
               "and cumtime are the time spent in the callee when called "
               "from that caller, as pstats' print_callers and print_callees "
               "show them.</p><div class=\"fnds\">", out);
-        for (size_t i = 0; i < r->nfuncs; i++)
-            func_block(out, r, i, modules[i], bc, nbc);
+        for (size_t k = 0; k < shown; k++) {
+            size_t i = r->by_tt != NULL ? r->by_tt[k] : k;
+            func_block(out, r, i, modules[i], bc, nbc, has_block);
+        }
         fputs("</div></section>\n", out);
     }
     for (size_t i = 0; i < r->nfuncs; i++)
         free(modules[i]);
     free(modules);
+    free(has_block);
     free(bc);
     return st;
 }
