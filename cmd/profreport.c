@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 enum exit_code {
@@ -34,7 +35,10 @@ static const char USAGE[] =
     "the time goes, merged exactly as pstats.Stats(*files) merges them.\n"
     "\n"
     "Output:\n"
-    "  -f, --format FMT      md (default), csv or html\n"
+    "  -f, --format FMT      text (the default when stdout is a terminal:\n"
+    "                        one screen, fitted to COLUMNS, coloured unless\n"
+    "                        NO_COLOR is set), md (the default otherwise),\n"
+    "                        csv or html\n"
     "  -t, --table TABLE     for csv: functions (default), edges, endpoints,\n"
     "                        requests, modules, callers, findings,\n"
     "                        outliers (slow versus typical requests,\n"
@@ -50,6 +54,10 @@ static const char USAGE[] =
     "                        show them as text, not formulas)\n"
     "      --bucket DUR      latency-over-time bucket (e.g. 30s, 5m, 1h,\n"
     "                        1d); default: 1 s to 1 d, 6 to 48 buckets\n"
+    "      --source-url T    html: link the app's own functions to their\n"
+    "                        source: T is an http(s) URL with {path},\n"
+    "                        {line} and {commit}\n"
+    "      --commit REV      what {commit} stands for in --source-url\n"
     "Requests:\n"
     "      --name-format FMT werkzeug filename_format the files were written\n"
     "                        with, e.g. '{method}.{path}.{elapsed:.3f}ms.\n"
@@ -345,10 +353,50 @@ enum long_only {
     OPT_ALPHA,
     OPT_OUTLIERS,
     OPT_STATE_WAIT,
+    OPT_SOURCE_URL,
+    OPT_COMMIT,
 };
 
 /* --module-map values, kept for the report options. */
 static const char *module_maps[256];
+
+/* The terminal's width: COLUMNS (what shells export and what a user
+ * sets to override), else the terminal's own, else 0 (the library's
+ * default). */
+static int terminal_width(void)
+{
+    const char *e = getenv("COLUMNS");
+    long v;
+    if (e != NULL && parse_count(e, 10000, &v) == 0)
+        return (int)v;
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+        ws.ws_col > 0)
+        return ws.ws_col;
+    return 0;
+}
+
+/* Without -f: the one-screen text report for a person at a terminal,
+ * Markdown for a pipe or a file (what scripts have always read). A
+ * diff, --outliers (a Markdown section) and -t keep Markdown. Colour
+ * only on a terminal, and never with NO_COLOR (no-color.org). */
+static void default_format(options *o, int table_given)
+{
+    int to_stdout = o->output == NULL || strcmp(o->output, "-") == 0;
+    if (o->diff || o->merge || o->outliers || table_given || !to_stdout ||
+        !isatty(STDOUT_FILENO))
+        return;
+    o->format = PR_FORMAT_TEXT;
+}
+
+static void text_options(options *o)
+{
+    const char *no_colour = getenv("NO_COLOR");
+    int to_stdout = o->output == NULL || strcmp(o->output, "-") == 0;
+    o->report.text_width = terminal_width();
+    o->report.text_colour = to_stdout && isatty(STDOUT_FILENO) &&
+                            (no_colour == NULL || no_colour[0] == '\0');
+}
 
 /* Fills o from argv; returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, options *o)
@@ -387,9 +435,11 @@ static int parse_args(int argc, char **argv, options *o)
         {"state-bucket", required_argument, NULL, OPT_STATE_BUCKET},
         {"csv-raw", no_argument, NULL, OPT_CSV_RAW},
         {"state-wait", required_argument, NULL, OPT_STATE_WAIT},
+        {"source-url", required_argument, NULL, OPT_SOURCE_URL},
+        {"commit", required_argument, NULL, OPT_COMMIT},
         {NULL, 0, NULL, 0},
     };
-    int table_given = 0;
+    int table_given = 0, format_given = 0;
     double now = (double)time(NULL);
     long v;
     int c;
@@ -398,7 +448,9 @@ static int parse_args(int argc, char **argv, options *o)
         switch (c) {
         case 'f':
             if (pr_format_parse(optarg, &o->format) != 0)
-                return usage_error("unknown format '%s' (md, csv, html)", optarg);
+                return usage_error("unknown format '%s' (text, md, csv, "
+                                   "html)", optarg);
+            format_given = 1;
             break;
         case 't':
             if (pr_table_parse(optarg, &o->table) != 0)
@@ -538,6 +590,14 @@ static int parse_args(int argc, char **argv, options *o)
             break;
         }
         case OPT_CSV_RAW: o->report.csv_raw = 1; break;
+        case OPT_SOURCE_URL:
+            if (strncmp(optarg, "https://", 8) != 0 &&
+                strncmp(optarg, "http://", 7) != 0)
+                return usage_error("--source-url needs an http(s) URL "
+                                   "template, not '%s'", optarg);
+            o->report.source_url = optarg;
+            break;
+        case OPT_COMMIT: o->report.source_commit = optarg; break;
         case OPT_STATE_BUCKET:
             if (pr_duration_parse(optarg, &o->agg.bucket_s) != 0)
                 return usage_error("--state-bucket needs a duration such as "
@@ -570,6 +630,10 @@ static int parse_args(int argc, char **argv, options *o)
     }
     o->report.since = o->agg.since;
     o->report.until = o->agg.until;
+    if (!format_given)
+        default_format(o, table_given);
+    if (o->format == PR_FORMAT_TEXT)
+        text_options(o);
     if (o->state != NULL) {
         pr_error err;
         if (o->diff)

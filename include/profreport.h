@@ -413,6 +413,21 @@ typedef struct pr_report_options {
      * PR_OUTLIERS_AUTO_FILES files, 1 = always, -1 = never. What stands
      * out becomes a finding. */
     int outliers;
+    /* The terminal report (PR_FORMAT_TEXT): the columns to fit it in
+     * (0 = 100; below 40 counts as 40), and whether to colour it with
+     * ANSI escapes. The library never looks at the terminal: a command
+     * line decides both (isatty, COLUMNS, NO_COLOR). */
+    int text_width;
+    int text_colour;
+    /* HTML: link the application's own functions (not libraries, the
+     * standard library or templates) to their source. A URL template
+     * starting with https:// or http:// (anything else is ignored), in
+     * which {path} becomes the file relative to the application's root
+     * (percent-encoded), {line} its line and {commit} source_commit
+     * ("" when NULL): "https://github.com/org/app/blob/{commit}/{path}
+     * #L{line}". Both are copied. */
+    const char *source_url;
+    const char *source_commit;
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */
@@ -726,7 +741,8 @@ void pr_report_free(pr_report *r);
 typedef enum pr_format {
     PR_FORMAT_MD = 0,
     PR_FORMAT_CSV = 1,
-    PR_FORMAT_HTML = 2
+    PR_FORMAT_HTML = 2,
+    PR_FORMAT_TEXT = 3  /* one screen for a terminal: the answer first */
 } pr_format;
 
 /* Tables: all (Markdown only), functions (merged pstats entries), edges

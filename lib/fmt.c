@@ -14,16 +14,23 @@ void pr__iso_time(double unix_s, char *buf, size_t n)
         snprintf(buf, n, "%.0f", unix_s);
 }
 
-void pr__fmt_ms(FILE *out, double ms)
+void pr__fmt_ms_buf(char *buf, size_t n, double ms)
 {
     if (ms < 10)
-        fprintf(out, "%.1f ms", ms);
+        snprintf(buf, n, "%.1f ms", ms);
     else if (ms < 1000)
-        fprintf(out, "%.0f ms", ms);
+        snprintf(buf, n, "%.0f ms", ms);
     else if (ms < 100000)
-        fprintf(out, "%.2f s", ms / 1000);
+        snprintf(buf, n, "%.2f s", ms / 1000);
     else
-        fprintf(out, "%.0f s", ms / 1000);
+        snprintf(buf, n, "%.0f s", ms / 1000);
+}
+
+void pr__fmt_ms(FILE *out, double ms)
+{
+    char buf[64];
+    pr__fmt_ms_buf(buf, sizeof buf, ms);
+    fputs(buf, out);
 }
 
 void pr__fmt_span(FILE *out, double s)

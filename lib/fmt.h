@@ -8,6 +8,9 @@
 /* A duration for people: "4.2 ms", "840 ms", "7.42 s", "312 s". */
 void pr__fmt_ms(FILE *out, double ms);
 
+/* The same into buf (64 bytes is always enough). */
+void pr__fmt_ms_buf(char *buf, size_t n, double ms);
+
 /* A bucket width: "250 ms", "30 s", "15 min", "1 h", "1 d"; other
  * lengths as "%g s". */
 void pr__fmt_span(FILE *out, double s);

@@ -3,6 +3,44 @@
 
 #include <string.h>
 
+static int cmp_str(pr_str a, pr_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    if (c != 0)
+        return c;
+    return (a.len > b.len) - (a.len < b.len);
+}
+
+int pr__key_cmp(const pr_func_key *a, const pr_func_key *b)
+{
+    int c = cmp_str(a->file, b->file);
+    if (c != 0)
+        return c;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    return cmp_str(a->name, b->name);
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+void pr__func_anchor(const pr_func_key *k, char *buf, size_t cap)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    long long line = (long long)k->line;
+    h = fnv(h, k->file.ptr, k->file.len);
+    h = fnv(h, "\0", 1);
+    h = fnv(h, &line, sizeof line);
+    h = fnv(h, k->name.ptr, k->name.len);
+    snprintf(buf, cap, "fn-%016llx", (unsigned long long)h);
+}
+
 int pr__is_builtin(const pr_func_key *k)
 {
     return k->line == 0 &&

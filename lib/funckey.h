@@ -25,6 +25,15 @@ static inline int pr__key_eq(const pr_func_key *a, const pr_func_key *b)
             memcmp(a->name.ptr, b->name.ptr, a->name.len) == 0);
 }
 
+/* The order of function keys everywhere in a report: file, line, name,
+ * bytes compared as unsigned, a shorter string first. */
+int pr__key_cmp(const pr_func_key *a, const pr_func_key *b);
+
+/* A name for the function usable as an HTML id, the same in every chart
+ * and table of a page: "fn-" and 16 hex digits of a hash of the key
+ * (FNV-1a). buf has room for 20 bytes. */
+void pr__func_anchor(const pr_func_key *k, char *buf, size_t cap);
+
 /* pstats' way of naming a function: file:line(name), or {label} for
  * built-ins keyed ('~', 0, '<label>') (only cProfile's form: pstats
  * writes profile.py's ('', 0, name) as ":0(name)"). Writes through

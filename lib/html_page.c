@@ -11,7 +11,7 @@
 
 /* The stylesheet of every page profreport writes: the report and the
  * diff (render.h). */
-const char pr__css[] =
+static const char CSS_BASE[] =
     ":root{--fg:#1b1f24;--muted:#59636e;--bg:#fff;--line:#d0d7de;"
     "--grid:#e6eaef;--accent:#0969da;--bar:#7aa7e9;--p95:#cf3a4c;"
     "--code:#f6f8fa;color-scheme:light dark}"
@@ -54,16 +54,64 @@ const char pr__css[] =
     ".bar{fill:var(--bar)}.p50,.d50{fill:var(--fg)}"
     ".p95,.d95{fill:var(--p95)}.pmax{fill:var(--muted)}"
     ".l50,.l95{fill:none;stroke-width:2}.l50{stroke:var(--fg)}"
-    ".l95{stroke:var(--p95);stroke-dasharray:6 3}"
-    ".c0{fill:#8ab4f8}.c1{fill:#f6ad55}.c2{fill:#68d391}.c3{fill:#fc8181}"
-    ".c4{fill:#b794f4}.c5{fill:#f6e05e}.c6{fill:#4fd1c5}.c7{fill:#f687b3}"
-    ".c8{fill:#c8a27a}.c9{fill:#a3a8f0}.c10{fill:#a0d468}.c11{fill:#c0c6cc}"
+    ".l95{stroke:var(--p95);stroke-dasharray:6 3}";
+
+/* Colours, the flame graph, endpoint details, the function explorer
+ * (ISO C promises string literals of 4095 bytes only). */
+static const char CSS_EXPLORE[] =
+    /* Module colours: Paul Tol's "light" scheme (told apart with any
+     * colour vision, made for black text on top), then three Okabe-Ito
+     * colours under white text; .c11 (every other module) is grey. */
+    ":root{--c0:#77aadd;--c1:#ee8866;--c2:#44bb99;--c3:#eedd88;"
+    "--c4:#ffaabb;--c5:#bbcc33;--c6:#99ddff;--c7:#aaaa00;--c8:#0072b2;"
+    "--c9:#d55e00;--c10:#cc79a7;--c11:#dddddd}"
+    ".c0{fill:var(--c0)}.c1{fill:var(--c1)}.c2{fill:var(--c2)}"
+    ".c3{fill:var(--c3)}.c4{fill:var(--c4)}.c5{fill:var(--c5)}"
+    ".c6{fill:var(--c6)}.c7{fill:var(--c7)}.c8{fill:var(--c8)}"
+    ".c9{fill:var(--c9)}.c10{fill:var(--c10)}.c11{fill:var(--c11)}"
+    /* The flame graph's legend: a swatch per module it shows. */
+    "ul.legend{list-style:none;display:flex;flex-wrap:wrap;gap:2px 14px;"
+    "padding:0;margin:.3em 0;font-size:13px}"
+    "ul.legend i{display:inline-block;width:11px;height:11px;"
+    "margin-right:4px;vertical-align:-1px;border-radius:2px}"
+    ".s0{background:var(--c0)}.s1{background:var(--c1)}"
+    ".s2{background:var(--c2)}.s3{background:var(--c3)}"
+    ".s4{background:var(--c4)}.s5{background:var(--c5)}"
+    ".s6{background:var(--c6)}.s7{background:var(--c7)}"
+    ".s8{background:var(--c8)}.s9{background:var(--c9)}"
+    ".s10{background:var(--c10)}.s11{background:var(--c11)}"
+    "svg.icicle g.c8 text,svg.icicle g.c9 text{fill:#fff}"
     ".inc{fill-opacity:.35}"
     "svg.icicle rect{stroke:var(--bg);stroke-width:.5}"
     "svg.icicle text{font:11px ui-monospace,Menlo,Consolas,monospace;"
     "fill:#111;pointer-events:none}"
     "svg.icicle g:hover rect{stroke:var(--fg);stroke-width:1}"
     "svg.zoom g{cursor:pointer}"
+    /* Endpoint details: one line each until opened. */
+    "details.ep{border:1px solid var(--line);border-radius:6px;"
+    "margin:.5em 0;padding:0 12px}"
+    "details.ep>summary{cursor:pointer;padding:6px 0}"
+    "details.ep>summary h3{display:inline;margin:0;font-size:1.05em}"
+    "details.ep[open]>summary{border-bottom:1px solid var(--line);"
+    "margin-bottom:.5em}"
+    /* Times and file names in one line each. */
+    "#slowest-requests td{white-space:nowrap}"
+    /* All functions: the table scrolls in its box, its head stays; a
+     * function's callers and callees show when the address names them. */
+    ".scroll{max-height:30em;overflow:auto;border:1px solid var(--line)}"
+    ".scroll table{display:table;margin:0;overflow:visible}"
+    ".scroll th{position:sticky;top:0;background:var(--bg)}"
+    "table.funcs th{cursor:pointer;white-space:nowrap}"
+    "table.funcs td:nth-child(n+3),table.edges td:nth-child(n+2)"
+    "{text-align:right}"
+    ".fnfilter{display:flex;flex-wrap:wrap;gap:8px;align-items:center;"
+    "margin:.5em 0}.fnfilter input{flex:1 1 16em}"
+    ".fnd{display:none}.fnd:target{display:block;border:2px solid "
+    "var(--accent);border-radius:6px;padding:0 12px;margin:1em 0;"
+    "scroll-margin-top:40px}"
+    "table.edges caption{text-align:left;font-weight:600;padding:4px 0}"
+    "svg.icicle g.hit rect{stroke:var(--fg);stroke-width:2}"
+    "svg.icicle.searching g:not(.hit){opacity:.35}"
     "@media (max-width:700px){body{font-size:14px}main{padding:0 10px 24px}"
     "nav{flex-wrap:nowrap;overflow-x:auto;scrollbar-width:none}"
     "svg.chart{min-width:860px}}"
@@ -75,6 +123,12 @@ const char pr__css[] =
     "a{color:inherit;text-decoration:none}table{display:table;"
     "font-size:8pt}pre{white-space:pre-wrap;font-size:8pt}"
     "h2,h3{break-after:avoid}}";
+
+void pr__put_css(FILE *out)
+{
+    fputs(CSS_BASE, out);
+    fputs(CSS_EXPLORE, out);
+}
 
 cmark_parser *pr__md_parser(const char *md, size_t len, cmark_node **doc)
 {
@@ -120,7 +174,7 @@ pr_status pr__html_page_with(const char *md, const char *title,
           "initial-scale=1\"><title>", out);
     fputs(title, out); /* a constant from the caller, never profile text */
     fputs("</title><style>", out);
-    fputs(pr__css, out); /* the report's stylesheet: one look */
+    pr__put_css(out); /* the report's stylesheet: one look */
     fputs("</style></head><body>\n", out);
     fputs(body, out);
     if (after != NULL)

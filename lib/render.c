@@ -36,6 +36,10 @@ static const pr__renderer RENDERERS[] = {
      "the HTML report has every table; -t selects a table for CSV",
      pr__render_html, ALL_ONLY, PR_TABLE_ALL, "-t selects a table for CSV",
      pr__diff_html},
+    /* One screen for a terminal; a diff has its own short Markdown. */
+    {"text", NULL, PR_FORMAT_TEXT, ALL_ONLY, PR_TABLE_ALL,
+     "the text report is one screen; -t selects a table for CSV",
+     pr__render_text, 0, PR_TABLE_ALL, NULL, NULL},
 };
 
 const pr__renderer *pr__renderer_find(pr_format fmt)
@@ -59,6 +63,34 @@ void pr__inputs_text(const pr_report *r,
         fprintf(out, " and %zu more", n - shown);
 }
 
+void pr__url_path(const char *dotted,
+                  void (*put)(FILE *, const char *, size_t), FILE *out)
+{
+    if (dotted == NULL || dotted[0] == '\0')
+        return;
+    if (strcmp(dotted, "root") == 0) {
+        put(out, "/", 1);
+        return;
+    }
+    for (const char *p = dotted; *p != '\0';) {
+        size_t n = strcspn(p, ".");
+        put(out, "/", 1);
+        put(out, p, n);
+        p += n;
+        if (*p == '.')
+            p++;
+    }
+}
+
+const char *pr__rel_file(const pr_report *r, const char *file)
+{
+    size_t n = r->file_dir_len;
+    if (n > 0 && strncmp(file, r->requests[0].file, n) == 0 &&
+        file[n] != '\0')
+        return file + n;
+    return file;
+}
+
 int pr_format_parse(const char *s, pr_format *out)
 {
     if (s == NULL)
@@ -80,8 +112,11 @@ pr_status pr_output_table(pr_format fmt, int diff, int table_given,
     const pr__renderer *R = pr__renderer_find(fmt);
     if (table == NULL)
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
-    if (R == NULL || (diff && R->diff == NULL))
+    if (R == NULL)
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");
+    if (diff && R->diff == NULL)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
+                        "diff has no %s format (md, csv or html)", R->name);
     unsigned tables = diff ? R->diff_tables : R->tables;
     const char *hint = diff ? R->diff_tables_hint : R->tables_hint;
     if (!table_given) {

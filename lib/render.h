@@ -50,6 +50,8 @@ pr_status pr__render_csv(const pr_report *r, pr_table table, FILE *out,
                          pr_error *err);
 pr_status pr__render_html(const pr_report *r, pr_table table, FILE *out,
                           pr_error *err);
+pr_status pr__render_text(const pr_report *r, pr_table table, FILE *out,
+                          pr_error *err);
 
 /* Diff renderers (diff.c). */
 pr_status pr__diff_md(const pr_diff *d, pr_table table, FILE *out,
@@ -103,13 +105,30 @@ typedef struct cmark_parser cmark_parser;
 typedef struct cmark_node cmark_node;
 cmark_parser *pr__md_parser(const char *md, size_t len, cmark_node **doc);
 
+/* The HTML report's "All functions" section (html_explore.c): every
+ * function, sortable and filterable with the page's script, and each
+ * one's callers and callees with edge times, shown by :target. */
+pr_status pr__html_functions(const pr_report *r, FILE *out);
+
 /* The reports' stylesheet (html_page.c). */
-extern const char pr__css[];
+void pr__put_css(FILE *out);
 
 /* The inputs the report was asked to read, as given: "a, b and c", or
  * the first three "and N more"; each written through `put` (an
  * escaper). Nothing when the options named none. */
 void pr__inputs_text(const pr_report *r,
                      void (*put)(FILE *, const char *, size_t), FILE *out);
+
+/* A request path as the URL it was: werkzeug's file names write
+ * "/report/sales" as "report.sales" and "/" as "root" (a dot inside a
+ * segment cannot be told from a slash; it is shown as one). */
+void pr__url_path(const char *dotted,
+                  void (*put)(FILE *, const char *, size_t), FILE *out);
+
+/* A request's file name relative to the directory all the report's
+ * request files share ("GET.root.12ms.1795611412.prof" when they are
+ * all in examples/profiles/), the same whether they were read from
+ * there or from a state file; as it is when outside that directory. */
+const char *pr__rel_file(const pr_report *r, const char *file);
 
 #endif

@@ -39,40 +39,74 @@ enum {
 };
 
 
-/* Click a flame-graph box to zoom into it, click it again (or press Esc)
- * to zoom out. The page is complete without it. Its SHA-256 is in the
+/* Click a flame-graph box to zoom into it (and get a link to its callers
+ * and callees), click it again (or press Esc) to zoom out; a search box
+ * highlights matching boxes; the table of all functions sorts by any
+ * column and filters by text and module. The page is complete without
+ * it (tests/browsertest.sh reads it with scripts off). Its SHA-256 is in the
  * Content-Security-Policy below; tests/browsertest.sh checks that the two
  * agree (a mismatch is a console error and the script does not run). */
 static const char SCRIPT[] =
-    "(function(){'use strict';var all=[];"
-    "document.querySelectorAll('svg.icicle').forEach(function(s){"
-    "var W=s.viewBox.baseVal.width,bs=[],cur=null;"
-    "s.querySelectorAll('g').forEach(function(g){"
-    "var r=g.querySelector('rect'),t=g.querySelector('title');if(!r||!t)return;"
-    "var b={g:g,r:r,t:g.querySelector('text'),x:+r.getAttribute('x'),"
-    "w:+r.getAttribute('width'),y:+r.getAttribute('y'),"
-    "n:t.textContent.split('\\n')[0]};g.pr=b;bs.push(b)});"
-    "if(!bs.length)return;s.classList.add('zoom');"
-    "function fit(b,x,w){var k=Math.floor((w-6)/6.6),"
-    "v=k<3?'':b.n.length<=k?b.n:b.n.slice(0,k-1)+'\\u2026';"
-    "if(!b.t){if(!v)return;b.t=document.createElementNS(s.namespaceURI,'text');"
-    "b.t.setAttribute('y',b.y+12.5);b.g.appendChild(b.t)}"
-    "b.t.setAttribute('x',(x+3).toFixed(1));b.t.textContent=v}"
-    "function show(z){cur=z;bs.forEach(function(b){var x=b.x,w=b.w,on=true;"
-    "if(z&&b.y<z.y){on=b.x<=z.x+1e-6&&b.x+b.w>=z.x+z.w-1e-3;x=0;w=W}"
-    "else if(z){x=(b.x-z.x)*W/z.w;w=b.w*W/z.w;on=x>-1e-3&&x+w<W+1e-3}"
-    "if(!on){b.g.setAttribute('display','none');return}"
-    "b.g.removeAttribute('display');b.r.setAttribute('x',x.toFixed(1));"
-    "b.r.setAttribute('width',w.toFixed(1));fit(b,x,w)})}"
-    "s.addEventListener('click',function(e){var g=e.target.closest('g');"
-    "if(g&&g.pr)show(cur===g.pr?null:g.pr)});all.push(show);"
-    "var p=document.createElement('p');p.className='hint';"
-    "p.textContent='Click a box to zoom in; click it again or press Esc to "
-    "zoom out.';s.parentNode.insertBefore(p,s)});"
-    "document.addEventListener('keydown',function(e){if(e.key==='Escape')"
-    "all.forEach(function(f){f(null)})})})();";
+    "(function(){'use strict';var all=[];function el(t,c){var e=document."
+    "createElement(t);if(c)e.className=c;return e}document.querySelectorA"
+    "ll('svg.icicle').forEach(function(s){var W=s.viewBox.baseVal.width,b"
+    "s=[],cur=null;s.querySelectorAll('g').forEach(function(g){var r=g.qu"
+    "erySelector('rect'),t=g.querySelector('title');if(!r||!t)return;var "
+    "L=t.textContent.split('\\n'),l=L[L.length-1];var b={g:g,r:r,t:g.query"
+    "Selector('text'),x:+r.getAttribute('x'),w:+r.getAttribute('width'),y"
+    ":+r.getAttribute('y'),n:L[0],s:l.split(', self')[0],k:t.textContent."
+    "toLowerCase()};g.pr=b;bs.push(b)});if(!bs.length)return;s.classList."
+    "add('zoom');function fit(b,x,w){var k=Math.floor((w-6)/6.6),n=b.n,v="
+    "'';if(k>=3)v=n.length+1+b.s.length<=k?n+' '+b.s:n.length<=k?n:n.slic"
+    "e(0,k-1)+'\\u2026';if(!b.t){if(!v)return;b.t=document.createElementNS"
+    "(s.namespaceURI,'text');b.t.setAttribute('y',b.y+12.5);b.g.appendChi"
+    "ld(b.t)}b.t.setAttribute('x',(x+3).toFixed(1));b.t.textContent=v}fun"
+    "ction show(z){cur=z;bs.forEach(function(b){var x=b.x,w=b.w,on=true;i"
+    "f(z&&b.y<z.y){on=b.x<=z.x+1e-6&&b.x+b.w>=z.x+z.w-1e-3;x=0;w=W}else i"
+    "f(z){x=(b.x-z.x)*W/z.w;w=b.w*W/z.w;on=x>-1e-3&&x+w<W+1e-3}if(!on){b."
+    "g.setAttribute('display','none');return}b.g.removeAttribute('display"
+    "');b.r.setAttribute('x',x.toFixed(1));b.r.setAttribute('width',w.toF"
+    "ixed(1));fit(b,x,w)})}var bar=el('div','fnfilter'),q=el('input'),a=e"
+    "l('a'),p=el('span','hint');q.type='search';q.placeholder='Search box"
+    "es';q.setAttribute('aria-label','Search the flame graph');p.textCont"
+    "ent='Click a box to zoom in; click it again or press Esc to zoom out"
+    ". ';a.hidden=true;p.appendChild(a);bar.appendChild(q);bar.appendChil"
+    "d(p);s.parentNode.insertBefore(bar,s);q.addEventListener('input',fun"
+    "ction(){var v=q.value.toLowerCase();s.classList.toggle('searching',!"
+    "!v);bs.forEach(function(b){b.g.classList.toggle('hit',!!v&&b.k.index"
+    "Of(v)>=0)})});s.addEventListener('click',function(e){var g=e.target."
+    "closest('g');if(!g||!g.pr)return;show(cur===g.pr?null:g.pr);var f=g."
+    "getAttribute('data-fn');if(f&&document.getElementById(f)){a.href='#'"
+    "+f;a.textContent='Callers and callees of '+g.pr.n;a.hidden=false}});"
+    "all.push(show)});document.addEventListener('keydown',function(e){if("
+    "e.key==='Escape')all.forEach(function(f){f(null)})});document.queryS"
+    "electorAll('table.funcs').forEach(function(t){var tb=t.tBodies[0],ro"
+    "ws=[].slice.call(tb.rows),box=t.closest('section').querySelector('.f"
+    "nfilter');if(!box)return;var q=el('input'),m=el('select'),n=el('span"
+    "','note'),mods={};q.type='search';q.placeholder='Filter functions';q"
+    ".setAttribute('aria-label','Filter functions by name or file');m.set"
+    "Attribute('aria-label','Module');m.appendChild(new Option('all modul"
+    "es',''));rows.forEach(function(r){mods[r.cells[1].textContent]=1});O"
+    "bject.keys(mods).sort().forEach(function(k){m.appendChild(new Option"
+    "(k,k))});function apply(){var v=q.value.toLowerCase(),mv=m.value,c=0"
+    ";rows.forEach(function(r){var on=(!v||r.cells[0].textContent.toLower"
+    "Case().indexOf(v)>=0)&&(!mv||r.cells[1].textContent===mv);r.hidden=!"
+    "on;c+=on?1:0});n.textContent=c+' of '+rows.length+' functions'}q.add"
+    "EventListener('input',apply);m.addEventListener('change',apply);box."
+    "appendChild(q);box.appendChild(m);box.appendChild(n);apply();var hs="
+    "[].slice.call(t.tHead.rows[0].cells);hs.forEach(function(th,i){th.ta"
+    "bIndex=0;th.title='Sort';function sort(){var d=th.getAttribute('aria"
+    "-sort')==='descending'?1:th.getAttribute('aria-sort')==='ascending'?"
+    "-1:i<2?1:-1;hs.forEach(function(h){h.removeAttribute('aria-sort')});"
+    "th.setAttribute('aria-sort',d>0?'ascending':'descending');rows.sort("
+    "function(x,y){var a=x.cells[i].textContent,b=y.cells[i].textContent;"
+    "if(i>=2){a=parseFloat(a.split('/').pop());b=parseFloat(b.split('/')."
+    "pop())}return (a<b?-1:a>b?1:0)*d});rows.forEach(function(r){tb.appen"
+    "dChild(r)})}th.addEventListener('click',sort);th.addEventListener('k"
+    "eydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefaul"
+    "t();sort()}})})})})();";
 
-#define SCRIPT_SHA256 "sha256-oK4/E1JH3tbLMu2KXkatkwdvomsQpd4xuZv4HTRFpas="
+#define SCRIPT_SHA256 "sha256-emD5k5ZDsnefMi27VvNPVKXxm6noZnlcrYOSteo4OrY="
 
 /* ---- building blocks -------------------------------------------------- */
 
@@ -217,6 +251,25 @@ typedef struct page {
     int nomem;
 } page;
 
+/* The modules the flame graph of `t` colours, in palette order. */
+static void legend(const page *pg, FILE *out, const pr_tree *t)
+{
+    int used[SVG_NCOLORS] = {0};
+    for (size_t i = 0; i < t->nnodes; i++)
+        used[svg_color(&pg->pal, t->nodes[i].module)] = 1;
+    fputs("<ul class=\"legend\" aria-label=\"Modules\">", out);
+    for (size_t c = 0; c < pg->pal.n; c++)
+        if (used[c]) {
+            fprintf(out, "<li><i class=\"s%zu\"></i>", c);
+            esc_html(out, pg->pal.names[c], strlen(pg->pal.names[c]));
+            fputs("</li>", out);
+        }
+    if (used[SVG_NCOLORS - 1])
+        fprintf(out, "<li><i class=\"s%d\"></i>other modules</li>",
+                SVG_NCOLORS - 1);
+    fputs("</ul>", out);
+}
+
 /* The flame graph of `t` and a caption that says what was left out. */
 static void icicle_figure(page *pg, FILE *out, const pr_tree *t,
                           size_t max_boxes)
@@ -229,6 +282,7 @@ static void icicle_figure(page *pg, FILE *out, const pr_tree *t,
         fputs("</figure>", out);
         return;
     }
+    legend(pg, out, t);
     fputs("<figcaption>Flame graph (icicle) of the call tree: each box is "
           "a function on a call path, as wide as its time there, coloured "
           "by module; hover for its file, line and times.", out);
@@ -354,6 +408,40 @@ static cmark_node *open_section(page *pg, cmark_node *h, const char *slug)
     return sec;
 }
 
+/* An endpoint's part of "Endpoint details", collapsed: <details
+ * name="ep"> (opening one closes the others where the browser knows the
+ * attribute) whose <summary> holds heading `h`. Returns the details
+ * block (the caller moves the endpoint's other nodes into it) and the
+ * summary in *summary (charts the text has no place for go after it). */
+static cmark_node *open_details(page *pg, cmark_node *h, const char *slug,
+                                cmark_node **summary)
+{
+    membuf m;
+    if (mb_open(&m) == NULL) {
+        pg->nomem = 1;
+        return NULL;
+    }
+    fputs("<details class=\"ep\" name=\"ep\" id=\"", m.f);
+    esc_html(m.f, slug, strlen(slug));
+    fputs("\">", m.f);
+    cmark_node *det = NULL, *sum = raw_block("<summary>", "</summary>");
+    if (fclose(m.f) == 0 && m.buf != NULL)
+        det = raw_block(m.buf, "</details>\n");
+    free(m.buf);
+    if (det == NULL || sum == NULL || !cmark_node_insert_before(h, det) ||
+        !cmark_node_append_child(det, sum) ||
+        !cmark_node_append_child(sum, h)) {
+        if (sum != NULL && cmark_node_parent(sum) == NULL)
+            cmark_node_free(sum);
+        if (det != NULL && cmark_node_parent(det) == NULL)
+            cmark_node_free(det); /* with the summary in it, if there */
+        pg->nomem = 1;
+        return NULL;
+    }
+    *summary = sum;
+    return det;
+}
+
 static int heading_level(cmark_node *n)
 {
     return cmark_node_get_type(n) == CMARK_NODE_HEADING
@@ -476,14 +564,17 @@ static void arrange(page *pg, cmark_node *doc, md_marks *marks)
                 if (mk != NULL)
                     section_charts(pg, mk->part, n);
             } else {
-                if ((sub = open_section(pg, n, slug)) == NULL ||
-                    !cmark_node_append_child(sec, sub)) {
+                int is_ep = in_details && mk != NULL && mk->part == PR__MD_EP;
+                cmark_node *summary = NULL;
+                sub = is_ep ? open_details(pg, n, slug, &summary)
+                            : open_section(pg, n, slug);
+                if (sub == NULL || !cmark_node_append_child(sec, sub)) {
                     pg->nomem = 1;
                     return;
                 }
-                if (in_details && mk != NULL && mk->part == PR__MD_EP) {
+                if (is_ep) {
                     ep.n = mk->index + 1;
-                    ep.heading = n;
+                    ep.heading = summary;
                 }
             }
             continue;
@@ -585,17 +676,25 @@ pr_status pr__render_html(const pr_report *r, pr_table table, FILE *out,
         pr__inputs_text(r, esc_html, out);
     }
     fputs("</title><style>", out);
-    fputs(pr__css, out);
+    pr__put_css(out);
     fputs("</style></head><body>\n<nav aria-label=\"Sections\">", out);
     if (pg.nav.buf != NULL)
         fputs(pg.nav.buf, out);
+    if (r->nfuncs > 0)
+        fputs("<a href=\"#all-functions\">All functions</a>", out);
     fputs("</nav>\n<main>\n", out);
     fputs(html, out);
+    free(html);
+    html = NULL;
+    st = pr__html_functions(r, out);
+    if (st != PR_OK) {
+        free(pg.nav.buf);
+        return st;
+    }
     fputs("<footer>profreport " PR_VERSION_STRING "</footer>\n</main>\n"
           "<script>", out);
     fputs(SCRIPT, out);
     fputs("</script>\n</body></html>\n", out);
-    free(html);
     free(pg.nav.buf);
     return PR_OK;
 }

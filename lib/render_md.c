@@ -221,9 +221,9 @@ static void slowest(const mdw *w)
         fputs(" | ", out);
         md(out, q->method);
         fputs(" | ", out);
-        md(out, q->path);
+        pr__url_path(q->path, esc_md, out);
         fprintf(out, " | %s | ", when);
-        md(out, q->file);
+        md(out, pr__rel_file(r, q->file));
         fputs(" |\n", out);
     }
     fputs("\n", out);
@@ -424,13 +424,13 @@ static void endpoint_details(const mdw *w)
         fputs(", slowest ", out);
         pr__fmt_ms(out, e->max_ms);
         fputs(" (", out);
-        md(out, e->slowest_file);
+        md(out, pr__rel_file(r, e->slowest_file));
         fputs(").", out);
         if (e->nexamples > 0) {
             fputs(" Paths:", out);
             for (size_t k = 0; k < e->nexamples; k++) {
                 fputs(k ? ", " : " ", out);
-                md(out, e->examples[k]);
+                pr__url_path(e->examples[k], esc_md, out);
             }
             fputs(".", out);
         }

@@ -3,6 +3,7 @@
 #include "sort.h"
 #include "report.h"
 #include "agg.h"
+#include "funckey.h"
 #include "modules.h"
 #include "pypath.h"
 #include "status.h"
@@ -14,36 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_str(pr_str a, pr_str b)
-{
-    size_t n = a.len < b.len ? a.len : b.len;
-    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
-    if (c != 0)
-        return c;
-    return (a.len > b.len) - (a.len < b.len);
-}
-
-static int cmp_key(const pr_func_key *a, const pr_func_key *b)
-{
-    int c = cmp_str(a->file, b->file);
-    if (c != 0)
-        return c;
-    if (a->line != b->line)
-        return a->line < b->line ? -1 : 1;
-    return cmp_str(a->name, b->name);
-}
-
 static int cmp_rows(const void *a, const void *b)
 {
-    return cmp_key(&((const pr_func_row *)a)->key,
+    return pr__key_cmp(&((const pr_func_row *)a)->key,
                    &((const pr_func_row *)b)->key);
 }
 
 static int cmp_edges(const void *a, const void *b)
 {
     const pr_edge_row *x = a, *y = b;
-    int c = cmp_key(&x->callee, &y->callee);
-    return c != 0 ? c : cmp_key(&x->caller, &y->caller);
+    int c = pr__key_cmp(&x->callee, &y->callee);
+    return c != 0 ? c : pr__key_cmp(&x->caller, &y->caller);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -630,6 +612,63 @@ static int copy_inputs(pr_report *r)
     return 0;
 }
 
+/* The --module-map patterns, copied: renderers classify functions
+ * again (the HTML report's table of every function) after the caller's
+ * array is gone. */
+static int copy_module_map(pr_report *r)
+{
+    size_t n = r->opts.module_map != NULL ? r->opts.nmodule_map : 0;
+    const char *const *src = r->opts.module_map;
+    r->opts.module_map = NULL;
+    r->opts.nmodule_map = 0;
+    if (n == 0)
+        return 0;
+    const char **v = arena_alloc(&r->strings, n * sizeof *v);
+    if (v == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if ((v[i] = arena_strdup(&r->strings, src[i] ? src[i] : "")) == NULL)
+            return -1;
+    r->opts.module_map = v;
+    r->opts.nmodule_map = n;
+    return 0;
+}
+
+/* The directory every request's file is in (up to its '/', or an
+ * archive's ':'), so renderers can show file names relative to it: the
+ * same whether the requests were read from their directory or from a
+ * state file. */
+static void set_file_dir(pr_report *r)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < r->nrequests; i++) {
+        const char *f = r->requests[i].file;
+        if (i == 0) {
+            len = strlen(f);
+            continue;
+        }
+        size_t k = 0;
+        while (k < len && f[k] == r->requests[0].file[k])
+            k++;
+        len = k;
+    }
+    /* Back to the last separator inside the common part. */
+    const char *f0 = r->nrequests > 0 ? r->requests[0].file : "";
+    while (len > 0 && f0[len - 1] != '/' && f0[len - 1] != ':')
+        len--;
+    r->file_dir_len = len;
+}
+
+/* --source-url and --commit, kept for the HTML renderer. */
+static int copy_source(pr_report *r)
+{
+    const char **f[] = {&r->opts.source_url, &r->opts.source_commit};
+    for (size_t i = 0; i < 2; i++)
+        if (*f[i] != NULL && (*f[i] = arena_strdup(&r->strings, *f[i])) == NULL)
+            return -1;
+    return 0;
+}
+
 /* The function keys of the run, copied once into the report: every
  * row (functions, edges, endpoints' top functions) points at these. */
 static pr_func_key *copy_keys(pr_report *r, const shard *m)
@@ -781,7 +820,8 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         r->opts = *opts;
     if (r->opts.top == 0)
         r->opts.top = 20;
-    if (copy_inputs(r) != 0) {
+    if (copy_inputs(r) != 0 || copy_module_map(r) != 0 ||
+        copy_source(r) != 0) {
         pr_report_free(r);
         return PR_ERR_NOMEM;
     }
@@ -819,6 +859,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     ep_of_group = NULL;
     view_free(&vw);
     memset(&vw, 0, sizeof vw);
+    set_file_dir(r);
     if (copy_skips(r, m) != 0)
         goto fail;
     if (outliers_wanted(r) &&

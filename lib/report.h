@@ -35,6 +35,8 @@ struct pr_report {
     pr_finding *findings;
     size_t nfindings;
     pr_outliers *outliers; /* slow versus typical, or NULL */
+    size_t file_dir_len;  /* bytes of the directory all request files
+                             share, up to its '/' (pr__rel_file) */
 };
 
 /* Writes the findings (lib/findings.c) once everything else is built. */

@@ -753,7 +753,10 @@ pr_status svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
             continue;
         const pr_tree_node *d = &t->nodes[i];
         double y = (double)d->depth * IROW;
-        fprintf(out, "<g class=\"c%d\"><title>", svg_color(pal, d->module));
+        char id[24];
+        pr__func_anchor(&d->key, id, sizeof id);
+        fprintf(out, "<g class=\"c%d\" data-fn=\"%s\"><title>",
+                svg_color(pal, d->module), id);
         box_name(out, &d->key, SIZE_MAX);
         if (!pr__is_builtin(&d->key)) {
             fputc('\n', out);
@@ -774,8 +777,24 @@ pr_status svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
         /* 11 px monospace: 6.6 px a character, 3 px padding each side. */
         size_t fit = w[i] > 6 ? (size_t)((w[i] - 6) / 6.6) : 0;
         if (fit >= 3) {
+            /* Name, time and share when they fit, as SnakeViz and tuna
+             * label boxes; else the name, cut to the box. */
+            char when[96], ms[64];
+            pr__fmt_ms_buf(ms, sizeof ms, d->time_s * 1000);
+            snprintf(when, sizeof when, " %s (%.1f%%)", ms,
+                     total > 0 ? d->time_s / total * 100 : 0);
+            size_t name = 0;
+            for (size_t k = 0; k < d->key.name.len; k++)
+                name += ((unsigned char)d->key.name.ptr[k] & 0xC0) != 0x80;
+            int with_time = name + strlen(when) <= fit;
+            if (!with_time && name + 1 + strlen(ms) <= fit) {
+                snprintf(when, sizeof when, " %s", ms);
+                with_time = 1;
+            }
             fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", x[i] + 3, y + 12.5);
             box_name(out, &d->key, fit);
+            if (with_time)
+                fputs(when, out);
             fputs("</text>", out);
         }
         fputs("</g>", out);

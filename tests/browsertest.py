@@ -157,6 +157,7 @@ INSPECT = r"""(() => {
       if (/^on/i.test(a.name)) attrs.push(e.tagName + ' ' + a.name);
   const foreign = [...document.querySelectorAll(
       'img,iframe,object,embed,link,base,form,input,audio,video,meta[http-equiv=refresh]')]
+      .filter(e => !e.closest('.fnfilter'))  // our script's search boxes
       .map(e => e.outerHTML.slice(0, 80));
   return {charts, kinds, attrs, foreign,
           scripts: document.scripts.length,
@@ -183,6 +184,103 @@ ZOOM = r"""(() => {
   const back = +g.querySelector('rect').getAttribute('width');
   return {zoomable: true, before, after, hidden, back, boxes: gs.length};
 })()"""
+
+
+# Page height with every section laid out (the report's sections are
+# content-visibility:auto, whose off-screen height is an estimate), and
+# what sticks out of the viewport other than inside a scroll container.
+LAYOUT = r"""(() => {
+  const st = document.createElement('style');
+  st.textContent = 'section{content-visibility:visible!important}';
+  document.head.appendChild(st);
+  const W = document.documentElement.clientWidth;
+  const scrolls = e => {
+    for (let p = e.parentElement; p; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const e of document.querySelectorAll('main *, nav, header')) {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && (r.right > W + 1 || r.left < -1) && !scrolls(e))
+      out.push(e.tagName + '.' + e.className + ' ' + Math.round(r.left) +
+               '..' + Math.round(r.right));
+  }
+  const h = document.documentElement.scrollHeight;
+  st.remove();
+  return {height: h, width: document.documentElement.scrollWidth,
+          viewport: W, overflow: out.slice(0, 5), noverflow: out.length};
+})()"""
+
+# The explorer: sort, filter, module filter, flame-graph search, and a
+# function's callers and callees (by its link, as a reader follows it).
+EXPLORE = r"""(() => {
+  const t = document.querySelector('table.funcs');
+  if (!t) return {table: false};
+  const rows = () => [...t.tBodies[0].rows].filter(r => !r.hidden);
+  const num = (r, i) => parseFloat(r.cells[i].textContent.split('/').pop());
+  const res = {table: true, rows: t.tBodies[0].rows.length};
+  const th = t.tHead.rows[0].cells;
+  th[4].click();  // cumtime, largest first
+  let v = rows().map(r => num(r, 4));
+  res.sortDesc = v.every((x, i) => i === 0 || v[i - 1] >= x);
+  th[4].click();
+  v = rows().map(r => num(r, 4));
+  res.sortAsc = v.every((x, i) => i === 0 || v[i - 1] <= x);
+  th[0].click();
+  const names = rows().map(r => r.cells[0].textContent);
+  res.sortName = names.every((x, i) => i === 0 || names[i - 1] <= x);
+  const box = t.closest('section').querySelector('.fnfilter');
+  const q = box && box.querySelector('input'), m = box && box.querySelector('select');
+  res.controls = !!(q && m);
+  if (q) {
+    q.value = 'open_session';
+    q.dispatchEvent(new Event('input'));
+    const shown = rows();
+    res.filtered = shown.length;
+    res.filterOk = shown.length > 0 &&
+        shown.every(r => r.cells[0].textContent.includes('open_session'));
+    q.value = '';
+    q.dispatchEvent(new Event('input'));
+  }
+  if (m && m.options.length > 1) {
+    m.value = m.options[1].value;
+    m.dispatchEvent(new Event('change'));
+    const shown = rows();
+    res.moduleOk = shown.length > 0 && shown.length < res.rows &&
+        shown.every(r => r.cells[1].textContent === m.value);
+    m.value = '';
+    m.dispatchEvent(new Event('change'));
+  }
+  const s = document.querySelector('svg.icicle');
+  const sq = s && s.previousElementSibling && s.previousElementSibling.querySelector('input');
+  if (sq) {
+    sq.value = 'open_session';
+    sq.dispatchEvent(new Event('input'));
+    res.searchHits = s.querySelectorAll('g.hit').length;
+    sq.value = '';
+    sq.dispatchEvent(new Event('input'));
+  }
+  return res;
+})()"""
+
+# Follow the link of the function named `name` (as a reader clicks it)
+# and read the block it shows.
+def callers_of(name):
+    return r"""(() => {
+  const a = [...document.querySelectorAll('table.funcs a')]
+      .find(a => a.textContent.includes(%s));
+  if (!a) return {found: false};
+  location.hash = a.getAttribute('href');
+  const d = document.getElementById(a.getAttribute('href').slice(1));
+  const t = d ? [...d.querySelectorAll('table.edges')] : [];
+  return {found: true, shown: !!d && d.offsetHeight > 0,
+          callers: t[0] ? t[0].tBodies[0].rows.length : -1,
+          callees: t[1] ? t[1].tBodies[0].rows.length : -1,
+          text: d ? d.innerText.slice(0, 300) : ''};
+})()""" % json.dumps(name)
 
 
 class Checker:
@@ -256,9 +354,15 @@ def main():
                     metavar="NAME:KIND,...",
                     help="report NAME has charts of these kinds "
                          "(endpoints, latency, modules, mix, icicle)")
+    ap.add_argument("--explore", metavar="NAME",
+                    help="check page height, overflow and the function "
+                         "explorer of report NAME (the demo)")
+    ap.add_argument("--max-height", type=int, default=9000,
+                    help="page height limit at 1280 px (10 screens)")
     ap.add_argument("reports", nargs="+", metavar="NAME=FILE")
     a = ap.parse_args()
     c = Checker()
+    EXPLORE_MAX[0] = a.max_height
     with open(a.log, "ab") as log:
         b = Browser(a.chrome, a.profile, log)
         try:
@@ -297,6 +401,66 @@ def control(b, c, workdir):
             "http://127.0.0.1:9/x.png" in requests, repr(requests))
     c.check("control: a console error is seen",
             any("control" in e for e in errors), repr(errors))
+
+
+def explore(b, c, name, url):
+    """Height at 1280 and 390 px, overflow, and the explorer, with and
+    without scripts."""
+    for width, mobile in ((1280, False), (390, True)):
+        b.call("Emulation.setDeviceMetricsOverride",
+               {"width": width, "height": 900, "deviceScaleFactor": 1,
+                "mobile": mobile})
+        load(b, url)
+        lay = b.eval(LAYOUT)
+        print("%s: page height at %d px: %d px (%.1f screens of 900)"
+              % (name, width, lay["height"], lay["height"] / 900))
+        if width == 1280:
+            c.check("%s: page height at 1280 px under %d px" %
+                    (name, EXPLORE_MAX[0]), lay["height"] < EXPLORE_MAX[0],
+                    str(lay["height"]))
+        c.check("%s: nothing overflows %d px outside scroll boxes" %
+                (name, width),
+                lay["width"] <= lay["viewport"] and lay["noverflow"] == 0,
+                json.dumps(lay))
+    b.call("Emulation.setDeviceMetricsOverride",
+           {"width": 1280, "height": 900, "deviceScaleFactor": 1,
+            "mobile": False})
+    load(b, url)
+    x = b.eval(EXPLORE)
+    c.check("%s: a table of every function" % name,
+            x.get("table") and x["rows"] > 100, json.dumps(x))
+    c.check("%s: the function table sorts by a column, both ways, and by "
+            "name" % name, x.get("sortDesc") and x.get("sortAsc") and
+            x.get("sortName"), json.dumps(x))
+    c.check("%s: the function table filters by text" % name,
+            x.get("controls") and x.get("filterOk"), json.dumps(x))
+    c.check("%s: the function table filters by module" % name,
+            x.get("moduleOk"), json.dumps(x))
+    c.check("%s: the flame-graph search highlights boxes" % name,
+            x.get("searchHits", 0) > 0, json.dumps(x))
+    for scripts in (True, False):
+        load(b, url, scripts=scripts)
+        k = b.eval(callers_of("open_session"))
+        c.check("%s: callers and callees of open_session (scripts %s)" %
+                (name, "on" if scripts else "off"),
+                k.get("shown") and k["callers"] > 0 and k["callees"] > 0,
+                json.dumps(k))
+    load(b, url)
+    z = b.eval(r"""(() => {
+      const g = [...document.querySelectorAll('svg.icicle g[data-fn]')]
+          .find(g => g.querySelector('title').textContent.startsWith('open_session'));
+      if (!g) return {box: false};
+      g.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+      const a = g.closest('figure').querySelector('.fnfilter a');
+      const ok = a && !a.hidden && document.getElementById(a.getAttribute('href').slice(1));
+      g.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+      return {box: true, link: !!ok, text: a ? a.textContent : ''};
+    })()""")
+    c.check("%s: a flame-graph box links to its callers and callees" % name,
+            z.get("link"), json.dumps(z))
+
+
+EXPLORE_MAX = [9000]
 
 
 def run_one(b, c, a, name, url, shots):
@@ -358,6 +522,9 @@ def run_one(b, c, a, name, url, shots):
         if n == name:
             c.check("%s: chart shows %r as text" % (name, text),
                     text in info["svgText"])
+
+    if a.explore == name:
+        explore(b, c, name, url)
 
     z = b.eval(ZOOM)
     if z["zoomable"]:

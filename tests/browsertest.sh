@@ -58,6 +58,7 @@ echo "report sizes: $(wc -c < "$tmp/report.html") (demo)," \
 S='<script>alert(1)</script>'
 if "$PY" tests/browsertest.py --chrome "$CHROME" \
     --profile "$tmp/profile" --shots "$ART" --log "$tmp/chromium.log" \
+    --explore report \
     --expect-charts report:endpoints,latency,modules,mix,icicle \
     --expect-charts werkzeug:endpoints,modules,mix,icicle \
     --expect-text "hostile:$S&amp; (routes.py:1)" \

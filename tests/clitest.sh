@@ -48,6 +48,43 @@ expect_rc "bad --top" 2 "$P" --top 0 $W
 expect_rc "werkzeug directory" 0 "$P" $W
 grep -q "^## Endpoints" "$tmp/out" && ok "report has endpoints" || no "report has endpoints"
 grep -q "^## Top functions by self time" "$tmp/out" && ok "report has top functions" || no "report has top functions"
+# The terminal report (-f text): the default on a terminal, Markdown
+# through a pipe. Through a pseudo-terminal (script from bsdutils), the
+# seed example's culprit and endpoint table are in the first 40 lines,
+# with colour unless NO_COLOR is set, never a Markdown escape.
+E=examples/profiles
+tty_run() { # NO_COLOR-value COLUMNS -> $tmp/tty (CRs dropped)
+    NO_COLOR=$1 COLUMNS=$2 script -qec "$P -q $E" /dev/null < /dev/null | tr -d '\r' > "$tmp/tty"
+}
+tty_run "" 100
+head -40 "$tmp/tty" | sed 's/\x1b\[[0-9;]*m//g' > "$tmp/tty40"
+grep -q "^Findings" "$tmp/tty40" && grep -q "spent in mongomock's own code" "$tmp/tty40" \
+    && ok "terminal: the culprit finding in the first 40 lines" || { no "terminal: culprit finding"; head -20 "$tmp/tty"; }
+grep -q "^endpoint  *method  *requests" "$tmp/tty40" && grep -q "^cart_add (app.py:156)  *POST  *3 " "$tmp/tty40" \
+    && ok "terminal: the endpoint table in the first 40 lines" || no "terminal: endpoint table"
+grep -q '\\' "$tmp/tty" && no "terminal: a backslash escape" || ok "terminal: no backslash escapes"
+grep -q $'\x1b\\[1m' "$tmp/tty" && ok "terminal: colour on a terminal" || no "terminal: no colour on a terminal"
+tail -1 "$tmp/tty40" | grep -q "Full report: profreport -f html -o report.html $E" \
+    && ok "terminal: ends saying how to get the full report" || no "terminal: last line: $(tail -1 "$tmp/tty40")"
+fits() { # FILE COLUMNS: every line (colour codes dropped) within COLUMNS code points
+    sed 's/\x1b\[[0-9;]*m//g' "$1" | python3 -c 'import sys; sys.exit(any(len(l.rstrip("\n")) > int(sys.argv[1]) for l in sys.stdin))' "$2"
+}
+fits "$tmp/tty" 100 && ok "terminal: lines fit 100 columns" || no "terminal: a line wider than 100 columns"
+tty_run 1 100
+grep -q $'\x1b' "$tmp/tty" && no "terminal: colour despite NO_COLOR" || ok "terminal: NO_COLOR turns colour off"
+tty_run "" 60
+fits "$tmp/tty" 60 && ok "terminal: COLUMNS=60 fits 60 columns" || no "terminal: COLUMNS=60 overflows"
+"$P" -q $E | head -1 | grep -q "^# profreport" && ok "pipe: Markdown stays the default" || no "pipe: default is not Markdown"
+"$P" -q -f text $E > "$tmp/text"
+grep -q $'\x1b' "$tmp/text" && no "pipe: -f text coloured" || ok "pipe: -f text has no colour"
+grep -q '\\' "$tmp/text" && no "pipe: -f text has a backslash" || ok "pipe: -f text has no escapes"
+expect_rc "diff -f text is a usage error" 2 "$P" diff -f text $W $W
+grep -q "diff has no text format" "$tmp/err" && ok "diff -f text says why" || no "diff -f text: $(cat "$tmp/err")"
+
+expect_rc "--source-url must be http(s)" 2 "$P" --source-url 'javascript:alert(1)' $W
+expect_rc "--source-url links app frames" 0 "$P" -f html --source-url 'https://example.org/blob/{commit}/{path}#L{line}' --commit abc $W
+grep -q 'href="https://example.org/blob/abc/flask_app.py#L' "$tmp/out" && ok "--source-url: app frames linked" || no "--source-url: no link"
+
 expect_rc "missing path: nothing read" 3 "$P" "$tmp/does-not-exist"
 grep -q "does-not-exist: skipped: cannot open" "$tmp/err" && ok "missing path reported on stderr" || no "missing path reported on stderr"
 

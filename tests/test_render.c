@@ -22,6 +22,7 @@
 #include "testutil.h"
 
 #include "escape.h"
+#include "render.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -518,3 +519,120 @@ static void golden(const golden_case *g)
 Test(render, golden_report_md) { golden(&GOLDEN[0]); }
 Test(render, golden_functions_csv) { golden(&GOLDEN[1]); }
 Test(render, golden_edges_csv) { golden(&GOLDEN[2]); }
+
+/* ---- the terminal report (-f text) -------------------------------------- */
+
+/* A name with an escape sequence cannot drive the terminal: it is shown
+ * as \x1b, and no colour is written unless the options ask for it. */
+Test(render, text_shows_control_bytes_and_no_colour)
+{
+    char *t = render_one("evil.py", "\x1b[31mred\x1b]0;title\x07",
+                         PR_FORMAT_TEXT, PR_TABLE_ALL);
+    cr_assert_null(strchr(t, '\x1b'), "an escape byte reached the text:\n%s",
+                   t);
+    cr_assert_null(strchr(t, '\x07'), "a BEL reached the text");
+    cr_assert_not_null(strstr(t, "\\x1b[31mred"), "%s", t);
+    free(t);
+}
+
+/* The seed example at 60 and 100 columns: no line wider than asked
+ * (in code points), the endpoint table and the culprit on screen,
+ * colour only with text_colour. */
+static char *text_of(const char *dir, int width, int colour)
+{
+    pr_agg_options ao = {.threads = 1};
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(&ao, &agg), PR_OK);
+    cr_assert_eq(pr_agg_add_paths(agg, &dir, 1), PR_OK);
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.inputs = &dir;
+    ro.ninputs = 1;
+    ro.text_width = width;
+    ro.text_colour = colour;
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, &ro, &r), PR_OK);
+    pr_agg_free(agg);
+    membuf m;
+    mb_open(&m);
+    pr_error err;
+    cr_assert_eq(pr_render(r, PR_FORMAT_TEXT, PR_TABLE_ALL, m.f, &err), PR_OK,
+                 "%s", err.msg);
+    mb_close(&m);
+    pr_report_free(r);
+    return m.p;
+}
+
+Test(render, text_fits_the_width)
+{
+    static const int widths[] = {40, 60, 100, 160};
+    for (size_t k = 0; k < sizeof widths / sizeof widths[0]; k++) {
+        char *t = text_of("../examples/profiles", widths[k], 0);
+        size_t lines = 0;
+        for (char *line = t; *line; lines++) {
+            char *nl = strchr(line, '\n');
+            cr_assert_not_null(nl, "the text ends with a newline");
+            size_t cols = 0;
+            for (char *c = line; c < nl; c++)
+                cols += ((unsigned char)*c & 0xC0) != 0x80;
+            cr_assert_leq(cols, (size_t)widths[k], "%zu columns at %d: %.*s",
+                          cols, widths[k], (int)(nl - line), line);
+            line = nl + 1;
+        }
+        cr_assert_leq(lines, 40, "%zu lines at %d columns", lines, widths[k]);
+        cr_assert_not_null(strstr(t, "mongomock"));
+        cr_assert_not_null(strstr(t, "cart_add (app.py:156)"),
+                           "endpoint labels are not escaped:\n%s", t);
+        cr_assert_null(strchr(t, '\\'), "a backslash in:\n%s", t);
+        cr_assert_null(strchr(t, '\x1b'), "colour without text_colour");
+        free(t);
+    }
+    char *t = text_of("../examples/profiles", 0, 1);
+    cr_assert_not_null(strstr(t, "\x1b[1m"), "no colour with text_colour");
+    free(t);
+}
+
+/* werkzeug's file-name paths shown as the URLs they were. */
+static char *url_of(const char *dotted)
+{
+    membuf m;
+    mb_open(&m);
+    pr__url_path(dotted, esc_md, m.f);
+    mb_close(&m);
+    return m.p;
+}
+
+Test(render, paths_as_urls_and_files_relative_to_the_input)
+{
+    static const char *const cases[][2] = {
+        {"root", "/"}, {"report.sales", "/report/sales"},
+        {"product.147", "/product/147"}, {"", ""}, {"a_b", "/a\\_b"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *u = url_of(cases[i][0]);
+        cr_assert_str_eq(u, cases[i][1], "%s", cases[i][0]);
+        free(u);
+    }
+    const char *dir = "data/werkzeug/";
+    pr_report *r = NULL;
+    pr_agg_options ao = {.threads = 1};
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(&ao, &agg), PR_OK);
+    cr_assert_eq(pr_agg_add_paths(agg, &dir, 1), PR_OK);
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.inputs = &dir;
+    ro.ninputs = 1;
+    cr_assert_eq(pr_report_build(agg, &ro, &r), PR_OK);
+    pr_agg_free(agg);
+    cr_assert_str_eq(pr__rel_file(r, "data/werkzeug/GET.root.5ms.1.prof"),
+                     "GET.root.5ms.1.prof");
+    cr_assert_str_eq(pr__rel_file(r, "data/werkzeug2/x.prof"),
+                     "data/werkzeug2/x.prof");
+    const pr_request_row *q;
+    cr_assert_gt(pr_report_requests(r, &q, NULL), 1);
+    cr_assert_null(strchr(pr__rel_file(r, q[0].file), '/'), "%s",
+                   q[0].file);
+    cr_assert_str_eq(pr__rel_file(r, "other/x.prof"), "other/x.prof");
+    pr_report_free(r);
+}

@@ -8,6 +8,7 @@ typedef struct page {
     char *html;
     size_t len;
     size_t endpoints;
+    size_t functions;
 } page;
 
 /* The HTML report of one directory, rendered through the public API. */
@@ -22,9 +23,11 @@ static page render_dir(const char *dir)
     cr_assert_gt(pr_agg_files_read(agg), 0, "nothing read from %s", dir);
     pr_report *r = NULL;
     cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
-    page p = {NULL, 0, 0};
+    page p = {NULL, 0, 0, 0};
     const pr_endpoint_row *rows;
+    const pr_func_row *funcs;
     p.endpoints = pr_report_endpoints(r, &rows);
+    p.functions = pr_report_functions(r, &funcs);
     FILE *f = open_memstream(&p.html, &p.len);
     cr_assert_not_null(f);
     pr_error err;
@@ -121,8 +124,15 @@ Test(render_html, section_ids_match_the_reports_links)
         cr_assert(strstr(h, tag) != NULL, "link to #%s has no target", id);
     }
     cr_assert(strstr(h, "href=\"#modules\"") != NULL, "findings link");
-    /* Endpoint details: one nested section per endpoint. */
-    cr_assert(strstr(h, "<section id=\"index-flask_apppy232\">") != NULL);
+    /* Endpoint details: one collapsed block per endpoint, its heading
+     * the summary, so the page is a few screens until one is opened. */
+    const char *d = strstr(h, "<details class=\"ep\" name=\"ep\" "
+                              "id=\"index-flask_apppy232\">");
+    cr_assert_not_null(d);
+    const char *sum = strstr(d, "<summary>"), *h3 = strstr(d, "<h3>");
+    cr_assert(sum != NULL && h3 != NULL && sum < h3 &&
+              strstr(d, "</summary>") > h3, "the heading is the summary");
+    cr_assert_null(strstr(h, "<details class=\"ep\" name=\"ep\" open"));
     free(p.html);
 }
 
@@ -208,4 +218,71 @@ Test(render_html, title_and_header_name_the_inputs)
     free(buf);
     pr_report_free(r);
     pr_agg_free(agg);
+}
+
+/* Every function is in the page with its callers and callees, each a
+ * block shown by :target (no script needed), linked from the table and
+ * from flame-graph boxes by the same id. */
+Test(render_html, every_function_with_callers_and_callees)
+{
+    page p = render_dir("data/werkzeug");
+    const char *h = p.html;
+    const char *sec = strstr(h, "<section id=\"all-functions\">");
+    cr_assert_not_null(sec);
+    size_t n = p.functions;
+    cr_assert_gt(n, 10);
+    cr_assert_eq(count(sec, "<div class=\"fnd\" id=\"fn-"), n);
+    cr_assert_eq(count(sec, "<caption>Called by ("), n);
+    cr_assert_eq(count(sec, "<caption>Calls ("), n);
+    /* A box of the flame graph names a block that exists. */
+    const char *g = strstr(h, "data-fn=\"");
+    cr_assert_not_null(g);
+    char tag[64];
+    snprintf(tag, sizeof tag, "<div class=\"fnd\" id=\"%.19s\">", g + 9);
+    cr_assert_not_null(strstr(sec, tag), "%s", tag);
+    free(p.html);
+}
+
+static char *html_with_source(const char *url)
+{
+    const char *dir = "data/werkzeug";
+    pr_agg_options ao = {.threads = 1};
+    pr_agg *agg = NULL;
+    cr_assert_eq(pr_agg_new(&ao, &agg), PR_OK);
+    cr_assert_eq(pr_agg_add_paths(agg, &dir, 1), PR_OK);
+    pr_report_options ro;
+    memset(&ro, 0, sizeof ro);
+    char *u = strdup(url), *c = strdup("abc123");
+    ro.source_url = u;
+    ro.source_commit = c;
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, &ro, &r), PR_OK);
+    free(u); /* the report keeps its own copies */
+    free(c);
+    pr_agg_free(agg);
+    char *html = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&html, &len);
+    cr_assert_not_null(f);
+    cr_assert_eq(pr_render(r, PR_FORMAT_HTML, PR_TABLE_ALL, f, NULL), PR_OK);
+    cr_assert_eq(fclose(f), 0);
+    pr_report_free(r);
+    return html;
+}
+
+/* --source-url links the app's own frames, relative to the app root,
+ * and nothing else; a template that is not http(s) links nothing. */
+Test(render_html, source_links_for_app_frames)
+{
+    char *h = html_with_source("https://example.org/{commit}/{path}?x=1&y#L{line}");
+    cr_assert_not_null(strstr(h, "<a class=\"src\" href=\"https://example.org/"
+                                 "abc123/flask_app.py?x=1&amp;y#L71\">"), "%.200s",
+                       strstr(h, "class=\"src\"") ? strstr(h, "class=\"src\"") : "none");
+    cr_assert_null(strstr(h, "href=\"https://example.org/abc123/flask/"),
+                   "a library frame linked");
+    free(h);
+    h = html_with_source("javascript:alert(1)//{path}");
+    cr_assert_null(strstr(h, "class=\"src\""));
+    cr_assert_null(strstr(h, "javascript:"));
+    free(h);
 }
