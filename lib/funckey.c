@@ -31,3 +31,22 @@ void pr__func_label(const pr_func_key *k,
     put(out, n->ptr, n->len);
     put(out, ")", 1);
 }
+
+static int cmp_str(pr_str a, pr_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    if (c != 0)
+        return c;
+    return (a.len > b.len) - (a.len < b.len);
+}
+
+int pr__key_cmp(const pr_func_key *a, const pr_func_key *b)
+{
+    int c = cmp_str(a->file, b->file);
+    if (c != 0)
+        return c;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    return cmp_str(a->name, b->name);
+}

@@ -23,6 +23,9 @@ static inline int pr__key_eq(const pr_func_key *a, const pr_func_key *b)
             memcmp(a->name.ptr, b->name.ptr, a->name.len) == 0);
 }
 
+/* The report's order of keys: file, line, name, bytes compared. */
+int pr__key_cmp(const pr_func_key *a, const pr_func_key *b);
+
 /* pstats' way of naming a function: file:line(name), or {label} for
  * built-ins keyed ('~', 0, '<label>') (only cProfile's form: pstats
  * writes profile.py's ('', 0, name) as ":0(name)"). Writes through

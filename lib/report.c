@@ -5,6 +5,7 @@
 #include "agg.h"
 #include "modules.h"
 #include "status.h"
+#include "funckey.h"
 
 #include <stdio.h>
 
@@ -13,36 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_str(pr_str a, pr_str b)
-{
-    size_t n = a.len < b.len ? a.len : b.len;
-    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
-    if (c != 0)
-        return c;
-    return (a.len > b.len) - (a.len < b.len);
-}
-
-static int cmp_key(const pr_func_key *a, const pr_func_key *b)
-{
-    int c = cmp_str(a->file, b->file);
-    if (c != 0)
-        return c;
-    if (a->line != b->line)
-        return a->line < b->line ? -1 : 1;
-    return cmp_str(a->name, b->name);
-}
-
 static int cmp_rows(const void *a, const void *b)
 {
-    return cmp_key(&((const pr_func_row *)a)->key,
+    return pr__key_cmp(&((const pr_func_row *)a)->key,
                    &((const pr_func_row *)b)->key);
 }
 
 static int cmp_edges(const void *a, const void *b)
 {
     const pr_edge_row *x = a, *y = b;
-    int c = cmp_key(&x->callee, &y->callee);
-    return c != 0 ? c : cmp_key(&x->caller, &y->caller);
+    int c = pr__key_cmp(&x->callee, &y->callee);
+    return c != 0 ? c : pr__key_cmp(&x->caller, &y->caller);
 }
 
 static int cmp_double(const void *a, const void *b)
