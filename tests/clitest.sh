@@ -259,7 +259,7 @@ expect_rc "diff: bad --alpha is a usage error" 2 "$P" diff --alpha 0 $W $S
 expect_rc "diff: one input is a usage error" 2 "$P" diff $W
 # Issue 14 item 3: diff --state would mix BASE and NEW in one file.
 expect_rc "diff --state is a usage error" 2 "$P" diff --state "$tmp/x.state" $W $S
-grep -q "BASE and NEW would be mixed" "$tmp/err" && [ ! -e "$tmp/x.state" ] && ok "diff --state: said why, wrote nothing" || no "diff --state message"
+grep -q "belongs to a report, not to diff" "$tmp/err" && [ ! -e "$tmp/x.state" ] && ok "diff --state: said why, wrote nothing" || no "diff --state message"
 "$P" -f csv -t endpoints -o "$tmp/base.csv" $W
 expect_rc "diff --baseline summary CSV: threshold decides" 1 "$P" diff --baseline "$tmp/base.csv" --fail-on 'mean>+25ms' --min-requests 3 $S
 grep -q '^- product' "$tmp/out" && ok "baseline diff names product" || no "baseline diff names product"
