@@ -14,15 +14,17 @@ VERSION := $(shell sed -n 's/^\#define PR_VERSION_STRING "\(.*\)"/\1/p' include/
 DEPFLAGS := -MMD -MP
 
 BUILD_DEPS := pkg-config binutils libcsv-dev libcmark-gfm-dev \
-              libcmark-gfm-extensions-dev zlib1g-dev libarchive-dev
+              libcmark-gfm-extensions-dev zlib1g-dev libarchive-dev \
+              libjansson-dev
 # python3-flask, python3-flask-sqlalchemy: the twin app of gatetest;
-# clang, libclang-rt-dev: clangtest; time: the fault suite's RSS checks.
+# clang, libclang-rt-dev: clangtest; time: the fault suite's RSS checks;
+# jq, valgrind (callgrind_annotate): the exports' consumers in clitest.
 TEST_DEPS  := $(BUILD_DEPS) libcriterion-dev python3 groff-base \
               python3-flask python3-flask-sqlalchemy clang libclang-rt-dev \
-              time cppcheck
+              time cppcheck jq valgrind
 
 # libcsv ships no .pc file: plain -lcsv.
-PKGS     := libcmark-gfm zlib libarchive
+PKGS     := libcmark-gfm zlib libarchive jansson
 PC_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PC_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS      = $(PC_LIBS) -lcmark-gfm-extensions -lcsv -lm -pthread

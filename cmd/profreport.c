@@ -34,12 +34,15 @@ static const char USAGE[] =
     "the time goes, merged exactly as pstats.Stats(*files) merges them.\n"
     "\n"
     "Output:\n"
-    "  -f, --format FMT      md (default), csv or html\n"
+    "  -f, --format FMT      md (default), csv, html, json (the whole\n"
+    "                        report), collapsed (folded stacks), callgrind\n"
+    "                        or speedscope\n"
     "  -t, --table TABLE     for csv: functions (default), edges, endpoints,\n"
     "                        requests, modules, callers, findings,\n"
     "                        outliers (slow versus typical requests,\n"
     "                        below), request-modules (a diff baseline that\n"
-    "                        can blame)\n"
+    "                        can blame); for collapsed: endpoints (default:\n"
+    "                        stacks under their endpoint) or all\n"
     "  -o, --output FILE     write to FILE (atomically: a temporary file is\n"
     "                        renamed into place); '-' or none is stdout\n"
     "  -n, --top N           rows in top-N tables (default 20)\n"
@@ -393,7 +396,9 @@ static int parse_args(int argc, char **argv, options *o)
         switch (c) {
         case 'f':
             if (pr_format_parse(optarg, &o->format) != 0)
-                return usage_error("unknown format '%s' (md, csv, html)", optarg);
+                return usage_error("unknown format '%s' (md, csv, html, json, "
+                                   "collapsed, callgrind, speedscope)",
+                                   optarg);
             break;
         case 't':
             if (pr_table_parse(optarg, &o->table) != 0)

@@ -718,7 +718,11 @@ void pr_report_free(pr_report *r);
 typedef enum pr_format {
     PR_FORMAT_MD = 0,
     PR_FORMAT_CSV = 1,
-    PR_FORMAT_HTML = 2
+    PR_FORMAT_HTML = 2,
+    PR_FORMAT_JSON = 3,       /* the whole report, docs/json-schema.md */
+    PR_FORMAT_COLLAPSED = 4,  /* folded stacks: per endpoint, or -t all */
+    PR_FORMAT_CALLGRIND = 5,  /* pstats' functions and edges, exactly */
+    PR_FORMAT_SPEEDSCOPE = 6  /* speedscope's JSON: the run, each endpoint */
 } pr_format;
 
 /* Tables: all (Markdown only), functions (merged pstats entries), edges

@@ -36,6 +36,22 @@ static const pr__renderer RENDERERS[] = {
      "the HTML report has every table; -t selects a table for CSV",
      pr__render_html, ALL_ONLY, PR_TABLE_ALL, "-t selects a table for CSV",
      pr__diff_html},
+    {"json", NULL, PR_FORMAT_JSON, ALL_ONLY, PR_TABLE_ALL,
+     "the JSON report has every table; -t selects a table for CSV",
+     pr__render_json, 0, PR_TABLE_ALL, NULL, NULL},
+    {"collapsed", "folded", PR_FORMAT_COLLAPSED,
+     PR__TABLE_BIT(PR_TABLE_ALL) | PR__TABLE_BIT(PR_TABLE_ENDPOINTS),
+     PR_TABLE_ENDPOINTS,
+     "collapsed stacks: -t endpoints (default: each under its endpoint) "
+     "or -t all (the whole run)",
+     pr__render_collapsed, 0, PR_TABLE_ALL, NULL, NULL},
+    {"callgrind", NULL, PR_FORMAT_CALLGRIND, ALL_ONLY, PR_TABLE_ALL,
+     "callgrind holds the whole run; -t selects a table for CSV",
+     pr__render_callgrind, 0, PR_TABLE_ALL, NULL, NULL},
+    {"speedscope", NULL, PR_FORMAT_SPEEDSCOPE, ALL_ONLY, PR_TABLE_ALL,
+     "speedscope holds the run and every endpoint; -t selects a table for "
+     "CSV",
+     pr__render_speedscope, 0, PR_TABLE_ALL, NULL, NULL},
 };
 
 const pr__renderer *pr__renderer_find(pr_format fmt)
@@ -80,8 +96,11 @@ pr_status pr_output_table(pr_format fmt, int diff, int table_given,
     const pr__renderer *R = pr__renderer_find(fmt);
     if (table == NULL)
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "NULL argument");
-    if (R == NULL || (diff && R->diff == NULL))
+    if (R == NULL)
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");
+    if (diff && R->diff == NULL)
+        return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
+                        "diff writes md, csv or html only");
     unsigned tables = diff ? R->diff_tables : R->tables;
     const char *hint = diff ? R->diff_tables_hint : R->tables_hint;
     if (!table_given) {

@@ -295,6 +295,29 @@ Test(render, csv_quotes_function_names)
     free(csv);
 }
 
+/* Names with the separators of the line formats, and bytes that are not
+ * UTF-8: every export stays one record per line, and the JSON ones stay
+ * JSON. */
+Test(render, exports_keep_hostile_names_in_their_place)
+{
+    const char *name = "a;b\nc \xff\"q\" 7";
+    char *s = render_one("x;y.py", name, PR_FORMAT_COLLAPSED, PR_TABLE_ALL);
+    cr_assert_str_eq(s, "x,y.py:1(a,b c \xff\"q\" 7) 500000\n");
+    free(s);
+    s = render_one("x;y.py", name, PR_FORMAT_CALLGRIND, PR_TABLE_ALL);
+    cr_assert_not_null(strstr(s, "\nfl=x;y.py\nfn=a;b c \xff\"q\" 7:1\n1 500000\n"),
+                       "%s", s);
+    free(s);
+    s = render_one("x;y.py", name, PR_FORMAT_JSON, PR_TABLE_ALL);
+    /* Not UTF-8: shown as the other outputs show it (line break as a
+     * space, the byte as \xff). */
+    cr_assert_not_null(strstr(s, "\"name\":\"a;b c \\\\xff\\\"q\\\" 7\""), "%s", s);
+    free(s);
+    s = render_one("x;y.py", name, PR_FORMAT_SPEEDSCOPE, PR_TABLE_ALL);
+    cr_assert_not_null(strstr(s, "\"weights\":[500000]"), "%s", s);
+    free(s);
+}
+
 /* ---- format and table names, usage errors ------------------------------- */
 
 Test(render, format_and_table_names)
@@ -375,6 +398,10 @@ static const golden_case GOLDEN[] = {
     {"report.md", PR_FORMAT_MD, PR_TABLE_ALL},
     {"functions.csv", PR_FORMAT_CSV, PR_TABLE_FUNCTIONS},
     {"edges.csv", PR_FORMAT_CSV, PR_TABLE_EDGES},
+    {"report.json", PR_FORMAT_JSON, PR_TABLE_ALL},
+    {"stacks.collapsed", PR_FORMAT_COLLAPSED, PR_TABLE_ALL},
+    {"callgrind.out", PR_FORMAT_CALLGRIND, PR_TABLE_ALL},
+    {"speedscope.json", PR_FORMAT_SPEEDSCOPE, PR_TABLE_ALL},
 };
 
 static void set_mtime(const char *path, time_t t)
@@ -518,3 +545,7 @@ static void golden(const golden_case *g)
 Test(render, golden_report_md) { golden(&GOLDEN[0]); }
 Test(render, golden_functions_csv) { golden(&GOLDEN[1]); }
 Test(render, golden_edges_csv) { golden(&GOLDEN[2]); }
+Test(render, golden_report_json) { golden(&GOLDEN[3]); }
+Test(render, golden_stacks_collapsed) { golden(&GOLDEN[4]); }
+Test(render, golden_callgrind) { golden(&GOLDEN[5]); }
+Test(render, golden_speedscope) { golden(&GOLDEN[6]); }
