@@ -35,8 +35,8 @@ static const char USAGE[] =
     "\n"
     "Output:\n"
     "  -f, --format FMT      md (default), csv, html, json (the whole\n"
-    "                        report), collapsed (folded stacks), callgrind\n"
-    "                        or speedscope\n"
+    "                        report), collapsed (folded stacks), callgrind,\n"
+    "                        speedscope or pprof\n"
     "  -t, --table TABLE     for csv: functions (default), edges, endpoints,\n"
     "                        requests, modules, callers, findings,\n"
     "                        outliers (slow versus typical requests,\n"
@@ -397,7 +397,7 @@ static int parse_args(int argc, char **argv, options *o)
         case 'f':
             if (pr_format_parse(optarg, &o->format) != 0)
                 return usage_error("unknown format '%s' (md, csv, html, json, "
-                                   "collapsed, callgrind, speedscope)",
+                                   "collapsed, callgrind, speedscope, pprof)",
                                    optarg);
             break;
         case 't':

@@ -722,7 +722,8 @@ typedef enum pr_format {
     PR_FORMAT_JSON = 3,       /* the whole report, docs/json-schema.md */
     PR_FORMAT_COLLAPSED = 4,  /* folded stacks: per endpoint, or -t all */
     PR_FORMAT_CALLGRIND = 5,  /* pstats' functions and edges, exactly */
-    PR_FORMAT_SPEEDSCOPE = 6  /* speedscope's JSON: the run, each endpoint */
+    PR_FORMAT_SPEEDSCOPE = 6, /* speedscope's JSON: the run, each endpoint */
+    PR_FORMAT_PPROF = 7       /* gzipped profile.proto, samples labelled */
 } pr_format;
 
 /* Tables: all (Markdown only), functions (merged pstats entries), edges

@@ -52,6 +52,9 @@ static const pr__renderer RENDERERS[] = {
      "speedscope holds the run and every endpoint; -t selects a table for "
      "CSV",
      pr__render_speedscope, 0, PR_TABLE_ALL, NULL, NULL},
+    {"pprof", NULL, PR_FORMAT_PPROF, ALL_ONLY, PR_TABLE_ALL,
+     "pprof holds every endpoint (labelled); -t selects a table for CSV",
+     pr__render_pprof, 0, PR_TABLE_ALL, NULL, NULL},
 };
 
 const pr__renderer *pr__renderer_find(pr_format fmt)

@@ -6,7 +6,6 @@
  * report's call trees, lib/stacks.h), and the file's "exporter" says so.
  * Frames are the report's functions (in key order), then the frame for
  * time the cut-off (--tree-min) hid. */
-#include "funckey.h"
 #include "render.h"
 #include "stacks.h"
 
@@ -66,18 +65,9 @@ static json_t *frame(const pr_func_key *k)
  * functions (sorted by key), or a frame appended for a key not there. */
 static size_t frame_of(sw *w, const pr_func_key *k)
 {
-    const pr_report *r = w->r;
-    size_t lo = 0, hi = r->nfuncs;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = pr__key_cmp(&r->funcs[mid].key, k);
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t i = pr__report_func(w->r, k);
+    if (i != SIZE_MAX)
+        return i;
     add(w, w->frames, frame(k));
     return json_array_size(w->frames) - 1;
 }

@@ -1,8 +1,26 @@
 /* stacks.c - call stacks read off a reconstructed call tree. */
 #include "stacks.h"
+#include "funckey.h"
+#include "report.h"
 
 #include <math.h>
 #include <stdlib.h>
+
+size_t pr__report_func(const pr_report *r, const pr_func_key *k)
+{
+    size_t lo = 0, hi = r->nfuncs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = pr__key_cmp(&r->funcs[mid].key, k);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
 
 long long pr__round_next(pr__rounder *r, double v)
 {

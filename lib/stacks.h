@@ -22,6 +22,10 @@ typedef int (*pr__stack_fn)(void *ctx, const pr_tree *t, const size_t *path,
 /* 0, -1 when memory ran out, or what fn returned. */
 int pr__tree_stacks(const pr_tree *t, pr__stack_fn fn, void *ctx);
 
+/* The index in r's functions (sorted by key) of k, or SIZE_MAX: the
+ * frame of a tree node. */
+size_t pr__report_func(const pr_report *r, const pr_func_key *k);
+
 /* Rounds a running sum to integer units so that the parts add up to the
  * rounded whole: each call returns round(sum + v) - round(sum). */
 typedef struct pr__rounder {

@@ -443,6 +443,22 @@ n=$(jq '.profiles[0].endValue' "$tmp/s.json")
 e=$(jq '[.profiles[1:][].endValue] | add' "$tmp/s.json")
 near "$n" "$total_us" 1 && near "$e" "$total_us" 2 && ok "speedscope: run and endpoints total the report's ($n us)" || no "speedscope totals $n, $e, want $total_us"
 
+# pprof: go tool pprof (golang-go) reads the file offline; -raw lists
+# every sample, whose values (us) add up to the total own time, and
+# -tagfocus keeps one endpoint's samples.
+"$P" -f pprof -o "$tmp/r.pb.gz" $E
+gp() { HOME="$tmp" GOPROXY=off GOFLAGS= GOTOOLCHAIN=local go tool pprof "$@" 2> "$tmp/gp.err"; }
+raw_sum() { awk '/^ *[0-9]+: [0-9 ]+$/ {s += $1} END {print s + 0}'; }
+n=$(gp -raw "$tmp/r.pb.gz" | raw_sum)
+near "$n" "$total_us" 1 && ok "go tool pprof: samples total the report's ($n us)" || { no "go tool pprof total $n, want $total_us"; head -3 "$tmp/gp.err"; }
+gp -top "$tmp/r.pb.gz" | grep -q "of $(awk -v t="$total_us" 'BEGIN {printf "%.2fms", t / 1000}') total" \
+    && ok "go tool pprof -top: the same total" || no "go tool pprof -top total"
+want=$(jq '[.endpoints[] | select(.label | test("^search")) | .attribution.total_s] | add * 1e6 | round' "$tmp/r.json")
+n=$(gp -raw -tagfocus endpoint=search "$tmp/r.pb.gz" | raw_sum)
+near "$n" "$want" 2 && ok "go tool pprof -tagfocus endpoint=search: the endpoint's own time ($n us)" || no "tagfocus endpoint=search: $n, want $want"
+gp -tags "$tmp/r.pb.gz" | grep -q 'POST' && ok "go tool pprof: samples labelled with the method" || no "pprof method label"
+gp -raw "$tmp/r.pb.gz" | grep -q '^Comment: stacks rebuilt from pstats caller edges' && ok "pprof: the file says its stacks are rebuilt" || no "pprof comment"
+
 # Input is never modified.
 sum1=$(cat $W/* | md5sum)
 "$P" -o "$tmp/r2.md" $W 2>/dev/null
