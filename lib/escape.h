@@ -13,6 +13,16 @@
  * names) are shown as \xNN. */
 void esc_md(FILE *out, const char *p, size_t n);
 
+/* An identifier (module, function label, file:line, path) as a Markdown
+ * code span, so the raw text reads as it is: `flask_session`, not
+ * flask\_session. The fence is longer than any run of backticks in the
+ * text; bytes that are not UTF-8 and control characters are \xNN, line
+ * breaks spaces (as in esc_plain). esc_code_cell is for a GFM table cell:
+ * there a `|` is written \| even inside code. Empty text writes
+ * nothing. */
+void esc_code(FILE *out, const char *p, size_t n);
+void esc_code_cell(FILE *out, const char *p, size_t n);
+
 /* Text or a double-quoted attribute value in HTML, and text in inline
  * SVG: & < > " ' become character references; line breaks and tabs
  * become spaces; other control bytes and bytes that are not UTF-8 are

@@ -110,12 +110,12 @@ cp "$(ls $D/GET.balance.7.* | head -1)" "$tmp/liar/GET.balance.7.5ms.1796163093.
 # was made (SOURCE_DATE_EPOCH, for byte-stable output) and the version;
 # the HTML title names the input.
 SOURCE_DATE_EPOCH=1796169600 "$P" $D > "$tmp/hdr.md"
-grep -q '^- \*\*Input:\*\* tests/data/decimal$' "$tmp/hdr.md" && grep -q '^- \*\*Read:\*\* 6 profiles' "$tmp/hdr.md" \
+grep -q '^- \*\*Input:\*\* `tests/data/decimal`$' "$tmp/hdr.md" && grep -q '^- \*\*Read:\*\* 6 profiles' "$tmp/hdr.md" \
     && grep -q "^- \*\*Report:\*\* made 2026-12-02T00:00:00Z by profreport $("$P" --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1)\$" "$tmp/hdr.md" \
     && ok "header names input, files, time and version" || { no "header names input, files, time and version"; head -8 "$tmp/hdr.md"; }
 SOURCE_DATE_EPOCH=1796169600 "$P" $D > "$tmp/hdr2.md"
 cmp -s "$tmp/hdr.md" "$tmp/hdr2.md" && ok "SOURCE_DATE_EPOCH makes the report byte-stable" || no "SOURCE_DATE_EPOCH: reports differ"
-"$P" $D $W | grep -q '^- \*\*Inputs:\*\* tests/data/decimal and tests/data/werkzeug$' && ok "header names every input" || no "header names every input"
+"$P" $D $W | grep -q '^- \*\*Inputs:\*\* `tests/data/decimal` and `tests/data/werkzeug`$' && ok "header names every input" || no "header names every input"
 "$P" -f html $D | grep -q '<title>profreport: tests/data/decimal</title>' && ok "html title names the input" || no "html title names the input"
 expect_rc "bad SOURCE_DATE_EPOCH is a usage error" 2 env SOURCE_DATE_EPOCH=soon "$P" $D
 

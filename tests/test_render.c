@@ -269,25 +269,83 @@ static void drop_fences(char *md)
     }
 }
 
-Test(render, markdown_escapes_function_names)
+/* The Markdown with code spans blanked out: inside them text is literal,
+ * and cmark shows it as text (the HTML tests check what it renders). */
+static void drop_code_spans(char *md)
+{
+    for (char *p = md; *p;) {
+        if (*p != '`') {
+            p++;
+            continue;
+        }
+        size_t n = strspn(p, "`");
+        char *end = p + n;
+        for (;;) {
+            end = strchr(end, '`');
+            if (end == NULL)
+                return;
+            size_t m = strspn(end, "`");
+            if (m == n)
+                break;
+            end += m;
+        }
+        memset(p, ' ', (size_t)(end + n - p));
+        p = end + n;
+    }
+}
+
+/* Identifiers are code spans (issue 13, item 10): the raw Markdown reads
+ * as the name does, and nothing in a name is markup. */
+Test(render, markdown_shows_function_names_as_code)
 {
     const char *name = "<script>alert('x')</script>|*__init__*";
     char *md = render_one("evil.py", name, PR_FORMAT_MD, PR_TABLE_ALL);
+    cr_assert_not_null(strstr(md, "| `evil.py:1(<script>alert('x')</script>"
+                                  "\\|*__init__*)` |"),
+                       "code span label missing:\n%s", md);
     drop_fences(md);
-    cr_assert_null(strstr(md, "<script>"), "raw <script> in the Markdown");
-    cr_assert_null(strstr(md, "__init__"), "raw __init__ in the Markdown");
-    cr_assert_null(strstr(md, "(<"), "raw < in the Markdown");
-    cr_assert_not_null(strstr(md, "evil.py:1(\\<script\\>alert('x')\\</script\\>"
-                                  "\\|\\*\\_\\_init\\_\\_\\*)"),
-                       "escaped label missing:\n%s", md);
-    /* no table row is broken by the name: every row has the same number
-     * of unescaped cell separators as its header */
+    drop_code_spans(md);
+    cr_assert_null(strstr(md, "<script>"), "raw <script> outside code");
+    cr_assert_null(strstr(md, "__init__"), "raw __init__ outside code");
+    cr_assert_null(strstr(md, "(<"), "raw < outside code");
     free(md);
     md = render_one("multi\nline.py", "f", PR_FORMAT_MD, PR_TABLE_ALL);
     /* (also inside code blocks: a newline there could close the fence) */
     cr_assert_null(strstr(md, "multi\nline"), "a newline inside a cell");
-    cr_assert_not_null(strstr(md, "multi line.py:1(f)"));
+    cr_assert_not_null(strstr(md, "`multi line.py:1(f)`"));
     free(md);
+}
+
+/* A backtick in a name takes a longer fence, and a | in a table cell
+ * stays in its cell: cmark-gfm renders both as the name. */
+Test(render, code_spans_hold_backticks_and_pipes)
+{
+    char *s = escaped(esc_code, "a`b", 3);
+    cr_assert_str_eq(s, "``a`b``");
+    free(s);
+    s = escaped(esc_code, "`x", 2);
+    cr_assert_str_eq(s, "`` `x ``");
+    free(s);
+    s = escaped(esc_code, " x ", 3);
+    cr_assert_str_eq(s, "`  x  `");
+    free(s);
+    s = escaped(esc_code_cell, "a|b", 3);
+    cr_assert_str_eq(s, "`a\\|b`");
+    free(s);
+    s = escaped(esc_code, "a|b", 3);
+    cr_assert_str_eq(s, "`a|b`");
+    free(s);
+    s = escaped(esc_code, "", 0);
+    cr_assert_str_eq(s, "");
+    free(s);
+    s = escaped(esc_code, "caf\xff", 4);
+    cr_assert_str_eq(s, "`caf\\xff`");
+    free(s);
+    char *html = render_one("t.py", "x``|`y", PR_FORMAT_HTML, PR_TABLE_ALL);
+    cr_assert_not_null(strstr(html, "><code>t.py:1(x``|`y)</code></td>"),
+                       "%s", strstr(html, "t.py:1") ? strstr(html, "t.py:1")
+                                                   : html);
+    free(html);
 }
 
 Test(render, csv_quotes_function_names)
