@@ -754,10 +754,13 @@ int pr_format_parse(const char *s, pr_format *out);
 
 /* The table a format writes. With table_given 0, sets *table to the
  * format's default for a report (diff 0) or a comparison (diff 1): the
- * whole report, or for CSV the functions table (a diff: endpoints).
- * With table_given 1, checks that the format can write *table alone
- * (Markdown and HTML always write every table, so they take none) and
- * fails with PR_ERR_USAGE and err->msg listing what it can write. */
+ * whole report, or for CSV the functions table (a diff: endpoints), for
+ * collapsed stacks the endpoints (each endpoint's stacks under a frame
+ * naming it; PR_TABLE_ALL: the whole run). With table_given 1, checks
+ * that the format can write *table alone (Markdown, HTML, JSON,
+ * callgrind, speedscope and pprof always write everything, so they take
+ * none) and fails with PR_ERR_USAGE and err->msg listing what it can
+ * write. Only Markdown, CSV and HTML write a diff. */
 PR_API
 pr_status pr_output_table(pr_format fmt, int diff, int table_given,
                           pr_table *table, pr_error *err);
