@@ -19,7 +19,8 @@ BUILD_DEPS := pkg-config binutils libcsv-dev libcmark-gfm-dev \
 # python3-flask, python3-flask-sqlalchemy: the twin app of gatetest;
 # clang, libclang-rt-dev: clangtest; time: the fault suite's RSS checks;
 # jq, valgrind (callgrind_annotate), golang-go (go tool pprof): the
-# exports' consumers in clitest.
+# exports' consumers in clitest. (npm, for speedscopetest, is installed by
+# that test when missing: a machine may have Node's own npm, not Debian's.)
 TEST_DEPS  := $(BUILD_DEPS) libcriterion-dev python3 groff-base \
               python3-flask python3-flask-sqlalchemy clang libclang-rt-dev \
               time cppcheck jq valgrind golang-go
@@ -56,7 +57,7 @@ SAN       := -fsanitize=address,undefined,float-cast-overflow \
 TEST_CFLAGS = $(WARN) -Werror -O1 -g $(SAN) -DPR_FAULT_INJECTION -Iinclude -Ilib -Ibuild/gen \
               $(PC_CFLAGS) -pthread
 
-.PHONY: all deps test-deps demo test unit symtest difftest clitest statetest faulttest browsertest truthtest gatetest gate-eval clangtest bench install \
+.PHONY: all deps test-deps demo test unit symtest difftest clitest statetest faulttest browsertest speedscopetest truthtest gatetest gate-eval clangtest bench install \
         uninstall clean format lint sanitize
 
 all: build/profreport build/libprofreport.a $(EX_SRC:examples/%.c=build/examples/%)
@@ -204,13 +205,18 @@ clangtest: build/clang/profreport
 browsertest: build/san/profreport
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/browsertest.sh
 
+# -f speedscope opened by the speedscope app (npm, cached under
+# PROFREPORT_CACHE) in headless Chromium (browsertest installs it).
+speedscopetest: build/san/profreport test-deps
+	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/speedscopetest.sh
+
 # Findings, module shares and request wall times against the truth
 # measured while tests/data/truth/ was written (tests/gen/make_truth_fixtures.sh).
 truthtest: build/san/profreport test-deps
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/truthtest.sh
 
 test: test-deps
-	$(MAKE) lint unit symtest difftest clitest statetest faulttest gatetest browsertest truthtest clangtest all
+	$(MAKE) lint unit symtest difftest clitest statetest faulttest gatetest browsertest speedscopetest truthtest clangtest all
 
 sanitize: unit
 
