@@ -14,25 +14,36 @@ VERSION := $(shell sed -n 's/^\#define PR_VERSION_STRING "\(.*\)"/\1/p' include/
 DEPFLAGS := -MMD -MP
 
 BUILD_DEPS := pkg-config binutils libcsv-dev libcmark-gfm-dev \
-              libcmark-gfm-extensions-dev zlib1g-dev libarchive-dev
+              libcmark-gfm-extensions-dev zlib1g-dev libarchive-dev \
+              libjansson-dev libprotobuf-c-dev protobuf-c-compiler
 # python3-flask, python3-flask-sqlalchemy: the twin app of gatetest;
-# clang, libclang-rt-dev: clangtest; time: the fault suite's RSS checks.
+# clang, libclang-rt-dev: clangtest; time: the fault suite's RSS checks;
+# jq, valgrind (callgrind_annotate), golang-go (go tool pprof): the
+# exports' consumers in clitest. (npm, for speedscopetest, is installed by
+# that test when missing: a machine may have Node's own npm, not Debian's.)
 TEST_DEPS  := $(BUILD_DEPS) libcriterion-dev python3 groff-base \
               python3-flask python3-flask-sqlalchemy clang libclang-rt-dev \
-              time cppcheck
+              time cppcheck jq valgrind golang-go
 
 # libcsv ships no .pc file: plain -lcsv.
-PKGS     := libcmark-gfm zlib libarchive
+PKGS     := libcmark-gfm zlib libarchive jansson libprotobuf-c
 PC_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PC_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS      = $(PC_LIBS) -lcmark-gfm-extensions -lcsv -lm -pthread
 
 LIB_SRC  := $(sort $(wildcard lib/*.c))
-LIB_OBJ  := $(LIB_SRC:lib/%.c=build/lib/%.o)
+# Code protoc-c generates from proto/*.proto (-f pprof), built with lib/
+# into the same library, never committed.
+PROTO    := $(wildcard proto/*.proto)
+GEN_SRC  := $(PROTO:proto/%.proto=build/gen/%.pb-c.c)
+GEN_HDR  := $(GEN_SRC:.c=.h)
+LIB_OBJ  := $(LIB_SRC:lib/%.c=build/lib/%.o) $(GEN_SRC:build/gen/%.c=build/lib/%.o)
+SAN_OBJ  := $(LIB_OBJ:build/lib/%=build/san/lib/%)
+CLANG_OBJ := $(LIB_OBJ:build/lib/%=build/clang/lib/%)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 EX_SRC   := $(sort $(wildcard examples/*.c))
 
-ALL_CFLAGS = $(WARN) $(CFLAGS) -Iinclude -Ilib $(PC_CFLAGS) -pthread
+ALL_CFLAGS = $(WARN) $(CFLAGS) -Iinclude -Ilib -Ibuild/gen $(PC_CFLAGS) -pthread
 LIB_VIS    = -fvisibility=hidden
 OBJCOPY   ?= objcopy
 # examples/ sees only the public header, like any user of the library.
@@ -43,10 +54,10 @@ EX_CFLAGS  = $(WARN) $(CFLAGS) -Iinclude -pthread
 SAN       := -fsanitize=address,undefined,float-cast-overflow \
              -fno-omit-frame-pointer -fno-sanitize-recover=all
 # PR_FAULT_INJECTION: the arena's allocation-failure hook (tests/test_oom.c).
-TEST_CFLAGS = $(WARN) -Werror -O1 -g $(SAN) -DPR_FAULT_INJECTION -Iinclude -Ilib \
+TEST_CFLAGS = $(WARN) -Werror -O1 -g $(SAN) -DPR_FAULT_INJECTION -Iinclude -Ilib -Ibuild/gen \
               $(PC_CFLAGS) -pthread
 
-.PHONY: all deps test-deps demo test unit symtest difftest clitest statetest faulttest browsertest truthtest gatetest gate-eval clangtest bench install \
+.PHONY: all deps test-deps demo test unit symtest difftest clitest statetest faulttest browsertest speedscopetest truthtest gatetest gate-eval clangtest bench install \
         uninstall clean format lint sanitize
 
 all: build/profreport build/libprofreport.a $(EX_SRC:examples/%.c=build/examples/%)
@@ -74,6 +85,18 @@ test-deps: build/.test-deps.stamp
 build/lib/%.o: lib/%.c | build/.deps.stamp
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LIB_VIS) $(DEPFLAGS) -c -o $@ $<
+
+build/gen/%.pb-c.c build/gen/%.pb-c.h: proto/%.proto | build/.deps.stamp
+	@mkdir -p $(@D)
+	protoc-c --proto_path=proto --c_out=build/gen $<
+
+build/lib/%.o: build/gen/%.c | build/.deps.stamp
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LIB_VIS) $(DEPFLAGS) -c -o $@ $<
+
+# Files that include generated headers wait for them (the first build has
+# no .d files yet to say so).
+$(foreach d,build/lib build/san/lib build/clang/lib build/fuzz/lib,$(d)/render_pprof.o): $(GEN_HDR)
 
 # The archive exports the public API only: lib/ is compiled with hidden
 # visibility (PR_API marks the public functions), linked into one object
@@ -111,17 +134,21 @@ build/san/lib/%.o: lib/%.c | build/.test-deps.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
+build/san/lib/%.o: build/gen/%.c | build/.test-deps.stamp
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
 # tests/test_oom.c fails chosen allocations: lib/'s calls to these go
 # through its wrappers.
 OOM_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
 
-build/san/unit: $(TEST_SRC) $(LIB_SRC:lib/%.c=build/san/lib/%.o) tests/testutil.h \
+build/san/unit: $(TEST_SRC) $(SAN_OBJ) $(GEN_HDR) tests/testutil.h \
                 $(wildcard lib/*.h) include/profreport.h
 	$(CC) $(TEST_CFLAGS) -o $@ $(TEST_SRC) \
-	    $(LIB_SRC:lib/%.c=build/san/lib/%.o) $(LIBS) -lcriterion $(OOM_WRAP)
+	    $(SAN_OBJ) $(LIBS) -lcriterion $(OOM_WRAP)
 
-build/san/profreport: cmd/profreport.c include/profreport.h $(LIB_SRC:lib/%.c=build/san/lib/%.o)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_SRC:lib/%.c=build/san/lib/%.o) $(LIBS)
+build/san/profreport: cmd/profreport.c include/profreport.h $(SAN_OBJ)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(SAN_OBJ) $(LIBS)
 
 unit: build/san/unit
 	./tests/run_unit.sh ../build/san/unit
@@ -163,8 +190,12 @@ build/clang/lib/%.o: lib/%.c | build/.test-deps.stamp
 	@mkdir -p $(@D)
 	$(CLANG_CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-build/clang/profreport: cmd/profreport.c $(LIB_SRC:lib/%.c=build/clang/lib/%.o)
-	$(CLANG_CC) $(TEST_CFLAGS) -o $@ $< $(LIB_SRC:lib/%.c=build/clang/lib/%.o) $(LIBS)
+build/clang/lib/%.o: build/gen/%.c | build/.test-deps.stamp
+	@mkdir -p $(@D)
+	$(CLANG_CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+build/clang/profreport: cmd/profreport.c $(CLANG_OBJ)
+	$(CLANG_CC) $(TEST_CFLAGS) -o $@ $< $(CLANG_OBJ) $(LIBS)
 
 clangtest: build/clang/profreport
 	PROFREPORT=build/clang/profreport ./tests/clitest.sh
@@ -174,13 +205,18 @@ clangtest: build/clang/profreport
 browsertest: build/san/profreport
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/browsertest.sh
 
+# -f speedscope opened by the speedscope app (npm, cached under
+# PROFREPORT_CACHE) in headless Chromium (browsertest installs it).
+speedscopetest: build/san/profreport test-deps
+	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/speedscopetest.sh
+
 # Findings, module shares and request wall times against the truth
 # measured while tests/data/truth/ was written (tests/gen/make_truth_fixtures.sh).
 truthtest: build/san/profreport test-deps
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/truthtest.sh
 
 test: test-deps
-	$(MAKE) lint unit symtest difftest clitest statetest faulttest gatetest browsertest truthtest clangtest all
+	$(MAKE) lint unit symtest difftest clitest statetest faulttest gatetest browsertest speedscopetest truthtest clangtest all
 
 sanitize: unit
 
@@ -221,8 +257,8 @@ FUZZ_TARGETS ?= profile name state baseline report
 FUZZ_DEPS    := $(BUILD_DEPS) clang libclang-rt-dev
 FUZZ_CFLAGS   = $(WARN) -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=address,undefined,float-cast-overflow \
-                -Iinclude -Ilib $(PC_CFLAGS) -pthread
-FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
+                -Iinclude -Ilib -Ibuild/gen $(PC_CFLAGS) -pthread
+FUZZ_LIB_OBJ := $(LIB_OBJ:build/lib/%=build/fuzz/lib/%)
 
 .PHONY: fuzz fuzz-build fuzz-deps fuzz-seeds
 # Objects reached only through the pattern rule below: keep them.
@@ -231,6 +267,10 @@ FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
 fuzz-deps: build/.fuzz-deps.stamp
 
 build/fuzz/lib/%.o: lib/%.c | build/.fuzz-deps.stamp
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/lib/%.o: build/gen/%.c | build/.fuzz-deps.stamp
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 

@@ -38,12 +38,14 @@ static const char USAGE[] =
     "  -f, --format FMT      text (the default when stdout is a terminal:\n"
     "                        one screen, fitted to COLUMNS, coloured unless\n"
     "                        NO_COLOR is set), md (the default otherwise),\n"
-    "                        csv or html\n"
+    "                        csv, html, json (the whole report), collapsed\n"
+    "                        (folded stacks), callgrind, speedscope or pprof\n"
     "  -t, --table TABLE     for csv: functions (default), edges, endpoints,\n"
     "                        requests, modules, callers, findings,\n"
     "                        outliers (slow versus typical requests,\n"
     "                        below), request-modules (a diff baseline that\n"
-    "                        can blame)\n"
+    "                        can blame); for collapsed: endpoints (default:\n"
+    "                        stacks under their endpoint) or all\n"
     "  -o, --output FILE     write to FILE (atomically: a temporary file is\n"
     "                        renamed into place); '-' or none is stdout\n"
     "  -n, --top N           rows in top-N tables (default 20)\n"
@@ -449,7 +451,8 @@ static int parse_args(int argc, char **argv, options *o)
         case 'f':
             if (pr_format_parse(optarg, &o->format) != 0)
                 return usage_error("unknown format '%s' (text, md, csv, "
-                                   "html)", optarg);
+                                   "html, json, collapsed, callgrind, "
+                                   "speedscope, pprof)", optarg);
             format_given = 1;
             break;
         case 't':

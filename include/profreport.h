@@ -742,7 +742,12 @@ typedef enum pr_format {
     PR_FORMAT_MD = 0,
     PR_FORMAT_CSV = 1,
     PR_FORMAT_HTML = 2,
-    PR_FORMAT_TEXT = 3  /* one screen for a terminal: the answer first */
+    PR_FORMAT_TEXT = 3,       /* one screen for a terminal: the answer first */
+    PR_FORMAT_JSON = 4,       /* the whole report, docs/json-schema.md */
+    PR_FORMAT_COLLAPSED = 5,  /* folded stacks: per endpoint, or -t all */
+    PR_FORMAT_CALLGRIND = 6,  /* pstats' functions and edges, exactly */
+    PR_FORMAT_SPEEDSCOPE = 7, /* speedscope's JSON: the run, each endpoint */
+    PR_FORMAT_PPROF = 8       /* gzipped profile.proto, samples labelled */
 } pr_format;
 
 /* Tables: all (Markdown only), functions (merged pstats entries), edges
@@ -773,10 +778,13 @@ int pr_format_parse(const char *s, pr_format *out);
 
 /* The table a format writes. With table_given 0, sets *table to the
  * format's default for a report (diff 0) or a comparison (diff 1): the
- * whole report, or for CSV the functions table (a diff: endpoints).
- * With table_given 1, checks that the format can write *table alone
- * (Markdown and HTML always write every table, so they take none) and
- * fails with PR_ERR_USAGE and err->msg listing what it can write. */
+ * whole report, or for CSV the functions table (a diff: endpoints), for
+ * collapsed stacks the endpoints (each endpoint's stacks under a frame
+ * naming it; PR_TABLE_ALL: the whole run). With table_given 1, checks
+ * that the format can write *table alone (Markdown, HTML, JSON,
+ * callgrind, speedscope and pprof always write everything, so they take
+ * none) and fails with PR_ERR_USAGE and err->msg listing what it can
+ * write. Only Markdown, CSV and HTML write a diff. */
 PR_API
 pr_status pr_output_table(pr_format fmt, int diff, int table_given,
                           pr_table *table, pr_error *err);

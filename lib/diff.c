@@ -1392,7 +1392,7 @@ static void md_blame(FILE *out, const pr_diff_endpoint *e)
         else
             fputs(k == 0 ? "; " : ", ", out);
         if (b->is_function)
-            esc_md_code(out, b->name, 0);
+            esc_code(out, b->name, strlen(b->name));
         else
             esc_md(out, b->name, strlen(b->name));
         fputc(' ', out);

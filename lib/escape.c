@@ -1,5 +1,6 @@
 /* escape.c - escaping for Markdown, CSV and HTML/SVG text. The HTML
  * report's own text comes from cmark-gfm; esc_html is for the charts. */
+#define _POSIX_C_SOURCE 200809L
 #include "escape.h"
 
 #include <csv.h>
@@ -44,7 +45,9 @@ static size_t utf8_len(const unsigned char *p, size_t n)
  * not as \\xNN (a surrogate escape U+DC80..U+DCFF, CPython's encoding of
  * an undecodable byte, as that byte), and writes each valid character as
  * the mode wants (md: escape punctuation; html: entities; plain: as is). */
-enum { ESC_PLAIN = 0, ESC_MD = 1, ESC_HTML = 2 };
+/* cell: code span text in a GFM table cell, where `|` still splits cells
+ * unless written \| (which the cell then reads as |). */
+enum { ESC_PLAIN = 0, ESC_MD = 1, ESC_HTML = 2, ESC_CELL = 3 };
 
 /* \xNN; in Markdown the backslash itself must be escaped. */
 static void put_hex(FILE *out, int mode, unsigned byte)
@@ -82,6 +85,8 @@ static void walk_utf8(FILE *out, const char *s, size_t n, int mode)
              * cell; the rest stays readable in a terminal. */
             else if (mode == ESC_MD && strchr("\\`*_[]<>|~&", c) != NULL)
                 fprintf(out, "\\%c", c);
+            else if (mode == ESC_CELL && c == '|')
+                fputs("\\|", out);
             else if (mode == ESC_HTML && strchr("&<>\"'", c) != NULL)
                 fputs(c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
                       : c == '"' ? "&quot;" : "&#39;", out);
@@ -97,6 +102,58 @@ static void walk_utf8(FILE *out, const char *s, size_t n, int mode)
 void esc_md(FILE *out, const char *s, size_t n) { walk_utf8(out, s, n, ESC_MD); }
 
 void esc_plain(FILE *out, const char *s, size_t n) { walk_utf8(out, s, n, ESC_PLAIN); }
+
+/* A code span: the text (as esc_plain shows it, `|` escaped in a table
+ * cell) between backtick fences one longer than its longest run of
+ * backticks, with a space inside each fence when the text starts or ends
+ * with a backtick or with spaces at both ends (CommonMark strips one
+ * space each side then). Nothing for empty text. */
+static void code_span(FILE *out, const char *s, size_t n, int mode)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (m == NULL) {
+        walk_utf8(out, s, n, ESC_MD); /* readable, if not in code */
+        return;
+    }
+    walk_utf8(m, s, n, mode);
+    if (fclose(m) != 0) {
+        free(buf);
+        walk_utf8(out, s, n, ESC_MD);
+        return;
+    }
+    if (len > 0) {
+        size_t run = 0, longest = 0;
+        for (size_t i = 0; i < len; i++) {
+            run = buf[i] == '`' ? run + 1 : 0;
+            if (run > longest)
+                longest = run;
+        }
+        int pad = buf[0] == '`' || buf[len - 1] == '`' ||
+                  (buf[0] == ' ' && buf[len - 1] == ' ');
+        for (size_t i = 0; i <= longest; i++)
+            fputc('`', out);
+        if (pad)
+            fputc(' ', out);
+        fwrite(buf, 1, len, out);
+        if (pad)
+            fputc(' ', out);
+        for (size_t i = 0; i <= longest; i++)
+            fputc('`', out);
+    }
+    free(buf);
+}
+
+void esc_code(FILE *out, const char *s, size_t n)
+{
+    code_span(out, s, n, ESC_PLAIN);
+}
+
+void esc_code_cell(FILE *out, const char *s, size_t n)
+{
+    code_span(out, s, n, ESC_CELL);
+}
 
 void esc_html(FILE *out, const char *s, size_t n)
 {
@@ -124,31 +181,4 @@ void esc_csv(FILE *out, const char *p, size_t n, int guard)
     if (n == 0)
         return; /* an empty field needs no quotes */
     csv_fwrite(out, p, n);
-}
-
-/* A Markdown code span: its text is not backslash-escaped (a code span
- * shows backslashes as they are); fences longer than any run of
- * backticks inside, line breaks as spaces, and in a table cell '|' as
- * "\|", which GFM unescapes even there. */
-void esc_md_code(FILE *out, const char *s, int in_table)
-{
-    size_t run = 0, longest = 0;
-    for (const char *p = s; *p; p++) {
-        run = *p == '`' ? run + 1 : 0;
-        if (run > longest)
-            longest = run;
-    }
-    for (size_t i = 0; i <= longest; i++)
-        fputc('`', out);
-    if (longest > 0 || s[0] == '`')
-        fputc(' ', out);
-    for (const char *p = s; *p; p++) {
-        if (*p == '|' && in_table)
-            fputc('\\', out);
-        fputc(*p == '\n' || *p == '\r' ? ' ' : *p, out); /* one line */
-    }
-    if (longest > 0)
-        fputc(' ', out);
-    for (size_t i = 0; i <= longest; i++)
-        fputc('`', out);
 }

@@ -12,10 +12,16 @@
  * and bytes that are not UTF-8 (Python 2 names, surrogate-escaped file
  * names) are shown as \xNN. */
 void esc_md(FILE *out, const char *p, size_t n);
-/* s as a Markdown code span: not backslash-escaped, a fence longer than
- * any run of backticks in it, on one line; in a table cell (in_table)
- * '|' as "\|", which GFM unescapes there too. */
-void esc_md_code(FILE *out, const char *s, int in_table);
+
+/* An identifier (module, function label, file:line, path) as a Markdown
+ * code span, so the raw text reads as it is: `flask_session`, not
+ * flask\_session. The fence is longer than any run of backticks in the
+ * text; bytes that are not UTF-8 and control characters are \xNN, line
+ * breaks spaces (as in esc_plain). esc_code_cell is for a GFM table cell:
+ * there a `|` is written \| even inside code. Empty text writes
+ * nothing. */
+void esc_code(FILE *out, const char *p, size_t n);
+void esc_code_cell(FILE *out, const char *p, size_t n);
 
 /* Text or a double-quoted attribute value in HTML, and text in inline
  * SVG: & < > " ' become character references; line breaks and tabs

@@ -69,3 +69,5 @@ void pr__func_label(const pr_func_key *k,
     put(out, n->ptr, n->len);
     put(out, ")", 1);
 }
+
+

@@ -347,7 +347,7 @@ static void md(const pr_outliers *o, FILE *out)
         esc_md(out, r->endpoint, strlen(r->endpoint));
         fputs(" | ", out);
         if (r->is_function)
-            esc_md_code(out, r->name, 1);
+            esc_code_cell(out, r->name, strlen(r->name));
         else
             esc_md(out, r->name, strlen(r->name));
         fprintf(out, " | %.2f | %.2f | ", r->slow_ms, r->typical_ms);

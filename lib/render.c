@@ -40,6 +40,25 @@ static const pr__renderer RENDERERS[] = {
     {"text", NULL, PR_FORMAT_TEXT, ALL_ONLY, PR_TABLE_ALL,
      "the text report is one screen; -t selects a table for CSV",
      pr__render_text, 0, PR_TABLE_ALL, NULL, NULL},
+    {"json", NULL, PR_FORMAT_JSON, ALL_ONLY, PR_TABLE_ALL,
+     "the JSON report has every table; -t selects a table for CSV",
+     pr__render_json, 0, PR_TABLE_ALL, NULL, NULL},
+    {"collapsed", "folded", PR_FORMAT_COLLAPSED,
+     PR__TABLE_BIT(PR_TABLE_ALL) | PR__TABLE_BIT(PR_TABLE_ENDPOINTS),
+     PR_TABLE_ENDPOINTS,
+     "collapsed stacks: -t endpoints (default: each under its endpoint) "
+     "or -t all (the whole run)",
+     pr__render_collapsed, 0, PR_TABLE_ALL, NULL, NULL},
+    {"callgrind", NULL, PR_FORMAT_CALLGRIND, ALL_ONLY, PR_TABLE_ALL,
+     "callgrind holds the whole run; -t selects a table for CSV",
+     pr__render_callgrind, 0, PR_TABLE_ALL, NULL, NULL},
+    {"speedscope", NULL, PR_FORMAT_SPEEDSCOPE, ALL_ONLY, PR_TABLE_ALL,
+     "speedscope holds the run and every endpoint; -t selects a table for "
+     "CSV",
+     pr__render_speedscope, 0, PR_TABLE_ALL, NULL, NULL},
+    {"pprof", NULL, PR_FORMAT_PPROF, ALL_ONLY, PR_TABLE_ALL,
+     "pprof holds every endpoint (labelled); -t selects a table for CSV",
+     pr__render_pprof, 0, PR_TABLE_ALL, NULL, NULL},
 };
 
 const pr__renderer *pr__renderer_find(pr_format fmt)
@@ -116,7 +135,8 @@ pr_status pr_output_table(pr_format fmt, int diff, int table_given,
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET, "unknown format");
     if (diff && R->diff == NULL)
         return pr__fail(err, PR_ERR_USAGE, PR_NO_OFFSET,
-                        "diff has no %s format (md, csv or html)", R->name);
+                        "diff writes md, csv or html only (not %s)",
+                        R->name);
     unsigned tables = diff ? R->diff_tables : R->tables;
     const char *hint = diff ? R->diff_tables_hint : R->tables_hint;
     if (!table_given) {

@@ -52,6 +52,16 @@ pr_status pr__render_html(const pr_report *r, pr_table table, FILE *out,
                           pr_error *err);
 pr_status pr__render_text(const pr_report *r, pr_table table, FILE *out,
                           pr_error *err);
+pr_status pr__render_json(const pr_report *r, pr_table table, FILE *out,
+                          pr_error *err);
+pr_status pr__render_collapsed(const pr_report *r, pr_table table, FILE *out,
+                               pr_error *err);
+pr_status pr__render_callgrind(const pr_report *r, pr_table table, FILE *out,
+                               pr_error *err);
+pr_status pr__render_speedscope(const pr_report *r, pr_table table,
+                                FILE *out, pr_error *err);
+pr_status pr__render_pprof(const pr_report *r, pr_table table, FILE *out,
+                           pr_error *err);
 
 /* Diff renderers (diff.c). */
 pr_status pr__diff_md(const pr_diff *d, pr_table table, FILE *out,

@@ -1,11 +1,56 @@
 /* render_md.c - the Markdown report. Everything here is also the text of
  * the HTML report, so HTML and Markdown never say different things. */
+#define _POSIX_C_SOURCE 200809L
 #include "escape.h"
 #include "render.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void md(FILE *out, const char *s) { esc_md(out, s, strlen(s)); }
+
+/* Identifiers (modules, function labels, file:line, paths, file names,
+ * module chains, endpoint labels) are code spans, in paragraphs and in table cells, so the
+ * raw Markdown reads as the names do. */
+static void code(FILE *out, const char *s) { esc_code(out, s, strlen(s)); }
+static void cell(FILE *out, const char *s) { esc_code_cell(out, s, strlen(s)); }
+
+static void raw(FILE *out, const char *p, size_t n) { fwrite(p, 1, n, out); }
+
+/* A request path as its URL ("/report/sales"), as a code span. */
+static void url_code(FILE *out, const char *dotted, int in_table)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (m != NULL)
+        pr__url_path(dotted, raw, m);
+    if (m == NULL || fclose(m) != 0 || buf == NULL)
+        pr__url_path(dotted, esc_md, out); /* readable, if not as code */
+    else if (in_table)
+        cell(out, buf);
+    else
+        code(out, buf);
+    free(buf);
+}
+
+/* pstats' label of k as a code span in a table cell. */
+static void label_cell(FILE *out, const pr_func_key *k)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (m == NULL) {
+        pr__func_label(k, esc_md, out); /* readable, if not as code */
+        return;
+    }
+    pr__func_label(k, raw, m);
+    if (fclose(m) == 0)
+        esc_code_cell(out, buf, len);
+    else
+        pr__func_label(k, esc_md, out);
+    free(buf);
+}
 
 /* What every section writer gets: the report, the stream, and the hooks
  * to call where a part starts (render.h). */
@@ -48,7 +93,7 @@ static void func_table(const pr_func_row *rows, const size_t *order,
         if (f->cc > 0)
             fprintf(out, "%.3f", f->ct / (double)f->cc);
         fputs(" | ", out);
-        pr__func_label(&f->key, esc_md, out);
+        label_cell(out, &f->key);
         fputs(" |\n", out);
     }
     if (total > n)
@@ -63,7 +108,7 @@ static void header(const mdw *w)
     fputs("# profreport\n\n", out);
     if (r->opts.ninputs > 0) {
         fprintf(out, "- **Input%s:** ", r->opts.ninputs == 1 ? "" : "s");
-        pr__inputs_text(r, esc_md, out);
+        pr__inputs_text(r, esc_code, out);
         fputs("\n", out);
     }
     fprintf(out, "- **Read:** %zu profile%s, one request each", s->files,
@@ -131,7 +176,7 @@ static void endpoint_table(const mdw *w)
     for (size_t i = 0; i < r->nendpoints; i++) {
         const pr_endpoint_row *e = &r->endpoints[i];
         fputs("| ", out);
-        md(out, e->label);
+        cell(out, e->label);
         fputs(" | ", out);
         md(out, e->method);
         fprintf(out, " | %zu | %.0f | %.1f%% | %.1f | %.0f | %.0f | %.0f | "
@@ -217,13 +262,13 @@ static void slowest(const mdw *w)
         char when[32];
         pr__iso_time(q->time, when, sizeof when);
         fprintf(out, "| %.0f | ", q->wall_ms);
-        md(out, r->endpoints[q->endpoint].label);
+        cell(out, r->endpoints[q->endpoint].label);
         fputs(" | ", out);
         md(out, q->method);
         fputs(" | ", out);
-        pr__url_path(q->path, esc_md, out);
+        url_code(out, q->path, 1);
         fprintf(out, " | %s | ", when);
-        md(out, pr__rel_file(r, q->file));
+        cell(out, pr__rel_file(r, q->file));
         fputs(" |\n", out);
     }
     fputs("\n", out);
@@ -300,7 +345,7 @@ static void module_table(const pr_attribution *a, size_t top, FILE *out)
         const pr_module_row *m = &a->modules[i];
         const char *approx = m->self_estimated ? "\u2248" : "";
         fputs("| ", out);
-        md(out, m->name);
+        cell(out, m->name);
         fprintf(out, " | %s | %s%.3f | %s%.1f%% | ",
                 pr_module_kind_name(m->kind), approx, m->self_s, approx,
                 m->self_share * 100);
@@ -308,7 +353,7 @@ static void module_table(const pr_attribution *a, size_t top, FILE *out)
             if (k > 0 && m->top[k].share < 0.001)
                 break;
             fputs(k > 0 ? ", " : "", out);
-            md(out, m->top[k].label);
+            cell(out, m->top[k].label);
             fprintf(out, " %s%.1f%%", m->top[k].estimated ? "\u2248" : "",
                     m->top[k].share * 100);
         }
@@ -334,16 +379,16 @@ static void entry_table(const pr_attribution *a, size_t top, FILE *out)
     for (size_t i = 0; i < n; i++) {
         const pr_entry_point_row *e = &a->entries[i];
         fputs("| ", out);
-        md(out, e->module);
+        cell(out, e->module);
         fputs(" | ", out);
-        md(out, e->entered_from);
+        cell(out, e->entered_from);
         fputs(" | ", out);
-        md(out, e->caller_module);
+        cell(out, e->caller_module);
         fputs(" | ", out);
         inclusive(out, e->inclusive_s, e->estimated);
         fprintf(out, " | %.1f%% | %lld | ", e->share * 100,
                 (long long)e->calls);
-        md(out, e->chain);
+        cell(out, e->chain);
         fputs(" |\n", out);
     }
     if (a->nentries > n)
@@ -415,7 +460,7 @@ static void endpoint_details(const mdw *w)
         const pr_endpoint_row *e = &r->endpoints[i];
         mark(w, PR__MD_EP, i);
         fputs("### ", out);
-        md(out, e->label);
+        code(out, e->label);
         fprintf(out, "\n\n%zu request%s, p50 ", e->requests,
                 e->requests == 1 ? "" : "s");
         pr__fmt_ms(out, e->p50_ms);
@@ -424,13 +469,13 @@ static void endpoint_details(const mdw *w)
         fputs(", slowest ", out);
         pr__fmt_ms(out, e->max_ms);
         fputs(" (", out);
-        md(out, pr__rel_file(r, e->slowest_file));
+        code(out, pr__rel_file(r, e->slowest_file));
         fputs(").", out);
         if (e->nexamples > 0) {
             fputs(" Paths:", out);
             for (size_t k = 0; k < e->nexamples; k++) {
                 fputs(k ? ", " : " ", out);
-                pr__url_path(e->examples[k], esc_md, out);
+                url_code(out, e->examples[k], 0);
             }
             fputs(".", out);
         }
@@ -469,7 +514,7 @@ static void skipped(const mdw *w)
     for (size_t i = 0; i < r->nskips; i++) {
         const report_skip *k = &r->skips[i];
         fputs("| ", out);
-        md(out, k->path);
+        cell(out, k->path);
         fputs(" | ", out);
         if (k->err.offset != PR_NO_OFFSET)
             fprintf(out, "%llu", (unsigned long long)k->err.offset);

@@ -7,6 +7,7 @@
 #include "modules.h"
 #include "pypath.h"
 #include "status.h"
+#include "funckey.h"
 
 #include <stdio.h>
 

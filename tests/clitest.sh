@@ -147,12 +147,12 @@ cp "$(ls $D/GET.balance.7.* | head -1)" "$tmp/liar/GET.balance.7.5ms.1796163093.
 # was made (SOURCE_DATE_EPOCH, for byte-stable output) and the version;
 # the HTML title names the input.
 SOURCE_DATE_EPOCH=1796169600 "$P" $D > "$tmp/hdr.md"
-grep -q '^- \*\*Input:\*\* tests/data/decimal$' "$tmp/hdr.md" && grep -q '^- \*\*Read:\*\* 6 profiles' "$tmp/hdr.md" \
+grep -q '^- \*\*Input:\*\* `tests/data/decimal`$' "$tmp/hdr.md" && grep -q '^- \*\*Read:\*\* 6 profiles' "$tmp/hdr.md" \
     && grep -q "^- \*\*Report:\*\* made 2026-12-02T00:00:00Z by profreport $("$P" --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1)\$" "$tmp/hdr.md" \
     && ok "header names input, files, time and version" || { no "header names input, files, time and version"; head -8 "$tmp/hdr.md"; }
 SOURCE_DATE_EPOCH=1796169600 "$P" $D > "$tmp/hdr2.md"
 cmp -s "$tmp/hdr.md" "$tmp/hdr2.md" && ok "SOURCE_DATE_EPOCH makes the report byte-stable" || no "SOURCE_DATE_EPOCH: reports differ"
-"$P" $D $W | grep -q '^- \*\*Inputs:\*\* tests/data/decimal and tests/data/werkzeug$' && ok "header names every input" || no "header names every input"
+"$P" $D $W | grep -q '^- \*\*Inputs:\*\* `tests/data/decimal` and `tests/data/werkzeug`$' && ok "header names every input" || no "header names every input"
 "$P" -f html $D | grep -q '<title>profreport: tests/data/decimal</title>' && ok "html title names the input" || no "html title names the input"
 expect_rc "bad SOURCE_DATE_EPOCH is a usage error" 2 env SOURCE_DATE_EPOCH=soon "$P" $D
 
@@ -296,7 +296,7 @@ expect_rc "diff: bad --alpha is a usage error" 2 "$P" diff --alpha 0 $W $S
 expect_rc "diff: one input is a usage error" 2 "$P" diff $W
 # Issue 14 item 3: diff --state would mix BASE and NEW in one file.
 expect_rc "diff --state is a usage error" 2 "$P" diff --state "$tmp/x.state" $W $S
-grep -q "BASE and NEW would be mixed" "$tmp/err" && [ ! -e "$tmp/x.state" ] && ok "diff --state: said why, wrote nothing" || no "diff --state message"
+grep -q "belongs to a report, not to diff" "$tmp/err" && [ ! -e "$tmp/x.state" ] && ok "diff --state: said why, wrote nothing" || no "diff --state message"
 "$P" -f csv -t endpoints -o "$tmp/base.csv" $W
 expect_rc "diff --baseline summary CSV: threshold decides" 1 "$P" diff --baseline "$tmp/base.csv" --fail-on 'mean>+25ms' --min-requests 3 $S
 grep -q '^- product' "$tmp/out" && ok "baseline diff names product" || no "baseline diff names product"
@@ -408,6 +408,93 @@ timeout 20 "$P" diff -q --baseline $F/baseline-huge-requests.csv $W > /dev/null 
 fmt=$(tr '\0' '\n' < $F/name-backtracking.bin | head -1)
 timeout 20 "$P" --name-format "$fmt" $W > /dev/null 2> "$tmp/err"
 [ $? = 2 ] && grep -q "given twice" "$tmp/err" && ok "fuzz regression: format with repeated fields refused" || no "fuzz regression: repeated fields"
+
+# Exports, each read by its consumer (jq, callgrind_annotate from
+# valgrind: make test-deps), on the demo profiles: the totals must be
+# the report's. The CSV functions table is the reference.
+E=examples/profiles
+csv_total=$("$P" -f csv -t functions $E | tail -n +2 | awk -F, '{s += $6} END {printf "%.6f", s}')
+csv_funcs=$("$P" -f csv -t functions $E | tail -n +2 | wc -l)
+total_us=$(awk -v t="$csv_total" 'BEGIN {printf "%.0f", t * 1e6}')
+near() { awk -v a="$1" -v b="$2" -v e="$3" 'BEGIN {d = a - b; if (d < 0) d = -d; exit !(d <= e)}'; }
+expect_rc "-f json" 0 "$P" -f json $E
+cp "$tmp/out" "$tmp/r.json"
+[ "$(jq .schema_version "$tmp/r.json")" = 1 ] && ok "json schema_version" || no "json schema_version"
+[ "$(jq -r .generator.version "$tmp/r.json")" = "$("$P" --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1)" ] \
+    && ok "json generator version" || no "json generator version"
+t=$(jq '[.functions[].tottime] | add' "$tmp/r.json")
+s=$(jq '.summary.total_tt' "$tmp/r.json")
+near "$t" "$s" 1e-6 && near "$s" "$csv_total" 1e-5 && ok "json: functions' tottime add up to the summary and the CSV ($s)" \
+    || no "json totals: functions $t, summary $s, csv $csv_total"
+[ "$(jq '.functions | length' "$tmp/r.json")" = "$csv_funcs" ] && ok "json: as many functions as the CSV" || no "json function count"
+[ "$(jq -r '.findings[0].subject' "$tmp/r.json")" = mongomock ] && [ "$(jq -r '.findings[0].kind' "$tmp/r.json")" = module ] \
+    && ok "json: first finding is mongomock" || no "json first finding: $(jq -c '.findings[0]' "$tmp/r.json")"
+m=$(jq '[.attribution.modules[].own_s] | add' "$tmp/r.json")
+near "$m" "$s" 1e-6 && ok "json: modules' own time adds up to the total" || no "json modules own $m vs $s"
+[ "$(jq '[.endpoints[].requests] | add' "$tmp/r.json")" = "$(jq '.summary.files' "$tmp/r.json")" ] \
+    && [ "$(jq '.requests | length' "$tmp/r.json")" = "$(ls $E | wc -l)" ] && ok "json: every request once" || no "json requests"
+bad=$(jq '[.endpoints[] | (.attribution.total_s - ([.attribution.modules[].own_s] | add)) | fabs | select(. > 1e-6)] | length' "$tmp/r.json")
+[ "$bad" = 0 ] && ok "json: each endpoint's modules add up to its total" || no "json endpoint modules ($bad off)"
+jq -e '.edges[0].callee.label and .attribution.call_tree.nodes[0].parent == null and .attribution.entry_points[0].chain' "$tmp/r.json" > /dev/null \
+    && ok "json: edges, call tree and entry points present" || no "json structure"
+expect_rc "-t with json is a usage error" 2 "$P" -f json -t functions $E
+expect_rc "diff has no json" 2 "$P" diff -f json $W $W
+
+# Folded stacks: weights (us) add up to the total own time, whole run
+# or per endpoint (each under its endpoint's frame).
+"$P" -f collapsed $E > "$tmp/c.txt"
+"$P" -f collapsed -t all $E > "$tmp/call.txt"
+grep -qvE '^[^ ].* [0-9]+$' "$tmp/c.txt" "$tmp/call.txt" && no "collapsed: a line is not 'a;b;c N'" || ok "collapsed: lines are 'a;b;c N'"
+for f in c call; do
+    n=$(awk '{s += $NF} END {print s}' "$tmp/$f.txt")
+    near "$n" "$total_us" 2 && ok "collapsed $f: weights add up to the total ($n us)" || no "collapsed $f: $n us, want $total_us"
+done
+[ "$(cut -d';' -f1 "$tmp/c.txt" | sort -u | wc -l)" = "$(jq '.endpoints | length' "$tmp/r.json")" ] \
+    && ok "collapsed: one root frame per endpoint" || no "collapsed roots"
+grep -q '^[^;]*app.py' "$tmp/call.txt" && no "collapsed -t all has endpoint roots" || ok "collapsed -t all: the run's own roots"
+expect_rc "collapsed takes -t all or endpoints only" 2 "$P" -f collapsed -t functions $E
+
+# callgrind: callgrind_annotate's program total is the total own time,
+# and its inclusive view puts the request root at 100 %.
+"$P" -f callgrind -o "$tmp/callgrind.out" $E
+callgrind_annotate "$tmp/callgrind.out" > "$tmp/cga.txt" 2> "$tmp/cga.err"
+n=$(grep 'PROGRAM TOTALS' "$tmp/cga.txt" | awk '{gsub(",", "", $1); print $1}')
+near "${n:-0}" "$total_us" 1 && ok "callgrind_annotate total equals the report's ($n us)" || { no "callgrind_annotate total ${n:-none}, want $total_us"; head -3 "$tmp/cga.err"; }
+top=$(jq -r '[.functions[]] | max_by(.tottime) | .name' "$tmp/r.json")
+grep -A3 'file:function' "$tmp/cga.txt" | sed -n 3p | grep -q ":$top:" && ok "callgrind_annotate: heaviest function is pstats' ($top)" || no "callgrind heaviest: want $top"
+callgrind_annotate --inclusive=yes "$tmp/callgrind.out" 2>/dev/null | grep -q '(100.0%).*profiler.py:runapp' \
+    && ok "callgrind: inclusive cost of the request root is 100 %" || no "callgrind inclusive"
+
+# speedscope: the whole run and each endpoint, weights adding up to
+# each profile's endValue, the run's to the total own time.
+"$P" -f speedscope $E > "$tmp/s.json"
+[ "$(jq '.profiles | length' "$tmp/s.json")" = "$(( $(jq '.endpoints | length' "$tmp/r.json") + 1 ))" ] \
+    && ok "speedscope: the run plus one profile per endpoint" || no "speedscope profile count"
+jq -e '.["$schema"] == "https://www.speedscope.app/file-format-schema.json" and (.exporter | test("rebuilt"))
+       and all(.profiles[]; .type == "sampled" and .unit == "microseconds" and ((.weights | add) == .endValue)
+               and (.samples | length) == (.weights | length))' "$tmp/s.json" > /dev/null \
+    && ok "speedscope: schema, exporter note, weights add up to endValue" || no "speedscope structure"
+jq -e '(.shared.frames | length) as $n | all(.profiles[].samples[][]; . >= 0 and . < $n)' "$tmp/s.json" > /dev/null \
+    && ok "speedscope: samples index frames" || no "speedscope frame indexes"
+n=$(jq '.profiles[0].endValue' "$tmp/s.json")
+e=$(jq '[.profiles[1:][].endValue] | add' "$tmp/s.json")
+near "$n" "$total_us" 1 && near "$e" "$total_us" 2 && ok "speedscope: run and endpoints total the report's ($n us)" || no "speedscope totals $n, $e, want $total_us"
+
+# pprof: go tool pprof (golang-go) reads the file offline; -raw lists
+# every sample, whose values (us) add up to the total own time, and
+# -tagfocus keeps one endpoint's samples.
+"$P" -f pprof -o "$tmp/r.pb.gz" $E
+gp() { HOME="$tmp" GOPROXY=off GOFLAGS= GOTOOLCHAIN=local go tool pprof "$@" 2> "$tmp/gp.err"; }
+raw_sum() { awk '/^ *[0-9]+: [0-9 ]+$/ {s += $1} END {print s + 0}'; }
+n=$(gp -raw "$tmp/r.pb.gz" | raw_sum)
+near "$n" "$total_us" 1 && ok "go tool pprof: samples total the report's ($n us)" || { no "go tool pprof total $n, want $total_us"; head -3 "$tmp/gp.err"; }
+gp -top "$tmp/r.pb.gz" | grep -q "of $(awk -v t="$total_us" 'BEGIN {printf "%.2fms", t / 1000}') total" \
+    && ok "go tool pprof -top: the same total" || no "go tool pprof -top total"
+want=$(jq '[.endpoints[] | select(.label | test("^search")) | .attribution.total_s] | add * 1e6 | round' "$tmp/r.json")
+n=$(gp -raw -tagfocus endpoint=search "$tmp/r.pb.gz" | raw_sum)
+near "$n" "$want" 2 && ok "go tool pprof -tagfocus endpoint=search: the endpoint's own time ($n us)" || no "tagfocus endpoint=search: $n, want $want"
+gp -tags "$tmp/r.pb.gz" | grep -q 'POST' && ok "go tool pprof: samples labelled with the method" || no "pprof method label"
+gp -raw "$tmp/r.pb.gz" | grep -q '^Comment: stacks rebuilt from pstats caller edges' && ok "pprof: the file says its stacks are rebuilt" || no "pprof comment"
 
 # Input is never modified.
 sum1=$(cat $W/* | md5sum)

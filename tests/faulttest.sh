@@ -70,7 +70,8 @@ cp "$one" "$tmp/names/GET.$long.1ms.1700000000.prof"
 cp "$one" "$tmp/names/GET.caf$(printf '\xe9').2ms.1700000000.prof"
 "$P" -q "$tmp/names" > "$tmp/out.md" 2>/dev/null
 [ $? = 0 ] && grep -q '2 profiles' "$tmp/out.md" && ok "long and non-UTF-8 names read" || no "long and non-UTF-8 names read"
-grep -q 'caf\\\\xe9' "$tmp/out.md" && ok "non-UTF-8 byte shown as \\xe9" || no "non-UTF-8 byte shown as \\xe9"
+# (in a code span, where a backslash is literal: one of them)
+grep -q '`[^`]*caf\\xe9' "$tmp/out.md" && ok "non-UTF-8 byte shown as \\xe9" || no "non-UTF-8 byte shown as \\xe9"
 
 # A file that shrinks while being read (a web server truncating it):
 # the reader sees fewer bytes and reports a truncated profile.

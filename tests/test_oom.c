@@ -99,6 +99,9 @@ static int render_all(const pr_report *r, FILE *sink)
         {PR_FORMAT_CSV, PR_TABLE_ENDPOINTS},  {PR_FORMAT_CSV, PR_TABLE_REQUESTS},
         {PR_FORMAT_CSV, PR_TABLE_MODULES},    {PR_FORMAT_CSV, PR_TABLE_CALLERS},
         {PR_FORMAT_TEXT, PR_TABLE_ALL},
+        {PR_FORMAT_JSON, PR_TABLE_ALL},       {PR_FORMAT_COLLAPSED, PR_TABLE_ALL},
+        {PR_FORMAT_CALLGRIND, PR_TABLE_ALL},  {PR_FORMAT_SPEEDSCOPE, PR_TABLE_ALL},
+        {PR_FORMAT_PPROF, PR_TABLE_ALL},
     };
     int nomem = 0;
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {

@@ -23,6 +23,10 @@
 
 #include "escape.h"
 #include "render.h"
+#include "profile.pb-c.h"
+
+#include <math.h>
+#include <zlib.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -266,25 +270,83 @@ static void drop_fences(char *md)
     }
 }
 
-Test(render, markdown_escapes_function_names)
+/* The Markdown with code spans blanked out: inside them text is literal,
+ * and cmark shows it as text (the HTML tests check what it renders). */
+static void drop_code_spans(char *md)
+{
+    for (char *p = md; *p;) {
+        if (*p != '`') {
+            p++;
+            continue;
+        }
+        size_t n = strspn(p, "`");
+        char *end = p + n;
+        for (;;) {
+            end = strchr(end, '`');
+            if (end == NULL)
+                return;
+            size_t m = strspn(end, "`");
+            if (m == n)
+                break;
+            end += m;
+        }
+        memset(p, ' ', (size_t)(end + n - p));
+        p = end + n;
+    }
+}
+
+/* Identifiers are code spans (issue 13, item 10): the raw Markdown reads
+ * as the name does, and nothing in a name is markup. */
+Test(render, markdown_shows_function_names_as_code)
 {
     const char *name = "<script>alert('x')</script>|*__init__*";
     char *md = render_one("evil.py", name, PR_FORMAT_MD, PR_TABLE_ALL);
+    cr_assert_not_null(strstr(md, "| `evil.py:1(<script>alert('x')</script>"
+                                  "\\|*__init__*)` |"),
+                       "code span label missing:\n%s", md);
     drop_fences(md);
-    cr_assert_null(strstr(md, "<script>"), "raw <script> in the Markdown");
-    cr_assert_null(strstr(md, "__init__"), "raw __init__ in the Markdown");
-    cr_assert_null(strstr(md, "(<"), "raw < in the Markdown");
-    cr_assert_not_null(strstr(md, "evil.py:1(\\<script\\>alert('x')\\</script\\>"
-                                  "\\|\\*\\_\\_init\\_\\_\\*)"),
-                       "escaped label missing:\n%s", md);
-    /* no table row is broken by the name: every row has the same number
-     * of unescaped cell separators as its header */
+    drop_code_spans(md);
+    cr_assert_null(strstr(md, "<script>"), "raw <script> outside code");
+    cr_assert_null(strstr(md, "__init__"), "raw __init__ outside code");
+    cr_assert_null(strstr(md, "(<"), "raw < outside code");
     free(md);
     md = render_one("multi\nline.py", "f", PR_FORMAT_MD, PR_TABLE_ALL);
     /* (also inside code blocks: a newline there could close the fence) */
     cr_assert_null(strstr(md, "multi\nline"), "a newline inside a cell");
-    cr_assert_not_null(strstr(md, "multi line.py:1(f)"));
+    cr_assert_not_null(strstr(md, "`multi line.py:1(f)`"));
     free(md);
+}
+
+/* A backtick in a name takes a longer fence, and a | in a table cell
+ * stays in its cell: cmark-gfm renders both as the name. */
+Test(render, code_spans_hold_backticks_and_pipes)
+{
+    char *s = escaped(esc_code, "a`b", 3);
+    cr_assert_str_eq(s, "``a`b``");
+    free(s);
+    s = escaped(esc_code, "`x", 2);
+    cr_assert_str_eq(s, "`` `x ``");
+    free(s);
+    s = escaped(esc_code, " x ", 3);
+    cr_assert_str_eq(s, "`  x  `");
+    free(s);
+    s = escaped(esc_code_cell, "a|b", 3);
+    cr_assert_str_eq(s, "`a\\|b`");
+    free(s);
+    s = escaped(esc_code, "a|b", 3);
+    cr_assert_str_eq(s, "`a|b`");
+    free(s);
+    s = escaped(esc_code, "", 0);
+    cr_assert_str_eq(s, "");
+    free(s);
+    s = escaped(esc_code, "caf\xff", 4);
+    cr_assert_str_eq(s, "`caf\\xff`");
+    free(s);
+    char *html = render_one("t.py", "x``|`y", PR_FORMAT_HTML, PR_TABLE_ALL);
+    cr_assert_not_null(strstr(html, "><code>t.py:1(x``|`y)</code></td>"),
+                       "%s", strstr(html, "t.py:1") ? strstr(html, "t.py:1")
+                                                   : html);
+    free(html);
 }
 
 Test(render, csv_quotes_function_names)
@@ -294,6 +356,29 @@ Test(render, csv_quotes_function_names)
     cr_assert_not_null(strstr(csv, "\n\"a,b.py\",1,\"say \"\"hi\"\"\nthere\",1,1,"),
                        "CSV row not quoted as expected:\n%s", csv);
     free(csv);
+}
+
+/* Names with the separators of the line formats, and bytes that are not
+ * UTF-8: every export stays one record per line, and the JSON ones stay
+ * JSON. */
+Test(render, exports_keep_hostile_names_in_their_place)
+{
+    const char *name = "a;b\nc \xff\"q\" 7";
+    char *s = render_one("x;y.py", name, PR_FORMAT_COLLAPSED, PR_TABLE_ALL);
+    cr_assert_str_eq(s, "x,y.py:1(a,b c \xff\"q\" 7) 500000\n");
+    free(s);
+    s = render_one("x;y.py", name, PR_FORMAT_CALLGRIND, PR_TABLE_ALL);
+    cr_assert_not_null(strstr(s, "\nfl=x;y.py\nfn=a;b c \xff\"q\" 7:1\n1 500000\n"),
+                       "%s", s);
+    free(s);
+    s = render_one("x;y.py", name, PR_FORMAT_JSON, PR_TABLE_ALL);
+    /* Not UTF-8: shown as the other outputs show it (line break as a
+     * space, the byte as \xff). */
+    cr_assert_not_null(strstr(s, "\"name\":\"a;b c \\\\xff\\\"q\\\" 7\""), "%s", s);
+    free(s);
+    s = render_one("x;y.py", name, PR_FORMAT_SPEEDSCOPE, PR_TABLE_ALL);
+    cr_assert_not_null(strstr(s, "\"weights\":[500000]"), "%s", s);
+    free(s);
 }
 
 /* ---- format and table names, usage errors ------------------------------- */
@@ -376,6 +461,10 @@ static const golden_case GOLDEN[] = {
     {"report.md", PR_FORMAT_MD, PR_TABLE_ALL},
     {"functions.csv", PR_FORMAT_CSV, PR_TABLE_FUNCTIONS},
     {"edges.csv", PR_FORMAT_CSV, PR_TABLE_EDGES},
+    {"report.json", PR_FORMAT_JSON, PR_TABLE_ALL},
+    {"stacks.collapsed", PR_FORMAT_COLLAPSED, PR_TABLE_ALL},
+    {"callgrind.out", PR_FORMAT_CALLGRIND, PR_TABLE_ALL},
+    {"speedscope.json", PR_FORMAT_SPEEDSCOPE, PR_TABLE_ALL},
 };
 
 static void set_mtime(const char *path, time_t t)
@@ -516,6 +605,65 @@ static void golden(const golden_case *g)
     free(golden_dir);
 }
 
+/* -f pprof: gzip bytes depend on zlib's version, so no golden file: the
+ * profile is read back with zlib and protobuf-c instead. */
+Test(render, pprof_reads_back)
+{
+    char base[4096];
+    cr_assert_not_null(getcwd(base, sizeof base));
+    char *tmp;
+    pr_report *r = golden_report(base, 1, &tmp);
+    membuf m;
+    mb_open(&m);
+    pr_error err;
+    cr_assert_eq(pr_render(r, PR_FORMAT_PPROF, PR_TABLE_ALL, m.f, &err), PR_OK,
+                 "%s", err.msg);
+    mb_close(&m);
+    cr_assert(m.len > 18 && (unsigned char)m.p[0] == 0x1f &&
+              (unsigned char)m.p[1] == 0x8b, "not gzip");
+    size_t cap = 1 << 20, n = 0;
+    unsigned char *raw = malloc(cap);
+    cr_assert_not_null(raw);
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    cr_assert_eq(inflateInit2(&z, 15 + 16), Z_OK);
+    z.next_in = (unsigned char *)m.p;
+    z.avail_in = (uInt)m.len;
+    z.next_out = raw;
+    z.avail_out = (uInt)cap;
+    cr_assert_eq(inflate(&z, Z_FINISH), Z_STREAM_END);
+    n = cap - z.avail_out;
+    inflateEnd(&z);
+    Profreport__Pprof__Profile *p =
+        profreport__pprof__profile__unpack(NULL, n, raw);
+    cr_assert_not_null(p, "not a profile.proto");
+    cr_assert_str_eq(p->string_table[0], "");
+    cr_assert_eq(p->n_sample_type, 1);
+    cr_assert_str_eq(p->string_table[p->sample_type[0]->unit], "microseconds");
+    pr_summary sum;
+    pr_report_summary(r, &sum);
+    long long total = 0;
+    for (size_t i = 0; i < p->n_sample; i++) {
+        const Profreport__Pprof__Sample *s = p->sample[i];
+        cr_assert_eq(s->n_value, 1);
+        cr_assert_gt(s->value[0], 0);
+        total += s->value[0];
+        cr_assert_eq(s->n_label, 2);
+        cr_assert_str_eq(p->string_table[s->label[0]->key], "endpoint");
+        cr_assert_str_eq(p->string_table[s->label[1]->key], "method");
+        for (size_t k = 0; k < s->n_location_id; k++)
+            cr_assert(s->location_id[k] >= 1 &&
+                      s->location_id[k] <= p->n_location);
+    }
+    cr_assert_eq(total, llround(sum.total_tt * 1e6));
+    profreport__pprof__profile__free_unpacked(p, NULL);
+    free(raw);
+    free(m.p);
+    pr_report_free(r);
+    tu_rm_rf(tmp);
+    free(tmp);
+}
+
 Test(render, golden_report_md) { golden(&GOLDEN[0]); }
 Test(render, golden_functions_csv) { golden(&GOLDEN[1]); }
 Test(render, golden_edges_csv) { golden(&GOLDEN[2]); }
@@ -636,3 +784,7 @@ Test(render, paths_as_urls_and_files_relative_to_the_input)
     cr_assert_str_eq(pr__rel_file(r, "other/x.prof"), "other/x.prof");
     pr_report_free(r);
 }
+Test(render, golden_report_json) { golden(&GOLDEN[3]); }
+Test(render, golden_stacks_collapsed) { golden(&GOLDEN[4]); }
+Test(render, golden_callgrind) { golden(&GOLDEN[5]); }
+Test(render, golden_speedscope) { golden(&GOLDEN[6]); }

@@ -146,8 +146,8 @@ Test(render_html, hostile_names_are_text)
     cr_assert_null(strstr(h, "href=\"http"));
     cr_assert_null(strstr(h, "<strong>bold"), "Markdown in a name is text");
     /* In the Markdown text (cmark) and in the charts (esc_html) alike. */
-    cr_assert(strstr(h, ">&lt;script&gt;alert(1)&lt;/script&gt;&amp;amp; "
-                        "(routes.py:1)</td>") != NULL);
+    cr_assert(strstr(h, "><code>&lt;script&gt;alert(1)&lt;/script&gt;&amp;amp; "
+                        "(routes.py:1)</code></td>") != NULL);
     cr_assert(strstr(h, "<title>&lt;script&gt;alert(1)&lt;/script&gt;"
                         "&amp;amp;\n") != NULL);
     cr_assert(strstr(h, "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;")
@@ -174,13 +174,13 @@ Test(render_html, title_and_header_name_the_inputs)
         const char *title, *md;
     } cases[] = {
         {1, "<title>profreport: data/werkzeug</title>",
-         "- **Input:** data/werkzeug\n"},
+         "- **Input:** `data/werkzeug`\n"},
         {2, "<title>profreport: data/werkzeug and &lt;b&gt;x&amp;y&lt;/b&gt;"
             "</title>",
-         "- **Inputs:** data/werkzeug and \\<b\\>x\\&y\\</b\\>\n"},
+         "- **Inputs:** `data/werkzeug` and `<b>x&y</b>`\n"},
         {5, "<title>profreport: data/werkzeug, &lt;b&gt;x&amp;y&lt;/b&gt;, c "
             "and 2 more</title>",
-         "- **Inputs:** data/werkzeug, \\<b\\>x\\&y\\</b\\>, c and 2 more\n"},
+         "- **Inputs:** `data/werkzeug`, `<b>x&y</b>`, `c` and 2 more\n"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         ro.ninputs = cases[k].n;
