@@ -19,6 +19,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sort.h"
 #include "modules.h"
+#include "funckey.h"
 #include "pypath.h"
 
 #include <fnmatch.h>
@@ -95,11 +96,6 @@ int pr__is_template_file(const char *f, size_t n)
     return 0;
 }
 
-static int is_builtin_key(const pr_func_key *k)
-{
-    return k->line == 0 &&
-           ((k->file.len == 1 && k->file.ptr[0] == '~') || k->file.len == 0);
-}
 
 /* Owner of a built-in label: "<built-in method time.sleep>" -> "time". */
 static void builtin_owner(const pr_func_key *k, char *buf, size_t cap)
@@ -175,7 +171,7 @@ pr_module_kind mod_classify(const mod_config *c, const pr_func_key *k,
             return pr__packages_dir(f, n) ? PR_MOD_LIBRARY : PR_MOD_APP;
         }
     }
-    if (is_builtin_key(k)) {
+    if (pr__is_builtin(k)) {
         if (n == 0 && k->name.len > 0 && k->name.ptr[0] != '<')
             snprintf(buf, cap, "builtins"); /* profile.py: ('', 0, 'len') */
         else
@@ -255,7 +251,7 @@ int pr__app_file(const pr_func_key *k)
 {
     const char *f = k->file.ptr;
     size_t n = k->file.len;
-    return !is_builtin_key(k) && n > 0 && f[0] != '<' &&
+    return !pr__is_builtin(k) && n > 0 && f[0] != '<' &&
            !(n == 7 && memcmp(f, "profile", 7) == 0) &&
            !pr__is_template_file(f, n) &&
            pr__packages_dir(f, n) == NULL && pr__stdlib_dir(f, n) == NULL;
@@ -1123,10 +1119,10 @@ static char *node_label(const ctx *x, arena *a, const pr_func_key *k)
     char *s = arena_alloc(a, cap);
     if (s == NULL)
         return NULL;
-    if (is_builtin_key(k) && k->file.len == 1 && k->name.len >= 2 &&
+    if (pr__is_builtin(k) && k->file.len == 1 && k->name.len >= 2 &&
         k->name.ptr[0] == '<')
         snprintf(s, cap, "{%.*s}", (int)k->name.len - 2, k->name.ptr + 1);
-    else if (is_builtin_key(k))
+    else if (pr__is_builtin(k))
         snprintf(s, cap, "%.*s", (int)k->name.len, k->name.ptr);
     else {
         pr_str f = short_file(x, k);
@@ -1196,7 +1192,7 @@ static int classify_all(ctx *x)
         const pr_func_key *k = &x->names->keys[s->fid];
         pr_module_kind kind = mod_classify(x->c, k, buf, sizeof buf);
         int charged = !separate && ((kind == PR_MOD_BUILTIN &&
-                                     is_builtin_key(k)) ||
+                                     pr__is_builtin(k)) ||
                                     kind == PR_MOD_STDLIB);
         /* A charged built-in that nobody called (profiler.disable, called
          * by the profiler's C code) is shown as such. */
@@ -1414,7 +1410,7 @@ static double share_of(double v, double total)
 /* "views.py:report" for the app's and libraries' functions. */
 static char *func_label(const ctx *x, arena *a, const pr_func_key *k)
 {
-    if (is_builtin_key(k))
+    if (pr__is_builtin(k))
         return node_label(x, a, k);
     return place_name(x, a, k, 0);
 }

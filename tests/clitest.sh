@@ -79,7 +79,7 @@ fits "$tmp/tty" 60 && ok "terminal: COLUMNS=60 fits 60 columns" || no "terminal:
 grep -q $'\x1b' "$tmp/text" && no "pipe: -f text coloured" || ok "pipe: -f text has no colour"
 grep -q '\\' "$tmp/text" && no "pipe: -f text has a backslash" || ok "pipe: -f text has no escapes"
 expect_rc "diff -f text is a usage error" 2 "$P" diff -f text $W $W
-grep -q "diff has no text format" "$tmp/err" && ok "diff -f text says why" || no "diff -f text: $(cat "$tmp/err")"
+grep -q "diff writes md, csv or html only (not text)" "$tmp/err" && ok "diff -f text says why" || no "diff -f text: $(cat "$tmp/err")"
 
 expect_rc "--source-url must be http(s)" 2 "$P" --source-url 'javascript:alert(1)' $W
 expect_rc "--source-url links app frames" 0 "$P" -f html --source-url 'https://example.org/blob/{commit}/{path}#L{line}' --commit abc $W
@@ -296,7 +296,7 @@ expect_rc "diff: bad --alpha is a usage error" 2 "$P" diff --alpha 0 $W $S
 expect_rc "diff: one input is a usage error" 2 "$P" diff $W
 # Issue 14 item 3: diff --state would mix BASE and NEW in one file.
 expect_rc "diff --state is a usage error" 2 "$P" diff --state "$tmp/x.state" $W $S
-grep -q "belongs to a report, not to diff" "$tmp/err" && [ ! -e "$tmp/x.state" ] && ok "diff --state: said why, wrote nothing" || no "diff --state message"
+grep -q "BASE and NEW would be mixed" "$tmp/err" && [ ! -e "$tmp/x.state" ] && ok "diff --state: said why, wrote nothing" || no "diff --state message"
 "$P" -f csv -t endpoints -o "$tmp/base.csv" $W
 expect_rc "diff --baseline summary CSV: threshold decides" 1 "$P" diff --baseline "$tmp/base.csv" --fail-on 'mean>+25ms' --min-requests 3 $S
 grep -q '^- product' "$tmp/out" && ok "baseline diff names product" || no "baseline diff names product"
