@@ -587,6 +587,11 @@ typedef enum pr_finding_kind {
  * `lead_len` bytes at the start of `text` are its headline. `section`
  * names the part of the report it comes from ("modules", "endpoints",
  * "endpoint-details", "latency-over-time", "skipped-files"). */
+/* A part of a finding's text: bytes [off, off + len). */
+typedef struct pr_span {
+    size_t off, len;
+} pr_span;
+
 typedef struct pr_finding {
     const char *text;
     const char *anchor;     /* = section, kept for older callers */
@@ -598,6 +603,10 @@ typedef struct pr_finding {
     double per_request_ms;
     size_t lead_len;
     int estimated;          /* share or cost rests on an estimate */
+    /* Where the text names identifiers (modules, functions, endpoints,
+     * files), in order, so a renderer can set them as code. */
+    const pr_span *idents;
+    size_t nidents;
 } pr_finding;
 
 /* "module", "endpoint_total", "endpoint_latency", "step", "skipped",

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_FINDINGS = 10, MAX_ENDPOINT_FINDINGS = 3 };
+enum { MAX_FINDINGS = 10, MAX_ENDPOINT_FINDINGS = 3, MAX_IDENTS = 24 };
 
 /* Below this own share, a module is not "where the time is". */
 #define MODULE_MIN_SHARE 0.2
@@ -59,6 +59,8 @@ typedef struct writer {
     FILE *mem;
     pr_finding f;
     long lead; /* ftell where the headline ended, or -1 */
+    pr_span idents[MAX_IDENTS];
+    size_t nidents;
 } writer;
 
 static int begin(writer *w, pr_finding_kind kind, const char *section,
@@ -75,9 +77,26 @@ static int begin(writer *w, pr_finding_kind kind, const char *section,
     w->f.subject = subject != NULL ? subject : "";
     w->f.share = -1;
     w->f.per_request_ms = -1;
+    w->nidents = 0;
     w->mem = open_memstream(&w->buf, &w->len);
     return w->mem == NULL ? -1 : 0;
 }
+
+/* Writes an identifier (a module, function, endpoint or file) and
+ * remembers where it is. */
+static void ident(writer *w, const char *s, size_t n)
+{
+    fflush(w->mem);
+    size_t at = w->len;
+    fwrite(s, 1, n, w->mem);
+    if (w->nidents < MAX_IDENTS && n > 0) {
+        w->idents[w->nidents].off = at;
+        w->idents[w->nidents].len = n;
+        w->nidents++;
+    }
+}
+
+static void ident_s(writer *w, const char *s) { ident(w, s, strlen(s)); }
 
 static void end_lead(writer *w)
 {
@@ -104,6 +123,15 @@ static int finish(writer *w)
     }
     memcpy(text, w->buf, n);
     free(w->buf);
+    pr_span *sp = NULL;
+    if (w->nidents > 0) {
+        sp = arena_alloc(&r->strings, w->nidents * sizeof *sp);
+        if (sp == NULL)
+            return -1;
+        memcpy(sp, w->idents, w->nidents * sizeof *sp);
+    }
+    w->f.idents = sp;
+    w->f.nidents = w->nidents;
     w->f.text = text;
     w->f.lead_len = w->lead >= 0 ? (size_t)w->lead : 0;
     r->findings[r->nfindings++] = w->f;
@@ -114,15 +142,16 @@ static int finish(writer *w)
 
 /* The app module's own code is named by its functions ("app.py: report
  * 38.0%, money 10.0%"); a library by the places that enter it. */
-static void app_functions(FILE *out, const pr_module_row *m)
+static void app_functions(writer *w, const pr_module_row *m)
 {
+    FILE *out = w->mem;
     size_t shown = 0;
     for (size_t i = 0; i < m->ntop && shown < 3; i++) {
         const pr_func_share *fs = &m->top[i];
         if (fs->share < 0.01 && shown > 0)
             break;
         fputs(shown == 0 ? " (" : ", ", out);
-        fputs(fs->label, out);
+        ident_s(w, fs->label);
         fputc(' ', out);
         if (fs->estimated)
             fputs("about ", out);
@@ -137,8 +166,9 @@ static void app_functions(FILE *out, const pr_module_row *m)
  * open_session 47.4%": the heaviest places that enter module m, grouped
  * by file; their shares are inclusive (time from entering m until
  * leaving it). */
-static void places(FILE *out, const pr_attribution *a, const pr_module_row *m)
+static void places(writer *w, const pr_attribution *a, const pr_module_row *m)
 {
+    FILE *out = w->mem;
     const pr_entry_point_row *sel[4];
     size_t n = 0;
     for (size_t i = 0; i < a->nentries && n < 4; i++) {
@@ -160,8 +190,19 @@ static void places(FILE *out, const pr_attribution *a, const pr_module_row *m)
             if (!first_file)
                 fputs("; ", out);
             first_file = 0;
-            fprintf(out, "%s (called from %s) ", sel[i]->entered_from,
-                    sel[i]->via_callers);
+            ident_s(w, sel[i]->entered_from);
+            fputs(" (called from ", out);
+            for (const char *v = sel[i]->via_callers; *v != '\0';) {
+                const char *comma = strstr(v, ", ");
+                size_t len = comma ? (size_t)(comma - v) : strlen(v);
+                ident(w, v, len);
+                v += len;
+                if (comma != NULL) {
+                    fputs(", ", out);
+                    v += 2;
+                }
+            }
+            fputs(") ", out);
             if (sel[i]->estimated)
                 fputs("about ", out);
             pct(out, sel[i]->share);
@@ -173,7 +214,8 @@ static void places(FILE *out, const pr_attribution *a, const pr_module_row *m)
         if (!first_file)
             fputs("; ", out);
         first_file = 0;
-        fprintf(out, "%.*s:", (int)flen, sel[i]->entered_from);
+        ident(w, sel[i]->entered_from, flen);
+        fputc(':', out);
         int first = 1;
         for (size_t j = i; j < n; j++) {
             if (done[j] || sel[j]->via_callers != NULL)
@@ -186,7 +228,8 @@ static void places(FILE *out, const pr_attribution *a, const pr_module_row *m)
             done[j] = 1;
             fputs(first ? " " : ", ", out);
             first = 0;
-            fprintf(out, "%s ", sel[j]->entered_from + fj + (cj ? 1 : 0));
+            ident_s(w, sel[j]->entered_from + fj + (cj ? 1 : 0));
+            fputc(' ', out);
             if (sel[j]->estimated)
                 fputs("about ", out);
             pct(out, sel[j]->share);
@@ -208,15 +251,18 @@ static void module_sentence(FILE *out, writer *w, const pr_attribution *a,
     fprintf(out, " of %s (", scope_words);
     pr__fmt_ms(out, per);
     fputs(" per request) is spent in ", out);
-    if (m->kind == PR_MOD_APP)
-        fprintf(out, "the app's own code, %s", m->name);
-    else
-        fprintf(out, "%s's own code", m->name);
+    if (m->kind == PR_MOD_APP) {
+        fputs("the app's own code, ", out);
+        ident_s(w, m->name);
+    } else {
+        ident_s(w, m->name);
+        fputs("'s own code", out);
+    }
     end_lead(w);
     if (m->kind == PR_MOD_APP)
-        app_functions(out, m);
+        app_functions(w, m);
     else
-        places(out, a, m);
+        places(w, a, m);
     w->f.share = m->self_share;
     w->f.per_request_ms = per;
     w->f.estimated = m->self_estimated;
@@ -241,7 +287,9 @@ static void spread_sentence(FILE *out, writer *w, const pr_attribution *a,
     end_lead(w);
     fputs("; the largest own shares are ", out);
     for (size_t i = 0; i < a->nmodules && i < 3; i++) {
-        fprintf(out, "%s%s ", i > 0 ? ", " : "", a->modules[i].name);
+        fputs(i > 0 ? ", " : "", out);
+        ident_s(w, a->modules[i].name);
+        fputc(' ', out);
         pct(out, a->modules[i].self_share);
     }
     if (a->nmodules > 0) {
@@ -331,13 +379,17 @@ static int endpoint_module_findings(writer *w)
                   m->name) != 0)
             return -1;
         FILE *out = w->mem;
-        fprintf(out, "In endpoint %s, ", e->label);
+        fputs("In endpoint ", out);
+        ident_s(w, e->label);
+        fputs(", ", out);
         module_sentence(out, w, &e->attr, m, e->requests,
                         "the endpoint's time", 0);
         const pr_module_row *m2 =
             e->attr.nmodules > 1 ? &e->attr.modules[1] : NULL;
         if (m2 != NULL && m2->self_share >= SECOND_MIN_SHARE) {
-            fprintf(out, "; then %s ", m2->name);
+            fputs("; then ", out);
+            ident_s(w, m2->name);
+            fputc(' ', out);
             if (m2->self_estimated)
                 fputs("about ", out);
             pct(out, m2->self_share);
@@ -387,7 +439,9 @@ static int endpoint_total_finding(writer *w)
         0)
         return -1;
     FILE *out = w->mem;
-    fprintf(out, "Endpoint %s takes ", top->label);
+    fputs("Endpoint ", out);
+    ident_s(w, top->label);
+    fputs(" takes ", out);
     pct(out, top->share);
     fputs(" of all request wall time", out);
     end_lead(w);
@@ -424,12 +478,16 @@ static int endpoint_latency_finding(writer *w)
               slow->label) != 0)
         return -1;
     FILE *out = w->mem;
-    fprintf(out, "The slowest endpoint is %s: p95 ", slow->label);
+    fputs("The slowest endpoint is ", out);
+    ident_s(w, slow->label);
+    fputs(": p95 ", out);
     pr__fmt_ms(out, slow->p95_ms);
     end_lead(w);
     fputs(" against ", out);
     pr__fmt_ms(out, next->p95_ms);
-    fprintf(out, " for the next slowest, %s (", next->label);
+    fputs(" for the next slowest, ", out);
+    ident_s(w, next->label);
+    fputs(" (", out);
     latencies(out, slow, r->nrequests);
     fputs(").", out);
     w->f.share = slow->share;
@@ -571,13 +629,18 @@ static int slow_requests_findings(writer *w)
                   o->name) != 0)
             return -1;
         FILE *out = w->mem;
-        fprintf(out, "The slowest 10%% of %s requests spend ", o->endpoint);
-        if (isinf(o->ratio))
-            fprintf(out, "time in %s's own code that typical ones do not",
-                    o->name);
-        else
-            fprintf(out, "%.1fx more in %s's own code than typical ones",
-                    o->ratio, o->name);
+        fputs("The slowest 10% of ", out);
+        ident_s(w, o->endpoint);
+        fputs(" requests spend ", out);
+        if (isinf(o->ratio)) {
+            fputs("time in ", out);
+            ident_s(w, o->name);
+            fputs("'s own code that typical ones do not", out);
+        } else {
+            fprintf(out, "%.1fx more in ", o->ratio);
+            ident_s(w, o->name);
+            fputs("'s own code than typical ones", out);
+        }
         end_lead(w);
         fputs(" (", out);
         pr__fmt_ms(out, o->slow_ms);

@@ -290,6 +290,27 @@ static const char *section_title(const char *section)
     return NULL;
 }
 
+/* text[from, to) of a finding: its identifiers as code spans, the rest
+ * escaped. */
+static void finding_part(FILE *out, const pr_finding *f, size_t from,
+                         size_t to)
+{
+    size_t at = from;
+    for (size_t k = 0; k < f->nidents && at < to; k++) {
+        size_t a = f->idents[k].off, b = a + f->idents[k].len;
+        if (b <= at || a >= to)
+            continue;
+        if (a < at)
+            a = at;
+        if (b > to)
+            b = to;
+        esc_md(out, f->text + at, a - at);
+        esc_code(out, f->text + a, b - a);
+        at = b;
+    }
+    esc_md(out, f->text + at, to - at);
+}
+
 static void findings(const pr_report *r, FILE *out)
 {
     if (r->nfindings == 0)
@@ -297,13 +318,14 @@ static void findings(const pr_report *r, FILE *out)
     fputs("## Findings\n\n", out);
     for (size_t i = 0; i < r->nfindings; i++) {
         const pr_finding *f = &r->findings[i];
+        size_t len = strlen(f->text);
         fprintf(out, "%zu. ", i + 1);
         if (f->lead_len > 0) {
             fputs("**", out);
-            esc_md(out, f->text, f->lead_len);
+            finding_part(out, f, 0, f->lead_len);
             fputs("**", out);
         }
-        esc_md(out, f->text + f->lead_len, strlen(f->text + f->lead_len));
+        finding_part(out, f, f->lead_len, len);
         const char *title = section_title(f->section);
         if (title != NULL)
             fprintf(out, " See [%s](#%s).", title, f->section);

@@ -198,7 +198,7 @@ grep -q "1 profile," "$tmp/out" && ok "file inside x.prof directory read" || no 
 "$P" examples/profiles > "$tmp/seed.md" 2>/dev/null
 first=$(sed -n '/^## Findings/,/^## /p' "$tmp/seed.md" | grep -m1 '^1\. ')
 case $first in
-    *"99.8% of all request time (2.82 s per request) is spent in mongomock's own code"*"flask\_session/sessions.py: save\_session 52.4%, open\_session 47.4% (inclusive time); it is the top module of every endpoint"*)
+    *"99.8% of all request time (2.82 s per request) is spent in \`mongomock\`'s own code"*"\`flask_session/sessions.py\`: \`save_session\` 52.4%, \`open_session\` 47.4% (inclusive time); it is the top module of every endpoint"*)
         ok "seed finding names mongomock, open_session and save_session" ;;
     *) no "seed finding: $first" ;;
 esac

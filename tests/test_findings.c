@@ -263,6 +263,36 @@ static size_t check_claims(const pr_report *r)
     return claims;
 }
 
+/* The identifiers a finding names are marked, inside its text, so that
+ * Markdown can set them as code; the subject of a module finding is one
+ * of them. */
+Test(findings, identifiers_are_marked)
+{
+    pr_report *r = report_of(WZ_DIR, NULL, 34);
+    const pr_finding *f;
+    size_t n = pr_report_findings(r, &f);
+    size_t modules = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(f[i].text), last = 0;
+        int subject = 0;
+        for (size_t k = 0; k < f[i].nidents; k++) {
+            const pr_span *s = &f[i].idents[k];
+            cr_assert(s->len > 0 && s->off + s->len <= len, "%s", f[i].text);
+            cr_expect_geq(s->off, last, "spans in order: %s", f[i].text);
+            last = s->off + s->len;
+            subject |= s->len == strlen(f[i].subject) &&
+                       memcmp(f[i].text + s->off, f[i].subject, s->len) == 0;
+        }
+        if (f[i].kind == PR_FINDING_MODULE) {
+            modules++;
+            cr_expect(subject, "subject %s not marked in: %s", f[i].subject,
+                      f[i].text);
+        }
+    }
+    cr_expect_gt(modules, 0);
+    pr_report_free(r);
+}
+
 Test(findings, seed_claims_hold)
 {
     pr_report *r = report_of(SEED_DIR, NULL, SEED_FILES);
