@@ -13,6 +13,7 @@
 #include "modules.h"
 #include "render.h"
 #include "sort.h"
+#include "stacks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,23 +22,6 @@
  * functions with the most own time are listed; the CSV tables
  * (-t functions, -t edges) have them all. */
 enum { MAX_FUNCS = 3000, MAX_EDGES = 40 };
-
-/* Index of key in r->funcs (sorted by key), or SIZE_MAX. */
-static size_t func_index(const pr_report *r, const pr_func_key *k)
-{
-    size_t lo = 0, hi = r->nfuncs;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = pr__key_cmp(&r->funcs[mid].key, k);
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return SIZE_MAX;
-}
 
 /* Edges by caller: (caller's index, edge index), sorted. */
 typedef struct by_caller {
@@ -82,7 +66,7 @@ static void ncalls(FILE *out, int64_t nc, int64_t cc)
 static void edge_row(FILE *out, const pr_report *r, const pr_edge_row *e,
                      const pr_func_key *other, const unsigned char *has_block)
 {
-    size_t i = func_index(r, other);
+    size_t i = pr__report_func(r, other);
     fputs("<tr><td>", out);
     func_link(out, other, i != SIZE_MAX && has_block[i]);
     fputs("</td><td>", out);
@@ -235,7 +219,7 @@ pr_status pr__html_functions(const pr_report *r, FILE *out)
     }
     size_t nbc = 0;
     for (size_t e = 0; e < r->nedges && st == PR_OK; e++) {
-        size_t c = func_index(r, &r->edges[e].caller);
+        size_t c = pr__report_func(r, &r->edges[e].caller);
         if (c != SIZE_MAX)
             bc[nbc++] = (by_caller){c, e};
     }
