@@ -1,6 +1,7 @@
 /* reqtime.c - per-request own time per module or function (reqtime.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "reqtime.h"
+#include "funckey.h"
 #include "escape.h"
 #include "modules.h"
 #include "sort.h"
@@ -144,8 +145,7 @@ int pr__reqtimes_fname(const pr_report *r, const pr_func_key *k, char *buf,
 {
     const char *p;
     size_t n;
-    if (k->line == 0 && (k->file.len == 0 ||
-                         (k->file.len == 1 && k->file.ptr[0] == '~')))
+    if (pr__is_builtin(k))
         return snprintf(buf, cap, "%.*s", (int)k->name.len, k->name.ptr);
     short_file(r->app_root, k->file, &p, &n);
     return snprintf(buf, cap, "%.*s:%lld(%.*s)", (int)n, p,
@@ -230,6 +230,14 @@ static int finish(acc *c, pr__reqtimes *out)
     return 0;
 }
 
+/* What an accumulator holds before finish() hands it over. */
+static void acc_free(acc *c)
+{
+    free(c->v);
+    free(c->names.names);
+    free(c->names.slot);
+}
+
 pr_status pr__reqtimes_load(const pr_report *r, const size_t *idx, size_t n,
                             int by, pr__reqtimes *out)
 {
@@ -260,9 +268,7 @@ pr_status pr__reqtimes_load(const pr_report *r, const size_t *idx, size_t n,
         goto nomem;
     return PR_OK;
 nomem:
-    free(c.v);
-    free(c.names.names);
-    free(c.names.slot);
+    acc_free(&c);
     pr__reqtimes_free(out);
     return PR_ERR_NOMEM;
 }
@@ -284,9 +290,7 @@ pr_status pr__reqtimes_from(const char *const *names, const uint32_t *req,
         goto nomem;
     return PR_OK;
 nomem:
-    free(c.v);
-    free(c.names.names);
-    free(c.names.slot);
+    acc_free(&c);
     pr__reqtimes_free(out);
     return PR_ERR_NOMEM;
 }
