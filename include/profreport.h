@@ -894,8 +894,10 @@ PR_API
 const char *pr_verdict_name(pr_verdict v);
 
 /* One side of an endpoint comparison; requests == 0 when absent. `ms`
- * holds the requests' wall times in ascending order, or is NULL when the
- * side came from a summary-only baseline. */
+ * holds the requests' latencies in ascending order (profiled or wall
+ * time: pr_diff_endpoint.latency says which), or is NULL when the side
+ * came from a summary-only baseline; the figures are of the same
+ * times. */
 typedef struct pr_diff_side {
     size_t requests;
     double mean_ms, p50_ms, p95_ms, p99_ms, max_ms;
@@ -922,9 +924,22 @@ typedef struct pr_diff_blame {
     const char *entered_from; /* module: NEW's main entry into it, or NULL */
 } pr_diff_blame;
 
+/* What an endpoint's latencies are. Werkzeug's file names round the
+ * wall time to whole milliseconds, which ties most fast requests; the
+ * request's profiled time (its root's cumulative time, microseconds) is
+ * the same span measured inside the profiler. A diff compares profiled
+ * times when both sides have them for every request of the endpoint
+ * (reports, and `-t requests` or `-t request-modules` baselines written
+ * since they carry `profiled_ms`), else wall times. */
+typedef enum pr_latency {
+    PR_LATENCY_WALL,
+    PR_LATENCY_PROFILED
+} pr_latency;
+
 typedef struct pr_diff_endpoint {
     const char *label;
     pr_diff_side base, cur;
+    pr_latency latency; /* the times in base and cur */
     const char *failed; /* NULL, or the --fail-on rule it crossed */
     pr_verdict verdict;
     double p;           /* Holm-adjusted across the tested endpoints */
@@ -951,7 +966,7 @@ typedef struct pr_diff_options {
  * (view name, file and line) are equal, or, for those left over, when
  * name and file are equal and the pairing is unambiguous (a view that
  * moved a few lines). Each endpoint with requests on both sides is
- * tested (Mann-Whitney U on the wall times, Holm across endpoints) and
+ * tested (Mann-Whitney U on the latencies, Holm across endpoints) and
  * gets a verdict and bootstrap intervals; for those significantly slower
  * or faster the profile files of their requests are read again to test
  * own time per module and function (files no longer there are left out

@@ -138,6 +138,8 @@ void pr_diff_free(pr_diff *d)
 typedef struct side_ep {
     const char *label;
     pr_diff_side s;
+    pr_diff_side prof;  /* the same of profiled times; prof.ms NULL when
+                         * a request has none */
     size_t *req;        /* indexes into the report's requests */
     size_t nreq;
     size_t row;         /* index into pr_report_endpoints, or SIZE_MAX */
@@ -169,8 +171,21 @@ static int cmp_double_asc(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The endpoints of a report with their requests' wall times (sorted, in
- * the diff's arena) and request indexes. */
+/* The figures of n latencies sorted ascending, computed as the report
+ * computes them (nearest-rank percentiles). */
+static pr_diff_side summary(const double *ms, size_t n)
+{
+    double sum = 0;
+    for (size_t k = 0; k < n; k++)
+        sum += ms[k];
+    return (pr_diff_side){n, n ? sum / (double)n : 0,
+                          pr__percentile(ms, n, 50),
+                          pr__percentile(ms, n, 95),
+                          pr__percentile(ms, n, 99), n ? ms[n - 1] : 0, ms};
+}
+
+/* The endpoints of a report with their requests' wall and profiled times
+ * (sorted, in the diff's arena) and request indexes. */
 static int side_from_report(pr_diff *d, const pr_report *r, side *out)
 {
     memset(out, 0, sizeof *out);
@@ -190,7 +205,12 @@ static int side_from_report(pr_diff *d, const pr_report *r, side *out)
         if (rq[i].endpoint < ne)
             count[rq[i].endpoint]++;
     double **ms = calloc(ne + 1, sizeof *ms);
-    if (ms == NULL) {
+    double **prof = calloc(ne + 1, sizeof *prof);
+    unsigned char *noprof = calloc(ne + 1, 1);
+    if (ms == NULL || prof == NULL || noprof == NULL) {
+        free(ms);
+        free(prof);
+        free(noprof);
         free(count);
         return -1;
     }
@@ -204,8 +224,9 @@ static int side_from_report(pr_diff *d, const pr_report *r, side *out)
         e->s = (pr_diff_side){er->requests, er->mean_ms, er->p50_ms,
                               er->p95_ms, er->p99_ms, er->max_ms, NULL};
         ms[i] = arena_alloc(&d->strings, (count[i] + 1) * sizeof **ms);
+        prof[i] = arena_alloc(&d->strings, (count[i] + 1) * sizeof **prof);
         e->req = malloc((count[i] + 1) * sizeof *e->req);
-        if (ms[i] == NULL || e->req == NULL)
+        if (ms[i] == NULL || prof[i] == NULL || e->req == NULL)
             bad = 1;
     }
     for (size_t i = 0; i < nr && !bad; i++) {
@@ -214,15 +235,24 @@ static int side_from_report(pr_diff *d, const pr_report *r, side *out)
             continue;
         side_ep *e = &out->ep[k];
         ms[k][e->nreq] = rq[i].wall_ms;
+        prof[k][e->nreq] = rq[i].profiled_ms;
+        noprof[k] |= !(rq[i].profiled_ms > 0);
         e->req[e->nreq++] = i;
     }
     for (size_t i = 0; i < ne && !bad; i++) {
-        pr__qsort(ms[i], out->ep[i].nreq, sizeof **ms, cmp_double_asc);
-        out->ep[i].s.ms = ms[i];
+        side_ep *e = &out->ep[i];
+        pr__qsort(ms[i], e->nreq, sizeof **ms, cmp_double_asc);
+        e->s.ms = ms[i];
         /* the test uses what was read; a report's count is the same */
-        out->ep[i].s.requests = out->ep[i].nreq;
+        e->s.requests = e->nreq;
+        if (!noprof[i] && e->nreq > 0) {
+            pr__qsort(prof[i], e->nreq, sizeof **prof, cmp_double_asc);
+            e->prof = summary(prof[i], e->nreq);
+        }
     }
     free(ms);
+    free(prof);
+    free(noprof);
     free(count);
     return bad ? -1 : 0;
 }
@@ -679,8 +709,16 @@ static int assemble(pr_diff *d, side *b, side *c)
         e->cur = c->ep[i].s;
         from_c[n] = i;
         from_b[n] = c->ep[i].partner;
-        if (c->ep[i].partner != SIZE_MAX)
-            e->base = b->ep[c->ep[i].partner].s;
+        if (c->ep[i].partner != SIZE_MAX) {
+            const side_ep *be = &b->ep[c->ep[i].partner];
+            e->base = be->s;
+            /* microseconds where both sides have them: names round */
+            if (be->prof.ms != NULL && c->ep[i].prof.ms != NULL) {
+                e->base = be->prof;
+                e->cur = c->ep[i].prof;
+                e->latency = PR_LATENCY_PROFILED;
+            }
+        }
         if (e->label == NULL)
             goto nomem;
         n++;
@@ -853,16 +891,17 @@ pr_status pr_diff_build(const pr_report *base, const pr_report *cur,
 /* The columns of `profreport -f csv -t endpoints` (summaries) or `-t
  * requests` (one wall time per request) that a baseline needs. */
 enum { C_ENDPOINT, C_REQUESTS, C_MEAN, C_P50, C_P95, C_P99, C_MAX, C_WALL,
-       C_FILE, C_MODULE, C_OWN, NCOLS };
+       C_PROF, C_FILE, C_MODULE, C_OWN, NCOLS };
 static const char *const WANT[NCOLS] = {"endpoint", "requests", "mean_ms",
                                         "p50_ms", "p95_ms", "p99_ms",
-                                        "max_ms", "wall_ms", "file",
-                                        "module", "own_ms"};
+                                        "max_ms", "wall_ms", "profiled_ms",
+                                        "file", "module", "own_ms"};
 
-/* One baseline request: its endpoint (in the diff's arena) and time. */
+/* One baseline request: its endpoint (in the diff's arena) and times
+ * (prof_ms 0 when the baseline has no profiled times). */
 typedef struct base_req {
     const char *label;
-    double ms;
+    double ms, prof_ms;
     const char *file;   /* -t request-modules: the request, its module */
     const char *module; /* and own time; else NULL */
     double own_ms;
@@ -1002,7 +1041,14 @@ static int add_request_row(csv_state *c, uint64_t at)
         c->capreq = cap;
     }
     const char *label = arena_strdup(&c->d->strings, c->cell[C_ENDPOINT]);
-    base_req r = {label, ms, NULL, NULL, 0};
+    base_req r = {label, ms, 0, NULL, NULL, 0};
+    if (c->have[C_PROF] &&
+        (c->cell[C_PROF] == NULL || !num(c->cell[C_PROF], &r.prof_ms))) {
+        c->st = pr__fail(c->err, PR_ERR_BAD_CSV, at,
+                         "baseline CSV row %zu: 'profiled_ms' is not a "
+                         "number", c->row);
+        return -1;
+    }
     if (c->with_modules) {
         const char *m = c->cell[C_MODULE] ? c->cell[C_MODULE] : "";
         const char *own = c->cell[C_OWN] ? c->cell[C_OWN] : "";
@@ -1066,10 +1112,10 @@ static int cmp_base_req(const void *a, const void *b)
 }
 
 /* The requests of one endpoint of a `-t request-modules` baseline,
- * r[0..n) sorted by file: wall times into ms (one per request; returns
- * how many) and own time per module into e->mods. */
+ * r[0..n) sorted by file: wall and profiled times into ms and prof (one
+ * per request; returns how many) and own time per module into e->mods. */
 static long request_modules(const base_req *r, size_t n, double *ms,
-                            side_ep *e)
+                            double *prof, side_ep *e)
 {
     const char **names = malloc((n + 1) * sizeof *names);
     uint32_t *req = malloc((n + 1) * sizeof *req);
@@ -1080,8 +1126,10 @@ static long request_modules(const base_req *r, size_t n, double *ms,
     if (names == NULL || req == NULL || sec == NULL || e->mods == NULL)
         nreq = -1;
     for (size_t i = 0; i < n && nreq >= 0; i++) {
-        if (i == 0 || strcmp(r[i].file, r[i - 1].file) != 0)
+        if (i == 0 || strcmp(r[i].file, r[i - 1].file) != 0) {
+            prof[nreq] = r[i].prof_ms;
             ms[nreq++] = r[i].ms;
+        }
         if (r[i].module != NULL) {
             names[k] = r[i].module;
             req[k] = (uint32_t)(nreq - 1);
@@ -1097,8 +1145,8 @@ static long request_modules(const base_req *r, size_t n, double *ms,
     return nreq;
 }
 
-/* Per-request rows grouped into endpoints with their summaries, computed
- * as the report computes them (nearest-rank percentiles). */
+/* Per-request rows grouped into endpoints with their summaries, of wall
+ * times and, when every request has one, of profiled times. */
 static int group_requests(csv_state *c)
 {
     pr__qsort(c->req, c->nreq, sizeof *c->req, cmp_base_req);
@@ -1113,29 +1161,33 @@ static int group_requests(csv_state *c)
         while (j < c->nreq && strcmp(c->req[j].label, c->req[i].label) == 0)
             j++;
         double *ms = arena_alloc(&c->d->strings, (j - i) * sizeof *ms);
-        if (ms == NULL)
+        double *prof = arena_alloc(&c->d->strings, (j - i) * sizeof *prof);
+        if (ms == NULL || prof == NULL)
             return -1;
         side_ep *e = &c->b->ep[c->b->n++];
         e->label = c->req[i].label;
         e->row = e->partner = SIZE_MAX;
         size_t n = j - i;
         if (c->with_modules) {
-            long got = request_modules(c->req + i, n, ms, e);
+            long got = request_modules(c->req + i, n, ms, prof, e);
             if (got < 0)
                 return -1;
             n = (size_t)got;
             pr__qsort(ms, n, sizeof *ms, cmp_double_asc);
         } else {
-            for (size_t k = i; k < j; k++)
+            for (size_t k = i; k < j; k++) {
                 ms[k - i] = c->req[k].ms;
+                prof[k - i] = c->req[k].prof_ms;
+            }
         }
-        double sum = 0;
+        e->s = summary(ms, n);
+        int known = 1;
         for (size_t k = 0; k < n; k++)
-            sum += ms[k];
-        e->s = (pr_diff_side){n, sum / (double)n,
-                              pr__percentile(ms, n, 50),
-                              pr__percentile(ms, n, 95),
-                              pr__percentile(ms, n, 99), ms[n - 1], ms};
+            known &= prof[k] > 0;
+        if (known) {
+            pr__qsort(prof, n, sizeof *prof, cmp_double_asc);
+            e->prof = summary(prof, n);
+        }
         i = j;
     }
     return 0;
@@ -1450,14 +1502,31 @@ static void md_method(const pr_diff *d, FILE *out)
               "requests` to test it.\n\n", out);
         return;
     }
+    size_t wall = 0, prof = 0;
+    for (size_t i = 0; i < d->neps; i++)
+        if (d->eps[i].base.requests && d->eps[i].cur.requests) {
+            wall += d->eps[i].latency == PR_LATENCY_WALL;
+            prof += d->eps[i].latency == PR_LATENCY_PROFILED;
+        }
     fprintf(out, "Each endpoint with requests on both sides is tested: "
-                 "Mann-Whitney U on the requests' wall times, Holm-"
+                 "Mann-Whitney U on the requests' latencies, Holm-"
                  "corrected across the %zu endpoints tested; a change "
                  "counts at alpha = %g. Intervals are %.0f %% bootstrap "
                  "intervals. An endpoint needs %zu requests a side to be "
-                 "tested.\n\n",
+                 "tested. ",
             d->ntested, d->alpha, CI_LEVEL * 100,
             pr__mwu_min_n(d->alpha));
+    if (wall == 0)
+        fputs("Latencies are profiled times (each request's cumulative "
+              "time in its profile, in microseconds; file names round "
+              "to whole milliseconds).\n\n", out);
+    else if (prof == 0)
+        fputs("Latencies are wall times from the file names (the "
+              "baseline has no profiled times).\n\n", out);
+    else
+        fprintf(out, "Latencies are profiled times (microseconds) for "
+                     "%zu endpoints and wall times from the file names "
+                     "for %zu whose requests lack them.\n\n", prof, wall);
 }
 
 static void md_diff(const pr_diff *d, FILE *out)
@@ -1476,10 +1545,15 @@ static void md_diff(const pr_diff *d, FILE *out)
                 const pr_diff_endpoint *e = &d->eps[i];
                 fputs("- ", out);
                 esc_md(out, e->label, strlen(e->label));
-                fprintf(out, ": p95 %.0f ms -> %.0f ms, mean %.0f -> %.0f "
-                             "(rule `%s`; ",
-                        e->base.p95_ms, e->cur.p95_ms, e->base.mean_ms,
-                        e->cur.mean_ms, e->failed);
+                fputs(": p95 ", out);
+                ms(out, "", e->base.p95_ms);
+                fputs(" ms -> ", out);
+                ms(out, "", e->cur.p95_ms);
+                fputs(" ms, mean ", out);
+                ms(out, "", e->base.mean_ms);
+                fputs(" -> ", out);
+                ms(out, "", e->cur.mean_ms);
+                fprintf(out, " (rule `%s`; ", e->failed);
                 verdict(out, e);
                 fputs(")\n", out);
             }
@@ -1497,19 +1571,29 @@ static void md_diff(const pr_diff *d, FILE *out)
         esc_md(out, e->label, strlen(e->label));
         if (!e->base.requests || !e->cur.requests) {
             const pr_diff_side *s = e->cur.requests ? &e->cur : &e->base;
-            fprintf(out, " | %zu | %.0f | | %.0f | | %.1f | | %s |\n",
-                    s->requests, s->p50_ms, s->p95_ms, s->mean_ms,
-                    e->cur.requests ? "new" : "gone");
+            fprintf(out, " | %zu | ", s->requests);
+            ms(out, "", s->p50_ms);
+            fputs(" | | ", out);
+            ms(out, "", s->p95_ms);
+            fputs(" | | ", out);
+            ms(out, "", s->mean_ms);
+            fprintf(out, " | | %s |\n", e->cur.requests ? "new" : "gone");
             continue;
         }
-        fprintf(out, " | %zu \xe2\x86\x92 %zu | %.0f | ", e->base.requests,
-                e->cur.requests, e->cur.p50_ms);
+        fprintf(out, " | %zu \xe2\x86\x92 %zu | ", e->base.requests,
+                e->cur.requests);
+        ms(out, "", e->cur.p50_ms);
+        fputs(" | ", out);
         int dist = e->base.ms != NULL && e->cur.ms != NULL &&
                    e->verdict != PR_VERDICT_TOO_FEW;
         change(out, e->base.p50_ms, e->cur.p50_ms, dist ? &e->p50 : NULL);
-        fprintf(out, " | %.0f | ", e->cur.p95_ms);
+        fputs(" | ", out);
+        ms(out, "", e->cur.p95_ms);
+        fputs(" | ", out);
         change(out, e->base.p95_ms, e->cur.p95_ms, dist ? &e->p95 : NULL);
-        fprintf(out, " | %.1f | ", e->cur.mean_ms);
+        fputs(" | ", out);
+        ms(out, "", e->cur.mean_ms);
+        fputs(" | ", out);
         change(out, e->base.mean_ms, e->cur.mean_ms, dist ? &e->mean : NULL);
         fputs(" | ", out);
         verdict(out, e);
@@ -1604,7 +1688,8 @@ static void csv_endpoints(const pr_diff *d, FILE *out)
     fputs("endpoint,base_requests,new_requests,base_p50_ms,new_p50_ms,"
           "base_p95_ms,new_p95_ms,base_mean_ms,new_mean_ms,failed,verdict,"
           "p_value,p50_change_lo_ms,p50_change_hi_ms,p95_change_lo_ms,"
-          "p95_change_hi_ms,mean_change_lo_ms,mean_change_hi_ms,blame\n",
+          "p95_change_hi_ms,mean_change_lo_ms,mean_change_hi_ms,blame,"
+          "latency\n",
           out);
     for (size_t i = 0; i < d->neps; i++) {
         const pr_diff_endpoint *e = &d->eps[i];
@@ -1635,7 +1720,8 @@ static void csv_endpoints(const pr_diff *d, FILE *out)
                 esc_csv(out, cell, len, !d->csv_raw);
             free(cell);
         }
-        fputc('\n', out);
+        fprintf(out, ",%s\n",
+                e->latency == PR_LATENCY_PROFILED ? "profiled" : "wall");
     }
 }
 

@@ -188,8 +188,15 @@ static int endpoint_outliers(pr_outliers *o, const pr_report *r,
         free(typ);
         return -1;
     }
+    /* ranked by profiled time (microseconds) when every request has
+     * one: werkzeug's names round to whole milliseconds, and ties at
+     * p90 would leave the slowest requests out */
+    int prof = 1;
     for (size_t k = 0; k < nidx; k++)
-        v[n++] = (timed){rq[idx[k]].wall_ms, idx[k]};
+        prof &= rq[idx[k]].profiled_ms > 0;
+    for (size_t k = 0; k < nidx; k++)
+        v[n++] = (timed){prof ? rq[idx[k]].profiled_ms : rq[idx[k]].wall_ms,
+                         idx[k]};
     pr__qsort(v, n, sizeof *v, cmp_timed);
     int bad = 0;
     if (n >= o->min_requests) {

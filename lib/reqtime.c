@@ -341,7 +341,7 @@ pr_status pr_render_request_modules(const pr_report *r, FILE *out,
         return pr__fail(err, PR_ERR_NOMEM, PR_NO_OFFSET, "out of memory");
     }
     int guard = !r->opts.csv_raw;
-    fputs("file,endpoint,wall_ms,module,own_ms\n", out);
+    fputs("file,endpoint,wall_ms,profiled_ms,module,own_ms\n", out);
     pr_status st = PR_OK;
     for (size_t e = 0; e < ne && st == PR_OK; e++) {
         size_t n = 0;
@@ -361,7 +361,7 @@ pr_status pr_render_request_modules(const pr_report *r, FILE *out,
                 esc_csv(out, q->file, strlen(q->file), guard);
                 fputc(',', out);
                 esc_csv(out, eps[e].label, strlen(eps[e].label), guard);
-                fprintf(out, ",%.3f,", q->wall_ms);
+                fprintf(out, ",%.3f,%.3f,", q->wall_ms, q->profiled_ms);
                 esc_csv(out, t.names[m], strlen(t.names[m]), guard);
                 fprintf(out, ",%.6f\n", s * 1000);
             }
@@ -377,7 +377,7 @@ pr_status pr_render_request_modules(const pr_report *r, FILE *out,
         fputc(',', out);
         const char *l = eps[rq[i].endpoint].label;
         esc_csv(out, l, strlen(l), guard);
-        fprintf(out, ",%.3f,,\n", rq[i].wall_ms);
+        fprintf(out, ",%.3f,%.3f,,\n", rq[i].wall_ms, rq[i].profiled_ms);
     }
     free(idx);
     free(done);

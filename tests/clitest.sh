@@ -305,7 +305,7 @@ printf 'endpoint,requests\nx,1\n' > "$tmp/bad.csv"
 expect_rc "diff --baseline with missing columns: exit 3" 3 "$P" diff --baseline "$tmp/bad.csv" $S
 grep -q "no 'mean_ms' column" "$tmp/err" && ok "baseline error names the column" || no "baseline error names the column"
 "$P" diff -f csv $W $S > "$tmp/d.csv" 2>/dev/null
-[ "$(head -1 "$tmp/d.csv")" = "endpoint,base_requests,new_requests,base_p50_ms,new_p50_ms,base_p95_ms,new_p95_ms,base_mean_ms,new_mean_ms,failed,verdict,p_value,p50_change_lo_ms,p50_change_hi_ms,p95_change_lo_ms,p95_change_hi_ms,mean_change_lo_ms,mean_change_hi_ms,blame" ] && ok "diff csv header" || no "diff csv header"
+[ "$(head -1 "$tmp/d.csv")" = "endpoint,base_requests,new_requests,base_p50_ms,new_p50_ms,base_p95_ms,new_p95_ms,base_mean_ms,new_mean_ms,failed,verdict,p_value,p50_change_lo_ms,p50_change_hi_ms,p95_change_lo_ms,p95_change_hi_ms,mean_change_lo_ms,mean_change_hi_ms,blame,latency" ] && ok "diff csv header" || no "diff csv header"
 "$P" diff -f html -o "$tmp/d.html" $W $S 2>/dev/null && grep -q '<table>' "$tmp/d.html" && ok "diff html" || no "diff html"
 
 # Issue 14 item 1: tests/data/twin-views (tests/gen/twin/run_twin.py
@@ -321,9 +321,17 @@ grep -q '^- \*\*get (api.py:17)\*\*: slower.*; api +10[0-9] ms per request' "$tm
 expect_rc "item 1: with a summary baseline" 1 "$P" diff --baseline "$tmp/tv-sum.csv" --fail-on 'mean>+50ms' $TV/new
 "$P" -q -f csv -t requests -o "$tmp/tv-req.csv" $TV/base
 expect_rc "item 1: with a requests baseline" 1 "$P" diff --baseline "$tmp/tv-req.csv" --fail-on 'mean>+50ms' $TV/new
-grep -q '^| get (api.py:17) | 8 → 8 .*slower (p=0.00' "$tmp/out" && ok "requests baseline is tested" || no "requests baseline is tested"
+grep -q '^| get (api.py:17) | 8 → 8 .*slower (p[<=]0.00' "$tmp/out" && ok "requests baseline is tested" || no "requests baseline is tested"
+grep -q 'Latencies are profiled times' "$tmp/out" && ok "requests baseline: profiled times compared" || no "requests baseline: profiled times compared"
+# Names round to whole ms: the test ranks profiled times (microseconds)
+# when both sides have them, and says so per endpoint in the CSV.
+"$P" diff -q -f csv --baseline "$tmp/tv-req.csv" $TV/new > "$tmp/tv-d.csv"
+[ "$(grep -c ',profiled$' "$tmp/tv-d.csv")" = 2 ] && ok "diff csv: latency profiled" || no "diff csv: latency profiled"
+cut -d, -f1-5,7- "$tmp/tv-req.csv" > "$tmp/tv-wall.csv"
+"$P" diff -q -f csv --baseline "$tmp/tv-wall.csv" $TV/new > "$tmp/tv-d.csv"
+[ "$(grep -c ',wall$' "$tmp/tv-d.csv")" = 2 ] && ok "diff csv: a baseline without profiled_ms compares wall times" || no "diff csv: wall baseline"
 "$P" -q -f csv -t request-modules -o "$tmp/tv-mod.csv" $TV/base
-[ "$(head -1 "$tmp/tv-mod.csv")" = "file,endpoint,wall_ms,module,own_ms" ] && ok "request-modules csv header" || no "request-modules csv header"
+[ "$(head -1 "$tmp/tv-mod.csv")" = "file,endpoint,wall_ms,profiled_ms,module,own_ms" ] && ok "request-modules csv header" || no "request-modules csv header"
 expect_rc "item 1: with a request-modules baseline" 1 "$P" diff --baseline "$tmp/tv-mod.csv" --fail-on 'mean>+50ms' $TV/new
 grep -q '^- \*\*get (api.py:17)\*\*: slower.*; api +10[0-9] ms per request' "$tmp/out" && ok "request-modules baseline blames module api" || no "request-modules baseline blames api"
 printf 'file,endpoint,wall_ms,module,own_ms\na,x,1,m,1\nb,x,2,m,zz\n' > "$tmp/badmod.csv"
@@ -345,7 +353,11 @@ for f in $TV/base/*; do
     cp "$f" "$tmp/zero/$(basename "$f" | sed -E 's/^(GET\.api\.b\.[0-9]+)\.[0-9]+ms/\1.0ms/')"
 done
 expect_rc "item 2: 0 ms base, percentage rule fires" 1 "$P" diff --fail-on 'p95>+20%' "$tmp/zero" $TV/new
-grep -q '^| get (api.py:17) | 8 → 8 | 10[0-9] | +10[0-9] \[' "$tmp/out" && ok "item 2: 0 ms base shown" || no "item 2: 0 ms base shown"
+grep -q '^| get (api.py:17) | 8 → 8 | 10[0-9] | +10[0-9] ' "$tmp/out" && ok "item 2: 0 ms base shown" || no "item 2: 0 ms base shown"
+# ... and a baseline of wall times alone (no profiled_ms), 0 ms in BASE
+"$P" -q -f csv -t requests "$tmp/zero" | cut -d, -f1-5,7- > "$tmp/zero.csv"
+expect_rc "item 2: 0 ms wall baseline, percentage rule fires" 1 "$P" diff --fail-on 'p95>+20%' --baseline "$tmp/zero.csv" $TV/new
+grep -q '^| get (api.py:17) | 8 → 8 | 10[0-9] | +10[0-9] \[' "$tmp/out" && ok "item 2: 0 ms wall base shown" || no "item 2: 0 ms wall base shown"
 
 # Progress: never on stderr when it is not a terminal (logs stay clean);
 # --progress forces it, and the line is erased at the end.

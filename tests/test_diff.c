@@ -116,7 +116,8 @@ static char *requests_baseline(const char *dir, const char *from_a,
             l = to_a;
         else if (strcmp(l, from_b) == 0)
             l = to_b;
-        fprintf(f, "x,GET,p,\"%s\",%.3f,1,0\n", l, rq[i].wall_ms);
+        fprintf(f, "x,GET,p,\"%s\",%.3f,%.3f,0\n", l, rq[i].wall_ms,
+                rq[i].profiled_ms);
     }
     fclose(f);
     pr_report_free(b);

@@ -497,7 +497,8 @@ Test(findings, latency_no_step)
 
 /* ---- slow versus typical requests ----------------------------------------- */
 
-/* tests/data/twin-ab/new: 30 requests of search and of ping. A
+/* tests/data/truth/tail-cpython3.11: 32 requests of lookup, every 8th a
+ * cache miss that scans with mongomock (tests/gen/layersapp.py). A
  * slow_requests finding names a module that pr_outliers found
  * significant, at least twice as present in the endpoint's slowest
  * requests, with the cost per request the row gives; asked not to
@@ -509,7 +510,7 @@ Test(findings, slow_requests_come_from_the_test)
     o.outliers = 1;
     pr_agg *agg = NULL;
     cr_assert_eq(pr_agg_new(NULL, &agg), PR_OK);
-    const char *paths[1] = {"data/twin-ab/new"};
+    const char *paths[1] = {"data/truth/tail-cpython3.11"};
     cr_assert_eq(pr_agg_add_paths(agg, paths, 1), PR_OK);
     pr_report *r = NULL;
     cr_assert_eq(pr_report_build(agg, &o, &r), PR_OK);
@@ -538,8 +539,7 @@ Test(findings, slow_requests_come_from_the_test)
                       < 1e-9);
         expect_has(f[i].text, "Mann-Whitney p");
     }
-    /* the committed files hold one: ping's slowest requests, paused in
-     * flask on a loaded machine */
+    /* the misses' scans: lookup's slowest requests name mongomock */
     cr_expect_gt(made, 0);
     pr_report_free(r);
     o.outliers = -1;

@@ -40,7 +40,10 @@ own shares per scope instead and runs nothing.  Standard library only.
 import csv
 import pstats
 import io
+import gzip
 import json
+import marshal
+import math
 import os
 import re
 import subprocess
@@ -109,6 +112,17 @@ def num(s):
         return None
 
 
+def load_stats(path):
+    """pstats.Stats of a profile, also of a gzip-compressed one."""
+    if not path.endswith(".gz"):
+        return pstats.Stats(path)
+    st = pstats.Stats()
+    with gzip.open(path, "rb") as f:
+        st.stats = marshal.load(f)
+    st.get_top_level_stats()
+    return st
+
+
 class Truth(object):
     def __init__(self, path):
         with open(path) as f:
@@ -116,11 +130,12 @@ class Truth(object):
         self.files = t["files"]
         d = os.path.dirname(os.path.abspath(path))
         d = os.path.join(d, os.path.basename(path)[:-len(".json")])
-        self.total_tt = dict((n, pstats.Stats(os.path.join(d, n)).total_tt)
+        self.total_tt = dict((n, load_stats(os.path.join(d, n)).total_tt)
                              for n in self.files)
         self.modules = t["modules"]
         self.name_format = t["name_format"]
         self.decimal = "{elapsed:.3f}" in self.name_format
+        self.tail = t.get("tail", False)
         # scope -> list of file names; scope "all" and endpoint labels
         self.scopes = {"all": sorted(self.files)}
         for name, e in sorted(self.files.items()):
@@ -347,6 +362,92 @@ def check_endpoint_finding(c, tag, row, share, truth):
                 "%s, truth %.4f" % (row["share"], want))
 
 
+OUTLIERS_COLS = ["endpoint", "name", "kind", "slow_requests",
+                 "typical_requests", "slow_ms", "typical_ms", "ratio",
+                 "p_value"]
+OUTLIER_MIN = 30  # requests an endpoint needs (pr_outliers' default)
+
+
+def groups(truth, scope):
+    """The slow (above p90) and typical (p25 to p75) requests of a scope by
+    profiled time, nearest-rank percentiles, as profreport ranks them."""
+    names = sorted(truth.scopes[scope],
+                   key=lambda n: truth.files[n]["profiled_s"])
+    v = [truth.files[n]["profiled_s"] for n in names]
+    n = len(v)
+
+    def at(p):
+        return v[int(math.ceil(p * n)) - 1]
+    p25, p75, p90 = at(0.25), at(0.75), at(0.90)
+    slow = [m for m, x in zip(names, v) if x > p90]
+    typical = [m for m, x in zip(names, v) if p25 <= x <= p75]
+    return slow, typical
+
+
+def own_ms(truth, names, module):
+    """Mean own ms per request of a module over some requests: measured
+    for the designed modules, pstats' reference for the others."""
+    key = "own_s" if module in truth.modules.values() else "pstats_own_s"
+    return 1000.0 * sum(truth.files[n].get(key, {}).get(module, 0.0)
+                        for n in names) / len(names)
+
+
+def check_outliers(c, prog, d, truth):
+    """Slow versus typical requests: the groups are the truth's, every
+    module named moved by what the truth says, and a designed tail (a
+    cache miss that scans with mongomock) is named, also as a finding."""
+    header, rows, err = run_table(prog, d, "outliers")
+    if not have_columns(c, "outliers", header, rows, OUTLIERS_COLS, err):
+        return
+    named = set()
+    for row in rows:
+        scope = row["endpoint"]
+        tag = "outliers %s %s" % (scope, row["name"])
+        if not c.check(scope in truth.scopes
+                       and len(truth.scopes[scope]) >= OUTLIER_MIN,
+                       "%s: an endpoint with %d requests or more"
+                       % (tag, OUTLIER_MIN)):
+            continue
+        slow, typical = groups(truth, scope)
+        c.check((num(row["slow_requests"]), num(row["typical_requests"]))
+                == (len(slow), len(typical)), "%s: the groups" % tag,
+                "%s and %s, truth %d and %d" % (
+                    row["slow_requests"], row["typical_requests"],
+                    len(slow), len(typical)))
+        if row["kind"] != "module":
+            continue
+        named.add((scope, row["name"]))
+        for col, grp in (("slow_ms", slow), ("typical_ms", typical)):
+            got, want = num(row[col]), own_ms(truth, grp, row["name"])
+            c.check(got is not None
+                    and abs(got - want) <= 1.0 + 0.1 * want,
+                    "%s: %s" % (tag, col), "%s, truth %.3f" % (row[col],
+                                                                 want))
+    if not truth.tail:
+        return
+    db = truth.modules["db"]
+    scope = [s for s in truth.scopes if s.startswith("lookup ")]
+    if not c.check(len(scope) == 1, "truth: one lookup endpoint"):
+        return
+    scope = scope[0]
+    c.check((scope, db) in named, "outliers: %s's slowest requests name %s"
+            % (scope, db), "named: %s" % sorted(named))
+    header, rows, err = run_table(prog, d, "findings")
+    if err is not None:
+        return
+    slow, typical = groups(truth, scope)
+    want = own_ms(truth, slow, db) - own_ms(truth, typical, db)
+    hit = [r for r in rows if r["kind"] == "slow_requests"
+           and r["endpoint"] == scope and r["subject"] == db]
+    c.check(len(hit) == 1, "findings: a slow_requests finding names %s "
+            "in %s" % (db, scope))
+    for r in hit:
+        ms = num(r["per_request_ms"])
+        c.check(ms is not None and abs(ms - want) <= 1.0 + 0.1 * want,
+                "findings slow_requests %s: per_request_ms" % db,
+                "%s, truth %.3f" % (r["per_request_ms"], want))
+
+
 def show(truth):
     """Print the truth's own shares per scope (--show)."""
     for scope in sorted(truth.scopes, key=lambda s: (s != "all", s)):
@@ -373,7 +474,8 @@ def main(argv):
         show(truth)
         return 0
     c = Checks()
-    on_disk = sorted(n for n in os.listdir(d) if n.endswith(".prof"))
+    on_disk = sorted(n for n in os.listdir(d)
+                     if n.endswith((".prof", ".prof.gz")))
     c.check(on_disk == sorted(truth.files),
             "truth: one entry per file of %s" % d)
     check_requests(c, prog, d, truth, (), "")
@@ -381,6 +483,7 @@ def main(argv):
                    " --name-format")
     check_modules(c, prog, d, truth)
     check_findings(c, prog, d, truth)
+    check_outliers(c, prog, d, truth)
     print("%d passed, %d failed" % (c.passed, c.failed))
     return 1 if c.failed else 0
 

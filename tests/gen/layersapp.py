@@ -16,6 +16,12 @@ Routes (endpoint = view function):
                          one also imports colorsys)
   GET /balance/<int:n>   `balance`: 2-9 ms of own work (depends on n)
   GET /v1.2/items/<int:n> `items`: ~2 ms own work + one mongomock find_one
+  GET /lookup/<int:k>    `lookup`: a cache in front of the database. A hit
+                         (k % 8 != 0) is ~2 ms of the view's own work; a
+                         miss (k % 8 == 0) also scans the collection with
+                         mongomock (count_documents + a sorted find, ~15
+                         ms): the endpoint's slowest requests spend their
+                         extra time in mongomock
   anything else          404, no view
 
 Every view measures, with time.perf_counter inside the request, what it
@@ -159,6 +165,22 @@ def create_app(n_docs=300, report_sleep=0.040):
         db_s = time.perf_counter() - t1
         body = "%s %s" % (item, doc["kind"] if doc else "-")
         record("items", time.perf_counter() - t0, db_s)
+        return body
+
+    @app.route("/lookup/<int:key>")
+    def lookup(key):
+        t0 = time.perf_counter()
+        time.sleep(0.002)
+        db_s = 0.0
+        if key % 8 == 0:  # a cache miss
+            t1 = time.perf_counter()
+            n = coll.count_documents({"n": {"$gt": key % 500}})
+            docs = list(coll.find({"kind": KINDS[key % 4]}).sort("n", -1))
+            db_s = time.perf_counter() - t1
+            body = "%d: %d of %d" % (key, len(docs), n)
+        else:
+            body = "%d: cached" % key
+        record("lookup", time.perf_counter() - t0, db_s)
         return body
 
     return app

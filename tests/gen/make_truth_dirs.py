@@ -5,7 +5,8 @@ Usage (any Python 3.8+ that can import Debian's Flask, e.g.
 PYTHONPATH=/usr/lib/python3/dist-packages /usr/bin/pypy3 ...):
 
     PYTHON tests/gen/make_truth_dirs.py OUTDIR TRUTH.json
-        [--requests N] [--seed S] [--decimal] [--not-found K]
+        [--requests N] [--seed S] [--decimal] [--not-found K] [--tail]
+        [--gzip]
 
 Serves layersapp (see its docstring) behind the real
 werkzeug.middleware.profiler.ProfilerMiddleware(profile_dir=OUTDIR,
@@ -34,7 +35,11 @@ random.Random(S) (default 11), about half /report, the rest /ping; with
 --decimal also /balance/<n> and /v1.2/items/<n> (once each first, then
 40 % and 30 %; /report 10 %) and werkzeug's filename_format
 "{method}.{path}.{elapsed:.3f}ms.{time:.6f}.prof".  K (default 0) requests
-for a page that does not exist are mixed in.  Two requests that get the
+for a page that does not exist are mixed in.  With --tail: /ping,
+/report, then N /lookup/<k> of which every 8th misses the cache (a
+mongomock scan): the slow-versus-typical test's truth.  --gzip
+compresses each profile afterwards (NAME.prof.gz, the key in the truth;
+profreport reads them as they are).  Two requests that get the
 same name overwrite each other, as in production; the truth keeps the
 request whose profile is on disk.
 
@@ -51,6 +56,7 @@ OUTDIR must not hold .prof files already.
 The committed directories are made by tests/gen/make_truth_fixtures.sh.
 """
 import argparse
+import gzip
 import json
 import os
 import platform
@@ -92,9 +98,13 @@ class RecordingFormat(str):
         return name
 
 
-def requests_for(rng, n, decimal, not_found):
+def requests_for(rng, n, decimal, not_found, tail=False):
     """/ping first (its lazy import), one of each route, then at random."""
     out = ["/ping", "/report"]
+    if tail:  # every 8th a miss: k % 8 == 0
+        out += ["/lookup/%d" % (8 * rng.randrange(1, 125) + (i % 8 != 3) *
+                                rng.randrange(1, 8)) for i in range(n)]
+        n = len(out)
     if decimal:
         out += ["/balance/%d" % rng.randrange(1, 40),
                 "/v1.2/items/%d" % rng.randrange(1, 120)]
@@ -214,7 +224,7 @@ def run(args):
     with app.test_client() as warm:
         plain = app.wsgi_app
         app.wsgi_app = plain._app
-        for p in ("/report", "/balance/1", "/v1.2/items/1"):
+        for p in ("/report", "/balance/1", "/v1.2/items/1", "/lookup/8"):
             warm.get(p).close()
         app.wsgi_app = plain
 
@@ -222,7 +232,7 @@ def run(args):
     files = {}
     bad = []
     for path in requests_for(rng, args.requests, args.decimal,
-                             args.not_found):
+                             args.not_found, args.tail):
         layersapp.LAST.clear()
         resp = client.get(path)
         status = resp.status_code
@@ -272,6 +282,10 @@ def main():
     ap.add_argument("--decimal", action="store_true",
                     help="name files with %s" % DECIMAL_FORMAT)
     ap.add_argument("--not-found", type=int, default=0, metavar="K")
+    ap.add_argument("--gzip", action="store_true",
+                    help="compress the profiles (.prof.gz)")
+    ap.add_argument("--tail", action="store_true",
+                    help="N requests of /lookup, every 8th a cache miss")
     args = ap.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
     if any(f.endswith(".prof") for f in os.listdir(args.outdir)):
@@ -294,6 +308,17 @@ def main():
     else:
         sys.exit("giving up after %d attempts" % ATTEMPTS)
 
+    if args.gzip:
+        for name in list(files):
+            src = os.path.join(args.outdir, name)
+            with open(src, "rb") as f:
+                data = f.read()
+            with open(src + ".gz", "wb") as raw:
+                with gzip.GzipFile(filename="", mode="wb", fileobj=raw,
+                                   mtime=0) as z:
+                    z.write(data)
+            os.unlink(src)
+            files[name + ".gz"] = files.pop(name)
     truth = {
         "generator": "tests/gen/make_truth_dirs.py",
         "python": "%s %s" % (platform.python_implementation(),
@@ -301,6 +326,7 @@ def main():
         "name_format": str(fmt),
         "modules": MODULES,
         "requests_sent": len(fmt.calls),
+        "tail": args.tail,
         "files": files,
     }
     tmp = args.truth + ".tmp.%d" % os.getpid()

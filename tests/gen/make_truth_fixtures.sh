@@ -9,6 +9,9 @@
 #   layers-pypy3.9       Debian's pypy3, default name format
 #   decimal-cpython3.11  Debian's python3, "{elapsed:.3f}ms.{time:.6f}"
 #                        names and routes with digits and dots in the path
+#   tail-cpython3.11     Debian's python3: 32 /lookup requests, every 8th
+#                        a cache miss that scans with mongomock (the slow
+#                        versus typical test), gzip-compressed
 #   layers-cpython3.X    pyenv's CPython 3.8, 3.9, 3.10, 3.12, 3.13: /ping
 #                        and /report (3.11 is Debian's above)
 # Every directory has one request for a page that does not exist (a 404).
@@ -40,6 +43,8 @@ make_dir() {  # make_dir NAME INTERP ARGS...: OUT/NAME/ and OUT/NAME.json
 
 make_dir layers-cpython3.11 /usr/bin/python3 --requests 8 --not-found 1
 make_dir layers-pypy3.9 /usr/bin/pypy3 --requests 6 --not-found 1
+make_dir tail-cpython3.11 /usr/bin/python3 --tail --requests 32 \
+    --not-found 1 --gzip
 make_dir decimal-cpython3.11 /usr/bin/python3 --decimal --requests 14 \
     --not-found 1
 for v in 3.8.18 3.9.18 3.10.13 3.12.1 3.13.0; do
