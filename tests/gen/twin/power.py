@@ -3,11 +3,11 @@
 
 Usage: /usr/bin/python3 tests/gen/twin/power.py REQUESTS.csv... [--trials T]
 
-Takes the real per-request wall times of each endpoint from `profreport
--f csv -t requests` files (A/A runs of the twin app), and for n requests
+Takes the real per-request profiled times of each endpoint from
+`profreport -f csv -t requests` files (A/A runs of the twin app; the
+diff tests profiled times, as both sides have them), and for n requests
 a side and a slowdown of 10, 20 and 50 %: draws BASE and NEW from those
-times (with replacement), multiplies NEW by 1 + change, rounds both to
-whole milliseconds as werkzeug's file names do, and runs the same
+times (with replacement), multiplies NEW by 1 + change, and runs the same
 two-sided Mann-Whitney test as profreport (normal approximation with tie
 correction, tests/gen/stattest_ref.py) at alpha 0.01. Prints, per
 endpoint and change, the power at each n and the smallest n that
@@ -36,7 +36,7 @@ def main():
         with open(path) as f:
             for row in csv.DictReader(f):
                 times.setdefault(row["endpoint"], []).append(
-                    float(row["wall_ms"]))
+                    float(row["profiled_ms"]))
     rng = random.Random(14)
     print("| endpoint | median ms | change | " +
           " | ".join("n=%d" % n for n in NS) + " | n for 80 % |")
@@ -51,13 +51,13 @@ def main():
             for n in NS:
                 hits = 0
                 for _ in range(trials):
-                    x = [round(rng.choice(v)) for _ in range(n)]
-                    y = [round(rng.choice(v) * (1 + ch)) for _ in range(n)]
+                    x = [rng.choice(v) for _ in range(n)]
+                    y = [rng.choice(v) * (1 + ch) for _ in range(n)]
                     u, p = normal_p(x, y)
                     hits += p <= 0.01 and u > n * n / 2
                 powers.append(hits / trials)
             need = next((n for n, pw in zip(NS, powers) if pw >= 0.8), None)
-            print("| %s | %.0f | +%d %% | %s | %s |" % (
+            print("| %s | %.1f | +%d %% | %s | %s |" % (
                 ep, med, round(ch * 100),
                 " | ".join("%.0f %%" % (p * 100) for p in powers),
                 need if need else "> %d" % NS[-1]))
