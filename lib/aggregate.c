@@ -599,40 +599,61 @@ static uint64_t path_hash(const char *path)
     return pr__hash(path, strlen(path), 0x77686572) | 1;
 }
 
+/* The files an aggregate has counted, by where they are, size and
+ * mtime: what lets an incremental run skip them unread. */
+typedef struct known_set {
+    const shard *m;
+    size_t done;  /* m->req[0..done) are in map */
+    u64map map;
+} known_set;
+
+/* Adds the requests merged into m since the last call. */
+static pr_status known_update(known_set *k)
+{
+    for (; k->done < k->m->nreq; k->done++) {
+        const request *q = &k->m->req[k->done];
+        uint64_t where = q->where ? q->where : path_hash(q->path);
+        if (u64map_get(&k->map, file_key(where, q->size, q->mtime_ns), 1, 0,
+                       NULL) == UINT32_MAX)
+            return PR_ERR_NOMEM;
+    }
+    return PR_OK;
+}
+
+/* Whether the file at path (canonical path canon, or NULL: resolve it)
+ * was counted: by canonical path, or by the path as given for requests
+ * of version 1 states. */
+static int known_has(void *ctx, const char *path, const char *canon,
+                     uint64_t size, int64_t mtime_ns)
+{
+    const known_set *k = ctx;
+    if (k->done == 0)
+        return 0;
+    uint64_t where = canon != NULL ? path_hash(canon) : pr__where(path);
+    return u64map_find(&k->map, file_key(where, size, mtime_ns)) !=
+               UINT32_MAX ||
+           u64map_find(&k->map, file_key(path_hash(path), size, mtime_ns)) !=
+               UINT32_MAX;
+}
+
 /* Removes from the list the files already in the aggregate, found by
  * canonical path (so ./dir, dir// and links find them), size and mtime:
  * they are not read again. Files known under another path (a renamed
  * directory, a gzip copy, an archive) are read, and left out by their
- * fingerprint (process). */
-static pr_status drop_known(const shard *m, src_list *list)
+ * fingerprint (process). The walk leaves out most of them already;
+ * this finds those walked before a state input was loaded. */
+static void drop_known(const known_set *k, src_list *list)
 {
-    u64map known;
-    memset(&known, 0, sizeof known);
-    for (size_t i = 0; i < m->nreq; i++) {
-        const request *q = &m->req[i];
-        uint64_t where = q->where ? q->where : path_hash(q->path);
-        if (u64map_get(&known, file_key(where, q->size, q->mtime_ns), 1, 0,
-                       NULL) == UINT32_MAX) {
-            u64map_free(&known);
-            return PR_ERR_NOMEM;
-        }
-    }
     size_t keep = 0;
     for (size_t i = 0; i < list->n; i++) {
         src_file *f = &list->v[i];
-        int hit = !f->failed && !f->archive && m->nreq > 0 &&
-                  (u64map_find(&known, file_key(pr__where(f->path), f->size,
-                                                f->mtime_ns)) != UINT32_MAX ||
-                   u64map_find(&known, file_key(path_hash(f->path), f->size,
-                                                f->mtime_ns)) != UINT32_MAX);
-        if (hit)
+        if (!f->failed && !f->archive &&
+            known_has((void *)k, f->path, NULL, f->size, f->mtime_ns))
             free(f->path);
         else
             list->v[keep++] = *f;
     }
     list->n = keep;
-    u64map_free(&known);
-    return PR_OK;
 }
 
 /* The fingerprints of the requests in the aggregate, for process(). */
@@ -653,11 +674,17 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
         return PR_ERR_USAGE;
     src_list list;
     memset(&list, 0, sizeof list);
-    pr_status st = PR_OK;
+    known_set known;
+    memset(&known, 0, sizeof known);
+    known.m = &agg->main;
+    src_filter filter = {known_has, &known};
+    int incremental = agg->opts.skip_known;
+    size_t loaded = 0; /* states loaded after files were listed */
+    pr_status st = incremental ? known_update(&known) : PR_OK;
     size_t first_skip = agg->main.nskips;
     for (size_t i = 0; i < n && st == PR_OK; i++) {
         if (!state_file(paths[i])) {
-            st = src_walk(&list, paths + i, 1);
+            st = src_walk(&list, paths + i, 1, incremental ? &filter : NULL);
             continue;
         }
         pr_error err;
@@ -666,10 +693,15 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
          * with the others after the run. */
         if (st != PR_OK && st != PR_ERR_NOMEM)
             st = add_skip(&agg->main, paths[i], agg->inputs++, 0, &err);
+        if (st == PR_OK && incremental) {
+            loaded += list.n > 0;
+            st = known_update(&known);
+        }
     }
-    if (st == PR_OK && agg->opts.skip_known)
-        st = drop_known(&agg->main, &list);
-    if (st == PR_OK && agg->opts.skip_known)
+    if (st == PR_OK && incremental && loaded > 0)
+        drop_known(&known, &list);
+    u64map_free(&known.map);
+    if (st == PR_OK && incremental)
         st = known_fps(agg);
     if (st == PR_OK)
         st = run_list(agg, &list, first_skip);

@@ -327,9 +327,18 @@ static int wanted(const char *name)
            (n > 8 && strcmp(name + n - 8, ".prof.gz") == 0);
 }
 
+/* A directory entry: its name and, once stat'ed, what it is. */
+typedef struct dentry {
+    char *name;
+    unsigned char type; /* d_type: DT_REG and DT_DIR are never symlinks */
+    int err;            /* errno of fstatat, or 0 */
+    int dangling;       /* err set and the entry itself exists */
+    struct stat sb;
+} dentry;
+
 static int cmp_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const dentry *)a)->name, ((const dentry *)b)->name);
 }
 
 /* Directories on the path from the walk's root: a directory met again
@@ -341,99 +350,192 @@ typedef struct dir_id {
 
 enum { MAX_WALK_DEPTH = 256 };
 
-static pr_status walk_dir(src_list *l, const char *dir, dir_id *stack,
-                          int depth)
+/* What a walk carries down: the filter, and a buffer for canonical
+ * paths (a directory's, then one entry's after it). */
+typedef struct walker {
+    src_list *l;
+    const src_filter *filter;
+    char *canon;
+    size_t cap;
+} walker;
+
+/* dir + "/" + name into w->canon, the canonical path of an entry of the
+ * directory whose canonical path is dir; NULL when out of memory. */
+static const char *canon_join(walker *w, const char *dir, const char *name)
 {
-    if (depth >= MAX_WALK_DEPTH)
-        return list_fail(l, dir, PR_ERR_TOO_DEEP,
-                         "directories nested more than 256 deep");
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return list_fail_errno(l, dir, "cannot open directory", errno);
-    char **names = NULL;
+    size_t d = strlen(dir), n = strlen(name);
+    int slash = !(d == 1 && dir[0] == '/');
+    if (d + slash + n + 1 > w->cap) {
+        size_t cap = (d + slash + n + 1) * 2;
+        char *p = realloc(w->canon, cap);
+        if (p == NULL)
+            return NULL;
+        w->canon = p;
+        w->cap = cap;
+    }
+    memcpy(w->canon, dir, d);
+    if (slash)
+        w->canon[d] = '/';
+    memcpy(w->canon + d + slash, name, n + 1);
+    return w->canon;
+}
+
+/* A file found: listed, unless the filter knows it. `canon` (its
+ * canonical path) may be NULL: the filter resolves it then. */
+static pr_status found(walker *w, const char *path, const char *canon,
+                       const struct stat *sb)
+{
+    uint64_t size = (uint64_t)sb->st_size;
+    int64_t mtime_ns = pr__ns_of((int64_t)sb->st_mtim.tv_sec,
+                                 sb->st_mtim.tv_nsec);
+    if (w->filter != NULL &&
+        w->filter->known(w->filter->ctx, path, canon, size, mtime_ns))
+        return PR_OK;
+    pr_status st = list_add(w->l, path, NULL); /* FIFOs etc. fail at load */
+    if (st == PR_OK) {
+        w->l->v[w->l->n - 1].size = size;
+        w->l->v[w->l->n - 1].mtime_ns = mtime_ns;
+    }
+    return st;
+}
+
+/* The entries of dir, sorted by name and stat'ed through the directory's
+ * descriptor, which is closed again before the walk goes deeper: a walk
+ * holds one descriptor whatever the depth. */
+static pr_status read_dir(src_list *l, const char *dir, dentry **out,
+                          size_t *nout)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return list_fail_errno(l, dir, "cannot open directory", e);
+    }
+    dentry *v = NULL;
     size_t n = 0, cap = 0;
     pr_status st = PR_OK;
     struct dirent *de;
-    errno = 0;
     while ((de = readdir(d)) != NULL) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
-            char **nv = realloc(names, cap * sizeof *nv);
+            dentry *nv = realloc(v, cap * sizeof *nv);
             if (nv == NULL) {
                 st = PR_ERR_NOMEM;
                 break;
             }
-            names = nv;
+            v = nv;
         }
-        if ((names[n] = strdup(de->d_name)) == NULL) {
+        if ((v[n].name = strdup(de->d_name)) == NULL) {
             st = PR_ERR_NOMEM;
             break;
         }
+        v[n].type = de->d_type;
         n++;
+    }
+    for (size_t i = 0; i < n && st == PR_OK; i++) {
+        dentry *e = &v[i];
+        e->err = fstatat(fd, e->name, &e->sb, 0) != 0 ? errno : 0;
+        struct stat lsb;
+        e->dangling = e->err != 0 &&
+                      fstatat(fd, e->name, &lsb, AT_SYMLINK_NOFOLLOW) == 0;
     }
     closedir(d);
     if (st == PR_OK)
-        pr__qsort(names, n, sizeof *names, cmp_names);
+        pr__qsort(v, n, sizeof *v, cmp_names);
+    *out = v;
+    *nout = n;
+    return st;
+}
+
+/* Walks dir, whose canonical path is canon (NULL: not known; entries
+ * are then resolved one by one, by the filter). */
+static pr_status walk_dir(walker *w, const char *dir, const char *canon,
+                          dir_id *stack, int depth)
+{
+    src_list *l = w->l;
+    if (depth >= MAX_WALK_DEPTH)
+        return list_fail(l, dir, PR_ERR_TOO_DEEP,
+                         "directories nested more than 256 deep");
+    dentry *v = NULL;
+    size_t n = 0;
+    pr_status st = read_dir(l, dir, &v, &n);
     size_t dlen = strlen(dir);
     int slash = dlen > 0 && dir[dlen - 1] == '/';
     for (size_t i = 0; i < n && st == PR_OK; i++) {
-        size_t plen = dlen + 1 + strlen(names[i]) + 1;
+        dentry *e = &v[i];
+        size_t plen = dlen + 1 + strlen(e->name) + 1;
         char *path = malloc(plen);
         if (path == NULL) {
             st = PR_ERR_NOMEM;
             break;
         }
-        snprintf(path, plen, "%s%s%s", dir, slash ? "" : "/", names[i]);
-        struct stat sb;
-        if (stat(path, &sb) != 0) {
-            int e = errno;
-            if (e == ELOOP)
+        snprintf(path, plen, "%s%s%s", dir, slash ? "" : "/", e->name);
+        /* A directory or a regular file that is not a symlink is its
+         * directory's canonical path plus its name; anything else is
+         * resolved (realpath) when needed. */
+        const char *ecanon = NULL;
+        if (canon != NULL && (e->type == DT_REG || e->type == DT_DIR) &&
+            (ecanon = canon_join(w, canon, e->name)) == NULL)
+            st = PR_ERR_NOMEM;
+        if (st != PR_OK) {
+        } else if (e->err != 0) {
+            if (e->err == ELOOP)
                 st = list_fail(l, path, PR_ERR_LOOP, "symbolic link loop");
-            else if (wanted(names[i]) || lstat(path, &sb) != 0)
-                st = list_fail_errno(l, path, "cannot stat", e);
+            else if (wanted(e->name) || !e->dangling)
+                st = list_fail_errno(l, path, "cannot stat", e->err);
             /* else: a dangling symlink of no interest */
-        } else if (S_ISDIR(sb.st_mode)) {
+        } else if (S_ISDIR(e->sb.st_mode)) {
             int loop = 0;
             for (int k = 0; k < depth + 1; k++)
-                if (stack[k].dev == sb.st_dev && stack[k].ino == sb.st_ino)
+                if (stack[k].dev == e->sb.st_dev && stack[k].ino == e->sb.st_ino)
                     loop = 1;
             if (loop) {
                 st = list_fail(l, path, PR_ERR_LOOP,
                                "symbolic link loop: directory is its own "
                                "ancestor");
             } else {
-                stack[depth + 1].dev = sb.st_dev;
-                stack[depth + 1].ino = sb.st_ino;
-                st = walk_dir(l, path, stack, depth + 1);
+                stack[depth + 1].dev = e->sb.st_dev;
+                stack[depth + 1].ino = e->sb.st_ino;
+                char *sub = ecanon != NULL ? strdup(ecanon)
+                                           : realpath(path, NULL);
+                if (sub == NULL && ecanon != NULL)
+                    st = PR_ERR_NOMEM;
+                else
+                    st = walk_dir(w, path, sub, stack, depth + 1);
+                free(sub);
             }
-        } else if (wanted(names[i])) {
-            st = list_add(l, path, NULL); /* FIFOs etc. fail at load */
-            if (st == PR_OK) {
-                l->v[l->n - 1].size = (uint64_t)sb.st_size;
-                l->v[l->n - 1].mtime_ns =
-                    pr__ns_of((int64_t)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
-            }
+        } else if (wanted(e->name)) {
+            st = found(w, path, ecanon, &e->sb);
         }
         free(path);
     }
     for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+        free(v[i].name);
+    free(v);
     return st;
 }
 
-pr_status src_walk(src_list *list, const char *const *paths, size_t n)
+pr_status src_walk(src_list *list, const char *const *paths, size_t n,
+                   const src_filter *filter)
 {
-    for (size_t i = 0; i < n; i++) {
+    walker w = {list, filter, NULL, 0};
+    pr_status st = PR_OK;
+    for (size_t i = 0; i < n && st == PR_OK; i++) {
         struct stat sb;
-        pr_status st;
         if (stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
             dir_id stack[MAX_WALK_DEPTH + 1];
             stack[0].dev = sb.st_dev;
             stack[0].ino = sb.st_ino;
-            st = walk_dir(list, paths[i], stack, 0);
+            char *canon = realpath(paths[i], NULL);
+            st = walk_dir(&w, paths[i], canon, stack, 0);
+            free(canon);
+        } else if (!is_archive_name(paths[i]) && stat(paths[i], &sb) == 0 &&
+                   S_ISREG(sb.st_mode)) {
+            st = found(&w, paths[i], NULL, &sb);
         } else {
             st = list_add(list, paths[i], NULL); /* load reports errors */
             if (st == PR_OK && is_archive_name(paths[i]))
@@ -445,10 +547,9 @@ pr_status src_walk(src_list *list, const char *const *paths, size_t n)
                     pr__ns_of((int64_t)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
             }
         }
-        if (st != PR_OK)
-            return st;
     }
-    return PR_OK;
+    free(w.canon);
+    return st;
 }
 
 void src_list_free(src_list *list)

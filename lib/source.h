@@ -80,9 +80,23 @@ typedef struct src_list {
     size_t n, cap;
 } src_list;
 
+/* Asked about each regular file a walk finds (not archives), before it
+ * is listed: nonzero leaves it out. `canon` is its canonical path (what
+ * realpath gives), or NULL when the walk did not build it (a symlink, a
+ * file system without d_type): known() resolves it then. */
+typedef struct src_filter {
+    int (*known)(void *ctx, const char *path, const char *canon,
+                 uint64_t size, int64_t mtime_ns);
+    void *ctx;
+} src_filter;
+
 /* Appends the files named by paths: directories walked recursively, in
- * name order, for "*.prof" and "*.prof.gz"; anything else taken as is. */
-pr_status src_walk(src_list *list, const char *const *paths, size_t n);
+ * name order, for "*.prof" and "*.prof.gz"; anything else taken as is.
+ * filter may be NULL. A directory's entries are stat'ed through its
+ * descriptor and their canonical paths built from its own, so a walk
+ * costs one fstatat per entry and no realpath but for symlinks. */
+pr_status src_walk(src_list *list, const char *const *paths, size_t n,
+                   const src_filter *filter);
 void src_list_free(src_list *list);
 
 #endif

@@ -4,7 +4,8 @@
 # a corrupt, missing or half-written state must never cost data.
 set -u
 cd "$(dirname "$0")/.."
-P=${PROFREPORT:-build/profreport}
+# Absolute: some runs below start in another directory.
+P=$(realpath "${PROFREPORT:-build/profreport}")
 PY=${PYTHON:-/usr/bin/python3}
 # Reports say when they were made: one fixed time, so two runs compare.
 export SOURCE_DATE_EPOCH=1796169600
@@ -197,8 +198,9 @@ nreq() { "$P" -q -f csv -t requests "$1" | tail -n +2 | wc -l; }
 rm -rf "$tmp/id" && mkdir "$tmp/id" && cp -r "$tmp/d" "$tmp/id/d"
 "$P" -q --state "$tmp/id/s" "$tmp/id/d" > /dev/null
 n0=$(nreq "$tmp/id/s")
-(cd "$tmp/id" && "$P" -q --state s ./d > /dev/null)
+(cd "$tmp/id" && "$P" -q --state s ./d > /dev/null) || no "a run in another directory (./d) failed"
 "$P" -q --state "$tmp/id/s" "$tmp/id//d//" > /dev/null
+ln -s d "$tmp/id/link" && "$P" -q --state "$tmp/id/s" "$tmp/id/link" > /dev/null
 mv "$tmp/id/d" "$tmp/id/renamed"
 "$P" -q --state "$tmp/id/s" "$tmp/id/renamed" > /dev/null
 mkdir "$tmp/id/gz" && for f in "$tmp/id/renamed"/*.prof; do gzip -c "$f" > "$tmp/id/gz/$(basename "$f").gz"; done
@@ -208,6 +210,23 @@ cp "$tmp/id/s" "$tmp/id/s.copy"
 n=$(nreq "$tmp/id/s")
 [ "$n0" = "${#files[@]}" ] && [ "$n" = "$n0" ] && ok "same requests by ./dir, dir//, renamed, gzipped, state copy: counted once ($n)" \
     || no "same requests under other paths counted again ($n0 -> $n)"
+# A file known by its canonical path, size and mtime is not read again:
+# bytes garbled under the same size and mtime go unnoticed, by every path
+# that leads to it (a symlinked directory, a symlink to the file).
+rm -rf "$tmp/kn" && mkdir -p "$tmp/kn/d/sub" && cp "$W/${files[0]}" "$W/${files[1]}" "$tmp/kn/d/sub/"
+"$P" -q --state "$tmp/kn/s" "$tmp/kn/d" > /dev/null
+f0=$tmp/kn/d/sub/${files[0]}
+head -c "$(stat -c %s "$f0")" /dev/zero > "$tmp/kn/zero" && touch -r "$f0" "$tmp/kn/zero"
+cat "$tmp/kn/zero" > "$f0" && touch -r "$tmp/kn/zero" "$f0"
+ln -s d "$tmp/kn/dl" && ln -s "d/sub/${files[1]}" "$tmp/kn/fl.prof"
+(cd "$tmp/kn" && "$P" --state s ./dl/ d/sub/../sub fl.prof > /dev/null 2> err) && [ ! -s "$tmp/kn/err" ] &&
+    [ "$(nreq "$tmp/kn/s")" = 2 ] && ok "known files are not read again, by any path to them" ||
+    { no "known files read again"; cat "$tmp/kn/err"; }
+# Its mtime changed: it is a new request, read (and here, garbled).
+touch -d '2001-01-01' "$f0"
+"$P" --state "$tmp/kn/s" "$tmp/kn/d" > /dev/null 2> "$tmp/kn/err"
+grep -q "${files[0]}" "$tmp/kn/err" && ok "a known file with another mtime is read again" ||
+    { no "a known file with another mtime was not read"; cat "$tmp/kn/err"; }
 (cd "$tmp/id/renamed" && tar cf ../w.tar *.prof)
 for i in 1 2 3; do "$P" -q --state "$tmp/id/sa" "$tmp/id/w.tar" > /dev/null; done
 n=$(nreq "$tmp/id/sa")
