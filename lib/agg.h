@@ -2,6 +2,7 @@
 #ifndef PR_AGG_H
 #define PR_AGG_H
 
+#include "arena.h"
 #include "reqname.h"
 #include "source.h"
 
@@ -34,7 +35,25 @@ typedef struct request {
      *         decompressed bytes: the same request in a renamed
      *         directory, a gzip copy, an archive or another state. */
     uint64_t where, fp;
+    /* Write-once trust, so a cron run need not stat every known file:
+     * ino     = the file's inode number when read or last stat'ed (0:
+     *           unknown: archive entries, states before version 3);
+     * checked = read or stat'ed by this run (not saved);
+     * trusted = its mtime was more than PR__TRUST_AFTER_S before a run
+     *           that read or stat'ed it: a werkzeug file that old is never
+     *           rewritten, so it is known by canonical path and inode
+     *           alone;
+     * pooled  = path, method and url live in the shard's string arena
+     *           (requests loaded from a state), not in a block of their
+     *           own. */
+    uint64_t ino;
+    unsigned char checked, trusted, pooled;
 } request;
+
+/* See request.trusted: werkzeug names a file by the second it was
+ * written, and rewrites it only for a request that ends in that same
+ * second; 600 s leaves room for slow dumps and clock skew. */
+#define PR__TRUST_AFTER_S 600
 
 typedef struct skip {
     char *path;
@@ -66,6 +85,7 @@ typedef struct shard {
     size_t nreq, capreq;
     skip *skips;
     size_t nskips, capskips;
+    arena strings;      /* strings of pooled requests */
 } shard;
 
 struct pr_agg {
@@ -80,6 +100,8 @@ struct pr_agg {
      * seen before under another name or form is not counted again. */
     pthread_mutex_t fp_lock;
     u64map fps;
+    int64_t checked_ns; /* when the last pr_agg_add_paths began (checked
+                           requests were read or stat'ed after it) */
 };
 
 /* Fingerprint of a request (never 0): its base name without directory
@@ -88,6 +110,8 @@ uint64_t pr__request_fp(const char *name, const void *data, size_t len);
 /* Hash of a path's canonical form (never 0); of the path itself when it
  * cannot be resolved. */
 uint64_t pr__where(const char *path);
+/* The same hash of a path taken as it is (pr__where without realpath). */
+uint64_t pr__path_hash(const char *path);
 
 /* The cell of (group, bucket), created on first use; NULL: no memory. */
 ftable *pr__cell(shard *s, uint32_t group, int64_t bucket);

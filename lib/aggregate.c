@@ -292,8 +292,11 @@ static pr_status process(worker *w, const char *name, const char *base,
         }
         if (nomem)
             return PR_ERR_NOMEM;
-        if (sub == 0)
+        if (sub == 0) {
             r.where = pr__where(name);
+            r.ino = sst->ino;
+            r.checked = 1;
+        }
     }
     int64_t bucket = pr__bucket_of(r.time, w->agg->bucket_s);
     ftable *t = group_for(&w->out, &ep, bucket, &r.group);
@@ -339,14 +342,14 @@ static pr_status on_entry(void *p, const char *entry, size_t index,
     snprintf(c->name, need, "%s:%s", c->f->path, entry);
     if (err != NULL)
         return add_skip(&c->w->out, c->name, c->order, index + 1, err);
-    src_stat sst = {len, c->sst.mtime_ns, c->sst.mtime_s};
+    src_stat sst = {len, c->sst.mtime_ns, c->sst.mtime_s, 0};
     return process(c->w, c->name, entry, c->order, index + 1, data, len,
                    &sst);
 }
 
 static pr_status process_archive(worker *w, const src_file *f, size_t order)
 {
-    entry_ctx c = {w, f, order, {0, 0, 0}, NULL, 0};
+    entry_ctx c = {w, f, order, {0, 0, 0, 0}, NULL, 0};
     pr_error err;
     pr_status st = src_archive(f->path, w->agg->opts.max_file_size, &w->raw,
                                &w->unz, on_entry, &c, &err);
@@ -432,6 +435,21 @@ static int cmp_skip(const void *a, const void *b)
 {
     const skip *x = a, *y = b;
     return cmp_pos(x->order, x->sub, y->order, y->sub);
+}
+
+/* Requests in input order. Those of a state come first and in order
+ * already, and a run adds a few after them: only the unsorted tail is
+ * sorted (glibc's qsort copies the whole array to sort it). */
+static void sort_requests(shard *m)
+{
+    size_t k = 1;
+    while (k < m->nreq && cmp_req(&m->req[k - 1], &m->req[k]) <= 0)
+        k++;
+    if (k >= m->nreq)
+        return;
+    pr__qsort(m->req + k, m->nreq - k, sizeof *m->req, cmp_req);
+    if (cmp_req(&m->req[k - 1], &m->req[k]) > 0)
+        pr__qsort(m->req, m->nreq, sizeof *m->req, cmp_req);
 }
 
 /* ---- public API ------------------------------------------------------ */
@@ -560,7 +578,7 @@ static pr_status run_list(pr_agg *agg, const src_list *list, size_t first_skip)
     free(ws);
     agg->inputs += list->n;
     shard *m = &agg->main;
-    pr__qsort(m->req, m->nreq, sizeof *m->req, cmp_req);
+    sort_requests(m);
     pr__qsort(m->skips, m->nskips, sizeof *m->skips, cmp_skip);
     if (agg->opts.on_skip != NULL)
         for (size_t i = old_skips; i < m->nskips; i++)
@@ -594,18 +612,32 @@ static uint64_t file_key(uint64_t where, uint64_t size, int64_t mtime_ns)
     return pr__hash(k, sizeof k, 0x6b6e6f77) >> 1;
 }
 
-static uint64_t path_hash(const char *path)
+uint64_t pr__path_hash(const char *path)
 {
     return pr__hash(path, strlen(path), 0x77686572) | 1;
 }
 
-/* The files an aggregate has counted, by where they are, size and
- * mtime: what lets an incremental run skip them unread. */
+static uint64_t path_hash(const char *path)
+{
+    return pr__path_hash(path);
+}
+
+/* The files an aggregate has counted: by where they are, size and
+ * mtime (what a stat says), and for trusted requests by where they are
+ * and inode number (what a directory listing says): what lets an
+ * incremental run skip them unread, and most of them unstat'ed. */
 typedef struct known_set {
-    const shard *m;
-    size_t done;  /* m->req[0..done) are in map */
-    u64map map;
+    shard *m;
+    size_t done;  /* m->req[0..done) are in the maps */
+    u64map map;   /* file_key -> request index */
+    u64map quick; /* trust_key of trusted requests */
 } known_set;
+
+static uint64_t trust_key(uint64_t where, uint64_t ino)
+{
+    uint64_t k[2] = {where, ino};
+    return pr__hash(k, sizeof k, 0x74727573) >> 1;
+}
 
 /* Adds the requests merged into m since the last call. */
 static pr_status known_update(known_set *k)
@@ -613,27 +645,51 @@ static pr_status known_update(known_set *k)
     for (; k->done < k->m->nreq; k->done++) {
         const request *q = &k->m->req[k->done];
         uint64_t where = q->where ? q->where : path_hash(q->path);
-        if (u64map_get(&k->map, file_key(where, q->size, q->mtime_ns), 1, 0,
-                       NULL) == UINT32_MAX)
+        if (u64map_get(&k->map, file_key(where, q->size, q->mtime_ns), 1,
+                       (uint32_t)k->done, NULL) == UINT32_MAX)
+            return PR_ERR_NOMEM;
+        if (q->trusted && q->where != 0 && q->ino != 0 &&
+            u64map_get(&k->quick, trust_key(q->where, q->ino), 1, 0, NULL) ==
+                UINT32_MAX)
             return PR_ERR_NOMEM;
     }
     return PR_OK;
 }
 
-/* Whether the file at path (canonical path canon, or NULL: resolve it)
- * was counted: by canonical path, or by the path as given for requests
- * of version 1 states. */
-static int known_has(void *ctx, const char *path, const char *canon,
-                     uint64_t size, int64_t mtime_ns)
+/* A file the walk found, before any stat: known when a trusted request
+ * has its canonical path and inode. */
+static int known_trusted(void *ctx, const char *canon, uint64_t ino)
 {
     const known_set *k = ctx;
+    return k->quick.n > 0 && ino != 0 &&
+           u64map_find(&k->quick, trust_key(path_hash(canon), ino)) !=
+               UINT32_MAX;
+}
+
+/* Whether the file at path (canonical path canon, or NULL: resolve it)
+ * was counted: by canonical path, or by the path as given for requests
+ * of version 1 states. A request found is marked checked, with the
+ * file's inode (ino 0: not known). */
+static int known_has(void *ctx, const char *path, const char *canon,
+                     uint64_t size, int64_t mtime_ns, uint64_t ino)
+{
+    known_set *k = ctx;
     if (k->done == 0)
         return 0;
     uint64_t where = canon != NULL ? path_hash(canon) : pr__where(path);
-    return u64map_find(&k->map, file_key(where, size, mtime_ns)) !=
-               UINT32_MAX ||
-           u64map_find(&k->map, file_key(path_hash(path), size, mtime_ns)) !=
-               UINT32_MAX;
+    uint32_t i = u64map_find(&k->map, file_key(where, size, mtime_ns));
+    if (i == UINT32_MAX)
+        i = u64map_find(&k->map, file_key(path_hash(path), size, mtime_ns));
+    if (i == UINT32_MAX)
+        return 0;
+    request *q = &k->m->req[i];
+    if (q->where == 0) /* a version 1 state's, found by its path */
+        q->where = where;
+    if (ino != 0 && q->where == where) {
+        q->ino = ino;
+        q->checked = 1;
+    }
+    return 1;
 }
 
 /* Removes from the list the files already in the aggregate, found by
@@ -648,7 +704,7 @@ static void drop_known(const known_set *k, src_list *list)
     for (size_t i = 0; i < list->n; i++) {
         src_file *f = &list->v[i];
         if (!f->failed && !f->archive &&
-            known_has((void *)k, f->path, NULL, f->size, f->mtime_ns))
+            known_has((void *)k, f->path, NULL, f->size, f->mtime_ns, 0))
             free(f->path);
         else
             list->v[keep++] = *f;
@@ -677,7 +733,10 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
     known_set known;
     memset(&known, 0, sizeof known);
     known.m = &agg->main;
-    src_filter filter = {known_has, &known};
+    src_filter filter = {known_trusted, known_has, &known};
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    agg->checked_ns = pr__ns_of((int64_t)now.tv_sec, now.tv_nsec);
     int incremental = agg->opts.skip_known;
     size_t loaded = 0; /* states loaded after files were listed */
     pr_status st = incremental ? known_update(&known) : PR_OK;
@@ -701,6 +760,7 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
     if (st == PR_OK && incremental && loaded > 0)
         drop_known(&known, &list);
     u64map_free(&known.map);
+    u64map_free(&known.quick);
     if (st == PR_OK && incremental)
         st = known_fps(agg);
     if (st == PR_OK)
@@ -721,7 +781,7 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
     pr__shard_init(&w.out);
     mdecoder_init(&w.dec);
     sview_init(&w.view);
-    src_stat sst = {len, 0, 0};
+    src_stat sst = {len, 0, 0, 0};
     const unsigned char *data = buf;
     pr_error err;
     pr_status st = PR_OK;

@@ -13,6 +13,7 @@ void pr__shard_init(shard *s)
     memset(s, 0, sizeof *s);
     functab_init(&s->funcs);
     functab_init(&s->group_keys);
+    arena_init(&s->strings);
 }
 
 void pr__shard_free(shard *s)
@@ -24,8 +25,10 @@ void pr__shard_free(shard *s)
     free(s->cells);
     u64map_free(&s->cellmap);
     for (size_t i = 0; i < s->nreq; i++)
-        free(s->req[i].path);
+        if (!s->req[i].pooled)
+            free(s->req[i].path);
     free(s->req);
+    arena_free(&s->strings);
     for (size_t i = 0; i < s->nskips; i++)
         free(s->skips[i].path);
     free(s->skips);
@@ -148,6 +151,7 @@ pr_status pr__shard_merge(shard *dst, shard *src)
     if (st != PR_OK)
         return st;
     src->nreq = 0;
+    arena_adopt(&dst->strings, &src->strings);
     for (size_t i = 0; i < src->nskips; i++) {
         if (dst->nskips == dst->capskips) {
             size_t cap = dst->capskips ? dst->capskips * 2 : 16;

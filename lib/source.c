@@ -215,6 +215,7 @@ pr_status src_load(const char *path, uint64_t max, rbuf *raw, rbuf *dec,
     }
     sst->mtime_ns = pr__ns_of((int64_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     sst->mtime_s = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9;
+    sst->ino = (uint64_t)st.st_ino;
     raw->len = 0;
     pr_status result = PR_OK;
     for (;;) {
@@ -330,7 +331,10 @@ static int wanted(const char *name)
 /* A directory entry: its name and, once stat'ed, what it is. */
 typedef struct dentry {
     char *name;
+    uint64_t ino;       /* d_ino */
     unsigned char type; /* d_type: DT_REG and DT_DIR are never symlinks */
+    int skip;           /* a regular file known without a stat, or of no
+                           interest: not stat'ed */
     int err;            /* errno of fstatat, or 0 */
     int dangling;       /* err set and the entry itself exists */
     struct stat sb;
@@ -389,7 +393,8 @@ static pr_status found(walker *w, const char *path, const char *canon,
     int64_t mtime_ns = pr__ns_of((int64_t)sb->st_mtim.tv_sec,
                                  sb->st_mtim.tv_nsec);
     if (w->filter != NULL &&
-        w->filter->known(w->filter->ctx, path, canon, size, mtime_ns))
+        w->filter->known(w->filter->ctx, path, canon, size, mtime_ns,
+                         (uint64_t)sb->st_ino))
         return PR_OK;
     pr_status st = list_add(w->l, path, NULL); /* FIFOs etc. fail at load */
     if (st == PR_OK) {
@@ -399,11 +404,13 @@ static pr_status found(walker *w, const char *path, const char *canon,
     return st;
 }
 
-/* The entries of dir, sorted by name and stat'ed through the directory's
- * descriptor, which is closed again before the walk goes deeper: a walk
- * holds one descriptor whatever the depth. */
-static pr_status read_dir(src_list *l, const char *dir, dentry **out,
-                          size_t *nout)
+/* The entries of dir (canonical path canon, or NULL), sorted by name
+ * and stat'ed through the directory's descriptor, which is closed again
+ * before the walk goes deeper: a walk holds one descriptor whatever the
+ * depth. Regular files of no interest, and those the filter trusts, are
+ * not stat'ed. */
+static pr_status read_dir(walker *w, const char *dir, const char *canon,
+                          dentry **out, size_t *nout)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -411,7 +418,7 @@ static pr_status read_dir(src_list *l, const char *dir, dentry **out,
         int e = errno;
         if (fd >= 0)
             close(fd);
-        return list_fail_errno(l, dir, "cannot open directory", e);
+        return list_fail_errno(w->l, dir, "cannot open directory", e);
     }
     dentry *v = NULL;
     size_t n = 0, cap = 0;
@@ -434,10 +441,27 @@ static pr_status read_dir(src_list *l, const char *dir, dentry **out,
             break;
         }
         v[n].type = de->d_type;
+        v[n].ino = (uint64_t)de->d_ino;
+        v[n].skip = 0;
         n++;
     }
+    const src_filter *f = w->filter;
     for (size_t i = 0; i < n && st == PR_OK; i++) {
         dentry *e = &v[i];
+        if (e->type == DT_REG && !wanted(e->name)) {
+            e->skip = 1;
+            continue;
+        }
+        if (e->type == DT_REG && canon != NULL && f != NULL &&
+            f->trusted != NULL) {
+            const char *c = canon_join(w, canon, e->name);
+            if (c == NULL) {
+                st = PR_ERR_NOMEM;
+                break;
+            }
+            if ((e->skip = f->trusted(f->ctx, c, e->ino)) != 0)
+                continue;
+        }
         e->err = fstatat(fd, e->name, &e->sb, 0) != 0 ? errno : 0;
         struct stat lsb;
         e->dangling = e->err != 0 &&
@@ -462,11 +486,13 @@ static pr_status walk_dir(walker *w, const char *dir, const char *canon,
                          "directories nested more than 256 deep");
     dentry *v = NULL;
     size_t n = 0;
-    pr_status st = read_dir(l, dir, &v, &n);
+    pr_status st = read_dir(w, dir, canon, &v, &n);
     size_t dlen = strlen(dir);
     int slash = dlen > 0 && dir[dlen - 1] == '/';
     for (size_t i = 0; i < n && st == PR_OK; i++) {
         dentry *e = &v[i];
+        if (e->skip)
+            continue;
         size_t plen = dlen + 1 + strlen(e->name) + 1;
         char *path = malloc(plen);
         if (path == NULL) {

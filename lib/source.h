@@ -38,6 +38,7 @@ typedef struct src_stat {
     uint64_t size;      /* bytes on disk */
     int64_t mtime_ns;   /* modification time, ns since the epoch (saturated) */
     double mtime_s;     /* the same in seconds, which do not saturate */
+    uint64_t ino;       /* inode number */
 } src_stat;
 
 /* Reads the regular file at path whole, without blocking on FIFOs or
@@ -80,13 +81,18 @@ typedef struct src_list {
     size_t n, cap;
 } src_list;
 
-/* Asked about each regular file a walk finds (not archives), before it
- * is listed: nonzero leaves it out. `canon` is its canonical path (what
- * realpath gives), or NULL when the walk did not build it (a symlink, a
- * file system without d_type): known() resolves it then. */
+/* What a walk asks about each regular file it finds (not archives),
+ * before listing it. `canon` is its canonical path (what realpath
+ * gives), or NULL when the walk did not build it (a symlink, a file
+ * system without d_type): the callee resolves it then.
+ * trusted(): asked first, before any stat, with the inode number the
+ *            directory gives (canon never NULL here); nonzero leaves the
+ *            file out unstat'ed. May be NULL.
+ * known():   asked once the file is stat'ed; nonzero leaves it out. */
 typedef struct src_filter {
+    int (*trusted)(void *ctx, const char *canon, uint64_t ino);
     int (*known)(void *ctx, const char *path, const char *canon,
-                 uint64_t size, int64_t mtime_ns);
+                 uint64_t size, int64_t mtime_ns, uint64_t ino);
     void *ctx;
 } src_filter;
 
