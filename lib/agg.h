@@ -7,6 +7,7 @@
 #include "source.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include "table.h"
 
 /* One profile file = one request. `path` owns one block holding the
@@ -85,8 +86,26 @@ typedef struct shard {
     size_t nreq, capreq;
     skip *skips;
     size_t nskips, capskips;
-    arena strings;      /* strings of pooled requests */
+    /* Strings of pooled requests, in pools shared with the reports
+     * built from them (pr__pool). */
+    struct pr__pool **pools;
+    size_t npools;
 } shard;
+
+/* An arena of request strings, counted: a report built from the
+ * requests points into it instead of copying a million paths, and the
+ * last of the shard and the reports to let go frees it. */
+typedef struct pr__pool {
+    arena a;
+    _Atomic long refs;
+} pr__pool;
+
+/* The arena new pooled strings of s go to; NULL: no memory. */
+arena *pr__shard_strings(shard *s);
+/* Another reference to p. */
+pr__pool *pr__pool_retain(pr__pool *p);
+/* Drops a reference; the last frees the pool. NULL is ignored. */
+void pr__pool_release(pr__pool *p);
 
 struct pr_agg {
     pr_agg_options opts;

@@ -5,6 +5,7 @@
 #define _DEFAULT_SOURCE /* realpath */
 #include "sort.h"
 #include "agg.h"
+#include "known.h"
 #include "endpoint.h"
 #include "grow.h"
 #include "input.h"
@@ -219,11 +220,15 @@ uint64_t pr__request_fp(const char *name, const void *data, size_t len)
     return pr__hash(data, len, pr__hash(b, n, 0x66696c65)) | 1;
 }
 
+uint64_t pr__path_hash(const char *path)
+{
+    return pr__hash(path, strlen(path), 0x77686572) | 1;
+}
+
 uint64_t pr__where(const char *path)
 {
     char *real = realpath(path, NULL);
-    const char *p = real != NULL ? real : path;
-    uint64_t h = pr__hash(p, strlen(p), 0x77686572) | 1;
+    uint64_t h = pr__path_hash(real != NULL ? real : path);
     free(real);
     return h;
 }
@@ -603,108 +608,19 @@ static int state_file(const char *path)
     return n > 0 && pr__reader_for(head, (size_t)n)->parse == NULL;
 }
 
-/* Key of a file for the fast path of incremental runs: where it is
- * (canonical path, or the path as given for states of version 1), its
- * size and mtime. */
-static uint64_t file_key(uint64_t where, uint64_t size, int64_t mtime_ns)
-{
-    uint64_t k[3] = {where, size, (uint64_t)mtime_ns};
-    return pr__hash(k, sizeof k, 0x6b6e6f77) >> 1;
-}
-
-uint64_t pr__path_hash(const char *path)
-{
-    return pr__hash(path, strlen(path), 0x77686572) | 1;
-}
-
-static uint64_t path_hash(const char *path)
-{
-    return pr__path_hash(path);
-}
-
-/* The files an aggregate has counted: by where they are, size and
- * mtime (what a stat says), and for trusted requests by where they are
- * and inode number (what a directory listing says): what lets an
- * incremental run skip them unread, and most of them unstat'ed. */
-typedef struct known_set {
-    shard *m;
-    size_t done;  /* m->req[0..done) are in the maps */
-    u64map map;   /* file_key -> request index */
-    u64map quick; /* trust_key of trusted requests */
-} known_set;
-
-static uint64_t trust_key(uint64_t where, uint64_t ino)
-{
-    uint64_t k[2] = {where, ino};
-    return pr__hash(k, sizeof k, 0x74727573) >> 1;
-}
-
-/* Adds the requests merged into m since the last call. */
-static pr_status known_update(known_set *k)
-{
-    for (; k->done < k->m->nreq; k->done++) {
-        const request *q = &k->m->req[k->done];
-        uint64_t where = q->where ? q->where : path_hash(q->path);
-        if (u64map_get(&k->map, file_key(where, q->size, q->mtime_ns), 1,
-                       (uint32_t)k->done, NULL) == UINT32_MAX)
-            return PR_ERR_NOMEM;
-        if (q->trusted && q->where != 0 && q->ino != 0 &&
-            u64map_get(&k->quick, trust_key(q->where, q->ino), 1, 0, NULL) ==
-                UINT32_MAX)
-            return PR_ERR_NOMEM;
-    }
-    return PR_OK;
-}
-
-/* A file the walk found, before any stat: known when a trusted request
- * has its canonical path and inode. */
-static int known_trusted(void *ctx, const char *canon, uint64_t ino)
-{
-    const known_set *k = ctx;
-    return k->quick.n > 0 && ino != 0 &&
-           u64map_find(&k->quick, trust_key(path_hash(canon), ino)) !=
-               UINT32_MAX;
-}
-
-/* Whether the file at path (canonical path canon, or NULL: resolve it)
- * was counted: by canonical path, or by the path as given for requests
- * of version 1 states. A request found is marked checked, with the
- * file's inode (ino 0: not known). */
-static int known_has(void *ctx, const char *path, const char *canon,
-                     uint64_t size, int64_t mtime_ns, uint64_t ino)
-{
-    known_set *k = ctx;
-    if (k->done == 0)
-        return 0;
-    uint64_t where = canon != NULL ? path_hash(canon) : pr__where(path);
-    uint32_t i = u64map_find(&k->map, file_key(where, size, mtime_ns));
-    if (i == UINT32_MAX)
-        i = u64map_find(&k->map, file_key(path_hash(path), size, mtime_ns));
-    if (i == UINT32_MAX)
-        return 0;
-    request *q = &k->m->req[i];
-    if (q->where == 0) /* a version 1 state's, found by its path */
-        q->where = where;
-    if (ino != 0 && q->where == where) {
-        q->ino = ino;
-        q->checked = 1;
-    }
-    return 1;
-}
-
 /* Removes from the list the files already in the aggregate, found by
  * canonical path (so ./dir, dir// and links find them), size and mtime:
  * they are not read again. Files known under another path (a renamed
  * directory, a gzip copy, an archive) are read, and left out by their
  * fingerprint (process). The walk leaves out most of them already;
  * this finds those walked before a state input was loaded. */
-static void drop_known(const known_set *k, src_list *list)
+static void drop_known(pr__known *k, src_list *list)
 {
     size_t keep = 0;
     for (size_t i = 0; i < list->n; i++) {
         src_file *f = &list->v[i];
         if (!f->failed && !f->archive &&
-            known_has((void *)k, f->path, NULL, f->size, f->mtime_ns, 0))
+            pr__known_has(k, f->path, NULL, f->size, f->mtime_ns, 0))
             free(f->path);
         else
             list->v[keep++] = *f;
@@ -730,16 +646,15 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
         return PR_ERR_USAGE;
     src_list list;
     memset(&list, 0, sizeof list);
-    known_set known;
-    memset(&known, 0, sizeof known);
-    known.m = &agg->main;
-    src_filter filter = {known_trusted, known_has, &known};
+    pr__known known;
+    pr__known_init(&known, &agg->main);
+    src_filter filter = {pr__known_trusted, pr__known_has, &known};
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     agg->checked_ns = pr__ns_of((int64_t)now.tv_sec, now.tv_nsec);
     int incremental = agg->opts.skip_known;
     size_t loaded = 0; /* states loaded after files were listed */
-    pr_status st = incremental ? known_update(&known) : PR_OK;
+    pr_status st = incremental ? pr__known_update(&known) : PR_OK;
     size_t first_skip = agg->main.nskips;
     for (size_t i = 0; i < n && st == PR_OK; i++) {
         if (!state_file(paths[i])) {
@@ -754,13 +669,12 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
             st = add_skip(&agg->main, paths[i], agg->inputs++, 0, &err);
         if (st == PR_OK && incremental) {
             loaded += list.n > 0;
-            st = known_update(&known);
+            st = pr__known_update(&known);
         }
     }
     if (st == PR_OK && incremental && loaded > 0)
         drop_known(&known, &list);
-    u64map_free(&known.map);
-    u64map_free(&known.quick);
+    pr__known_free(&known);
     if (st == PR_OK && incremental)
         st = known_fps(agg);
     if (st == PR_OK)

@@ -164,25 +164,3 @@ int arena_copy_key(arena *a, pr_func_key *k)
     return arena_copy_str(a, &k->file) || arena_copy_str(a, &k->name);
 }
 
-void arena_adopt(arena *dst, arena *src)
-{
-    if (src->head == NULL) {
-        arena_free(src);
-        return;
-    }
-    if (dst->head == NULL) {
-        dst->head = src->head;
-        dst->used = src->used;
-    } else {
-        /* src's chunks go behind dst's current one, as full chunks */
-        arena_chunk *last = src->head;
-        while (last->next != NULL)
-            last = last->next;
-        last->next = dst->head->next;
-        dst->head->next = src->head;
-    }
-    src->head = NULL;
-    src->used = 0;
-    free_chunks(src->spare);
-    src->spare = NULL;
-}

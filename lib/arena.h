@@ -55,9 +55,6 @@ void arena_rewind(arena *a, arena_mark m);
 /* Drops everything but keeps the largest chunk (in use or spare). */
 void arena_reset(arena *a);
 void arena_free(arena *a);
-/* Moves src's chunks into dst (what they hold stays where it is, now
- * owned by dst); src is left empty. */
-void arena_adopt(arena *dst, arena *src);
 /* Bytes held in chunks, in use or spare (for tests of memory bounds). */
 size_t arena_bytes(const arena *a);
 

@@ -474,9 +474,18 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
 /* ---- requests and time buckets ---------------------------------------- */
 
 static int build_requests(pr_report *r, const view *vw,
-                          const size_t *ep_of_group)
+                          const size_t *ep_of_group, const shard *m)
 {
     size_t n = vw->nreq;
+    /* The strings of pooled requests stay where they are: the report
+     * holds their pools as long as it lives. */
+    if (m->npools > 0) {
+        if ((r->pools = malloc(m->npools * sizeof *r->pools)) == NULL)
+            return -1;
+        for (size_t i = 0; i < m->npools; i++)
+            r->pools[i] = pr__pool_retain(m->pools[i]);
+        r->npools = m->npools;
+    }
     r->requests = calloc(n ? n : 1, sizeof *r->requests);
     r->slowest = calloc(n ? n : 1, sizeof *r->slowest);
     double *walls = malloc((n ? n : 1) * sizeof *walls);
@@ -487,9 +496,14 @@ static int build_requests(pr_report *r, const view *vw,
     for (size_t i = 0; i < n; i++) {
         const request *q = vw->req[i];
         pr_request_row *row = &r->requests[i];
-        if ((row->file = arena_strdup(&r->strings, q->path)) == NULL ||
-            (row->method = arena_strdup(&r->strings, q->method)) == NULL ||
-            (row->path = arena_strdup(&r->strings, q->url)) == NULL) {
+        if (q->pooled) { /* a state's: shared, not copied (see below) */
+            row->file = q->path;
+            row->method = q->method;
+            row->path = q->url;
+        } else if ((row->file = arena_strdup(&r->strings, q->path)) == NULL ||
+                   (row->method = arena_strdup(&r->strings, q->method)) ==
+                       NULL ||
+                   (row->path = arena_strdup(&r->strings, q->url)) == NULL) {
             free(walls);
             return -1;
         }
@@ -854,7 +868,8 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     ftable_free(&all);
     summarize_requests(r, m, &vw);
     if (build_endpoints(r, &vw, ep_of_group, &mc) != 0 ||
-        build_requests(r, &vw, ep_of_group) != 0 || build_buckets(r) != 0)
+        build_requests(r, &vw, ep_of_group, &agg->main) != 0 ||
+        build_buckets(r) != 0)
         goto fail;
     free(ep_of_group);
     ep_of_group = NULL;
@@ -973,6 +988,9 @@ void pr_report_free(pr_report *r)
     free(r->findings);
     pr_outliers_free(r->outliers);
     arena_free(&r->strings);
+    for (size_t i = 0; i < r->npools; i++)
+        pr__pool_release(r->pools[i]);
+    free(r->pools);
     free(r->funcs);
     free(r->by_tt);
     free(r->by_ct);

@@ -13,7 +13,39 @@ void pr__shard_init(shard *s)
     memset(s, 0, sizeof *s);
     functab_init(&s->funcs);
     functab_init(&s->group_keys);
-    arena_init(&s->strings);
+}
+
+arena *pr__shard_strings(shard *s)
+{
+    if (s->npools == 0) {
+        pr__pool **v = malloc(sizeof *v);
+        pr__pool *p = malloc(sizeof *p);
+        if (v == NULL || p == NULL) {
+            free(v);
+            free(p);
+            return NULL;
+        }
+        arena_init(&p->a);
+        atomic_init(&p->refs, 1);
+        v[0] = p;
+        s->pools = v;
+        s->npools = 1;
+    }
+    return &s->pools[s->npools - 1]->a;
+}
+
+pr__pool *pr__pool_retain(pr__pool *p)
+{
+    atomic_fetch_add(&p->refs, 1);
+    return p;
+}
+
+void pr__pool_release(pr__pool *p)
+{
+    if (p != NULL && atomic_fetch_sub(&p->refs, 1) == 1) {
+        arena_free(&p->a);
+        free(p);
+    }
 }
 
 void pr__shard_free(shard *s)
@@ -28,7 +60,9 @@ void pr__shard_free(shard *s)
         if (!s->req[i].pooled)
             free(s->req[i].path);
     free(s->req);
-    arena_free(&s->strings);
+    for (size_t i = 0; i < s->npools; i++)
+        pr__pool_release(s->pools[i]);
+    free(s->pools);
     for (size_t i = 0; i < s->nskips; i++)
         free(s->skips[i].path);
     free(s->skips);
@@ -139,6 +173,23 @@ pr_status pr__shard_merge(shard *dst, shard *src)
     src->filtered = 0;
     dst->known += src->known;
     src->known = 0;
+    /* String pools first, so that no request moves without its pool. */
+    if (st == PR_OK && src->npools > 0) {
+        pr__pool **v = realloc(dst->pools,
+                               (dst->npools + src->npools) * sizeof *v);
+        if (v == NULL) {
+            st = PR_ERR_NOMEM;
+        } else {
+            /* dst's newest pool stays last: it is the one that grows */
+            memmove(v + src->npools, v, dst->npools * sizeof *v);
+            memcpy(v, src->pools, src->npools * sizeof *v);
+            dst->pools = v;
+            dst->npools += src->npools;
+            free(src->pools);
+            src->pools = NULL;
+            src->npools = 0;
+        }
+    }
     /* Requests and skips move over; their strings change owner. */
     for (size_t i = 0; i < src->nreq && st == PR_OK; i++) {
         request r = src->req[i];
@@ -151,7 +202,6 @@ pr_status pr__shard_merge(shard *dst, shard *src)
     if (st != PR_OK)
         return st;
     src->nreq = 0;
-    arena_adopt(&dst->strings, &src->strings);
     for (size_t i = 0; i < src->nskips; i++) {
         if (dst->nskips == dst->capskips) {
             size_t cap = dst->capskips ? dst->capskips * 2 : 16;

@@ -337,7 +337,7 @@ typedef struct dentry {
                            interest: not stat'ed */
     int err;            /* errno of fstatat, or 0 */
     int dangling;       /* err set and the entry itself exists */
-    struct stat sb;
+    struct stat *sb;    /* its stat, once taken */
 } dentry;
 
 static int cmp_names(const void *a, const void *b)
@@ -410,7 +410,7 @@ static pr_status found(walker *w, const char *path, const char *canon,
  * depth. Regular files of no interest, and those the filter trusts, are
  * not stat'ed. */
 static pr_status read_dir(walker *w, const char *dir, const char *canon,
-                          dentry **out, size_t *nout)
+                          dentry **out, size_t *nout, struct stat **sbout)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -445,6 +445,12 @@ static pr_status read_dir(walker *w, const char *dir, const char *canon,
         v[n].skip = 0;
         n++;
     }
+    /* Sorted before the stat, while the entries are small. */
+    if (st == PR_OK)
+        pr__qsort(v, n, sizeof *v, cmp_names);
+    struct stat *sbs = st == PR_OK ? malloc((n ? n : 1) * sizeof *sbs) : NULL;
+    if (st == PR_OK && sbs == NULL)
+        st = PR_ERR_NOMEM;
     const src_filter *f = w->filter;
     for (size_t i = 0; i < n && st == PR_OK; i++) {
         dentry *e = &v[i];
@@ -462,16 +468,16 @@ static pr_status read_dir(walker *w, const char *dir, const char *canon,
             if ((e->skip = f->trusted(f->ctx, c, e->ino)) != 0)
                 continue;
         }
-        e->err = fstatat(fd, e->name, &e->sb, 0) != 0 ? errno : 0;
+        e->sb = &sbs[i];
+        e->err = fstatat(fd, e->name, e->sb, 0) != 0 ? errno : 0;
         struct stat lsb;
         e->dangling = e->err != 0 &&
                       fstatat(fd, e->name, &lsb, AT_SYMLINK_NOFOLLOW) == 0;
     }
     closedir(d);
-    if (st == PR_OK)
-        pr__qsort(v, n, sizeof *v, cmp_names);
     *out = v;
     *nout = n;
+    *sbout = sbs;
     return st;
 }
 
@@ -486,7 +492,8 @@ static pr_status walk_dir(walker *w, const char *dir, const char *canon,
                          "directories nested more than 256 deep");
     dentry *v = NULL;
     size_t n = 0;
-    pr_status st = read_dir(w, dir, canon, &v, &n);
+    struct stat *sbs = NULL;
+    pr_status st = read_dir(w, dir, canon, &v, &n, &sbs);
     size_t dlen = strlen(dir);
     int slash = dlen > 0 && dir[dlen - 1] == '/';
     for (size_t i = 0; i < n && st == PR_OK; i++) {
@@ -514,18 +521,18 @@ static pr_status walk_dir(walker *w, const char *dir, const char *canon,
             else if (wanted(e->name) || !e->dangling)
                 st = list_fail_errno(l, path, "cannot stat", e->err);
             /* else: a dangling symlink of no interest */
-        } else if (S_ISDIR(e->sb.st_mode)) {
+        } else if (S_ISDIR(e->sb->st_mode)) {
             int loop = 0;
             for (int k = 0; k < depth + 1; k++)
-                if (stack[k].dev == e->sb.st_dev && stack[k].ino == e->sb.st_ino)
+                if (stack[k].dev == e->sb->st_dev && stack[k].ino == e->sb->st_ino)
                     loop = 1;
             if (loop) {
                 st = list_fail(l, path, PR_ERR_LOOP,
                                "symbolic link loop: directory is its own "
                                "ancestor");
             } else {
-                stack[depth + 1].dev = e->sb.st_dev;
-                stack[depth + 1].ino = e->sb.st_ino;
+                stack[depth + 1].dev = e->sb->st_dev;
+                stack[depth + 1].ino = e->sb->st_ino;
                 char *sub = ecanon != NULL ? strdup(ecanon)
                                            : realpath(path, NULL);
                 if (sub == NULL && ecanon != NULL)
@@ -535,13 +542,14 @@ static pr_status walk_dir(walker *w, const char *dir, const char *canon,
                 free(sub);
             }
         } else if (wanted(e->name)) {
-            st = found(w, path, ecanon, &e->sb);
+            st = found(w, path, ecanon, e->sb);
         }
         free(path);
     }
     for (size_t i = 0; i < n; i++)
         free(v[i].name);
     free(v);
+    free(sbs);
     return st;
 }
 

@@ -243,6 +243,31 @@ static int trusted(const request *q, int64_t checked_ns)
            q->mtime_ns < checked_ns - (int64_t)PR__TRUST_AFTER_S * 1000000000;
 }
 
+/* Little-endian and LEB128 encoders into a record being built. */
+static unsigned char *enc_u64(unsigned char *x, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        *x++ = (unsigned char)(v >> (8 * i));
+    return x;
+}
+
+static unsigned char *enc_f64(unsigned char *x, double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, 8);
+    return enc_u64(x, v);
+}
+
+static unsigned char *enc_var(unsigned char *x, uint64_t v)
+{
+    while (v >= 0x80) {
+        *x++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *x++ = (unsigned char)v;
+    return x;
+}
+
 static void put_requests(wbuf *b, const shard *m, int64_t checked_ns)
 {
     strnums t;
@@ -256,18 +281,13 @@ static void put_requests(wbuf *b, const shard *m, int64_t checked_ns)
         while (shared < len && shared < prevlen &&
                q->path[shared] == prev[shared])
             shared++;
-        put_var(b, shared);
-        put_var(b, len - shared);
+        unsigned char rec[128], *x = rec;
+        x = enc_var(x, shared);
+        x = enc_var(x, len - shared);
+        put(b, rec, (size_t)(x - rec));
         put(b, q->path + shared, len - shared);
         put_strnum(b, &t, q->method);
         put_strnum(b, &t, q->url);
-        put_var(b, q->group);
-        put_var(b, q->size);
-        put_u64(b, (uint64_t)q->mtime_ns);
-        put_f64(b, q->profiled_s);
-        put_f64(b, q->total_tt);
-        put_f64(b, q->wall_ms);
-        put_f64(b, q->time);
         unsigned flags = (q->named != 0) | (q->wall_source & 3) << 1;
         if (trusted(q, checked_ns))
             flags |= F_TRUSTED;
@@ -275,12 +295,20 @@ static void put_requests(wbuf *b, const shard *m, int64_t checked_ns)
             flags |= F_WHERE_NONE;
         else if (q->where == pr__path_hash(q->path))
             flags |= F_WHERE_PATH;
-        unsigned char f8 = (unsigned char)flags;
-        put(b, &f8, 1);
+        x = rec; /* at most 10 + 10 + 8 + 32 + 1 + 8 + 8 + 10 bytes */
+        x = enc_var(x, q->group);
+        x = enc_var(x, q->size);
+        x = enc_u64(x, (uint64_t)q->mtime_ns);
+        x = enc_f64(x, q->profiled_s);
+        x = enc_f64(x, q->total_tt);
+        x = enc_f64(x, q->wall_ms);
+        x = enc_f64(x, q->time);
+        *x++ = (unsigned char)flags;
         if (!(flags & (F_WHERE_NONE | F_WHERE_PATH)))
-            put_u64(b, q->where);
-        put_u64(b, q->fp);
-        put_var(b, q->ino);
+            x = enc_u64(x, q->where);
+        x = enc_u64(x, q->fp);
+        x = enc_var(x, q->ino);
+        put(b, rec, (size_t)(x - rec));
         prev = q->path;
         prevlen = len;
     }
@@ -824,6 +852,19 @@ static void read_requests_v3(rcur *c, shard *s, const ids *id,
 {
     uint32_t nr = get_count(c, 56, "request");
     strtab t = {NULL, 0, 0};
+    arena *pool = nr > 0 ? pr__shard_strings(s) : NULL;
+    if (nr > 0 && pool == NULL)
+        c->st = PR_ERR_NOMEM;
+    if (c->st == PR_OK && nr > s->capreq - s->nreq) {
+        /* all at once: growing by doubling would copy them each time */
+        request *v = realloc(s->req, (s->nreq + nr) * sizeof *v);
+        if (v == NULL) {
+            c->st = PR_ERR_NOMEM;
+            return;
+        }
+        s->req = v;
+        s->capreq = s->nreq + nr;
+    }
     char *path = NULL;
     size_t plen = 0, pcap = 0;
     for (uint32_t i = 0; i < nr && c->st == PR_OK; i++) {
@@ -855,8 +896,8 @@ static void read_requests_v3(rcur *c, shard *s, const ids *id,
         path[plen] = '\0';
         request r;
         memset(&r, 0, sizeof r);
-        r.method = get_strnum(c, &t, &s->strings, "method");
-        r.url = get_strnum(c, &t, &s->strings, "url");
+        r.method = get_strnum(c, &t, pool, "method");
+        r.url = get_strnum(c, &t, pool, "url");
         uint64_t g = get_var(c, "request endpoint");
         r.size = get_var(c, "size");
         r.mtime_ns = (int64_t)get_u64(c, "mtime");
@@ -888,7 +929,7 @@ static void read_requests_v3(rcur *c, shard *s, const ids *id,
         r.group = id->g[g];
         r.order = base_order + i;
         r.pooled = 1;
-        if ((r.path = arena_strndup(&s->strings, path, plen)) == NULL ||
+        if ((r.path = arena_strndup(pool, path, plen)) == NULL ||
             pr__add_request(s, &r) != PR_OK)
             c->st = PR_ERR_NOMEM;
     }
@@ -979,6 +1020,13 @@ static uint32_t le32(const unsigned char *p)
            (uint32_t)p[3] << 24;
 }
 
+static int shard_empty(const shard *s)
+{
+    return s->funcs.n == 0 && s->group_keys.n == 0 && s->ncells == 0 &&
+           s->nreq == 0 && s->nskips == 0 && s->filtered == 0 &&
+           s->known == 0;
+}
+
 int pr__is_state(const void *buf, size_t len)
 {
     return len >= 8 && memcmp(buf, MAGIC, 8) == 0;
@@ -1060,6 +1108,14 @@ pr_status pr_agg_load_state_buffer(pr_agg *agg, const void *buf, size_t len,
     if (st == PR_OK && tmp.nreq > 0 && tmp.known == tmp.nreq) {
         /* Every request of it is counted already: merged, it would count
          * them twice. Nothing to add. */
+    } else if (st == PR_OK && shard_empty(&agg->main)) {
+        /* The first state of a run: taken as it is, ids and all, rather
+         * than copied (which would hold its requests twice). */
+        agg->bucket_s = bucket_s;
+        agg->inputs += tmp.nreq;
+        shard t = agg->main;
+        agg->main = tmp;
+        tmp = t;
     } else if (st == PR_OK) {
         agg->bucket_s = bucket_s;
         agg->inputs += tmp.nreq;
