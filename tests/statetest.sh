@@ -227,6 +227,37 @@ touch -d '2001-01-01' "$f0"
 "$P" --state "$tmp/kn/s" "$tmp/kn/d" > /dev/null 2> "$tmp/kn/err"
 grep -q "${files[0]}" "$tmp/kn/err" && ok "a known file with another mtime is read again" ||
     { no "a known file with another mtime was not read"; cat "$tmp/kn/err"; }
+# A state of version 2 (tests/data/state) is read and rewritten as
+# version 3; its requests, read again from the fixtures, count once.
+mkdir -p "$tmp/v2/werkzeug" && cp tests/data/state/werkzeug-v2.state "$tmp/v2/s"
+for f in DELETE.orders.1.0ms.1795610533.prof GET.api.items.10.1ms.1795610533.prof GET.api.items.17.2ms.1795610533.prof; do
+    cp "$W/$f" "$tmp/v2/werkzeug/"
+done
+"$P" --state "$tmp/v2/s" "$tmp/v2/werkzeug" > /dev/null 2> "$tmp/err"
+[ "$(nreq "$tmp/v2/s")" = 3 ] && [ "$(od -An -tu4 -j8 -N4 "$tmp/v2/s" | tr -d ' ')" = 3 ] && [ ! -s "$tmp/err" ] \
+    && ok "a version 2 state is read, its requests count once, version 3 is written" \
+    || { no "a version 2 state ($(nreq "$tmp/v2/s") requests)"; cat "$tmp/err"; }
+
+# Write-once trust (README "From cron"): a file whose mtime was over 10
+# minutes old when a run read it is known afterwards by canonical path
+# and inode, unstat'ed. So a rewrite in place (same inode) of such a file
+# is not seen; a replacement (rename: a new inode) is, and so is a
+# rewrite of a file that was young when read.
+rm -rf "$tmp/tr" && mkdir -p "$tmp/tr/d"
+cp "$W/${files[0]}" "$tmp/tr/d/old.prof" && touch -d '2001-01-01' "$tmp/tr/d/old.prof"
+cp "$W/${files[1]}" "$tmp/tr/d/young.prof"
+cp "$W/${files[2]}" "$tmp/tr/d/moved.prof" && touch -d '2001-01-01' "$tmp/tr/d/moved.prof"
+"$P" -q --state "$tmp/tr/s" "$tmp/tr/d" > /dev/null
+n0=$(nreq "$tmp/tr/s")
+cat "$W/${files[3]}" > "$tmp/tr/d/old.prof"     # in place: same inode
+cat "$W/${files[3]}" > "$tmp/tr/d/young.prof"   # in place, but it was young
+cp "$W/${files[3]}" "$tmp/tr/d/moved.tmp" && mv "$tmp/tr/d/moved.tmp" "$tmp/tr/d/moved.prof"
+"$P" -q --state "$tmp/tr/s" "$tmp/tr/d" > /dev/null
+"$P" -q -f csv -t requests "$tmp/tr/s" > "$tmp/tr/req.csv"
+[ "$n0" = 3 ] && [ "$(nreq "$tmp/tr/s")" = 5 ] && [ "$(grep -c young.prof "$tmp/tr/req.csv")" = 2 ] \
+    && [ "$(grep -c moved.prof "$tmp/tr/req.csv")" = 2 ] && [ "$(grep -c old.prof "$tmp/tr/req.csv")" = 1 ] \
+    && ok "trusted files known unstat'ed; replaced or young files read again" \
+    || { no "write-once trust ($n0 -> $(nreq "$tmp/tr/s"))"; cat "$tmp/tr/req.csv"; }
 (cd "$tmp/id/renamed" && tar cf ../w.tar *.prof)
 for i in 1 2 3; do "$P" -q --state "$tmp/id/sa" "$tmp/id/w.tar" > /dev/null; done
 n=$(nreq "$tmp/id/sa")
