@@ -17,17 +17,19 @@ typedef struct request {
     char *path;
     const char *method;
     const char *url;
-    uint32_t group;     /* endpoint: id in shard.group_keys */
     size_t order;       /* position among all inputs, for stable output */
-    size_t sub;         /* entry number inside an archive */
     uint64_t size;
     int64_t mtime_ns;
     double profiled_s;  /* the request root's cumtime, else sum of tottime */
     double total_tt;    /* pstats' total: sum of tottime */
     double wall_ms;     /* from the file name, else profiled_s * 1000 */
     double time;        /* Unix seconds: from the file name, else mtime */
-    int named;          /* the file name matched the name format */
-    pr__wall_source wall_source; /* why wall_ms is what it is */
+    uint32_t group;     /* endpoint: id in shard.group_keys */
+    uint32_t sub;       /* entry number inside an archive (an archive of
+                           4 G entries would take days to read) */
+    unsigned char named; /* the file name matched the name format */
+    unsigned char wall_source; /* pr__wall_source: why wall_ms is what it is */
+    unsigned char checked, trusted, pooled; /* see ino below */
     /* Identity, so that no request is counted twice in a state (0 when
      * unknown: states of version 1, runs without a state):
      * where = hash of the file's canonical path (realpath), for skipping
@@ -48,7 +50,6 @@ typedef struct request {
      *           (requests loaded from a state), not in a block of their
      *           own. */
     uint64_t ino;
-    unsigned char checked, trusted, pooled;
 } request;
 
 /* See request.trusted: werkzeug names a file by the second it was

@@ -680,6 +680,9 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
     if (st == PR_OK)
         st = run_list(agg, &list, first_skip);
     src_list_free(&list);
+    /* 32 MB for a state of 1,000,000 requests, not needed by a report:
+     * pr_agg_add_buffer builds it again if it needs it. */
+    u64map_free(&agg->fps);
     return st;
 }
 
@@ -710,6 +713,9 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
             data = NULL;
         }
     }
+    if (st == PR_OK && data != NULL && agg->opts.skip_known &&
+        agg->fps.n == 0 && agg->main.nreq > 0)
+        st = known_fps(agg);
     if (st == PR_OK && data != NULL)
         st = process(&w, name, name, agg->inputs, 0, data, len, &sst);
     size_t old_skips = agg->main.nskips;
