@@ -627,7 +627,7 @@ static pr_str get_str(rcur *c, const char *what)
 
 static pr_func_key get_key(rcur *c)
 {
-    pr_func_key k;
+    pr_func_key k = {{"", 0}, 0, {"", 0}};
     k.file = get_str(c, "file name");
     if (c->z != NULL && c->st == PR_OK) {
         /* the window may move while the name is read */
