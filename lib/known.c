@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { END = UINT32_MAX };
+#define END UINT32_MAX
 
 void pr__known_init(pr__known *k, shard *m)
 {
