@@ -1,5 +1,6 @@
 /* report.c - build a read-only, sorted report from an aggregate. The
  * renderers only walk it: they never re-parse or re-aggregate. */
+#define _GNU_SOURCE /* qsort_r */
 #include "sort.h"
 #include "report.h"
 #include "agg.h"
@@ -473,6 +474,14 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
 
 /* ---- requests and time buckets ---------------------------------------- */
 
+static int cmp_slower(const void *a, const void *b, void *rows)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    const pr_request_row *v = rows;
+    pr__ranked x = {v[i].wall_ms, i}, y = {v[j].wall_ms, j};
+    return pr__cmp_ranked(&x, &y);
+}
+
 static int build_requests(pr_report *r, const view *vw,
                           const size_t *ep_of_group, const shard *m)
 {
@@ -488,11 +497,8 @@ static int build_requests(pr_report *r, const view *vw,
     }
     r->requests = calloc(n ? n : 1, sizeof *r->requests);
     r->slowest = calloc(n ? n : 1, sizeof *r->slowest);
-    double *walls = malloc((n ? n : 1) * sizeof *walls);
-    if (r->requests == NULL || r->slowest == NULL || walls == NULL) {
-        free(walls);
+    if (r->requests == NULL || r->slowest == NULL)
         return -1;
-    }
     for (size_t i = 0; i < n; i++) {
         const request *q = vw->req[i];
         pr_request_row *row = &r->requests[i];
@@ -504,7 +510,6 @@ static int build_requests(pr_report *r, const view *vw,
                    (row->method = arena_strdup(&r->strings, q->method)) ==
                        NULL ||
                    (row->path = arena_strdup(&r->strings, q->url)) == NULL) {
-            free(walls);
             return -1;
         }
         row->endpoint = ep_of_group[q->group];
@@ -514,12 +519,15 @@ static int build_requests(pr_report *r, const view *vw,
         row->named = q->named;
         row->wall_source = q->wall_source == PR__WALL_NAME ? PR_WALL_NAME
                                                            : PR_WALL_PROFILE;
-        walls[i] = q->wall_ms;
+        r->slowest[i] = i;
     }
     r->nrequests = n;
-    int bad = pr__rank_desc(walls, n, r->slowest);
-    free(walls);
-    return bad;
+    /* The indexes sorted in place, as pr__rank_desc would rank the wall
+     * times (descending, index as tie-break) but without its copies:
+     * 40 bytes a request less at the report's peak. */
+    if (n > 1)
+        qsort_r(r->slowest, n, sizeof *r->slowest, cmp_slower, r->requests);
+    return 0;
 }
 
 /* Nice bucket widths, 1 s to 1 d: a clock's divisions. */
