@@ -9,6 +9,7 @@
 #include "agg.h"
 #include "known.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,14 +19,20 @@ void pr__known_init(pr__known *k, shard *m)
 {
     memset(k, 0, sizeof *k);
     k->m = m;
+    pthread_mutex_init(&k->lock, NULL);
 }
 
 void pr__known_free(pr__known *k)
 {
     free(k->slots);
     free(k->next);
+    pthread_mutex_destroy(&k->lock);
     memset(k, 0, sizeof *k);
 }
+
+/* After the request pr__known_trusted found last, in this thread (a
+ * guess, checked against the table's size before use). */
+static _Thread_local size_t hint;
 
 /* The key a request is found by: its where, or for requests of version
  * 1 states (where unknown) the hash of the path as given. */
@@ -98,7 +105,7 @@ static uint32_t first(const pr__known *k, uint64_t key)
 
 int pr__known_trusted(void *ctx, const char *canon, uint64_t ino)
 {
-    pr__known *k = ctx;
+    const pr__known *k = ctx;
     if (ino == 0)
         return 0;
     uint64_t where = pr__path_hash(canon);
@@ -106,17 +113,17 @@ int pr__known_trusted(void *ctx, const char *canon, uint64_t ino)
      * requests have them (both sorted by name): the next few requests
      * after the last one found are tried first, read in sequence,
      * before the table (a cache miss or two a lookup). */
-    for (size_t j = k->hint; j < k->done && j < k->hint + 8; j++) {
+    for (size_t j = hint; j < k->done && j < hint + 8; j++) {
         const request *q = &k->m->req[j];
         if (q->where == where && q->trusted && q->ino == ino) {
-            k->hint = j + 1;
+            hint = j + 1;
             return 1;
         }
     }
     for (uint32_t i = first(k, where); i != END; i = k->next[i]) {
         const request *q = &k->m->req[i];
         if (q->trusted && q->ino == ino && q->where == where) {
-            k->hint = (size_t)i + 1;
+            hint = (size_t)i + 1;
             return 1;
         }
     }
@@ -142,17 +149,19 @@ int pr__known_has(void *ctx, const char *path, const char *canon,
     if (k->done == 0)
         return 0;
     uint64_t where = canon != NULL ? pr__path_hash(canon) : pr__where(path);
+    pthread_mutex_lock(&k->lock);
     uint32_t i = find(k, where, size, mtime_ns);
     if (i == END)
         i = find(k, pr__path_hash(path), size, mtime_ns);
-    if (i == END)
-        return 0;
-    request *q = &k->m->req[i];
-    if (q->where == 0) /* a version 1 state's, found by its path */
-        q->where = where;
-    if (ino != 0 && q->where == where) {
-        q->ino = ino;
-        q->checked = 1;
+    if (i != END) {
+        request *q = &k->m->req[i];
+        if (q->where == 0) /* a version 1 state's, found by its path */
+            q->where = where;
+        if (ino != 0 && q->where == where) {
+            q->ino = ino;
+            q->checked = 1;
+        }
     }
-    return 1;
+    pthread_mutex_unlock(&k->lock);
+    return i != END;
 }

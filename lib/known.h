@@ -16,7 +16,8 @@ typedef struct pr__known {
     pr__known_slot *slots;
     size_t cap;     /* a power of two, at least twice done */
     uint32_t *next; /* per request: the next one at the same key */
-    size_t hint;    /* after the request pr__known_trusted found last */
+    pthread_mutex_t lock; /* pr__known_has marks requests: two walking
+                             threads may find the same one */
 } pr__known;
 
 void pr__known_init(pr__known *k, shard *m);
@@ -24,7 +25,7 @@ void pr__known_free(pr__known *k);
 /* Indexes the requests added to m since the last call. */
 pr_status pr__known_update(pr__known *k);
 /* src_filter.trusted: a trusted request has this canonical path and
- * inode. */
+ * inode. Both may be called from several threads at once. */
 int pr__known_trusted(void *ctx, const char *canon, uint64_t ino);
 /* src_filter.known: a request has this canonical path (canon, or path
  * resolved; or path as given, for version 1 states), size and mtime. A

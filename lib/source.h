@@ -94,6 +94,9 @@ typedef struct src_filter {
     int (*known)(void *ctx, const char *path, const char *canon,
                  uint64_t size, int64_t mtime_ns, uint64_t ino);
     void *ctx;
+    /* Both may be called from two threads at once: a root with many
+     * directories is then walked by two (the list's order is the same). */
+    int thread_safe;
 } src_filter;
 
 /* Appends the files named by paths: directories walked recursively, in
