@@ -238,6 +238,19 @@ done
     && ok "a version 2 state is read, its requests count once, version 3 is written" \
     || { no "a version 2 state ($(nreq "$tmp/v2/s") requests)"; cat "$tmp/err"; }
 
+# A root of 8 directories or more is walked by two threads when a state
+# is kept; the files come in the same order as one thread's walk.
+rm -rf "$tmp/par" && mkdir -p "$tmp/par/d"
+for i in 0 1 2 3 4 5 6 7 8 9; do
+    mkdir "$tmp/par/d/s$i" && for f in "${files[@]:$((i * 3)):3}"; do cp "$W/$f" "$tmp/par/d/s$i/"; done
+done
+cp "$W/${files[0]}" "$tmp/par/d/top.prof"
+"$P" -q -f csv -t requests "$tmp/par/d" > "$tmp/par/one.csv"
+"$P" -q --state "$tmp/par/s" -f csv -t requests "$tmp/par/d" > "$tmp/par/two.csv"
+[ "$(wc -l < "$tmp/par/one.csv")" = 32 ] && cmp -s "$tmp/par/one.csv" "$tmp/par/two.csv" \
+    && ok "a walk in two threads lists files in the same order" \
+    || { no "a walk in two threads ($(wc -l < "$tmp/par/two.csv") lines)"; diff "$tmp/par/one.csv" "$tmp/par/two.csv" | head -5; }
+
 # Write-once trust (README "From cron"): a file whose mtime was over 10
 # minutes old when a run read it is known afterwards by canonical path
 # and inode, unstat'ed. So a rewrite in place (same inode) of such a file
