@@ -282,7 +282,8 @@ size_t pr_agg_files_filtered(const pr_agg *agg);
 
 /* Writes the aggregate (functions, edges and requests per endpoint and
  * time bucket; not the skipped files, which are retried) to `path`:
- * versioned, checksummed, zlib-compressed, replaced atomically (see
+ * versioned (version 3; versions 1 to 3 are read), checksummed,
+ * zlib-compressed as it is written, replaced atomically (see
  * pr_outfile_open: mode and owner kept, a symlink's target replaced), so
  * a run killed at any point leaves the previous file usable. A `path`
  * that exists and is not a regular file fails with PR_ERR_NOT_FILE. */

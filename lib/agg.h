@@ -2,10 +2,12 @@
 #ifndef PR_AGG_H
 #define PR_AGG_H
 
+#include "arena.h"
 #include "reqname.h"
 #include "source.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include "table.h"
 
 /* One profile file = one request. `path` owns one block holding the
@@ -15,17 +17,19 @@ typedef struct request {
     char *path;
     const char *method;
     const char *url;
-    uint32_t group;     /* endpoint: id in shard.group_keys */
     size_t order;       /* position among all inputs, for stable output */
-    size_t sub;         /* entry number inside an archive */
     uint64_t size;
     int64_t mtime_ns;
     double profiled_s;  /* the request root's cumtime, else sum of tottime */
     double total_tt;    /* pstats' total: sum of tottime */
     double wall_ms;     /* from the file name, else profiled_s * 1000 */
     double time;        /* Unix seconds: from the file name, else mtime */
-    int named;          /* the file name matched the name format */
-    pr__wall_source wall_source; /* why wall_ms is what it is */
+    uint32_t group;     /* endpoint: id in shard.group_keys */
+    uint32_t sub;       /* entry number inside an archive (an archive of
+                           4 G entries would take days to read) */
+    unsigned char named; /* the file name matched the name format */
+    unsigned char wall_source; /* pr__wall_source: why wall_ms is what it is */
+    unsigned char checked, trusted, pooled; /* see ino below */
     /* Identity, so that no request is counted twice in a state (0 when
      * unknown: states of version 1, runs without a state):
      * where = hash of the file's canonical path (realpath), for skipping
@@ -34,7 +38,24 @@ typedef struct request {
      *         decompressed bytes: the same request in a renamed
      *         directory, a gzip copy, an archive or another state. */
     uint64_t where, fp;
+    /* Write-once trust, so a cron run need not stat every known file:
+     * ino     = the file's inode number when read or last stat'ed (0:
+     *           unknown: archive entries, states before version 3);
+     * checked = read or stat'ed by this run (not saved);
+     * trusted = its mtime was more than PR__TRUST_AFTER_S before a run
+     *           that read or stat'ed it: a werkzeug file that old is never
+     *           rewritten, so it is known by canonical path and inode
+     *           alone;
+     * pooled  = path, method and url live in the shard's string arena
+     *           (requests loaded from a state), not in a block of their
+     *           own. */
+    uint64_t ino;
 } request;
+
+/* See request.trusted: werkzeug names a file by the second it was
+ * written, and rewrites it only for a request that ends in that same
+ * second; 600 s leaves room for slow dumps and clock skew. */
+#define PR__TRUST_AFTER_S 600
 
 typedef struct skip {
     char *path;
@@ -66,7 +87,26 @@ typedef struct shard {
     size_t nreq, capreq;
     skip *skips;
     size_t nskips, capskips;
+    /* Strings of pooled requests, in pools shared with the reports
+     * built from them (pr__pool). */
+    struct pr__pool **pools;
+    size_t npools;
 } shard;
+
+/* An arena of request strings, counted: a report built from the
+ * requests points into it instead of copying a million paths, and the
+ * last of the shard and the reports to let go frees it. */
+typedef struct pr__pool {
+    arena a;
+    _Atomic long refs;
+} pr__pool;
+
+/* The arena new pooled strings of s go to; NULL: no memory. */
+arena *pr__shard_strings(shard *s);
+/* Another reference to p. */
+pr__pool *pr__pool_retain(pr__pool *p);
+/* Drops a reference; the last frees the pool. NULL is ignored. */
+void pr__pool_release(pr__pool *p);
 
 struct pr_agg {
     pr_agg_options opts;
@@ -80,6 +120,8 @@ struct pr_agg {
      * seen before under another name or form is not counted again. */
     pthread_mutex_t fp_lock;
     u64map fps;
+    int64_t checked_ns; /* when the last pr_agg_add_paths began (checked
+                           requests were read or stat'ed after it) */
 };
 
 /* Fingerprint of a request (never 0): its base name without directory
@@ -88,6 +130,8 @@ uint64_t pr__request_fp(const char *name, const void *data, size_t len);
 /* Hash of a path's canonical form (never 0); of the path itself when it
  * cannot be resolved. */
 uint64_t pr__where(const char *path);
+/* The same hash of a path taken as it is (pr__where without realpath). */
+uint64_t pr__path_hash(const char *path);
 
 /* The cell of (group, bucket), created on first use; NULL: no memory. */
 ftable *pr__cell(shard *s, uint32_t group, int64_t bucket);

@@ -5,6 +5,7 @@
 #define _DEFAULT_SOURCE /* realpath */
 #include "sort.h"
 #include "agg.h"
+#include "known.h"
 #include "endpoint.h"
 #include "grow.h"
 #include "input.h"
@@ -219,11 +220,15 @@ uint64_t pr__request_fp(const char *name, const void *data, size_t len)
     return pr__hash(data, len, pr__hash(b, n, 0x66696c65)) | 1;
 }
 
+uint64_t pr__path_hash(const char *path)
+{
+    return pr__hash(path, strlen(path), 0x77686572) | 1;
+}
+
 uint64_t pr__where(const char *path)
 {
     char *real = realpath(path, NULL);
-    const char *p = real != NULL ? real : path;
-    uint64_t h = pr__hash(p, strlen(p), 0x77686572) | 1;
+    uint64_t h = pr__path_hash(real != NULL ? real : path);
     free(real);
     return h;
 }
@@ -292,8 +297,11 @@ static pr_status process(worker *w, const char *name, const char *base,
         }
         if (nomem)
             return PR_ERR_NOMEM;
-        if (sub == 0)
+        if (sub == 0) {
             r.where = pr__where(name);
+            r.ino = sst->ino;
+            r.checked = 1;
+        }
     }
     int64_t bucket = pr__bucket_of(r.time, w->agg->bucket_s);
     ftable *t = group_for(&w->out, &ep, bucket, &r.group);
@@ -339,14 +347,14 @@ static pr_status on_entry(void *p, const char *entry, size_t index,
     snprintf(c->name, need, "%s:%s", c->f->path, entry);
     if (err != NULL)
         return add_skip(&c->w->out, c->name, c->order, index + 1, err);
-    src_stat sst = {len, c->sst.mtime_ns, c->sst.mtime_s};
+    src_stat sst = {len, c->sst.mtime_ns, c->sst.mtime_s, 0};
     return process(c->w, c->name, entry, c->order, index + 1, data, len,
                    &sst);
 }
 
 static pr_status process_archive(worker *w, const src_file *f, size_t order)
 {
-    entry_ctx c = {w, f, order, {0, 0, 0}, NULL, 0};
+    entry_ctx c = {w, f, order, {0, 0, 0, 0}, NULL, 0};
     pr_error err;
     pr_status st = src_archive(f->path, w->agg->opts.max_file_size, &w->raw,
                                &w->unz, on_entry, &c, &err);
@@ -432,6 +440,21 @@ static int cmp_skip(const void *a, const void *b)
 {
     const skip *x = a, *y = b;
     return cmp_pos(x->order, x->sub, y->order, y->sub);
+}
+
+/* Requests in input order. Those of a state come first and in order
+ * already, and a run adds a few after them: only the unsorted tail is
+ * sorted (glibc's qsort copies the whole array to sort it). */
+static void sort_requests(shard *m)
+{
+    size_t k = 1;
+    while (k < m->nreq && cmp_req(&m->req[k - 1], &m->req[k]) <= 0)
+        k++;
+    if (k >= m->nreq)
+        return;
+    pr__qsort(m->req + k, m->nreq - k, sizeof *m->req, cmp_req);
+    if (cmp_req(&m->req[k - 1], &m->req[k]) > 0)
+        pr__qsort(m->req, m->nreq, sizeof *m->req, cmp_req);
 }
 
 /* ---- public API ------------------------------------------------------ */
@@ -560,7 +583,7 @@ static pr_status run_list(pr_agg *agg, const src_list *list, size_t first_skip)
     free(ws);
     agg->inputs += list->n;
     shard *m = &agg->main;
-    pr__qsort(m->req, m->nreq, sizeof *m->req, cmp_req);
+    sort_requests(m);
     pr__qsort(m->skips, m->nskips, sizeof *m->skips, cmp_skip);
     if (agg->opts.on_skip != NULL)
         for (size_t i = old_skips; i < m->nskips; i++)
@@ -585,54 +608,24 @@ static int state_file(const char *path)
     return n > 0 && pr__reader_for(head, (size_t)n)->parse == NULL;
 }
 
-/* Key of a file for the fast path of incremental runs: where it is
- * (canonical path, or the path as given for states of version 1), its
- * size and mtime. */
-static uint64_t file_key(uint64_t where, uint64_t size, int64_t mtime_ns)
-{
-    uint64_t k[3] = {where, size, (uint64_t)mtime_ns};
-    return pr__hash(k, sizeof k, 0x6b6e6f77) >> 1;
-}
-
-static uint64_t path_hash(const char *path)
-{
-    return pr__hash(path, strlen(path), 0x77686572) | 1;
-}
-
 /* Removes from the list the files already in the aggregate, found by
  * canonical path (so ./dir, dir// and links find them), size and mtime:
  * they are not read again. Files known under another path (a renamed
  * directory, a gzip copy, an archive) are read, and left out by their
- * fingerprint (process). */
-static pr_status drop_known(const shard *m, src_list *list)
+ * fingerprint (process). The walk leaves out most of them already;
+ * this finds those walked before a state input was loaded. */
+static void drop_known(pr__known *k, src_list *list)
 {
-    u64map known;
-    memset(&known, 0, sizeof known);
-    for (size_t i = 0; i < m->nreq; i++) {
-        const request *q = &m->req[i];
-        uint64_t where = q->where ? q->where : path_hash(q->path);
-        if (u64map_get(&known, file_key(where, q->size, q->mtime_ns), 1, 0,
-                       NULL) == UINT32_MAX) {
-            u64map_free(&known);
-            return PR_ERR_NOMEM;
-        }
-    }
     size_t keep = 0;
     for (size_t i = 0; i < list->n; i++) {
         src_file *f = &list->v[i];
-        int hit = !f->failed && !f->archive && m->nreq > 0 &&
-                  (u64map_find(&known, file_key(pr__where(f->path), f->size,
-                                                f->mtime_ns)) != UINT32_MAX ||
-                   u64map_find(&known, file_key(path_hash(f->path), f->size,
-                                                f->mtime_ns)) != UINT32_MAX);
-        if (hit)
+        if (!f->failed && !f->archive &&
+            pr__known_has(k, f->path, NULL, f->size, f->mtime_ns, 0))
             free(f->path);
         else
             list->v[keep++] = *f;
     }
     list->n = keep;
-    u64map_free(&known);
-    return PR_OK;
 }
 
 /* The fingerprints of the requests in the aggregate, for process(). */
@@ -653,11 +646,19 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
         return PR_ERR_USAGE;
     src_list list;
     memset(&list, 0, sizeof list);
-    pr_status st = PR_OK;
+    pr__known known;
+    pr__known_init(&known, &agg->main);
+    src_filter filter = {pr__known_trusted, pr__known_has, &known, 1};
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    agg->checked_ns = pr__ns_of((int64_t)now.tv_sec, now.tv_nsec);
+    int incremental = agg->opts.skip_known;
+    size_t loaded = 0; /* states loaded after files were listed */
+    pr_status st = incremental ? pr__known_update(&known) : PR_OK;
     size_t first_skip = agg->main.nskips;
     for (size_t i = 0; i < n && st == PR_OK; i++) {
         if (!state_file(paths[i])) {
-            st = src_walk(&list, paths + i, 1);
+            st = src_walk(&list, paths + i, 1, incremental ? &filter : NULL);
             continue;
         }
         pr_error err;
@@ -666,14 +667,22 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
          * with the others after the run. */
         if (st != PR_OK && st != PR_ERR_NOMEM)
             st = add_skip(&agg->main, paths[i], agg->inputs++, 0, &err);
+        if (st == PR_OK && incremental) {
+            loaded += list.n > 0;
+            st = pr__known_update(&known);
+        }
     }
-    if (st == PR_OK && agg->opts.skip_known)
-        st = drop_known(&agg->main, &list);
-    if (st == PR_OK && agg->opts.skip_known)
+    if (st == PR_OK && incremental && loaded > 0)
+        drop_known(&known, &list);
+    pr__known_free(&known);
+    if (st == PR_OK && incremental)
         st = known_fps(agg);
     if (st == PR_OK)
         st = run_list(agg, &list, first_skip);
     src_list_free(&list);
+    /* 32 MB for a state of 1,000,000 requests, not needed by a report:
+     * pr_agg_add_buffer builds it again if it needs it. */
+    u64map_free(&agg->fps);
     return st;
 }
 
@@ -689,7 +698,7 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
     pr__shard_init(&w.out);
     mdecoder_init(&w.dec);
     sview_init(&w.view);
-    src_stat sst = {len, 0, 0};
+    src_stat sst = {len, 0, 0, 0};
     const unsigned char *data = buf;
     pr_error err;
     pr_status st = PR_OK;
@@ -704,6 +713,9 @@ pr_status pr_agg_add_buffer(pr_agg *agg, const char *name, const void *buf,
             data = NULL;
         }
     }
+    if (st == PR_OK && data != NULL && agg->opts.skip_known &&
+        agg->fps.n == 0 && agg->main.nreq > 0)
+        st = known_fps(agg);
     if (st == PR_OK && data != NULL)
         st = process(&w, name, name, agg->inputs, 0, data, len, &sst);
     size_t old_skips = agg->main.nskips;

@@ -163,3 +163,4 @@ int arena_copy_key(arena *a, pr_func_key *k)
 {
     return arena_copy_str(a, &k->file) || arena_copy_str(a, &k->name);
 }
+

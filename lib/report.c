@@ -1,5 +1,6 @@
 /* report.c - build a read-only, sorted report from an aggregate. The
  * renderers only walk it: they never re-parse or re-aggregate. */
+#define _GNU_SOURCE /* qsort_r */
 #include "sort.h"
 #include "report.h"
 #include "agg.h"
@@ -473,24 +474,42 @@ static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
 
 /* ---- requests and time buckets ---------------------------------------- */
 
+static int cmp_slower(const void *a, const void *b, void *rows)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    const pr_request_row *v = rows;
+    pr__ranked x = {v[i].wall_ms, i}, y = {v[j].wall_ms, j};
+    return pr__cmp_ranked(&x, &y);
+}
+
 static int build_requests(pr_report *r, const view *vw,
-                          const size_t *ep_of_group)
+                          const size_t *ep_of_group, const shard *m)
 {
     size_t n = vw->nreq;
+    /* The strings of pooled requests stay where they are: the report
+     * holds their pools as long as it lives. */
+    if (m->npools > 0) {
+        if ((r->pools = malloc(m->npools * sizeof *r->pools)) == NULL)
+            return -1;
+        for (size_t i = 0; i < m->npools; i++)
+            r->pools[i] = pr__pool_retain(m->pools[i]);
+        r->npools = m->npools;
+    }
     r->requests = calloc(n ? n : 1, sizeof *r->requests);
     r->slowest = calloc(n ? n : 1, sizeof *r->slowest);
-    double *walls = malloc((n ? n : 1) * sizeof *walls);
-    if (r->requests == NULL || r->slowest == NULL || walls == NULL) {
-        free(walls);
+    if (r->requests == NULL || r->slowest == NULL)
         return -1;
-    }
     for (size_t i = 0; i < n; i++) {
         const request *q = vw->req[i];
         pr_request_row *row = &r->requests[i];
-        if ((row->file = arena_strdup(&r->strings, q->path)) == NULL ||
-            (row->method = arena_strdup(&r->strings, q->method)) == NULL ||
-            (row->path = arena_strdup(&r->strings, q->url)) == NULL) {
-            free(walls);
+        if (q->pooled) { /* a state's: shared, not copied (see below) */
+            row->file = q->path;
+            row->method = q->method;
+            row->path = q->url;
+        } else if ((row->file = arena_strdup(&r->strings, q->path)) == NULL ||
+                   (row->method = arena_strdup(&r->strings, q->method)) ==
+                       NULL ||
+                   (row->path = arena_strdup(&r->strings, q->url)) == NULL) {
             return -1;
         }
         row->endpoint = ep_of_group[q->group];
@@ -500,12 +519,15 @@ static int build_requests(pr_report *r, const view *vw,
         row->named = q->named;
         row->wall_source = q->wall_source == PR__WALL_NAME ? PR_WALL_NAME
                                                            : PR_WALL_PROFILE;
-        walls[i] = q->wall_ms;
+        r->slowest[i] = i;
     }
     r->nrequests = n;
-    int bad = pr__rank_desc(walls, n, r->slowest);
-    free(walls);
-    return bad;
+    /* The indexes sorted in place, as pr__rank_desc would rank the wall
+     * times (descending, index as tie-break) but without its copies:
+     * 40 bytes a request less at the report's peak. */
+    if (n > 1)
+        qsort_r(r->slowest, n, sizeof *r->slowest, cmp_slower, r->requests);
+    return 0;
 }
 
 /* Nice bucket widths, 1 s to 1 d: a clock's divisions. */
@@ -854,7 +876,8 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     ftable_free(&all);
     summarize_requests(r, m, &vw);
     if (build_endpoints(r, &vw, ep_of_group, &mc) != 0 ||
-        build_requests(r, &vw, ep_of_group) != 0 || build_buckets(r) != 0)
+        build_requests(r, &vw, ep_of_group, &agg->main) != 0 ||
+        build_buckets(r) != 0)
         goto fail;
     free(ep_of_group);
     ep_of_group = NULL;
@@ -973,6 +996,9 @@ void pr_report_free(pr_report *r)
     free(r->findings);
     pr_outliers_free(r->outliers);
     arena_free(&r->strings);
+    for (size_t i = 0; i < r->npools; i++)
+        pr__pool_release(r->pools[i]);
+    free(r->pools);
     free(r->funcs);
     free(r->by_tt);
     free(r->by_ct);

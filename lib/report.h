@@ -14,6 +14,8 @@ struct pr_report {
     pr_report_options opts;
     pr_summary sum;
     arena strings;        /* copies of every string the report shows */
+    struct pr__pool **pools; /* or the aggregate's pools it points into */
+    size_t npools;
     pr_func_row *funcs;   /* all endpoints merged, sorted by key */
     size_t nfuncs;
     size_t *by_tt;        /* indexes into funcs, tottime descending */

@@ -15,6 +15,39 @@ void pr__shard_init(shard *s)
     functab_init(&s->group_keys);
 }
 
+arena *pr__shard_strings(shard *s)
+{
+    if (s->npools == 0) {
+        pr__pool **v = malloc(sizeof *v);
+        pr__pool *p = malloc(sizeof *p);
+        if (v == NULL || p == NULL) {
+            free(v);
+            free(p);
+            return NULL;
+        }
+        arena_init(&p->a);
+        atomic_init(&p->refs, 1);
+        v[0] = p;
+        s->pools = v;
+        s->npools = 1;
+    }
+    return &s->pools[s->npools - 1]->a;
+}
+
+pr__pool *pr__pool_retain(pr__pool *p)
+{
+    atomic_fetch_add(&p->refs, 1);
+    return p;
+}
+
+void pr__pool_release(pr__pool *p)
+{
+    if (p != NULL && atomic_fetch_sub(&p->refs, 1) == 1) {
+        arena_free(&p->a);
+        free(p);
+    }
+}
+
 void pr__shard_free(shard *s)
 {
     functab_free(&s->funcs);
@@ -24,8 +57,12 @@ void pr__shard_free(shard *s)
     free(s->cells);
     u64map_free(&s->cellmap);
     for (size_t i = 0; i < s->nreq; i++)
-        free(s->req[i].path);
+        if (!s->req[i].pooled)
+            free(s->req[i].path);
     free(s->req);
+    for (size_t i = 0; i < s->npools; i++)
+        pr__pool_release(s->pools[i]);
+    free(s->pools);
     for (size_t i = 0; i < s->nskips; i++)
         free(s->skips[i].path);
     free(s->skips);
@@ -136,6 +173,23 @@ pr_status pr__shard_merge(shard *dst, shard *src)
     src->filtered = 0;
     dst->known += src->known;
     src->known = 0;
+    /* String pools first, so that no request moves without its pool. */
+    if (st == PR_OK && src->npools > 0) {
+        pr__pool **v = realloc(dst->pools,
+                               (dst->npools + src->npools) * sizeof *v);
+        if (v == NULL) {
+            st = PR_ERR_NOMEM;
+        } else {
+            /* dst's newest pool stays last: it is the one that grows */
+            memmove(v + src->npools, v, dst->npools * sizeof *v);
+            memcpy(v, src->pools, src->npools * sizeof *v);
+            dst->pools = v;
+            dst->npools += src->npools;
+            free(src->pools);
+            src->pools = NULL;
+            src->npools = 0;
+        }
+    }
     /* Requests and skips move over; their strings change owner. */
     for (size_t i = 0; i < src->nreq && st == PR_OK; i++) {
         request r = src->req[i];

@@ -38,6 +38,7 @@ typedef struct src_stat {
     uint64_t size;      /* bytes on disk */
     int64_t mtime_ns;   /* modification time, ns since the epoch (saturated) */
     double mtime_s;     /* the same in seconds, which do not saturate */
+    uint64_t ino;       /* inode number */
 } src_stat;
 
 /* Reads the regular file at path whole, without blocking on FIFOs or
@@ -80,9 +81,31 @@ typedef struct src_list {
     size_t n, cap;
 } src_list;
 
+/* What a walk asks about each regular file it finds (not archives),
+ * before listing it. `canon` is its canonical path (what realpath
+ * gives), or NULL when the walk did not build it (a symlink, a file
+ * system without d_type): the callee resolves it then.
+ * trusted(): asked first, before any stat, with the inode number the
+ *            directory gives (canon never NULL here); nonzero leaves the
+ *            file out unstat'ed. May be NULL.
+ * known():   asked once the file is stat'ed; nonzero leaves it out. */
+typedef struct src_filter {
+    int (*trusted)(void *ctx, const char *canon, uint64_t ino);
+    int (*known)(void *ctx, const char *path, const char *canon,
+                 uint64_t size, int64_t mtime_ns, uint64_t ino);
+    void *ctx;
+    /* Both may be called from two threads at once: a root with many
+     * directories is then walked by two (the list's order is the same). */
+    int thread_safe;
+} src_filter;
+
 /* Appends the files named by paths: directories walked recursively, in
- * name order, for "*.prof" and "*.prof.gz"; anything else taken as is. */
-pr_status src_walk(src_list *list, const char *const *paths, size_t n);
+ * name order, for "*.prof" and "*.prof.gz"; anything else taken as is.
+ * filter may be NULL. A directory's entries are stat'ed through its
+ * descriptor and their canonical paths built from its own, so a walk
+ * costs one fstatat per entry and no realpath but for symlinks. */
+pr_status src_walk(src_list *list, const char *const *paths, size_t n,
+                   const src_filter *filter);
 void src_list_free(src_list *list);
 
 #endif

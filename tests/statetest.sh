@@ -4,7 +4,8 @@
 # a corrupt, missing or half-written state must never cost data.
 set -u
 cd "$(dirname "$0")/.."
-P=${PROFREPORT:-build/profreport}
+# Absolute: some runs below start in another directory.
+P=$(realpath "${PROFREPORT:-build/profreport}")
 PY=${PYTHON:-/usr/bin/python3}
 # Reports say when they were made: one fixed time, so two runs compare.
 export SOURCE_DATE_EPOCH=1796169600
@@ -197,8 +198,9 @@ nreq() { "$P" -q -f csv -t requests "$1" | tail -n +2 | wc -l; }
 rm -rf "$tmp/id" && mkdir "$tmp/id" && cp -r "$tmp/d" "$tmp/id/d"
 "$P" -q --state "$tmp/id/s" "$tmp/id/d" > /dev/null
 n0=$(nreq "$tmp/id/s")
-(cd "$tmp/id" && "$P" -q --state s ./d > /dev/null)
+(cd "$tmp/id" && "$P" -q --state s ./d > /dev/null) || no "a run in another directory (./d) failed"
 "$P" -q --state "$tmp/id/s" "$tmp/id//d//" > /dev/null
+ln -s d "$tmp/id/link" && "$P" -q --state "$tmp/id/s" "$tmp/id/link" > /dev/null
 mv "$tmp/id/d" "$tmp/id/renamed"
 "$P" -q --state "$tmp/id/s" "$tmp/id/renamed" > /dev/null
 mkdir "$tmp/id/gz" && for f in "$tmp/id/renamed"/*.prof; do gzip -c "$f" > "$tmp/id/gz/$(basename "$f").gz"; done
@@ -208,6 +210,67 @@ cp "$tmp/id/s" "$tmp/id/s.copy"
 n=$(nreq "$tmp/id/s")
 [ "$n0" = "${#files[@]}" ] && [ "$n" = "$n0" ] && ok "same requests by ./dir, dir//, renamed, gzipped, state copy: counted once ($n)" \
     || no "same requests under other paths counted again ($n0 -> $n)"
+# A file known by its canonical path, size and mtime is not read again:
+# bytes garbled under the same size and mtime go unnoticed, by every path
+# that leads to it (a symlinked directory, a symlink to the file).
+rm -rf "$tmp/kn" && mkdir -p "$tmp/kn/d/sub" && cp "$W/${files[0]}" "$W/${files[1]}" "$tmp/kn/d/sub/"
+"$P" -q --state "$tmp/kn/s" "$tmp/kn/d" > /dev/null
+f0=$tmp/kn/d/sub/${files[0]}
+head -c "$(stat -c %s "$f0")" /dev/zero > "$tmp/kn/zero" && touch -r "$f0" "$tmp/kn/zero"
+cat "$tmp/kn/zero" > "$f0" && touch -r "$tmp/kn/zero" "$f0"
+ln -s d "$tmp/kn/dl" && ln -s "d/sub/${files[1]}" "$tmp/kn/fl.prof"
+(cd "$tmp/kn" && "$P" --state s ./dl/ d/sub/../sub fl.prof > /dev/null 2> err) && [ ! -s "$tmp/kn/err" ] &&
+    [ "$(nreq "$tmp/kn/s")" = 2 ] && ok "known files are not read again, by any path to them" ||
+    { no "known files read again"; cat "$tmp/kn/err"; }
+# Its mtime changed: it is a new request, read (and here, garbled).
+touch -d '2001-01-01' "$f0"
+"$P" --state "$tmp/kn/s" "$tmp/kn/d" > /dev/null 2> "$tmp/kn/err"
+grep -q "${files[0]}" "$tmp/kn/err" && ok "a known file with another mtime is read again" ||
+    { no "a known file with another mtime was not read"; cat "$tmp/kn/err"; }
+# A state of version 2 (tests/data/state) is read and rewritten as
+# version 3; its requests, read again from the fixtures, count once.
+mkdir -p "$tmp/v2/werkzeug" && cp tests/data/state/werkzeug-v2.state "$tmp/v2/s"
+for f in DELETE.orders.1.0ms.1795610533.prof GET.api.items.10.1ms.1795610533.prof GET.api.items.17.2ms.1795610533.prof; do
+    cp "$W/$f" "$tmp/v2/werkzeug/"
+done
+"$P" --state "$tmp/v2/s" "$tmp/v2/werkzeug" > /dev/null 2> "$tmp/err"
+[ "$(nreq "$tmp/v2/s")" = 3 ] && [ "$(od -An -tu4 -j8 -N4 "$tmp/v2/s" | tr -d ' ')" = 3 ] && [ ! -s "$tmp/err" ] \
+    && ok "a version 2 state is read, its requests count once, version 3 is written" \
+    || { no "a version 2 state ($(nreq "$tmp/v2/s") requests)"; cat "$tmp/err"; }
+
+# A root of 8 directories or more is walked by two threads when a state
+# is kept; the files come in the same order as one thread's walk.
+rm -rf "$tmp/par" && mkdir -p "$tmp/par/d"
+for i in 0 1 2 3 4 5 6 7 8 9; do
+    mkdir "$tmp/par/d/s$i" && for f in "${files[@]:$((i * 3)):3}"; do cp "$W/$f" "$tmp/par/d/s$i/"; done
+done
+cp "$W/${files[0]}" "$tmp/par/d/top.prof"
+"$P" -q -f csv -t requests "$tmp/par/d" > "$tmp/par/one.csv"
+"$P" -q --state "$tmp/par/s" -f csv -t requests "$tmp/par/d" > "$tmp/par/two.csv"
+[ "$(wc -l < "$tmp/par/one.csv")" = 32 ] && cmp -s "$tmp/par/one.csv" "$tmp/par/two.csv" \
+    && ok "a walk in two threads lists files in the same order" \
+    || { no "a walk in two threads ($(wc -l < "$tmp/par/two.csv") lines)"; diff "$tmp/par/one.csv" "$tmp/par/two.csv" | head -5; }
+
+# Write-once trust (README "From cron"): a file whose mtime was over 10
+# minutes old when a run read it is known afterwards by canonical path
+# and inode, unstat'ed. So a rewrite in place (same inode) of such a file
+# is not seen; a replacement (rename: a new inode) is, and so is a
+# rewrite of a file that was young when read.
+rm -rf "$tmp/tr" && mkdir -p "$tmp/tr/d"
+cp "$W/${files[0]}" "$tmp/tr/d/old.prof" && touch -d '2001-01-01' "$tmp/tr/d/old.prof"
+cp "$W/${files[1]}" "$tmp/tr/d/young.prof"
+cp "$W/${files[2]}" "$tmp/tr/d/moved.prof" && touch -d '2001-01-01' "$tmp/tr/d/moved.prof"
+"$P" -q --state "$tmp/tr/s" "$tmp/tr/d" > /dev/null
+n0=$(nreq "$tmp/tr/s")
+cat "$W/${files[3]}" > "$tmp/tr/d/old.prof"     # in place: same inode
+cat "$W/${files[3]}" > "$tmp/tr/d/young.prof"   # in place, but it was young
+cp "$W/${files[3]}" "$tmp/tr/d/moved.tmp" && mv "$tmp/tr/d/moved.tmp" "$tmp/tr/d/moved.prof"
+"$P" -q --state "$tmp/tr/s" "$tmp/tr/d" > /dev/null
+"$P" -q -f csv -t requests "$tmp/tr/s" > "$tmp/tr/req.csv"
+[ "$n0" = 3 ] && [ "$(nreq "$tmp/tr/s")" = 5 ] && [ "$(grep -c young.prof "$tmp/tr/req.csv")" = 2 ] \
+    && [ "$(grep -c moved.prof "$tmp/tr/req.csv")" = 2 ] && [ "$(grep -c old.prof "$tmp/tr/req.csv")" = 1 ] \
+    && ok "trusted files known unstat'ed; replaced or young files read again" \
+    || { no "write-once trust ($n0 -> $(nreq "$tmp/tr/s"))"; cat "$tmp/tr/req.csv"; }
 (cd "$tmp/id/renamed" && tar cf ../w.tar *.prof)
 for i in 1 2 3; do "$P" -q --state "$tmp/id/sa" "$tmp/id/w.tar" > /dev/null; done
 n=$(nreq "$tmp/id/sa")

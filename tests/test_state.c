@@ -101,9 +101,122 @@ Test(state, other_version)
 {
     size_t len;
     unsigned char *buf = saved_state(&len);
-    put_le32(buf + 8, 3);
+    put_le32(buf + 8, 4);
     put_le32(buf + 36, (uint32_t)crc32(0, buf, 36));
     load_fails(buf, len, PR_ERR_VERSION, 8);
+    free(buf);
+}
+
+/* A state written today is of version 3. */
+Test(state, writes_version_3)
+{
+    size_t len;
+    unsigned char *buf = saved_state(&len);
+    cr_assert_eq(buf[8], 3);
+    cr_assert_eq(buf[9] | buf[10] | buf[11], 0);
+    free(buf);
+}
+
+/* A state of version 2 (tests/data/state/README) is still read. */
+Test(state, version_2_still_read)
+{
+    size_t len;
+    unsigned char *buf = tu_read_file("data/state/werkzeug-v2.state", &len);
+    cr_assert_eq(buf[8], 2, "the fixture is of version 2");
+    pr_agg *agg = agg_of(0, 0);
+    pr_error err;
+    cr_assert_eq(pr_agg_load_state_buffer(agg, buf, len, &err), PR_OK, "%s",
+                 err.msg);
+    cr_assert_eq(pr_agg_files_read(agg), 3);
+    pr_agg_free(agg);
+    free(buf);
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A saved state with its payload (inflated, then changed by edit and
+ * deflated again) under a header whose sizes and checksums are right:
+ * only the payload's own checks can find what is wrong. */
+static unsigned char *repacked(size_t *len, size_t *rawlen,
+                               void (*edit)(unsigned char *raw, size_t *n))
+{
+    size_t n;
+    unsigned char *buf = saved_state(&n);
+    uLongf raw = 0;
+    for (int i = 0; i < 8; i++)
+        raw |= (uLongf)buf[16 + i] << (8 * i);
+    unsigned char *p = malloc(raw + 16);
+    uLongf got = raw;
+    cr_assert_eq(uncompress(p, &got, buf + 40, (uLong)(n - 40)), Z_OK);
+    cr_assert_eq(got, raw);
+    *rawlen = raw;
+    size_t m = raw;
+    edit(p, &m);
+    uLongf zlen = compressBound((uLong)m);
+    unsigned char *out = malloc(40 + zlen);
+    memcpy(out, buf, 40);
+    cr_assert_eq(compress2(out + 40, &zlen, p, (uLong)m, 1), Z_OK);
+    put_le64(out + 16, m);
+    put_le64(out + 24, zlen);
+    put_le32(out + 32, (uint32_t)crc32(0, out + 40, (uInt)zlen));
+    put_le32(out + 36, (uint32_t)crc32(0, out, 36));
+    *len = 40 + zlen;
+    free(p);
+    free(buf);
+    return out;
+}
+
+static void drop_last_byte(unsigned char *raw, size_t *n)
+{
+    (void)raw;
+    (*n)--;
+}
+
+static void add_a_byte(unsigned char *raw, size_t *n)
+{
+    raw[(*n)++] = 0;
+}
+
+/* The last field of the last request is its inode number, one byte
+ * (0x00 is not a continued number): without it the payload ends inside
+ * that request, and the error says where. */
+Test(state, v3_payload_truncated_has_offset)
+{
+    size_t len, raw;
+    unsigned char *buf = repacked(&len, &raw, drop_last_byte);
+    load_fails(buf, len, PR_ERR_TRUNCATED, raw - 1);
+    free(buf);
+}
+
+Test(state, v3_payload_with_bytes_after_the_end)
+{
+    size_t len, raw;
+    unsigned char *buf = repacked(&len, &raw, add_a_byte);
+    load_fails(buf, len, PR_ERR_BAD_STATE, raw);
+    free(buf);
+}
+
+/* A header that says fewer payload bytes than the stream inflates to. */
+Test(state, v3_payload_longer_than_its_header_says)
+{
+    size_t len;
+    unsigned char *buf = saved_state(&len);
+    uint64_t raw = 0;
+    for (int i = 0; i < 8; i++)
+        raw |= (uint64_t)buf[16 + i] << (8 * i);
+    put_le64(buf + 16, raw - 1);
+    put_le32(buf + 36, (uint32_t)crc32(0, buf, 36));
+    pr_agg *agg = agg_of(3600, 0);
+    pr_error err;
+    cr_assert_neq(pr_agg_load_state_buffer(agg, buf, len, &err), PR_OK);
+    cr_assert_leq(err.offset, raw, "offset %llu",
+                  (unsigned long long)err.offset);
+    cr_assert_eq(pr_agg_files_read(agg), 0);
+    pr_agg_free(agg);
     free(buf);
 }
 
