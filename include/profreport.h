@@ -428,6 +428,10 @@ typedef struct pr_report_options {
      * #L{line}". Both are copied. */
     const char *source_url;
     const char *source_commit;
+    /* 1: no caller-edge rows (pr_report_edges gives none), for an output
+     * that shows none (see pr_output_uses_edges): a huge profile's report
+     * is then smaller by about 120 bytes an edge. */
+    int no_edges;
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */
@@ -797,6 +801,12 @@ int pr_format_parse(const char *s, pr_format *out);
 PR_API
 pr_status pr_output_table(pr_format fmt, int diff, int table_given,
                           pr_table *table, pr_error *err);
+
+/* 1 when format fmt writing `table` of a report shows caller-edge rows
+ * (CSV's edges table, HTML, JSON, callgrind), else 0: a report built
+ * only for such an output may leave them out (no_edges). */
+PR_API
+int pr_output_uses_edges(pr_format fmt, pr_table table);
 PR_API
 int pr_table_parse(const char *s, pr_table *out);
 PR_API

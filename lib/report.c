@@ -877,7 +877,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     failure = PR_ERR_NOMEM;
     /* The edge rows (the report's largest part) once the attribution's
      * working memory is gone, so that the two do not add up. */
-    if (build_edges(r, vw.keys, run) != 0)
+    if (!r->opts.no_edges && build_edges(r, vw.keys, run) != 0)
         goto fail;
     ftable_free(&all);
     summarize_requests(r, m, &vw);
