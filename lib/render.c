@@ -81,6 +81,21 @@ int pr_output_uses_edges(pr_format fmt, pr_table table)
     }
 }
 
+int pr_output_uses_attribution(pr_format fmt, pr_table table)
+{
+    if (fmt != PR_FORMAT_CSV)
+        return 1;
+    switch (table) {
+    case PR_TABLE_FUNCTIONS:
+    case PR_TABLE_EDGES:
+    case PR_TABLE_ENDPOINTS:
+    case PR_TABLE_REQUESTS:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
 const pr__renderer *pr__renderer_find(pr_format fmt)
 {
     for (size_t i = 0; i < sizeof RENDERERS / sizeof RENDERERS[0]; i++)

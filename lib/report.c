@@ -433,6 +433,8 @@ static int fill_endpoint(pr_report *r, const view *vw, size_t g, ep_acc *a,
         e->attr = r->attr;
         return 0;
     }
+    if (r->opts.no_attribution)
+        return 0;
     return mod_attribute(mc, &m->funcs, t, &r->strings, &e->attr) != PR_OK
                ? -1
                : 0;
@@ -871,8 +873,9 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
         goto fail;
     set_app_root(r, m);
     mod_config mc = {&r->opts, r->app_root};
-    failure = mod_attribute(&mc, &m->funcs, run, &r->strings, &r->attr);
-    if (failure != PR_OK)
+    if (!r->opts.no_attribution &&
+        (failure = mod_attribute(&mc, &m->funcs, run, &r->strings,
+                                 &r->attr)) != PR_OK)
         goto fail;
     failure = PR_ERR_NOMEM;
     /* The edge rows (the report's largest part) once the attribution's
@@ -891,11 +894,11 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     set_file_dir(r);
     if (copy_skips(r, m) != 0)
         goto fail;
-    if (outliers_wanted(r) &&
+    if (!r->opts.no_attribution && outliers_wanted(r) &&
         (failure = pr_outliers_build(r, 0, &r->outliers)) != PR_OK)
         goto fail;
     failure = PR_ERR_NOMEM;
-    if (pr__findings(r) != 0)
+    if (!r->opts.no_attribution && pr__findings(r) != 0)
         goto fail;
     *out = r;
     return PR_OK;

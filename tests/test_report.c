@@ -1280,3 +1280,54 @@ Test(report, no_edges_leaves_out_only_the_edges)
     pr_report_free(without);
     pr_agg_free(agg);
 }
+
+static char *render_to_string(const pr_report *r, pr_format f, pr_table t,
+                              size_t *n)
+{
+    char *m = NULL;
+    FILE *fp = open_memstream(&m, n);
+    pr_error err;
+    cr_assert_eq(pr_render(r, f, t, fp, &err), PR_OK);
+    fclose(fp);
+    return m;
+}
+
+/* no_attribution leaves out the modules, findings and outliers and
+ * nothing else: the four CSV tables that show none are the same bytes. */
+Test(report, no_attribution_leaves_the_tables_as_they_are)
+{
+    pr_agg *agg = NULL;
+    pr_agg_options o = {.threads = 1};
+    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
+    const char *paths[] = {"data/werkzeug"};
+    cr_assert_eq(pr_agg_add_paths(agg, paths, 1), PR_OK);
+    pr_report_options ro = {.generated_at = 1};
+    pr_report *with = NULL, *without = NULL;
+    cr_assert_eq(pr_report_build(agg, &ro, &with), PR_OK);
+    ro.no_attribution = 1;
+    cr_assert_eq(pr_report_build(agg, &ro, &without), PR_OK);
+    cr_assert_gt(pr_report_attribution(with)->nmodules, 3);
+    cr_assert_gt(pr_report_findings(with, NULL), 0);
+    cr_assert_eq(pr_report_attribution(without)->nmodules, 0);
+    cr_assert_eq(pr_report_findings(without, NULL), 0);
+    const pr_table tables[] = {PR_TABLE_FUNCTIONS, PR_TABLE_EDGES,
+                               PR_TABLE_ENDPOINTS, PR_TABLE_REQUESTS};
+    for (size_t i = 0; i < 4; i++) {
+        size_t n1, n2;
+        char *m1 = render_to_string(with, PR_FORMAT_CSV, tables[i], &n1);
+        char *m2 = render_to_string(without, PR_FORMAT_CSV, tables[i], &n2);
+        cr_assert_gt(n1, 100);
+        cr_assert(n1 == n2 && memcmp(m1, m2, n1) == 0, "table %zu", i);
+        free(m1);
+        free(m2);
+        cr_assert(!pr_output_uses_attribution(PR_FORMAT_CSV, tables[i]));
+    }
+    cr_assert(pr_output_uses_attribution(PR_FORMAT_CSV, PR_TABLE_MODULES));
+    cr_assert(pr_output_uses_attribution(PR_FORMAT_CSV, PR_TABLE_FINDINGS));
+    cr_assert(pr_output_uses_attribution(PR_FORMAT_MD, PR_TABLE_ALL));
+    cr_assert(pr_output_uses_attribution(PR_FORMAT_COLLAPSED,
+                                         PR_TABLE_ENDPOINTS));
+    pr_report_free(with);
+    pr_report_free(without);
+    pr_agg_free(agg);
+}
