@@ -306,7 +306,7 @@ static pr_status add_caller(sview *v, mval *k, const mval *x, pr_error *err)
     if (!caller_key(v, k, &fk) || v->bad)
         return PR_OK;
     scaller c;
-    c.count_only = 0;
+    memset(&c, 0, sizeof c);
     if (x->kind == MV_INT) {
         c.nc = c.cc = x->u.i;
         c.tt = c.ct = 0;
@@ -430,6 +430,7 @@ static pr_status stream_callers(sview *v, int depth, pr_error *err)
             (st = pr__md_head(d, depth + 1, '(', NULL, &code, &n, err)))
             return st;
         scaller c;
+        memset(&c, 0, sizeof c);
         if (code == 0) {
             if ((st = read_value(v, depth + 1, &x, err)) != PR_OK)
                 return st;
@@ -438,7 +439,6 @@ static pr_status stream_callers(sview *v, int depth, pr_error *err)
                    pr__md_fast_counts(d, &c.nc, &c.cc, &c.tt, &c.ct)) {
             /* What add_caller does with such a tuple, without one. */
             pr_func_key fk;
-            c.count_only = 0;
             if (caller_key(v, k, &fk) && !v->bad)
                 st = push_caller(v, k, &fk, &c, at, err);
         } else {
