@@ -736,6 +736,12 @@ static int build_report(const options *o, const char *const *paths, size_t n,
     pr_report_options ro = o->report;
     ro.inputs = paths;
     ro.ninputs = n;
+    /* What the output does not show is not built (not for a diff,
+     * which compares whole reports). */
+    ro.no_edges = !o->diff && !pr_output_uses_edges(o->format, o->table);
+    ro.no_attribution =
+        !o->diff && !o->outliers &&
+        !pr_output_uses_attribution(o->format, o->table);
     if ((ro.generated_at = report_time()) < 0) {
         pr_agg_free(agg);
         return usage_error("%s", "SOURCE_DATE_EPOCH must be Unix seconds");

@@ -429,6 +429,16 @@ typedef struct pr_report_options {
      * #L{line}". Both are copied. */
     const char *source_url;
     const char *source_commit;
+    /* 1: no caller-edge rows (pr_report_edges gives none), for an output
+     * that shows none (see pr_output_uses_edges): a huge profile's report
+     * is then smaller by about 120 bytes an edge. */
+    int no_edges;
+    /* 1: no module attribution, and so no findings and no outliers
+     * (pr_report_attribution, the endpoints' attr and pr_report_findings
+     * give none), for an output that shows none of them (see
+     * pr_output_uses_attribution): the functions, edges, endpoints and
+     * requests tables are the same, and cost less to build. */
+    int no_attribution;
 } pr_report_options;
 
 /* One merged function, as pstats.Stats(*files) holds it. */
@@ -798,6 +808,20 @@ int pr_format_parse(const char *s, pr_format *out);
 PR_API
 pr_status pr_output_table(pr_format fmt, int diff, int table_given,
                           pr_table *table, pr_error *err);
+
+/* 1 when format fmt writing `table` of a report shows caller-edge rows
+ * (CSV's edges table, HTML, JSON, callgrind), else 0: a report built
+ * only for such an output may leave them out (no_edges). */
+PR_API
+int pr_output_uses_edges(pr_format fmt, pr_table table);
+
+/* 1 when format fmt writing `table` of a report shows the module
+ * attribution or what comes from it (modules, entry points, the call
+ * tree and its stacks, findings, outliers): all but CSV's functions,
+ * edges, endpoints and requests tables. Else a report built only for
+ * that output may leave it out (no_attribution). */
+PR_API
+int pr_output_uses_attribution(pr_format fmt, pr_table table);
 PR_API
 int pr_table_parse(const char *s, pr_table *out);
 PR_API

@@ -175,6 +175,67 @@ static inline int pr__md_fast_num(mdecoder *d, mval *tmp, mval **out)
     return 1;
 }
 
+/* One number of a stats tuple at p (left bytes): an unflagged int32, an
+ * unflagged binary float when `times`, or a reference to a finished int
+ * (or float, for times) node. Its length, or 0. */
+static inline size_t pr__md_fast_number(const mdecoder *d,
+                                        const unsigned char *p, size_t left,
+                                        int times, double *f, int64_t *i)
+{
+    if (left >= 9 && p[0] == 'g' && times) {
+        uint64_t bits = pr__md_le32(p + 1) | (uint64_t)pr__md_le32(p + 5) << 32;
+        memcpy(f, &bits, sizeof *f);
+        return 9;
+    }
+    if (left >= 5 && p[0] == 'i') {
+        *i = (int32_t)pr__md_le32(p + 1);
+        *f = (double)*i;
+        return 5;
+    }
+    if (left >= 5 && p[0] == 'r') {
+        uint32_t r = pr__md_le32(p + 1);
+        const mval *x = r < d->nrefs ? d->refs[r] : NULL;
+        if (x == NULL || !x->done)
+            return 0;
+        if (x->kind == MV_INT) {
+            *i = x->u.i;
+            *f = (double)x->u.i;
+            return 5;
+        }
+        if (x->kind == MV_FLOAT && times) {
+            *f = x->u.f;
+            return 5;
+        }
+    }
+    return 0;
+}
+
+/* The four numbers of a stats tuple as cProfile writes them, two counts
+ * and two times (unflagged or named by references: marshal writes a
+ * small int once and refers to it after), into *a, *b, *x, *y with no
+ * node at all; 1, or 0 having consumed nothing. */
+static inline int pr__md_fast_counts(mdecoder *d, int64_t *a, int64_t *b,
+                                     double *x, double *y)
+{
+    size_t left = d->len - d->pos, q = 0, k;
+    const unsigned char *p = d->buf + d->pos;
+    int64_t n[4];
+    double t[4];
+    if (d->budget < 4)
+        return 0;
+    for (int i = 0; i < 4; i++, q += k)
+        if ((k = pr__md_fast_number(d, p + q, left - q, i >= 2, &t[i],
+                                    &n[i])) == 0)
+            return 0;
+    *a = n[0];
+    *b = n[1];
+    *x = t[2];
+    *y = t[3];
+    d->budget -= 4;
+    d->pos += q;
+    return 1;
+}
+
 /* The header of an unflagged small tuple ')': *n items follow. */
 static inline int pr__md_fast_tuple(mdecoder *d, size_t *n)
 {

@@ -1515,60 +1515,100 @@ static char *owner_modules(const ctx *x, arena *a, uint32_t f)
     return s;
 }
 
+/* Strings the entry rows share: one copy of each module's name and of
+ * each caller's place, however many entries name them (a huge profile
+ * has a million entries and a few hundred modules). */
+typedef struct entry_names {
+    const char **module;  /* per module id */
+    const char **place;   /* per function index: place_name */
+    const char **label;   /* per function index, for via: node_label */
+    const char **owners;  /* per function index, for via: owner_modules */
+} entry_names;
+
+static const char *module_name(ctx *x, arena *a, entry_names *en, uint32_t m)
+{
+    if (en->module[m] == NULL)
+        en->module[m] = arena_strdup(a, x->mods[m].name);
+    return en->module[m];
+}
+
 /* Step 7: the entry points, heaviest first. */
 static int out_entries(ctx *x, arena *a, pr_attribution *out)
 {
     const ftable *t = x->t;
-    pr_entry_point_row *ents = arena_alloc(a, (x->nent ? x->nent : 1) *
-                                                  sizeof *ents);
-    if (ents == NULL)
-        return -1;
+    size_t ne = 0, nf = x->nf ? x->nf : 1;
+    /* Rows only for the entries kept. */
+    for (size_t k = 0; k < x->nent; k++) {
+        entry_acc *en = &x->ent[k];
+        double incl = en->dirty && x->mods[en->mod].dirty ? en->tree : en->ct;
+        ne += !(incl <= 0 && en->calls == 0);
+    }
+    pr_entry_point_row *ents = arena_alloc(a, (ne ? ne : 1) * sizeof *ents);
+    entry_names names;
+    names.module = calloc(x->nmods ? x->nmods : 1, sizeof *names.module);
+    names.place = calloc(nf, sizeof *names.place);
+    names.label = calloc(nf, sizeof *names.label);
+    names.owners = calloc(nf, sizeof *names.owners);
     /* How many functions share each (file, name), to name places. */
     u64map same;
     memset(&same, 0, sizeof same);
+    int rc = -1;
+    if (ents == NULL || !names.module || !names.place || !names.label ||
+        !names.owners)
+        goto done;
     for (size_t i = 0; i < x->nf; i++) {
         uint32_t *count = u64map_ref(&same, file_name_hash(
                               &x->names->keys[t->f[i].fid]), 0);
-        if (count == NULL) {
-            u64map_free(&same);
-            return -1;
-        }
+        if (count == NULL)
+            goto done;
         (*count)++;
     }
-    size_t ne = 0;
+    ne = 0;
     for (size_t k = 0; k < x->nent; k++) {
         entry_acc *en = &x->ent[k];
         module *md = &x->mods[en->mod];
-        pr_entry_point_row *r = &ents[ne];
+        double incl = en->dirty && md->dirty ? en->tree : en->ct;
+        if (incl <= 0 && en->calls == 0)
+            continue;
+        pr_entry_point_row *r = &ents[ne++];
         memset(r, 0, sizeof *r);
-        const pr_func_key *pk = &x->names->keys[t->f[en->caller].fid];
-        r->module = arena_strdup(a, md->name);
+        uint32_t c = en->caller;
+        const pr_func_key *pk = &x->names->keys[t->f[c].fid];
+        r->module = module_name(x, a, &names, en->mod);
         if (en->via) {
-            r->entered_from = node_label(x, a, pk);
-            r->via_callers = owner_modules(x, a, en->caller);
+            if (names.label[c] == NULL)
+                names.label[c] = node_label(x, a, pk);
+            if (names.owners[c] == NULL)
+                names.owners[c] = owner_modules(x, a, c);
+            r->entered_from = names.label[c];
+            r->via_callers = names.owners[c];
             r->caller_module = r->via_callers;
         } else {
-            int twins = u64map_get(&same, file_name_hash(pk), 0, 0, NULL) > 1;
-            r->entered_from = place_name(x, a, pk, twins);
-            r->caller_module = arena_strdup(a, x->mods[x->eff[en->caller]].name);
+            if (names.place[c] == NULL)
+                names.place[c] = place_name(
+                    x, a, pk,
+                    u64map_get(&same, file_name_hash(pk), 0, 0, NULL) > 1);
+            r->entered_from = names.place[c];
+            r->caller_module = module_name(x, a, &names, x->eff[c]);
         }
-        if (!r->module || !r->entered_from || !r->caller_module) {
-            u64map_free(&same);
-            return -1;
-        }
+        if (!r->module || !r->entered_from || !r->caller_module)
+            goto done;
         r->estimated = en->dirty && md->dirty;
-        r->inclusive_s = r->estimated ? en->tree : en->ct;
+        r->inclusive_s = incl;
         r->share = share_of(r->inclusive_s, x->total);
         r->calls = en->calls;
-        if (r->inclusive_s <= 0 && r->calls == 0)
-            continue;
-        ne++;
     }
-    u64map_free(&same);
     pr__qsort(ents, ne, sizeof *ents, cmp_entry);
     out->entries = ents;
     out->nentries = ne;
-    return 0;
+    rc = 0;
+done:
+    u64map_free(&same);
+    free(names.module);
+    free(names.place);
+    free(names.label);
+    free(names.owners);
+    return rc;
 }
 
 /* Step 8: chains, module <- caller module <- the heaviest entry's caller
@@ -1587,7 +1627,28 @@ static int out_chains(ctx *x, arena *a, pr_attribution *out)
         if (m != UINT32_MAX && up[m] == NULL)
             up[m] = &ents[k];
     }
+    /* Past its first step a chain depends on names only: entries with
+     * the same module and caller module share one string. */
+    u64map seen;
+    memset(&seen, 0, sizeof seen);
+    const char **made = NULL;
+    size_t nmade = 0, capmade = 0;
+    int rc = -1;
     for (size_t k = 0; k < ne; k++) {
+        uint64_t key = UINT64_MAX;
+        if (ents[k].via_callers == NULL) {
+            uint32_t m1 = mod_by_name(x, ents[k].module),
+                     m2 = mod_by_name(x, ents[k].caller_module);
+            if (m1 != UINT32_MAX && m2 != UINT32_MAX)
+                key = (uint64_t)m1 << 32 | m2;
+        }
+        if (key != UINT64_MAX) {
+            uint32_t i = u64map_find(&seen, key);
+            if (i != UINT32_MAX) {
+                ents[k].chain = made[i];
+                continue;
+            }
+        }
         const char *seq[CHAIN_MAX];
         size_t ns = 0;
         seq[ns++] = ents[k].module;
@@ -1611,10 +1672,8 @@ static int out_chains(ctx *x, arena *a, pr_attribution *out)
         for (size_t i = 0; i < ns; i++)
             len += strlen(seq[i]) + 4;
         char *s = arena_alloc(a, len + 1);
-        if (s == NULL) {
-            free(up);
-            return -1;
-        }
+        if (s == NULL)
+            goto done;
         s[0] = '\0';
         for (size_t i = 0; i < ns; i++) {
             if (i > 0)
@@ -1622,9 +1681,26 @@ static int out_chains(ctx *x, arena *a, pr_attribution *out)
             strcat(s, seq[i]);
         }
         ents[k].chain = s;
+        if (key == UINT64_MAX)
+            continue;
+        if (nmade == capmade) {
+            size_t cap = capmade ? capmade * 2 : 64;
+            const char **v = realloc(made, cap * sizeof *v);
+            if (v == NULL)
+                goto done;
+            made = v;
+            capmade = cap;
+        }
+        if (u64map_get(&seen, key, 1, (uint32_t)nmade, NULL) == UINT32_MAX)
+            goto done;
+        made[nmade++] = s;
     }
+    rc = 0;
+done:
     free(up);
-    return 0;
+    free(made);
+    u64map_free(&seen);
+    return rc;
 }
 
 /* Step 9: the displayed tree, nodes at or above the cut-off, pre-order. */
@@ -1701,8 +1777,12 @@ static pr_status attribute(const mod_config *c, const functab *names,
     effective_modules(&x);
     own_times(&x);
     if (collect_entries(&x) != 0 || mark_exactness(&x) != 0 ||
-        build_tree(&x) != 0 || tree_estimates(&x) != 0 ||
-        out_modules(&x, a, out) != 0 || out_entries(&x, a, out) != 0 ||
+        build_tree(&x) != 0 || tree_estimates(&x) != 0)
+        goto done;
+    /* Entries are found by (module, caller) no more: the map goes before
+     * the rows, which need memory of their own. */
+    u64map_free(&x.entmap);
+    if (out_modules(&x, a, out) != 0 || out_entries(&x, a, out) != 0 ||
         out_chains(&x, a, out) != 0 || out_tree(&x, a, out) != 0)
         goto done;
     out->total_s = x.total;

@@ -61,6 +61,41 @@ static const pr__renderer RENDERERS[] = {
      pr__render_pprof, 0, PR_TABLE_ALL, NULL, NULL},
 };
 
+int pr_output_uses_edges(pr_format fmt, pr_table table)
+{
+    switch (fmt) {
+    case PR_FORMAT_CSV:
+        return table == PR_TABLE_EDGES;
+    case PR_FORMAT_HTML:
+    case PR_FORMAT_JSON:
+    case PR_FORMAT_CALLGRIND:
+        return 1;
+    case PR_FORMAT_MD:
+    case PR_FORMAT_TEXT:
+    case PR_FORMAT_COLLAPSED: /* stacks come from the attribution's tree */
+    case PR_FORMAT_SPEEDSCOPE:
+    case PR_FORMAT_PPROF:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+int pr_output_uses_attribution(pr_format fmt, pr_table table)
+{
+    if (fmt != PR_FORMAT_CSV)
+        return 1;
+    switch (table) {
+    case PR_TABLE_FUNCTIONS:
+    case PR_TABLE_EDGES:
+    case PR_TABLE_ENDPOINTS:
+    case PR_TABLE_REQUESTS:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
 const pr__renderer *pr__renderer_find(pr_format fmt)
 {
     for (size_t i = 0; i < sizeof RENDERERS / sizeof RENDERERS[0]; i++)

@@ -132,6 +132,12 @@ typedef struct view {
     const ftable **table; /* per endpoint id: its table (a cell or gt) */
     size_t ng;
     size_t strip; /* common directory of the app's view files */
+    /* The one endpoint whose table holds every function and edge of the
+     * view (a single endpoint, as in one huge profile), or SIZE_MAX. Its
+     * table is the run's, used as it is rather than copied, and its
+     * function rows and attribution are the run's too: computing them
+     * again would give the same bytes at twice the memory. */
+    size_t only;
     /* Function keys by id, their strings copied into the report once:
      * rows of every endpoint point to them rather than copying them per
      * endpoint (which cost endpoints x functions in memory). */
@@ -258,6 +264,16 @@ static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
     for (size_t g = 0; g < v->ng && !bad; g++)
         if (v->table[g] == NULL)
             v->table[g] = &v->gt[g]; /* empty */
+    v->only = SIZE_MAX;
+    for (size_t g = 0; g < v->ng && !bad; g++) {
+        if (v->table[g]->nf == 0 && v->table[g]->ne == 0)
+            continue;
+        if (v->only != SIZE_MAX) {
+            v->only = SIZE_MAX;
+            break;
+        }
+        v->only = g;
+    }
     free(ncell);
     free(used);
     return bad ? -1 : 0;
@@ -402,16 +418,24 @@ static int fill_endpoint(pr_report *r, const view *vw, size_t g, ep_acc *a,
         e->examples[e->nexamples++] = copy;
     }
     const ftable *t = vw->table[g];
-    pr_func_row *rows = func_rows(vw->keys, t);
+    int lone = g == vw->only;
+    pr_func_row *rows = lone ? r->funcs : func_rows(vw->keys, t);
     if (rows == NULL)
         return -1;
     e->nfuncs = t->nf;
     e->nfuncs_top = t->nf < r->opts.top ? t->nf : r->opts.top;
     e->funcs_tt = top_rows(&r->strings, rows, t->nf, r->opts.top, 0);
     e->funcs_ct = top_rows(&r->strings, rows, t->nf, r->opts.top, 1);
-    free(rows);
+    if (!lone)
+        free(rows);
     if (e->funcs_tt == NULL || e->funcs_ct == NULL)
         return -1;
+    if (lone) { /* the same table, the same strings' arena: shared */
+        e->attr = r->attr;
+        return 0;
+    }
+    if (r->opts.no_attribution)
+        return 0;
     return mod_attribute(mc, &m->funcs, t, &r->strings, &e->attr) != PR_OK
                ? -1
                : 0;
@@ -860,19 +884,26 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     ep_of_group = malloc((vw.ng ? vw.ng : 1) * sizeof *ep_of_group);
     if (ep_of_group == NULL)
         goto fail;
-    for (size_t g = 0; g < vw.ng; g++)
+    const ftable *run = &all;
+    if (vw.only != SIZE_MAX)
+        run = vw.table[vw.only];
+    for (size_t g = 0; g < vw.ng && run == &all; g++)
         if (ftable_merge(&all, vw.table[g], NULL) != PR_OK)
             goto fail;
     if ((vw.keys = copy_keys(r, m)) == NULL ||
-        build_functions(r, vw.keys, &all) != 0 ||
-        build_edges(r, vw.keys, &all) != 0)
+        build_functions(r, vw.keys, run) != 0)
         goto fail;
     set_app_root(r, m);
     mod_config mc = {&r->opts, r->app_root};
-    failure = mod_attribute(&mc, &m->funcs, &all, &r->strings, &r->attr);
-    if (failure != PR_OK)
+    if (!r->opts.no_attribution &&
+        (failure = mod_attribute(&mc, &m->funcs, run, &r->strings,
+                                 &r->attr)) != PR_OK)
         goto fail;
     failure = PR_ERR_NOMEM;
+    /* The edge rows (the report's largest part) once the attribution's
+     * working memory is gone, so that the two do not add up. */
+    if (!r->opts.no_edges && build_edges(r, vw.keys, run) != 0)
+        goto fail;
     ftable_free(&all);
     summarize_requests(r, m, &vw);
     if (build_endpoints(r, &vw, ep_of_group, &mc) != 0 ||
@@ -886,11 +917,11 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     set_file_dir(r);
     if (copy_skips(r, m) != 0)
         goto fail;
-    if (outliers_wanted(r) &&
+    if (!r->opts.no_attribution && outliers_wanted(r) &&
         (failure = pr_outliers_build(r, 0, &r->outliers)) != PR_OK)
         goto fail;
     failure = PR_ERR_NOMEM;
-    if (pr__findings(r) != 0)
+    if (!r->opts.no_attribution && pr__findings(r) != 0)
         goto fail;
     *out = r;
     return PR_OK;

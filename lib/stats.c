@@ -261,22 +261,52 @@ static pr_status add_entry(sview *v, mval *k, const pr_func_key *fk,
     return PR_OK;
 }
 
+/* Whether k is a caller key, *fk its parts when it was not met before
+ * (a marshal reference to a key node was checked then); records the
+ * shape error when it is not. */
+static int caller_key(sview *v, mval *k, pr_func_key *fk)
+{
+    if ((k->kind == MV_TUPLE && k->cached) || func_key(k, fk) > 0)
+        return 1;
+    pr__fail(shape_slot(v), PR_ERR_NOT_STATS, k->off,
+             "expected a caller key (file, line, name), found a %s",
+             kind_name(k));
+    return 0;
+}
+
+/* The caller edge of key k (checked by caller_key into fk) with the
+ * numbers in *c, read at offset off. */
+static pr_status push_caller(sview *v, mval *k, const pr_func_key *fk,
+                             scaller *c, uint64_t off, pr_error *err)
+{
+    check_counts(v, c->nc, c->cc, c->tt, c->ct, off);
+    if (v->bad)
+        return PR_OK;
+    pr_status st;
+    if (k->kind == MV_TUPLE && k->cached)
+        c->key = (uint32_t)k->h;
+    else if ((st = key_index(v, k, fk, &c->key, err)) != PR_OK)
+        return st;
+    if (v->ncallers == v->capcallers) {
+        size_t cap = v->capcallers ? v->capcallers * 2 : 1024;
+        scaller *nc = realloc(v->callers, cap * sizeof *nc);
+        if (nc == NULL)
+            return no_memory(v, err);
+        v->callers = nc;
+        v->capcallers = cap;
+    }
+    v->callers[v->ncallers++] = *c;
+    return PR_OK;
+}
+
 /* One caller edge: key k, value x ((nc, cc, tt, ct) or a plain count). */
 static pr_status add_caller(sview *v, mval *k, const mval *x, pr_error *err)
 {
     pr_func_key fk;
-    /* A key node met before (a marshal reference) was checked then. */
-    int known = k->kind == MV_TUPLE && k->cached;
-    if (!known && func_key(k, &fk) <= 0) {
-        pr__fail(shape_slot(v), PR_ERR_NOT_STATS, k->off,
-                 "expected a caller key (file, line, name), found a %s",
-                 kind_name(k));
-        return PR_OK;
-    }
-    if (v->bad)
+    if (!caller_key(v, k, &fk) || v->bad)
         return PR_OK;
     scaller c;
-    c.count_only = 0;
+    memset(&c, 0, sizeof c);
     if (x->kind == MV_INT) {
         c.nc = c.cc = x->u.i;
         c.tt = c.ct = 0;
@@ -293,24 +323,7 @@ static pr_status add_caller(sview *v, mval *k, const mval *x, pr_error *err)
                  "found a %s", kind_name(x));
         return PR_OK;
     }
-    check_counts(v, c.nc, c.cc, c.tt, c.ct, x->off);
-    if (v->bad)
-        return PR_OK;
-    pr_status st;
-    if (known)
-        c.key = (uint32_t)k->h;
-    else if ((st = key_index(v, k, &fk, &c.key, err)) != PR_OK)
-        return st;
-    if (v->ncallers == v->capcallers) {
-        size_t cap = v->capcallers ? v->capcallers * 2 : 1024;
-        scaller *nc = realloc(v->callers, cap * sizeof *nc);
-        if (nc == NULL)
-            return no_memory(v, err);
-        v->callers = nc;
-        v->capcallers = cap;
-    }
-    v->callers[v->ncallers++] = c;
-    return PR_OK;
+    return push_caller(v, k, &fk, &c, x->off, err);
 }
 
 /* cc, nc, tt, ct of a stats tuple's first four items; 0: not numbers. */
@@ -416,10 +429,18 @@ static pr_status stream_callers(sview *v, int depth, pr_error *err)
         if (!pr__md_fast_tuple(d, &n) &&
             (st = pr__md_head(d, depth + 1, '(', NULL, &code, &n, err)))
             return st;
+        scaller c;
+        memset(&c, 0, sizeof c);
         if (code == 0) {
             if ((st = read_value(v, depth + 1, &x, err)) != PR_OK)
                 return st;
             st = add_caller(v, k, x, err);
+        } else if (n == 4 &&
+                   pr__md_fast_counts(d, &c.nc, &c.cc, &c.tt, &c.ct)) {
+            /* What add_caller does with such a tuple, without one. */
+            pr_func_key fk;
+            if (caller_key(v, k, &fk) && !v->bad)
+                st = push_caller(v, k, &fk, &c, at, err);
         } else {
             /* (nc, cc, tt, ct): a tuple node on the stack. */
             mval tmp[4], *it[4], tup;
@@ -467,16 +488,19 @@ static pr_status stream_entry(sview *v, mval *k, pr_error *err)
         return tree_entry(v, k, &fk, x, err);
     }
     /* (cc, nc, tt, ct, callers) */
-    mval tmp[4], *it[4];
-    if ((st = read_items(v, 2, n == 5 ? 4 : n, tmp, it, 4, err)) != PR_OK)
-        return st;
-    if (n != 5) {
-        bad_entry(v, "tuple", at);
-        return PR_OK;
-    }
     sentry e;
     memset(&e, 0, sizeof e);
-    int ok = entry_numbers(it, &e);
+    int ok = n == 5 && pr__md_fast_counts(d, &e.cc, &e.nc, &e.tt, &e.ct);
+    if (!ok) {
+        mval tmp[4], *it[4];
+        if ((st = read_items(v, 2, n == 5 ? 4 : n, tmp, it, 4, err)) != PR_OK)
+            return st;
+        if (n != 5) {
+            bad_entry(v, "tuple", at);
+            return PR_OK;
+        }
+        ok = entry_numbers(it, &e);
+    }
     e.first = v->ncallers;
     if ((st = pr__md_head(d, 2, '{', NULL, &code, &n, err)) != PR_OK)
         return st;

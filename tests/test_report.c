@@ -1198,3 +1198,136 @@ Test(report, buckets_none_for_a_capture_too_short)
     tu_rm_rf(dir);
     free(dir);
 }
+
+/* One endpoint holding every function (one file, or one huge profile):
+ * its table is the run's, so its function rows and attribution are the
+ * run's, shared rather than computed twice (the 127 MB profile's report
+ * needed 1,063 MB with the copies). Entry rows share one copy of each
+ * module's name, and one chain per (module, caller module). */
+Test(report, lone_endpoint_shares_the_runs_attribution)
+{
+    pr_agg *agg = NULL;
+    pr_agg_options o = {.threads = 1};
+    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
+    const char *paths[] = {"data/werkzeug/GET.api.items.10.1ms.1795610533.prof"};
+    cr_assert_eq(pr_agg_add_paths(agg, paths, 1), PR_OK);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    const pr_endpoint_row *ep;
+    cr_assert_eq(pr_report_endpoints(r, &ep), 1);
+    const pr_attribution *a = pr_report_attribution(r);
+    cr_assert_gt(a->nentries, 3, "a real request enters several modules");
+    cr_assert_eq(ep[0].attr.entries, a->entries);
+    cr_assert_eq(ep[0].attr.modules, a->modules);
+    cr_assert_eq(ep[0].attr.tree.nodes, a->tree.nodes);
+    size_t shared = 0;
+    for (size_t i = 0; i < a->nentries; i++)
+        for (size_t j = i + 1; j < a->nentries; j++) {
+            const pr_entry_point_row *x = &a->entries[i], *y = &a->entries[j];
+            if (strcmp(x->module, y->module) == 0) {
+                cr_assert_eq(x->module, y->module, "one copy of '%s'",
+                             x->module);
+                shared++;
+            }
+            if (x->via_callers == NULL && y->via_callers == NULL &&
+                strcmp(x->module, y->module) == 0 &&
+                strcmp(x->caller_module, y->caller_module) == 0)
+                cr_assert_eq(x->chain, y->chain);
+        }
+    cr_assert_gt(shared, 0, "some module is entered from two places");
+    pr_report_free(r);
+    pr_agg_free(agg);
+}
+
+/* no_edges leaves the edge rows out and nothing else: the Markdown
+ * report is the same bytes. The outputs that show edges say so. */
+Test(report, no_edges_leaves_out_only_the_edges)
+{
+    pr_agg *agg = NULL;
+    pr_agg_options o = {.threads = 1};
+    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
+    const char *paths[] = {"data/werkzeug"};
+    cr_assert_eq(pr_agg_add_paths(agg, paths, 1), PR_OK);
+    pr_report_options ro = {.generated_at = 1};
+    pr_report *with = NULL, *without = NULL;
+    cr_assert_eq(pr_report_build(agg, &ro, &with), PR_OK);
+    ro.no_edges = 1;
+    cr_assert_eq(pr_report_build(agg, &ro, &without), PR_OK);
+    cr_assert_gt(pr_report_edges(with, NULL), 100);
+    cr_assert_eq(pr_report_edges(without, NULL), 0);
+    cr_assert_eq(pr_report_functions(with, NULL),
+                 pr_report_functions(without, NULL));
+    char *m1 = NULL, *m2 = NULL;
+    size_t n1 = 0, n2 = 0;
+    FILE *f1 = open_memstream(&m1, &n1), *f2 = open_memstream(&m2, &n2);
+    pr_error err;
+    cr_assert_eq(pr_render(with, PR_FORMAT_MD, PR_TABLE_ALL, f1, &err), PR_OK);
+    cr_assert_eq(pr_render(without, PR_FORMAT_MD, PR_TABLE_ALL, f2, &err),
+                 PR_OK);
+    fclose(f1);
+    fclose(f2);
+    cr_assert_gt(n1, 1000);
+    cr_assert(n1 == n2 && memcmp(m1, m2, n1) == 0);
+    free(m1);
+    free(m2);
+    cr_assert(pr_output_uses_edges(PR_FORMAT_CSV, PR_TABLE_EDGES));
+    cr_assert(pr_output_uses_edges(PR_FORMAT_JSON, PR_TABLE_ALL));
+    cr_assert(pr_output_uses_edges(PR_FORMAT_HTML, PR_TABLE_ALL));
+    cr_assert(pr_output_uses_edges(PR_FORMAT_CALLGRIND, PR_TABLE_ALL));
+    cr_assert(!pr_output_uses_edges(PR_FORMAT_CSV, PR_TABLE_FUNCTIONS));
+    cr_assert(!pr_output_uses_edges(PR_FORMAT_MD, PR_TABLE_ALL));
+    pr_report_free(with);
+    pr_report_free(without);
+    pr_agg_free(agg);
+}
+
+static char *render_to_string(const pr_report *r, pr_format f, pr_table t,
+                              size_t *n)
+{
+    char *m = NULL;
+    FILE *fp = open_memstream(&m, n);
+    pr_error err;
+    cr_assert_eq(pr_render(r, f, t, fp, &err), PR_OK);
+    fclose(fp);
+    return m;
+}
+
+/* no_attribution leaves out the modules, findings and outliers and
+ * nothing else: the four CSV tables that show none are the same bytes. */
+Test(report, no_attribution_leaves_the_tables_as_they_are)
+{
+    pr_agg *agg = NULL;
+    pr_agg_options o = {.threads = 1};
+    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
+    const char *paths[] = {"data/werkzeug"};
+    cr_assert_eq(pr_agg_add_paths(agg, paths, 1), PR_OK);
+    pr_report_options ro = {.generated_at = 1};
+    pr_report *with = NULL, *without = NULL;
+    cr_assert_eq(pr_report_build(agg, &ro, &with), PR_OK);
+    ro.no_attribution = 1;
+    cr_assert_eq(pr_report_build(agg, &ro, &without), PR_OK);
+    cr_assert_gt(pr_report_attribution(with)->nmodules, 3);
+    cr_assert_gt(pr_report_findings(with, NULL), 0);
+    cr_assert_eq(pr_report_attribution(without)->nmodules, 0);
+    cr_assert_eq(pr_report_findings(without, NULL), 0);
+    const pr_table tables[] = {PR_TABLE_FUNCTIONS, PR_TABLE_EDGES,
+                               PR_TABLE_ENDPOINTS, PR_TABLE_REQUESTS};
+    for (size_t i = 0; i < 4; i++) {
+        size_t n1, n2;
+        char *m1 = render_to_string(with, PR_FORMAT_CSV, tables[i], &n1);
+        char *m2 = render_to_string(without, PR_FORMAT_CSV, tables[i], &n2);
+        cr_assert_gt(n1, 100);
+        cr_assert(n1 == n2 && memcmp(m1, m2, n1) == 0, "table %zu", i);
+        free(m1);
+        free(m2);
+        cr_assert(!pr_output_uses_attribution(PR_FORMAT_CSV, tables[i]));
+    }
+    cr_assert(pr_output_uses_attribution(PR_FORMAT_CSV, PR_TABLE_MODULES));
+    cr_assert(pr_output_uses_attribution(PR_FORMAT_CSV, PR_TABLE_FINDINGS));
+    cr_assert(pr_output_uses_attribution(PR_FORMAT_MD, PR_TABLE_ALL));
+    cr_assert(pr_output_uses_attribution(PR_FORMAT_COLLAPSED,
+                                         PR_TABLE_ENDPOINTS));
+    pr_report_free(with);
+    pr_report_free(without);
+    pr_agg_free(agg);
+}
