@@ -6,8 +6,10 @@
  * It is plain HTML: the table sits in a scroll box, and a function's
  * callers and callees are a block shown by CSS when the page's address
  * names it (:target), so a link from any table row, caller, callee or
- * flame-graph box opens it without a script. The page's script only adds
- * sorting, a text filter and a module filter to the table. */
+ * flame-graph box opens it without a script. The page's script adds
+ * sorting and filters by text, module and endpoint to the table, and
+ * draws a function's block as a sandwich (callers above, callees below)
+ * from the block's own tables. */
 #define _POSIX_C_SOURCE 200809L
 #include "escape.h"
 #include "modules.h"
@@ -19,9 +21,11 @@
 #include <string.h>
 
 /* Size bounds: the page stays within a few MB whatever the input. The
- * functions with the most own time are listed; the CSV tables
- * (-t functions, -t edges) have them all. */
-enum { MAX_FUNCS = 3000, MAX_EDGES = 40 };
+ * PR__HTML_MAX_FUNCS functions with the most own time are listed (a
+ * Flask app has about 1,500) and MAX_EDGES callers and callees of each;
+ * the CSV tables (-t functions, -t edges) have them all. The endpoint
+ * filter offers the first MAX_EP_FILTER endpoints of the table. */
+enum { MAX_EDGES = 40, MAX_EP_FILTER = 100 };
 
 /* Edges by caller: (caller's index, edge index), sorted. */
 typedef struct by_caller {
@@ -196,7 +200,40 @@ static void func_block(FILE *out, const pr_report *r, size_t i,
     fputs("</div>", out);
 }
 
-pr_status pr__html_functions(const pr_report *r, FILE *out)
+/* The endpoints function i was called in, for the script's endpoint
+ * filter: data-ep="0 3 5" (indexes into the hidden list of endpoints). */
+static void endpoints_attr(FILE *out, const pr_report *r, size_t i)
+{
+    if (r->func_ep_at == NULL)
+        return;
+    int any = 0;
+    for (size_t k = r->func_ep_at[i]; k < r->func_ep_at[i + 1]; k++) {
+        if (r->func_eps[k] >= MAX_EP_FILTER)
+            break; /* ascending */
+        fprintf(out, any ? " %u" : " data-ep=\"%u", (unsigned)r->func_eps[k]);
+        any = 1;
+    }
+    if (any)
+        fputc('"', out);
+}
+
+/* The endpoints the filter offers, in the table's order; the script
+ * reads them, a reader without it never sees them. */
+static void endpoint_list(FILE *out, const pr_report *r)
+{
+    if (r->func_ep_at == NULL || r->nendpoints == 0)
+        return;
+    fputs("<ul class=\"eps\" hidden>", out);
+    for (size_t e = 0; e < r->nendpoints && e < MAX_EP_FILTER; e++) {
+        const char *l = r->endpoints[e].label ? r->endpoints[e].label : "";
+        fputs("<li>", out);
+        esc_html(out, l, strlen(l));
+        fputs("</li>", out);
+    }
+    fputs("</ul>", out);
+}
+
+pr_status pr__html_functions(const pr_report *r, size_t max_funcs, FILE *out)
 {
     if (r->nfuncs == 0)
         return PR_OK;
@@ -225,21 +262,30 @@ pr_status pr__html_functions(const pr_report *r, FILE *out)
     }
     pr__qsort(bc, nbc, sizeof *bc, cmp_by_caller);
 
-    size_t shown = r->nfuncs < MAX_FUNCS ? r->nfuncs : MAX_FUNCS;
+    if (max_funcs == 0)
+        max_funcs = PR__HTML_MAX_FUNCS;
+    size_t shown = r->nfuncs < max_funcs ? r->nfuncs : max_funcs;
     for (size_t k = 0; k < shown; k++)
         has_block[r->by_tt != NULL ? r->by_tt[k] : k] = 1;
     if (st == PR_OK) {
         fputs("<section id=\"all-functions\"><h2>All functions</h2><p>", out);
         if (shown < r->nfuncs)
             fprintf(out, "The %zu functions with the most own time of the "
-                         "run's %zu (<code>-f csv -t functions</code> has "
-                         "them all). ", shown, r->nfuncs);
+                         "run's %zu. ", shown, r->nfuncs);
         else
             fprintf(out, "Every function of the run (%zu), by own time. ",
                     r->nfuncs);
         fputs("Click a name for its callers and callees with the "
                      "time on each edge; a flame-graph box leads there "
-                     "too.</p><div class=\"fnfilter\"></div>"
+                     "too.</p>", out);
+        if (shown < r->nfuncs)
+            fprintf(out, "<p class=\"cap\">%zu functions with less own time "
+                         "are not listed here, to keep the page small: "
+                         "<code>profreport -f csv -t functions</code> lists "
+                         "every one, <code>-t edges</code> every caller and "
+                         "callee.</p>", r->nfuncs - shown);
+        endpoint_list(out, r);
+        fputs("<div class=\"fnfilter\"></div>"
                      "<div class=\"scroll\"><table class=\"funcs\"><thead>"
                      "<tr><th>function</th><th>module</th><th>ncalls</th>"
                      "<th>tottime</th><th>cumtime</th></tr></thead><tbody>",
@@ -247,7 +293,9 @@ pr_status pr__html_functions(const pr_report *r, FILE *out)
         for (size_t k = 0; k < shown; k++) {
             size_t i = r->by_tt != NULL ? r->by_tt[k] : k;
             const pr_func_row *f = &r->funcs[i];
-            fputs("<tr><td>", out);
+            fputs("<tr", out);
+            endpoints_attr(out, r, i);
+            fputs("><td>", out);
             func_link(out, &f->key, 1);
             source_link(out, r, &f->key);
             fputs("</td><td>", out);
