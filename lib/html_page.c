@@ -101,7 +101,8 @@ static const char CSS_EXPLORE[] =
     "details.ep[open]>summary{border-bottom:1px solid var(--line);"
     "margin-bottom:.5em}"
     /* Times and file names in one line each. */
-    "#slowest-requests td{white-space:nowrap}"
+    "#slowest-requests td,#latency-over-time td:first-child"
+    "{white-space:nowrap}"
     /* All functions: the table scrolls in its box, its head stays; a
      * function's callers and callees show when the address names them. */
     ".scroll{max-height:30em;overflow:auto;border:1px solid var(--line)}"

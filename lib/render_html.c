@@ -129,9 +129,8 @@ static const char *const SCRIPT[] = {
      * its callees below, each bar the share of its cumulative time that
      * came from that caller or went to that callee. Built from the block's
      * own tables, which stay below it (and are all there is without us). */
-    "function sandwich(){\n"
-    "var id=decodeURIComponent(location.hash.slice(1)),d=id&&document.getElementById(id);\n"
-    "if(!d||!d.classList.contains('fnd')||d.querySelector('.sandwich'))return;\n"
+    "function sandwich(id,d){\n"
+    "if(!d.classList.contains('fnd')||d.querySelector('.sandwich'))return;\n"
     "var link=[].find.call(document.querySelectorAll('table.funcs a'),function(a){return a.hash==='#'+id}),row=link&&link.closest('tr');\n"
     "var tabs=d.querySelectorAll('table.edges');if(!row||tabs.length<2)return;\n"
     "var ct=parseFloat(row.cells[4].textContent),tt=parseFloat(row.cells[3].textContent),sw=el('div','sandwich');\n"
@@ -144,16 +143,23 @@ static const char *const SCRIPT[] = {
     "rs.sort(function(x,y){return y.v-x.v});\n"
     "var h=el('p','swh');h.textContent=tab.caption?tab.caption.textContent:head;sw.appendChild(h);\n"
     "rs.forEach(function(o){line(cls,o.r.cells[0].firstChild.cloneNode(true),o.v,ct,secs(o.v)+(ct>0?' \\u00b7 '+pct(o.v/ct):''))})}\n"
+    "var cap=el('p','note');cap.textContent='Callers above the function, callees below; a bar is the share of its cumulative time spent through that call.';sw.appendChild(cap);\n"
     "side(tabs[0],'caller','Called by');\n"
     "var me=el('strong');me.textContent=d.querySelector('h3').textContent;\n"
     "line('self',me,ct,ct,secs(ct)+' cumulative, '+secs(tt)+' own');\n"
     "side(tabs[1],'callee','Calls');\n"
-    "d.insertBefore(sw,d.querySelector('table.edges'))}\n"
-    "window.addEventListener('hashchange',sandwich);sandwich();\n"
+    "d.insertBefore(sw,d.querySelector('table.edges'))}\n",
+    /* Following a link to an endpoint's details opens them. */
+    "function target(){\n"
+    "var id=decodeURIComponent(location.hash.slice(1)),d=id&&document.getElementById(id);\n"
+    "if(!d)return;\n"
+    "if(d.tagName==='DETAILS'&&!d.open){d.open=true;d.scrollIntoView()}\n"
+    "sandwich(id,d)}\n"
+    "window.addEventListener('hashchange',target);target();\n"
     "})();",
     NULL};
 
-#define SCRIPT_SHA256 "sha256-3zJT9DrbcfEYtKjRncE7AwTBLwCwUV/4xV9LpZT9cV8="
+#define SCRIPT_SHA256 "sha256-wtDv7z3MAg9RC55oCk3m3lrZAWFHBNYjcPGfKSRIY6g="
 
 /* ---- building blocks -------------------------------------------------- */
 

@@ -21,8 +21,9 @@ needed and no port is opened. For every report it checks that
   - clicking a flame-graph box zooms (the optional script works).
 
 NAME=FILE pairs name the reports; --shots DIR saves screenshots of the
-first one: NAME.png (1280 px wide), NAME-phone.png (390 px, mobile) and
-NAME-dark.png (prefers-color-scheme: dark). Prints PASS/FAIL lines and
+first one: NAME.png (1280 px wide), NAME-phone.png (390 px, mobile),
+NAME-dark.png (prefers-color-scheme: dark) and NAME-sandwich.png (a
+function's callers and callees, one screen). Prints PASS/FAIL lines and
 exits 1 when anything failed.
 """
 import argparse
@@ -583,6 +584,17 @@ def explore(b, c, name, url):
       const k = ok ? await prBlock(a.getAttribute('href'), true) : {};
       return {box: true, link: !!ok, text: a ? a.textContent : '', block: k};
     })()""")
+    load(b, url)
+    o = b.eval(r"""(async () => {
+      const d = document.querySelector('details.ep');
+      if (!d) return {details: false};
+      const before = d.open;
+      location.hash = '#' + d.id;
+      await new Promise(r => setTimeout(r, 150));
+      return {details: true, before, after: d.open};
+    })()""")
+    c.check("%s: a link to an endpoint's details opens them" % name,
+            o.get("details") and not o["before"] and o["after"], json.dumps(o))
     c.check("%s: a flame-graph box links to its callers and callees, "
             "and the link shows their sandwich" % name,
             z.get("link") and sandwich_ok(z["block"]), json.dumps(z))
@@ -686,6 +698,7 @@ def run_one(b, c, a, name, url, shots):
 
     if shots:
         os.makedirs(shots, exist_ok=True)
+        load(b, url)  # from the top: the checks above followed links
         screenshot(b, os.path.join(shots, name + ".png"), 1280, 900, False,
                    1, 4000)
         screenshot(b, os.path.join(shots, name + "-phone.png"), 390, 844,
@@ -698,6 +711,17 @@ def run_one(b, c, a, name, url, shots):
         b.call("Emulation.setDeviceMetricsOverride",
                {"width": 1280, "height": 900, "deviceScaleFactor": 1,
                 "mobile": False})
+        # The explorer: open_session's sandwich, one screen.
+        load(b, url)
+        href = b.eval("""(() => { const a = [...document.querySelectorAll(
+            'table.funcs a')].find(a => a.textContent.includes('open_session'));
+            return a ? a.getAttribute('href') : ''; })()""")
+        if href:
+            b.eval("location.hash = %s" % json.dumps(href))
+            time.sleep(0.5)
+            shot = b.call("Page.captureScreenshot", {"format": "png"})
+            with open(os.path.join(shots, name + "-sandwich.png"), "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
         print("screenshots in %s/%s*.png" % (shots, name))
 
 

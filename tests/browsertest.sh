@@ -8,7 +8,8 @@
 # charts present and non-empty (with scripts off too), hostile names shown
 # as text, the optional zoom script working. Screenshots of the demo
 # report go to build/artifacts/ (report.png at 1280 px, report-phone.png,
-# report-dark.png); they are build output, not committed.
+# report-dark.png, report-sandwich.png); they are build output; the
+# committed ones in examples/screenshots/ are screens cut from them.
 #
 # Installs Debian's chromium with apt-get when it is missing (as root;
 # otherwise prints the command and fails). Environment: PROFREPORT (the
@@ -73,7 +74,7 @@ if "$PY" tests/browsertest.py --chrome "$CHROME" \
     --expect-svg-text 'hostile:md&"quote".py' \
     report="$tmp/report.html" werkzeug="$tmp/werkzeug.html" \
     hostile="$tmp/hostile.html"; then
-    echo "screenshots: $ART/report.png $ART/report-phone.png $ART/report-dark.png"
+    echo "screenshots: $ART/report.png $ART/report-phone.png $ART/report-dark.png $ART/report-sandwich.png"
 else
     echo "--- last lines of the Chromium log:"
     tail -20 "$tmp/chromium.log"
