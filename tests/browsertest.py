@@ -440,12 +440,51 @@ def screenshot(b, path, width, height, mobile, scale, max_h):
         f.write(base64.b64decode(shot["data"]))
 
 
+def screens(b, url, out):
+    """report-desktop.png (1280 x 900), report-phone.png (390 x 1500, the
+    header down to the latency chart), report-dark.png and
+    report-sandwich.png (open_session's callers and callees)."""
+    os.makedirs(out, exist_ok=True)
+
+    def shot(name, width, height, mobile, dark=False, href=None):
+        b.call("Emulation.setDeviceMetricsOverride",
+               {"width": width, "height": height, "deviceScaleFactor": 1,
+                "mobile": mobile})
+        b.call("Emulation.setEmulatedMedia", {"features": [
+            {"name": "prefers-color-scheme",
+             "value": "dark" if dark else "light"}]})
+        load(b, url)
+        if href:
+            b.eval("location.hash = %s" % json.dumps(href))
+        time.sleep(0.5)
+        data = b.call("Page.captureScreenshot", {"format": "png"})["data"]
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(base64.b64decode(data))
+
+    shot("report-desktop.png", 1280, 900, False)
+    shot("report-phone.png", 390, 1500, True)
+    shot("report-dark.png", 1280, 900, False, dark=True)
+    load(b, url)
+    href = b.eval("""(() => { const a = [...document.querySelectorAll(
+        'table.funcs a')].find(a => a.textContent.includes('open_session'));
+        return a ? a.getAttribute('href') : ''; })()""")
+    shot("report-sandwich.png", 1280, 900, False, href=href)
+    b.call("Emulation.setEmulatedMedia", {"features": []})
+    b.call("Emulation.setDeviceMetricsOverride",
+           {"width": 1280, "height": 900, "deviceScaleFactor": 1,
+            "mobile": False})
+    print("screens in %s" % out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--chrome", required=True)
     ap.add_argument("--profile", required=True)
     ap.add_argument("--shots")
     ap.add_argument("--log", default=os.devnull)
+    ap.add_argument("--screens", metavar="DIR",
+                    help="also save one screen of each view of the first "
+                         "report (the README's screenshots)")
     ap.add_argument("--expect-text", action="append", default=[],
                     metavar="NAME:TEXT",
                     help="TEXT must appear as text in report NAME")
@@ -485,6 +524,8 @@ def main():
                 url = "file://" + os.path.abspath(path)
                 c.check("%s: file exists" % name, os.path.isfile(path))
                 run_one(b, c, a, name, url, shots=a.shots if k == 0 else None)
+                if k == 0 and a.screens:
+                    screens(b, url, a.screens)
         finally:
             b.close()
     print("%d check%s failed" % (c.failed, "" if c.failed == 1 else "s")
