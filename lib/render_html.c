@@ -151,15 +151,15 @@ static const char *const SCRIPT[] = {
     "d.insertBefore(sw,d.querySelector('table.edges'))}\n",
     /* Following a link to an endpoint's details opens them. */
     "function target(){\n"
-    "var id=decodeURIComponent(location.hash.slice(1)),d=id&&document.getElementById(id);\n"
-    "if(!d)return;\n"
+    "var id,d;try{id=decodeURIComponent(location.hash.slice(1))}catch(e){return}\n"
+    "d=id&&document.getElementById(id);if(!d)return;\n"
     "if(d.tagName==='DETAILS'&&!d.open){d.open=true;d.scrollIntoView()}\n"
     "sandwich(id,d)}\n"
     "window.addEventListener('hashchange',target);target();\n"
     "})();",
     NULL};
 
-#define SCRIPT_SHA256 "sha256-wtDv7z3MAg9RC55oCk3m3lrZAWFHBNYjcPGfKSRIY6g="
+#define SCRIPT_SHA256 "sha256-s6PMCthBV8La3+ECJIRc+aNSlybByZKSfsYZDy2l1C0="
 
 /* ---- building blocks -------------------------------------------------- */
 

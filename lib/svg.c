@@ -444,15 +444,18 @@ pr_status svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
     fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"16\">requests per ",
             LX + 14);
     pr__fmt_span(out, bucket_s);
-    fprintf(out, " bucket%s (left scale)</text>",
-            per_pixel ? ", summed per pixel" : "");
+    /* A phone's lines are short: "(left)", not "(left scale)". */
+    const char *scale = nar ? "" : " scale";
+    fprintf(out, " bucket%s (left%s)</text>",
+            per_pixel ? ", summed per pixel" : "", scale);
     fprintf(out, "<line class=\"l50\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" "
                  "y2=\"%.0f\"/><text class=\"lbl\" x=\"%.0f\" y=\"%.0f\">p50"
                  "</text>", L2, LY - 4, L2 + 18, LY - 4, L2 + 22, LY);
     fprintf(out, "<line class=\"l95\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" "
                  "y2=\"%.0f\"/><text class=\"lbl\" x=\"%.0f\" y=\"%.0f\">p95 "
-                 "latency%s (right scale)</text>", L2 + 60, LY - 4, L2 + 78,
-            LY - 4, L2 + 82, LY, per_pixel ? ", highest per pixel" : "");
+                 "latency%s (right%s)</text>", L2 + 60, LY - 4, L2 + 78,
+            LY - 4, L2 + 82, LY, per_pixel ? ", highest per pixel" : "",
+            scale);
     /* Grid: the request scale's steps; both axes share the lines. */
     int steps = (int)lround(rtop / rstep);
     for (int s = 0; s <= steps; s++) {
