@@ -1,6 +1,8 @@
 /* render_html.c - one self-contained HTML file: the Markdown report
  * rendered by cmark-gfm (tables extension), so HTML and Markdown never say
  * different things, with charts (svg.c) and page furniture around it.
+ * Each chart is written twice, in its wide and its narrow layout; the
+ * style sheet shows the one that fits the screen.
  *
  * The Markdown is parsed once; before rendering, the document tree is
  * regrouped: every "## " heading opens a <section id="slug"> (the slugs
@@ -12,8 +14,9 @@
  * blocks are the one way cmark-gfm passes our own markup through while
  * safe mode still drops raw HTML from the text.
  *
- * No external request of any kind: CSS and an optional script (click to
- * zoom the flame graphs) are inline, charts are inline SVG, and a
+ * No external request of any kind: CSS and an optional script (zoom,
+ * search, the function table's sorting and filters, the sandwich) are
+ * inline, charts are inline SVG, and a
  * Content-Security-Policy lets the browser refuse anything else. */
 #define _POSIX_C_SOURCE 200809L
 #include "escape.h"
