@@ -220,12 +220,16 @@ static pr_status endpoints_narrow(FILE *out, const pr_endpoint_row *rows,
         const char *label = e->label != NULL ? e->label : "";
         fputs("<g>", out);
         endpoint_title(out, e, label);
+        /* The name gets the line but for its total, at ~7.4 units a
+         * character of 12 px text. */
+        char ms[64], val[96];
+        pr__fmt_ms_buf(ms, sizeof ms, e->total_ms);
+        snprintf(val, sizeof val, "%s \xC2\xB7 %.1f%%", ms, e->share * 100);
+        double room = (NW - 12) / 7.4 - (double)nchars(val, strlen(val));
         fprintf(out, "<text class=\"lbl\" x=\"0\" y=\"%.1f\">", y + 12);
-        text_fit(out, label, strlen(label), 30);
+        text_fit(out, label, strlen(label), room > 4 ? (size_t)room : 4);
         fprintf(out, "</text><text class=\"val\" x=\"%.0f\" y=\"%.1f\" "
-                     "text-anchor=\"end\">", NW, y + 12);
-        pr__fmt_ms(out, e->total_ms);
-        fprintf(out, " \xC2\xB7 %.1f%%</text>", e->share * 100);
+                     "text-anchor=\"end\">%s</text>", NW, y + 12, val);
         fprintf(out, "<rect class=\"bar\" x=\"0\" y=\"%.1f\" "
                      "width=\"%.1f\" height=\"12\"/>", y + 18,
                 tmax > 0 ? e->total_ms / tmax * BW : 0);
