@@ -129,18 +129,43 @@ static const char EDGE_HEAD[] =
     "<thead><tr><th>function</th><th>ncalls</th><th>tottime</th>"
     "<th>cumtime</th></tr></thead><tbody>";
 
-static void more_edges(FILE *out, size_t n)
+/* Edges by cumulative time, most first; ties keep their order. */
+static int cmp_edge_ct(const void *a, const void *b)
 {
-    if (n > MAX_EDGES)
-        fprintf(out, "<p class=\"note\">The first %d of %zu, by name; "
-                     "<code>-f csv -t edges</code> has every edge.</p>",
-                MAX_EDGES, n);
+    const pr_edge_row *x = *(const pr_edge_row *const *)a;
+    const pr_edge_row *y = *(const pr_edge_row *const *)b;
+    if (x->ct != y->ct)
+        return x->ct > y->ct ? -1 : 1;
+    return (x > y) - (x < y);
 }
 
-/* The block of function i: where it is, its totals, callers, callees. */
+/* One side of a block: the edges v[0..n) as a table, the MAX_EDGES with
+ * the most cumulative time first (so the sandwich the script draws from
+ * it has the heaviest calls), and a note when there were more. The
+ * other end of each edge is its caller (callers) or callee. */
+static void edge_table(FILE *out, const pr_report *r, const char *caption,
+                       const pr_edge_row **v, size_t n, int callers,
+                       const unsigned char *has_block)
+{
+    pr__qsort(v, n, sizeof *v, cmp_edge_ct);
+    fprintf(out, "<table class=\"edges\"><caption>%s (%zu)</caption>",
+            caption, n);
+    fputs(EDGE_HEAD, out);
+    for (size_t k = 0; k < n && k < MAX_EDGES; k++)
+        edge_row(out, r, v[k], callers ? &v[k]->caller : &v[k]->callee,
+                 has_block);
+    fputs("</tbody></table>", out);
+    if (n > MAX_EDGES)
+        fprintf(out, "<p class=\"note\">The %d with the most cumulative "
+                     "time of %zu; <code>-f csv -t edges</code> has every "
+                     "edge.</p>", MAX_EDGES, n);
+}
+
+/* The block of function i: where it is, its totals, callers, callees.
+ * `v` has room for r->nedges pointers. */
 static void func_block(FILE *out, const pr_report *r, size_t i,
                        const char *module, const by_caller *bc, size_t nbc,
-                       const unsigned char *has_block)
+                       const unsigned char *has_block, const pr_edge_row **v)
 {
     const pr_func_row *f = &r->funcs[i];
     char id[24];
@@ -168,13 +193,9 @@ static void func_block(FILE *out, const pr_report *r, size_t i,
     size_t end = lo;
     while (end < r->nedges && pr__key_cmp(&r->edges[end].callee, &f->key) == 0)
         end++;
-    fprintf(out, "<table class=\"edges\"><caption>Called by (%zu)</caption>",
-            end - lo);
-    fputs(EDGE_HEAD, out);
-    for (size_t e = lo; e < end && e < lo + MAX_EDGES; e++)
-        edge_row(out, r, &r->edges[e], &r->edges[e].caller, has_block);
-    fputs("</tbody></table>", out);
-    more_edges(out, end - lo);
+    for (size_t e = lo; e < end; e++)
+        v[e - lo] = &r->edges[e];
+    edge_table(out, r, "Called by", v, end - lo, 1, has_block);
 
     /* Callees: the edges out of f, from the by-caller index. */
     by_caller want = {i, 0};
@@ -189,14 +210,9 @@ static void func_block(FILE *out, const pr_report *r, size_t i,
     size_t z = a;
     while (z < nbc && bc[z].caller == i)
         z++;
-    fprintf(out, "<table class=\"edges\"><caption>Calls (%zu)</caption>",
-            z - a);
-    fputs(EDGE_HEAD, out);
-    for (size_t k = a; k < z && k < a + MAX_EDGES; k++)
-        edge_row(out, r, &r->edges[bc[k].edge], &r->edges[bc[k].edge].callee,
-                 has_block);
-    fputs("</tbody></table>", out);
-    more_edges(out, z - a);
+    for (size_t k = a; k < z; k++)
+        v[k - a] = &r->edges[bc[k].edge];
+    edge_table(out, r, "Calls", v, z - a, 0, has_block);
     fputs("</div>", out);
 }
 
@@ -241,10 +257,12 @@ pr_status pr__html_functions(const pr_report *r, size_t max_funcs, FILE *out)
     char **modules = calloc(r->nfuncs, sizeof *modules);
     unsigned char *has_block = calloc(r->nfuncs, 1);
     by_caller *bc = malloc((r->nedges ? r->nedges : 1) * sizeof *bc);
-    if (modules == NULL || bc == NULL || has_block == NULL) {
+    const pr_edge_row **v = malloc((r->nedges ? r->nedges : 1) * sizeof *v);
+    if (modules == NULL || bc == NULL || has_block == NULL || v == NULL) {
         free(modules);
         free(has_block);
         free(bc);
+        free(v);
         return PR_ERR_NOMEM;
     }
     pr_status st = PR_OK;
@@ -311,7 +329,7 @@ pr_status pr__html_functions(const pr_report *r, size_t max_funcs, FILE *out)
               "show them.</p><div class=\"fnds\">", out);
         for (size_t k = 0; k < shown; k++) {
             size_t i = r->by_tt != NULL ? r->by_tt[k] : k;
-            func_block(out, r, i, modules[i], bc, nbc, has_block);
+            func_block(out, r, i, modules[i], bc, nbc, has_block, v);
         }
         fputs("</div></section>\n", out);
     }
@@ -320,5 +338,6 @@ pr_status pr__html_functions(const pr_report *r, size_t max_funcs, FILE *out)
     free(modules);
     free(has_block);
     free(bc);
+    free(v);
     return st;
 }

@@ -407,3 +407,63 @@ Test(render_html, function_rows_name_their_endpoints)
     pr_report_free(r);
     pr_agg_free(agg);
 }
+
+/* A block lists the callers with the most cumulative time first, at most
+ * 40, and says how many there were (builtins.isinstance has 125 callers
+ * in the fixture), so the script's sandwich has the heaviest calls. */
+Test(render_html, heaviest_edges_first_in_a_block)
+{
+    pr_agg *agg;
+    pr_report *r = report_of("data/werkzeug", &agg);
+    const pr_edge_row *e;
+    size_t ne = pr_report_edges(r, &e);
+    /* Edges come by callee: the longest run is the most-called one. */
+    size_t best = 0, n = 0;
+    for (size_t i = 0; i < ne;) {
+        size_t j = i;
+        while (j < ne && pr__key_cmp(&e[j].callee, &e[i].callee) == 0)
+            j++;
+        if (j - i > n) {
+            n = j - i;
+            best = i;
+        }
+        i = j;
+    }
+    cr_assert_gt(n, 40);
+    double heaviest = 0;
+    for (size_t k = best; k < best + n; k++)
+        if (!e[k].count_only && e[k].ct > heaviest)
+            heaviest = e[k].ct;
+    char *h = functions_html(r, 0);
+    char id[24], tag[64], want[64];
+    pr__func_anchor(&e[best].callee, id, sizeof id);
+    snprintf(tag, sizeof tag, "<div class=\"fnd\" id=\"%s\">", id);
+    const char *blk = strstr(h, tag);
+    cr_assert_not_null(blk, "%s", tag);
+    snprintf(want, sizeof want, "<caption>Called by (%zu)</caption>", n);
+    const char *cap = strstr(blk, want);
+    cr_assert_not_null(cap, "%s", want);
+    const char *end = strstr(cap, "</table>");
+    size_t rows = 0;
+    double last = heaviest + 1;
+    for (const char *p = cap; (p = strstr(p, "<tr><td>")) != NULL && p < end;
+         p++) {
+        const char *close = strstr(p, "</td></tr>");
+        const char *td = close;
+        while (strncmp(td, "<td>", 4) != 0)
+            td--;
+        double ct = strtod(td + 4, NULL);
+        if (rows == 0)
+            cr_assert_float_eq(ct, heaviest, 1e-6, "first: %f", ct);
+        cr_assert_leq(ct, last, "row %zu out of order", rows);
+        last = ct;
+        rows++;
+    }
+    cr_assert_eq(rows, 40);
+    snprintf(want, sizeof want, "The 40 with the most cumulative time of %zu",
+             n);
+    cr_assert_not_null(strstr(end, want), "%s", want);
+    free(h);
+    pr_report_free(r);
+    pr_agg_free(agg);
+}
