@@ -6,8 +6,10 @@
  * It is plain HTML: the table sits in a scroll box, and a function's
  * callers and callees are a block shown by CSS when the page's address
  * names it (:target), so a link from any table row, caller, callee or
- * flame-graph box opens it without a script. The page's script only adds
- * sorting, a text filter and a module filter to the table. */
+ * flame-graph box opens it without a script. The page's script adds
+ * sorting and filters by text, module and endpoint to the table, and
+ * draws a function's block as a sandwich (callers above, callees below)
+ * from the block's own tables. */
 #define _POSIX_C_SOURCE 200809L
 #include "escape.h"
 #include "modules.h"
@@ -19,9 +21,11 @@
 #include <string.h>
 
 /* Size bounds: the page stays within a few MB whatever the input. The
- * functions with the most own time are listed; the CSV tables
- * (-t functions, -t edges) have them all. */
-enum { MAX_FUNCS = 3000, MAX_EDGES = 40 };
+ * PR__HTML_MAX_FUNCS functions with the most own time are listed (a
+ * Flask app has about 1,500) and MAX_EDGES callers and callees of each;
+ * the CSV tables (-t functions, -t edges) have them all. The endpoint
+ * filter offers the first MAX_EP_FILTER endpoints of the table. */
+enum { MAX_EDGES = 40, MAX_EP_FILTER = 100 };
 
 /* Edges by caller: (caller's index, edge index), sorted. */
 typedef struct by_caller {
@@ -125,18 +129,43 @@ static const char EDGE_HEAD[] =
     "<thead><tr><th>function</th><th>ncalls</th><th>tottime</th>"
     "<th>cumtime</th></tr></thead><tbody>";
 
-static void more_edges(FILE *out, size_t n)
+/* Edges by cumulative time, most first; ties keep their order. */
+static int cmp_edge_ct(const void *a, const void *b)
 {
-    if (n > MAX_EDGES)
-        fprintf(out, "<p class=\"note\">The first %d of %zu, by name; "
-                     "<code>-f csv -t edges</code> has every edge.</p>",
-                MAX_EDGES, n);
+    const pr_edge_row *x = *(const pr_edge_row *const *)a;
+    const pr_edge_row *y = *(const pr_edge_row *const *)b;
+    if (x->ct != y->ct)
+        return x->ct > y->ct ? -1 : 1;
+    return (x > y) - (x < y);
 }
 
-/* The block of function i: where it is, its totals, callers, callees. */
+/* One side of a block: the edges v[0..n) as a table, the MAX_EDGES with
+ * the most cumulative time first (so the sandwich the script draws from
+ * it has the heaviest calls), and a note when there were more. The
+ * other end of each edge is its caller (callers) or callee. */
+static void edge_table(FILE *out, const pr_report *r, const char *caption,
+                       const pr_edge_row **v, size_t n, int callers,
+                       const unsigned char *has_block)
+{
+    pr__qsort(v, n, sizeof *v, cmp_edge_ct);
+    fprintf(out, "<table class=\"edges\"><caption>%s (%zu)</caption>",
+            caption, n);
+    fputs(EDGE_HEAD, out);
+    for (size_t k = 0; k < n && k < MAX_EDGES; k++)
+        edge_row(out, r, v[k], callers ? &v[k]->caller : &v[k]->callee,
+                 has_block);
+    fputs("</tbody></table>", out);
+    if (n > MAX_EDGES)
+        fprintf(out, "<p class=\"note\">The %d with the most cumulative "
+                     "time of %zu; <code>-f csv -t edges</code> has every "
+                     "edge.</p>", MAX_EDGES, n);
+}
+
+/* The block of function i: where it is, its totals, callers, callees.
+ * `v` has room for r->nedges pointers. */
 static void func_block(FILE *out, const pr_report *r, size_t i,
                        const char *module, const by_caller *bc, size_t nbc,
-                       const unsigned char *has_block)
+                       const unsigned char *has_block, const pr_edge_row **v)
 {
     const pr_func_row *f = &r->funcs[i];
     char id[24];
@@ -164,13 +193,9 @@ static void func_block(FILE *out, const pr_report *r, size_t i,
     size_t end = lo;
     while (end < r->nedges && pr__key_cmp(&r->edges[end].callee, &f->key) == 0)
         end++;
-    fprintf(out, "<table class=\"edges\"><caption>Called by (%zu)</caption>",
-            end - lo);
-    fputs(EDGE_HEAD, out);
-    for (size_t e = lo; e < end && e < lo + MAX_EDGES; e++)
-        edge_row(out, r, &r->edges[e], &r->edges[e].caller, has_block);
-    fputs("</tbody></table>", out);
-    more_edges(out, end - lo);
+    for (size_t e = lo; e < end; e++)
+        v[e - lo] = &r->edges[e];
+    edge_table(out, r, "Called by", v, end - lo, 1, has_block);
 
     /* Callees: the edges out of f, from the by-caller index. */
     by_caller want = {i, 0};
@@ -185,18 +210,46 @@ static void func_block(FILE *out, const pr_report *r, size_t i,
     size_t z = a;
     while (z < nbc && bc[z].caller == i)
         z++;
-    fprintf(out, "<table class=\"edges\"><caption>Calls (%zu)</caption>",
-            z - a);
-    fputs(EDGE_HEAD, out);
-    for (size_t k = a; k < z && k < a + MAX_EDGES; k++)
-        edge_row(out, r, &r->edges[bc[k].edge], &r->edges[bc[k].edge].callee,
-                 has_block);
-    fputs("</tbody></table>", out);
-    more_edges(out, z - a);
+    for (size_t k = a; k < z; k++)
+        v[k - a] = &r->edges[bc[k].edge];
+    edge_table(out, r, "Calls", v, z - a, 0, has_block);
     fputs("</div>", out);
 }
 
-pr_status pr__html_functions(const pr_report *r, FILE *out)
+/* The endpoints function i was called in, for the script's endpoint
+ * filter: data-ep="0 3 5" (indexes into the hidden list of endpoints). */
+static void endpoints_attr(FILE *out, const pr_report *r, size_t i)
+{
+    if (r->func_ep_at == NULL)
+        return;
+    int any = 0;
+    for (size_t k = r->func_ep_at[i]; k < r->func_ep_at[i + 1]; k++) {
+        if (r->func_eps[k] >= MAX_EP_FILTER)
+            break; /* ascending */
+        fprintf(out, any ? " %u" : " data-ep=\"%u", (unsigned)r->func_eps[k]);
+        any = 1;
+    }
+    if (any)
+        fputc('"', out);
+}
+
+/* The endpoints the filter offers, in the table's order; the script
+ * reads them, a reader without it never sees them. */
+static void endpoint_list(FILE *out, const pr_report *r)
+{
+    if (r->func_ep_at == NULL || r->nendpoints == 0)
+        return;
+    fputs("<ul class=\"eps\" hidden>", out);
+    for (size_t e = 0; e < r->nendpoints && e < MAX_EP_FILTER; e++) {
+        const char *l = r->endpoints[e].label ? r->endpoints[e].label : "";
+        fputs("<li>", out);
+        esc_html(out, l, strlen(l));
+        fputs("</li>", out);
+    }
+    fputs("</ul>", out);
+}
+
+pr_status pr__html_functions(const pr_report *r, size_t max_funcs, FILE *out)
 {
     if (r->nfuncs == 0)
         return PR_OK;
@@ -204,10 +257,12 @@ pr_status pr__html_functions(const pr_report *r, FILE *out)
     char **modules = calloc(r->nfuncs, sizeof *modules);
     unsigned char *has_block = calloc(r->nfuncs, 1);
     by_caller *bc = malloc((r->nedges ? r->nedges : 1) * sizeof *bc);
-    if (modules == NULL || bc == NULL || has_block == NULL) {
+    const pr_edge_row **v = malloc((r->nedges ? r->nedges : 1) * sizeof *v);
+    if (modules == NULL || bc == NULL || has_block == NULL || v == NULL) {
         free(modules);
         free(has_block);
         free(bc);
+        free(v);
         return PR_ERR_NOMEM;
     }
     pr_status st = PR_OK;
@@ -225,21 +280,30 @@ pr_status pr__html_functions(const pr_report *r, FILE *out)
     }
     pr__qsort(bc, nbc, sizeof *bc, cmp_by_caller);
 
-    size_t shown = r->nfuncs < MAX_FUNCS ? r->nfuncs : MAX_FUNCS;
+    if (max_funcs == 0)
+        max_funcs = PR__HTML_MAX_FUNCS;
+    size_t shown = r->nfuncs < max_funcs ? r->nfuncs : max_funcs;
     for (size_t k = 0; k < shown; k++)
         has_block[r->by_tt != NULL ? r->by_tt[k] : k] = 1;
     if (st == PR_OK) {
         fputs("<section id=\"all-functions\"><h2>All functions</h2><p>", out);
         if (shown < r->nfuncs)
             fprintf(out, "The %zu functions with the most own time of the "
-                         "run's %zu (<code>-f csv -t functions</code> has "
-                         "them all). ", shown, r->nfuncs);
+                         "run's %zu. ", shown, r->nfuncs);
         else
             fprintf(out, "Every function of the run (%zu), by own time. ",
                     r->nfuncs);
         fputs("Click a name for its callers and callees with the "
                      "time on each edge; a flame-graph box leads there "
-                     "too.</p><div class=\"fnfilter\"></div>"
+                     "too.</p>", out);
+        if (shown < r->nfuncs)
+            fprintf(out, "<p class=\"cap\">%zu functions with less own time "
+                         "are not listed here, to keep the page small: "
+                         "<code>profreport -f csv -t functions</code> lists "
+                         "every one, <code>-t edges</code> every caller and "
+                         "callee.</p>", r->nfuncs - shown);
+        endpoint_list(out, r);
+        fputs("<div class=\"fnfilter\"></div>"
                      "<div class=\"scroll\"><table class=\"funcs\"><thead>"
                      "<tr><th>function</th><th>module</th><th>ncalls</th>"
                      "<th>tottime</th><th>cumtime</th></tr></thead><tbody>",
@@ -247,7 +311,9 @@ pr_status pr__html_functions(const pr_report *r, FILE *out)
         for (size_t k = 0; k < shown; k++) {
             size_t i = r->by_tt != NULL ? r->by_tt[k] : k;
             const pr_func_row *f = &r->funcs[i];
-            fputs("<tr><td>", out);
+            fputs("<tr", out);
+            endpoints_attr(out, r, i);
+            fputs("><td>", out);
             func_link(out, &f->key, 1);
             source_link(out, r, &f->key);
             fputs("</td><td>", out);
@@ -263,7 +329,7 @@ pr_status pr__html_functions(const pr_report *r, FILE *out)
               "show them.</p><div class=\"fnds\">", out);
         for (size_t k = 0; k < shown; k++) {
             size_t i = r->by_tt != NULL ? r->by_tt[k] : k;
-            func_block(out, r, i, modules[i], bc, nbc, has_block);
+            func_block(out, r, i, modules[i], bc, nbc, has_block, v);
         }
         fputs("</div></section>\n", out);
     }
@@ -272,5 +338,6 @@ pr_status pr__html_functions(const pr_report *r, FILE *out)
     free(modules);
     free(has_block);
     free(bc);
+    free(v);
     return st;
 }

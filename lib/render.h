@@ -117,8 +117,12 @@ cmark_parser *pr__md_parser(const char *md, size_t len, cmark_node **doc);
 
 /* The HTML report's "All functions" section (html_explore.c): every
  * function, sortable and filterable with the page's script, and each
- * one's callers and callees with edge times, shown by :target. */
-pr_status pr__html_functions(const pr_report *r, FILE *out);
+ * one's callers and callees with edge times, shown by :target. Lists
+ * at most max_funcs functions (0: PR__HTML_MAX_FUNCS), those with the
+ * most own time, and says how many it left out and where they are. */
+enum { PR__HTML_MAX_FUNCS = 3000 };
+pr_status pr__html_functions(const pr_report *r, size_t max_funcs,
+                             FILE *out);
 
 /* The reports' stylesheet (html_page.c). */
 void pr__put_css(FILE *out);

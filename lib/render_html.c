@@ -1,6 +1,8 @@
 /* render_html.c - one self-contained HTML file: the Markdown report
  * rendered by cmark-gfm (tables extension), so HTML and Markdown never say
  * different things, with charts (svg.c) and page furniture around it.
+ * Each chart is written twice, in its wide and its narrow layout; the
+ * style sheet shows the one that fits the screen.
  *
  * The Markdown is parsed once; before rendering, the document tree is
  * regrouped: every "## " heading opens a <section id="slug"> (the slugs
@@ -12,8 +14,9 @@
  * blocks are the one way cmark-gfm passes our own markup through while
  * safe mode still drops raw HTML from the text.
  *
- * No external request of any kind: CSS and an optional script (click to
- * zoom the flame graphs) are inline, charts are inline SVG, and a
+ * No external request of any kind: CSS and an optional script (zoom,
+ * search, the function table's sorting and filters, the sandwich) are
+ * inline, charts are inline SVG, and a
  * Content-Security-Policy lets the browser refuse anything else. */
 #define _POSIX_C_SOURCE 200809L
 #include "escape.h"
@@ -35,78 +38,131 @@ enum {
     MAX_EP_MODULE_ROWS = 8,
     MAX_EP_CHARTS = 20,
     MAX_BOXES = 2000,
-    MAX_EP_BOXES = 600
+    MAX_EP_BOXES = 600,
+    /* A phone's flame graph is 360 units wide: fewer boxes are wide
+     * enough to see. */
+    MAX_NARROW_BOXES = 800,
+    MAX_EP_NARROW_BOXES = 250
 };
 
 
 /* Click a flame-graph box to zoom into it (and get a link to its callers
  * and callees), click it again (or press Esc) to zoom out; a search box
  * highlights matching boxes; the table of all functions sorts by any
- * column and filters by text and module. The page is complete without
- * it (tests/browsertest.sh reads it with scripts off). Its SHA-256 is in the
- * Content-Security-Policy below; tests/browsertest.sh checks that the two
- * agree (a mismatch is a console error and the script does not run). */
-static const char SCRIPT[] =
-    "(function(){'use strict';var all=[];function el(t,c){var e=document."
-    "createElement(t);if(c)e.className=c;return e}document.querySelectorA"
-    "ll('svg.icicle').forEach(function(s){var W=s.viewBox.baseVal.width,b"
-    "s=[],cur=null;s.querySelectorAll('g').forEach(function(g){var r=g.qu"
-    "erySelector('rect'),t=g.querySelector('title');if(!r||!t)return;var "
-    "L=t.textContent.split('\\n'),l=L[L.length-1];var b={g:g,r:r,t:g.query"
-    "Selector('text'),x:+r.getAttribute('x'),w:+r.getAttribute('width'),y"
-    ":+r.getAttribute('y'),n:L[0],s:l.split(', self')[0],k:t.textContent."
-    "toLowerCase()};g.pr=b;bs.push(b)});if(!bs.length)return;s.classList."
-    "add('zoom');function fit(b,x,w){var k=Math.floor((w-6)/6.6),n=b.n,v="
-    "'';if(k>=3)v=n.length+1+b.s.length<=k?n+' '+b.s:n.length<=k?n:n.slic"
-    "e(0,k-1)+'\\u2026';if(!b.t){if(!v)return;b.t=document.createElementNS"
-    "(s.namespaceURI,'text');b.t.setAttribute('y',b.y+12.5);b.g.appendChi"
-    "ld(b.t)}b.t.setAttribute('x',(x+3).toFixed(1));b.t.textContent=v}fun"
-    "ction show(z){cur=z;bs.forEach(function(b){var x=b.x,w=b.w,on=true;i"
-    "f(z&&b.y<z.y){on=b.x<=z.x+1e-6&&b.x+b.w>=z.x+z.w-1e-3;x=0;w=W}else i"
-    "f(z){x=(b.x-z.x)*W/z.w;w=b.w*W/z.w;on=x>-1e-3&&x+w<W+1e-3}if(!on){b."
-    "g.setAttribute('display','none');return}b.g.removeAttribute('display"
-    "');b.r.setAttribute('x',x.toFixed(1));b.r.setAttribute('width',w.toF"
-    "ixed(1));fit(b,x,w)})}var bar=el('div','fnfilter'),q=el('input'),a=e"
-    "l('a'),p=el('span','hint');q.type='search';q.placeholder='Search box"
-    "es';q.setAttribute('aria-label','Search the flame graph');p.textCont"
-    "ent='Click a box to zoom in; click it again or press Esc to zoom out"
-    ". ';a.hidden=true;p.appendChild(a);bar.appendChild(q);bar.appendChil"
-    "d(p);s.parentNode.insertBefore(bar,s);q.addEventListener('input',fun"
-    "ction(){var v=q.value.toLowerCase();s.classList.toggle('searching',!"
-    "!v);bs.forEach(function(b){b.g.classList.toggle('hit',!!v&&b.k.index"
-    "Of(v)>=0)})});s.addEventListener('click',function(e){var g=e.target."
-    "closest('g');if(!g||!g.pr)return;show(cur===g.pr?null:g.pr);var f=g."
-    "getAttribute('data-fn');if(f&&document.getElementById(f)){a.href='#'"
-    "+f;a.textContent='Callers and callees of '+g.pr.n;a.hidden=false}});"
-    "all.push(show)});document.addEventListener('keydown',function(e){if("
-    "e.key==='Escape')all.forEach(function(f){f(null)})});document.queryS"
-    "electorAll('table.funcs').forEach(function(t){var tb=t.tBodies[0],ro"
-    "ws=[].slice.call(tb.rows),box=t.closest('section').querySelector('.f"
-    "nfilter');if(!box)return;var q=el('input'),m=el('select'),n=el('span"
-    "','note'),mods={};q.type='search';q.placeholder='Filter functions';q"
-    ".setAttribute('aria-label','Filter functions by name or file');m.set"
-    "Attribute('aria-label','Module');m.appendChild(new Option('all modul"
-    "es',''));rows.forEach(function(r){mods[r.cells[1].textContent]=1});O"
-    "bject.keys(mods).sort().forEach(function(k){m.appendChild(new Option"
-    "(k,k))});function apply(){var v=q.value.toLowerCase(),mv=m.value,c=0"
-    ";rows.forEach(function(r){var on=(!v||r.cells[0].textContent.toLower"
-    "Case().indexOf(v)>=0)&&(!mv||r.cells[1].textContent===mv);r.hidden=!"
-    "on;c+=on?1:0});n.textContent=c+' of '+rows.length+' functions'}q.add"
-    "EventListener('input',apply);m.addEventListener('change',apply);box."
-    "appendChild(q);box.appendChild(m);box.appendChild(n);apply();var hs="
-    "[].slice.call(t.tHead.rows[0].cells);hs.forEach(function(th,i){th.ta"
-    "bIndex=0;th.title='Sort';function sort(){var d=th.getAttribute('aria"
-    "-sort')==='descending'?1:th.getAttribute('aria-sort')==='ascending'?"
-    "-1:i<2?1:-1;hs.forEach(function(h){h.removeAttribute('aria-sort')});"
-    "th.setAttribute('aria-sort',d>0?'ascending':'descending');rows.sort("
-    "function(x,y){var a=x.cells[i].textContent,b=y.cells[i].textContent;"
-    "if(i>=2){a=parseFloat(a.split('/').pop());b=parseFloat(b.split('/')."
-    "pop())}return (a<b?-1:a>b?1:0)*d});rows.forEach(function(r){tb.appen"
-    "dChild(r)})}th.addEventListener('click',sort);th.addEventListener('k"
-    "eydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefaul"
-    "t();sort()}})})})})();";
+ * column and filters by text, module and endpoint; a function's block of
+ * callers and callees gets a sandwich view. The page is complete without
+ * it (tests/browsertest.sh reads it with scripts off). The parts are
+ * written one after another (ISO C promises string literals of 4095
+ * bytes only); the SHA-256 of the whole is in the Content-Security-Policy
+ * below, and tests/browsertest.sh checks that the two agree (a mismatch
+ * is a console error and the script does not run, and the test prints
+ * the hash to put here). */
+static const char *const SCRIPT[] = {
+    "(function(){'use strict';\n"
+    "var all=[];\n"
+    "function el(t,c){var e=document.createElement(t);if(c)e.className=c;return e}\n"
+    "function pct(f){return f<0.001?'<0.1%':(f*100).toFixed(1)+'%'}\n"
+    "function secs(v){return v>=1?v.toFixed(2)+' s':v>=0.001?(v*1000).toFixed(1)+' ms':(v*1e6).toFixed(0)+' \\u00b5s'}\n",
+    /* Flame graphs: click a box to zoom, search to highlight. */
+    "document.querySelectorAll('svg.icicle').forEach(function(s){\n"
+    "var W=s.viewBox.baseVal.width,bs=[],cur=null;\n"
+    "s.querySelectorAll('g').forEach(function(g){\n"
+    "var r=g.querySelector('rect'),t=g.querySelector('title');if(!r||!t)return;\n"
+    "var L=t.textContent.split('\\n'),l=L[L.length-1];\n"
+    "var b={g:g,r:r,t:g.querySelector('text'),x:+r.getAttribute('x'),w:+r.getAttribute('width'),y:+r.getAttribute('y'),n:L[0],s:l.split(', self')[0],k:t.textContent.toLowerCase()};\n"
+    "g.pr=b;bs.push(b)});\n"
+    "if(!bs.length)return;\n"
+    "s.classList.add('zoom');\n"
+    "function fit(b,x,w){\n"
+    "var k=Math.floor((w-6)/6.6),n=b.n,v='';\n"
+    "if(k>=3)v=n.length+1+b.s.length<=k?n+' '+b.s:n.length<=k?n:n.slice(0,k-1)+'\\u2026';\n"
+    "if(!b.t){if(!v)return;b.t=document.createElementNS(s.namespaceURI,'text');b.t.setAttribute('y',b.y+12.5);b.g.appendChild(b.t)}\n"
+    "b.t.setAttribute('x',(x+3).toFixed(1));b.t.textContent=v}\n"
+    "function show(z){cur=z;bs.forEach(function(b){\n"
+    "var x=b.x,w=b.w,on=true;\n"
+    "if(z&&b.y<z.y){on=b.x<=z.x+1e-6&&b.x+b.w>=z.x+z.w-1e-3;x=0;w=W}\n"
+    "else if(z){x=(b.x-z.x)*W/z.w;w=b.w*W/z.w;on=x>-1e-3&&x+w<W+1e-3}\n"
+    "if(!on){b.g.setAttribute('display','none');return}\n"
+    "b.g.removeAttribute('display');b.r.setAttribute('x',x.toFixed(1));b.r.setAttribute('width',w.toFixed(1));fit(b,x,w)})}\n",
+    /* The wide and the narrow graph each get a bar; the page shows one. */
+    "var bar=el('div','fnfilter '+(s.classList.contains('narrow')?'narrow':'wide')),q=el('input'),a=el('a'),p=el('span','hint');\n"
+    "q.type='search';q.placeholder='Search boxes';q.setAttribute('aria-label','Search the flame graph');\n"
+    "p.textContent='Click a box to zoom in; click it again or press Esc to zoom out. ';\n"
+    "a.hidden=true;p.appendChild(a);bar.appendChild(q);bar.appendChild(p);s.parentNode.insertBefore(bar,s);\n"
+    "q.addEventListener('input',function(){var v=q.value.toLowerCase();s.classList.toggle('searching',!!v);\n"
+    "bs.forEach(function(b){b.g.classList.toggle('hit',!!v&&b.k.indexOf(v)>=0)})});\n"
+    "s.addEventListener('click',function(e){var g=e.target.closest('g');if(!g||!g.pr)return;\n"
+    "show(cur===g.pr?null:g.pr);\n"
+    "var f=g.getAttribute('data-fn');\n"
+    "if(f&&document.getElementById(f)){a.href='#'+f;a.textContent='Callers and callees of '+g.pr.n;a.hidden=false}});\n"
+    "all.push(show)});\n"
+    "document.addEventListener('keydown',function(e){if(e.key==='Escape')all.forEach(function(f){f(null)})});\n",
+    /* All functions: sort by any column, filter by text, module and endpoint. */
+    "document.querySelectorAll('table.funcs').forEach(function(t){\n"
+    "var tb=t.tBodies[0],rows=[].slice.call(tb.rows),sec=t.closest('section'),box=sec.querySelector('.fnfilter');\n"
+    "if(!box)return;\n"
+    "var q=el('input'),m=el('select'),ep=el('select'),n=el('span','note'),mods={},eps=sec.querySelectorAll('ul.eps>li');\n"
+    "q.type='search';q.placeholder='Filter functions';q.setAttribute('aria-label','Filter functions by name or file');\n"
+    "m.setAttribute('aria-label','Module');m.appendChild(new Option('all modules',''));\n"
+    "rows.forEach(function(r){mods[r.cells[1].textContent]=1});\n"
+    "Object.keys(mods).sort().forEach(function(k){m.appendChild(new Option(k,k))});\n"
+    "ep.setAttribute('aria-label','Endpoint');ep.appendChild(new Option('all endpoints',''));\n"
+    "[].forEach.call(eps,function(li,i){ep.appendChild(new Option(li.textContent,String(i)))});\n"
+    "function apply(){\n"
+    "var v=q.value.toLowerCase(),mv=m.value,ev=ep.value===''?'':' '+ep.value+' ',c=0;\n"
+    "rows.forEach(function(r){\n"
+    "var on=(!v||r.cells[0].textContent.toLowerCase().indexOf(v)>=0)&&(!mv||r.cells[1].textContent===mv)&&(!ev||(' '+(r.getAttribute('data-ep')||'')+' ').indexOf(ev)>=0);\n"
+    "r.hidden=!on;c+=on?1:0});\n"
+    "n.textContent=c+' of '+rows.length+' functions'}\n"
+    "q.addEventListener('input',apply);m.addEventListener('change',apply);ep.addEventListener('change',apply);\n"
+    "box.appendChild(q);box.appendChild(m);if(eps.length)box.appendChild(ep);box.appendChild(n);apply();\n"
+    "var hs=[].slice.call(t.tHead.rows[0].cells);\n"
+    "hs.forEach(function(th,i){th.tabIndex=0;th.title='Sort';\n"
+    "function sort(){\n"
+    "var d=th.getAttribute('aria-sort')==='descending'?1:th.getAttribute('aria-sort')==='ascending'?-1:i<2?1:-1;\n"
+    "hs.forEach(function(h){h.removeAttribute('aria-sort')});\n"
+    "th.setAttribute('aria-sort',d>0?'ascending':'descending');\n"
+    "rows.sort(function(x,y){var a=x.cells[i].textContent,b=y.cells[i].textContent;\n"
+    "if(i>=2){a=parseFloat(a.split('/').pop());b=parseFloat(b.split('/').pop())}\n"
+    "return (a<b?-1:a>b?1:0)*d});\n"
+    "rows.forEach(function(r){tb.appendChild(r)})}\n"
+    "th.addEventListener('click',sort);\n"
+    "th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sort()}})})});\n",
+    /* A sandwich: the callers of the function the address names above it,
+     * its callees below, each bar the share of its cumulative time that
+     * came from that caller or went to that callee. Built from the block's
+     * own tables, which stay below it (and are all there is without us). */
+    "function sandwich(id,d){\n"
+    "if(!d.classList.contains('fnd')||d.querySelector('.sandwich'))return;\n"
+    "var link=[].find.call(document.querySelectorAll('table.funcs a'),function(a){return a.hash==='#'+id}),row=link&&link.closest('tr');\n"
+    "var tabs=d.querySelectorAll('table.edges');if(!row||tabs.length<2)return;\n"
+    "var ct=parseFloat(row.cells[4].textContent),tt=parseFloat(row.cells[3].textContent),sw=el('div','sandwich');\n"
+    "function line(cls,name,v,of,what){\n"
+    "var r=el('div','sw '+cls),b=el('span','swbar'),l=el('span','swlbl');\n"
+    "b.style.width=(of>0?Math.min(100,Math.max(0.5,v/of*100)):0).toFixed(1)+'%';\n"
+    "var v2=el('span','swv');v2.textContent=what+' ';r.appendChild(b);l.appendChild(v2);l.appendChild(name);r.appendChild(l);sw.appendChild(r)}\n"
+    "function side(tab,cls,head){\n"
+    "var rs=[].slice.call(tab.tBodies[0].rows).map(function(r){return{r:r,v:parseFloat(r.cells[3].textContent)||0}});\n"
+    "rs.sort(function(x,y){return y.v-x.v});\n"
+    "var h=el('p','swh');h.textContent=tab.caption?tab.caption.textContent:head;sw.appendChild(h);\n"
+    "rs.forEach(function(o){line(cls,o.r.cells[0].firstChild.cloneNode(true),o.v,ct,secs(o.v)+(ct>0?' \\u00b7 '+pct(o.v/ct):''))})}\n"
+    "var cap=el('p','note');cap.textContent='Callers above the function, callees below; a bar is the share of its cumulative time spent through that call.';sw.appendChild(cap);\n"
+    "side(tabs[0],'caller','Called by');\n"
+    "var me=el('strong');me.textContent=d.querySelector('h3').textContent;\n"
+    "line('self',me,ct,ct,secs(ct)+' cumulative, '+secs(tt)+' own');\n"
+    "side(tabs[1],'callee','Calls');\n"
+    "d.insertBefore(sw,d.querySelector('table.edges'))}\n",
+    /* Following a link to an endpoint's details opens them. */
+    "function target(){\n"
+    "var id,d;try{id=decodeURIComponent(location.hash.slice(1))}catch(e){return}\n"
+    "d=id&&document.getElementById(id);if(!d)return;\n"
+    "if(d.tagName==='DETAILS'&&!d.open){d.open=true;d.scrollIntoView()}\n"
+    "sandwich(id,d)}\n"
+    "window.addEventListener('hashchange',target);target();\n"
+    "})();",
+    NULL};
 
-#define SCRIPT_SHA256 "sha256-emD5k5ZDsnefMi27VvNPVKXxm6noZnlcrYOSteo4OrY="
+#define SCRIPT_SHA256 "sha256-s6PMCthBV8La3+ECJIRc+aNSlybByZKSfsYZDy2l1C0="
 
 /* ---- building blocks -------------------------------------------------- */
 
@@ -270,14 +326,17 @@ static void legend(const page *pg, FILE *out, const pr_tree *t)
     fputs("</ul>", out);
 }
 
-/* The flame graph of `t` and a caption that says what was left out. */
+/* The flame graph of `t`, wide and narrow (the page shows one), and a
+ * caption that says what the wide one left out. */
 static void icicle_figure(page *pg, FILE *out, const pr_tree *t,
-                          size_t max_boxes)
+                          size_t max_boxes, size_t max_narrow)
 {
     svg_icicle_info info;
     fputs("<figure>", out);
-    if (svg_icicle(out, t, &pg->pal, pg->min_share, max_boxes, &info) !=
-        PR_OK) {
+    if (svg_icicle(out, t, &pg->pal, pg->min_share, max_boxes, SVG_WIDE,
+                   &info) != PR_OK ||
+        svg_icicle(out, t, &pg->pal, pg->min_share, max_narrow, SVG_NARROW,
+                   NULL) != PR_OK) {
         pg->nomem = 1;
         fputs("</figure>", out);
         return;
@@ -298,8 +357,9 @@ static void module_figure(page *pg, FILE *out, const pr_attribution *a,
                           size_t rows, const char *whose)
 {
     fputs("<figure>", out);
-    if (svg_modules(out, a, &pg->pal, rows) != PR_OK)
-        pg->nomem = 1;
+    for (svg_size z = SVG_WIDE; z <= SVG_NARROW; z++)
+        if (svg_modules(out, a, &pg->pal, rows, z) != PR_OK)
+            pg->nomem = 1;
     fprintf(out, "<figcaption>Where the time goes, by module: own time "
                  "(solid: its code and the built-ins and standard library it "
                  "calls) and inclusive time (light: callees in other modules "
@@ -318,16 +378,19 @@ static void section_charts(page *pg, pr__md_part part, cmark_node *h)
     }
     if (part == PR__MD_ENDPOINTS && r->nendpoints > 0) {
         fputs("<figure>", m.f);
-        if (svg_endpoints(m.f, r->endpoints, r->nendpoints, MAX_BAR_ROWS) !=
-            PR_OK)
-            pg->nomem = 1;
+        for (svg_size z = SVG_WIDE; z <= SVG_NARROW; z++)
+            if (svg_endpoints(m.f, r->endpoints, r->nendpoints, MAX_BAR_ROWS,
+                              z) != PR_OK)
+                pg->nomem = 1;
         fputs("<figcaption>Total time per endpoint (bars, as sorted in the "
               "table) and the latency of its requests: p50, p95 and max."
               "</figcaption></figure>", m.f);
     } else if (part == PR__MD_LATENCY && r->nbuckets > 1) {
         fputs("<figure>", m.f);
-        if (svg_latency(m.f, r->buckets, r->nbuckets, r->bucket_s) != PR_OK)
-            pg->nomem = 1;
+        for (svg_size z = SVG_WIDE; z <= SVG_NARROW; z++)
+            if (svg_latency(m.f, r->buckets, r->nbuckets, r->bucket_s, z) !=
+                PR_OK)
+                pg->nomem = 1;
         fputs("<figcaption>Requests per bucket (bars, each over the part "
               "of its bucket the capture covers) with the p50 and p95 "
               "latency of each bucket (lines).</figcaption></figure>", m.f);
@@ -336,16 +399,17 @@ static void section_charts(page *pg, pr__md_part part, cmark_node *h)
         module_figure(pg, m.f, pg->attr, MAX_MODULE_ROWS, "all");
         if (r->nendpoints > 0) {
             fputs("<figure>", m.f);
-            if (svg_module_mix(m.f, r->endpoints, r->nendpoints,
-                               MAX_BAR_ROWS, &pg->pal) != PR_OK)
-                pg->nomem = 1;
+            for (svg_size z = SVG_WIDE; z <= SVG_NARROW; z++)
+                if (svg_module_mix(m.f, r->endpoints, r->nendpoints,
+                                   MAX_BAR_ROWS, &pg->pal, z) != PR_OK)
+                    pg->nomem = 1;
             fputs("<figcaption>Own time by module in each endpoint, as "
                   "shares of the endpoint's profiled time.</figcaption>"
                   "</figure>", m.f);
         }
     } else if (part == PR__MD_CALL_TREE && pg->attr != NULL &&
                pg->attr->tree.nnodes > 0) {
-        icicle_figure(pg, m.f, &pg->attr->tree, MAX_BOXES);
+        icicle_figure(pg, m.f, &pg->attr->tree, MAX_BOXES, MAX_NARROW_BOXES);
     } else if (part == PR__MD_DETAILS && r->nendpoints > MAX_EP_CHARTS) {
         fprintf(m.f, "<p class=\"note\">Module charts and flame graphs are "
                      "drawn for the first %d endpoints; the other %zu have "
@@ -374,7 +438,8 @@ static void endpoint_chart(page *pg, const pr_endpoint_row *e, int tree,
         return;
     }
     if (tree)
-        icicle_figure(pg, m.f, &e->attr.tree, MAX_EP_BOXES);
+        icicle_figure(pg, m.f, &e->attr.tree, MAX_EP_BOXES,
+                      MAX_EP_NARROW_BOXES);
     else
         module_figure(pg, m.f, &e->attr, MAX_EP_MODULE_ROWS,
                       "this endpoint's");
@@ -686,14 +751,15 @@ pr_status pr__render_html(const pr_report *r, pr_table table, FILE *out,
     fputs(html, out);
     free(html);
     html = NULL;
-    st = pr__html_functions(r, out);
+    st = pr__html_functions(r, 0, out);
     if (st != PR_OK) {
         free(pg.nav.buf);
         return st;
     }
     fputs("<footer>profreport " PR_VERSION_STRING "</footer>\n</main>\n"
           "<script>", out);
-    fputs(SCRIPT, out);
+    for (const char *const *part = SCRIPT; *part != NULL; part++)
+        fputs(*part, out);
     fputs("</script>\n</body></html>\n", out);
     free(pg.nav.buf);
     return PR_OK;

@@ -2,6 +2,7 @@
  * renderers only walk it: they never re-parse or re-aggregate. */
 #define _GNU_SOURCE /* qsort_r */
 #include "sort.h"
+#include "stacks.h"
 #include "report.h"
 #include "agg.h"
 #include "funckey.h"
@@ -474,6 +475,55 @@ static int place_endpoints(pr_report *r, const pr_endpoint_row *rows,
     return 0;
 }
 
+/* Which endpoints called each function (report.h: func_eps), from the
+ * endpoints' own tables while the view still has them. */
+static int build_func_endpoints(pr_report *r, const view *vw,
+                                const size_t *ep_of_group)
+{
+    size_t ng = vw->ng, ne = r->nendpoints;
+    if (ne > UINT32_MAX)
+        return 0;
+    size_t *group = malloc((ne ? ne : 1) * sizeof *group); /* of endpoint */
+    size_t *at = calloc(r->nfuncs + 1, sizeof *at);
+    size_t *fill = calloc(r->nfuncs + 1, sizeof *fill);
+    int bad = group == NULL || at == NULL || fill == NULL;
+    for (size_t g = 0; g < ng && !bad; g++)
+        if (ep_of_group[g] != SIZE_MAX)
+            group[ep_of_group[g]] = g;
+    /* Two passes over every (endpoint, function): count, then place, in
+     * endpoint order, so each list comes out ascending. */
+    for (int pass = 0; pass < 2 && !bad; pass++) {
+        for (size_t e = 0; e < ne; e++) {
+            const ftable *t = vw->table[group[e]];
+            for (size_t k = 0; k < t->nf; k++) {
+                size_t i = pr__report_func(r, &vw->keys[t->f[k].fid]);
+                if (i == SIZE_MAX)
+                    continue;
+                if (pass == 0)
+                    at[i + 1]++;
+                else
+                    r->func_eps[fill[i]++] = (uint32_t)e;
+            }
+        }
+        if (pass == 0) {
+            for (size_t i = 0; i < r->nfuncs; i++)
+                at[i + 1] += at[i];
+            memcpy(fill, at, r->nfuncs * sizeof *fill);
+            r->func_eps = malloc((at[r->nfuncs] ? at[r->nfuncs] : 1) *
+                                 sizeof *r->func_eps);
+            bad = r->func_eps == NULL;
+        }
+    }
+    free(group);
+    free(fill);
+    if (bad) {
+        free(at);
+        return -1;
+    }
+    r->func_ep_at = at;
+    return 0;
+}
+
 static int build_endpoints(pr_report *r, const view *vw, size_t *ep_of_group,
                            const mod_config *mc)
 {
@@ -907,6 +957,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     ftable_free(&all);
     summarize_requests(r, m, &vw);
     if (build_endpoints(r, &vw, ep_of_group, &mc) != 0 ||
+        build_func_endpoints(r, &vw, ep_of_group) != 0 ||
         build_requests(r, &vw, ep_of_group, &agg->main) != 0 ||
         build_buckets(r) != 0)
         goto fail;
@@ -1035,6 +1086,8 @@ void pr_report_free(pr_report *r)
     free(r->by_ct);
     free(r->edges);
     free(r->endpoints);
+    free(r->func_eps);
+    free(r->func_ep_at);
     free(r->requests);
     free(r->slowest);
     free(r->buckets);

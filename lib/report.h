@@ -24,6 +24,12 @@ struct pr_report {
     size_t nedges;
     pr_endpoint_row *endpoints;
     size_t nendpoints;
+    /* The endpoints each function was called in (indexes into endpoints,
+     * ascending): func_eps[func_ep_at[i] .. func_ep_at[i + 1]) for
+     * funcs[i]; 4 bytes a pair. Both NULL when the run has more than
+     * UINT32_MAX endpoints. For the HTML report's endpoint filter. */
+    uint32_t *func_eps;
+    size_t *func_ep_at; /* nfuncs + 1 */
     pr_request_row *requests;
     size_t nrequests;
     size_t *slowest;      /* indexes into requests, wall time descending */

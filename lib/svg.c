@@ -1,8 +1,9 @@
 /* svg.c - the HTML report's charts as inline SVG (see svg.h).
  *
- * Every chart is 1000 user units wide and drawn for that natural size;
- * text is 12 px (11 px monospace in the icicle), so labels can be cut to
- * fit by counting characters instead of measuring them. */
+ * Every chart is drawn for its natural size, 1000 user units wide or,
+ * for a phone, 360 (svg_size); text is 12 px (11 px monospace in the
+ * icicle, 11 px ticks), so labels can be cut to fit by counting
+ * characters instead of measuring them. */
 #define _POSIX_C_SOURCE 200809L
 #include "svg.h"
 #include "escape.h"
@@ -14,7 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#define W 1000.0
+#define W 1000.0 /* SVG_WIDE */
+#define NW 360.0 /* SVG_NARROW */
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -81,12 +83,15 @@ static double nice_max(double max, int ticks, double *step)
     return top > 0 ? top : *step;
 }
 
-static void svg_open(FILE *out, const char *cls, double h, const char *label)
+static void svg_open(FILE *out, const char *cls, svg_size size, double h,
+                     const char *label)
 {
+    double w = size == SVG_NARROW ? NW : W;
     fprintf(out,
-            "<svg class=\"chart %s\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
-            "height=\"%.0f\" role=\"img\" aria-label=\"%s\">",
-            cls, W, h, W, h, label);
+            "<svg class=\"chart %s%s\" viewBox=\"0 0 %.0f %.0f\" "
+            "width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+            "aria-label=\"%s\">",
+            cls, size == SVG_NARROW ? " narrow" : "", w, h, w, h, label);
 }
 
 static void legend_swatch(FILE *out, double x, double y, const char *cls)
@@ -119,10 +124,132 @@ int svg_color(const svg_palette *p, const char *module)
 #define ROW 22.0
 #define TOP 28.0
 
+/* An endpoint's numbers as a tooltip. */
+static void endpoint_title(FILE *out, const pr_endpoint_row *e,
+                           const char *label)
+{
+    fputs("<title>", out);
+    text(out, label);
+    fprintf(out, "\n%zu request%s, total ", e->requests,
+            e->requests == 1 ? "" : "s");
+    pr__fmt_ms(out, e->total_ms);
+    fprintf(out, " (%.1f%%)\nmean ", e->share * 100);
+    pr__fmt_ms(out, e->mean_ms);
+    fputs(", p50 ", out);
+    pr__fmt_ms(out, e->p50_ms);
+    fputs(", p95 ", out);
+    pr__fmt_ms(out, e->p95_ms);
+    fputs(", max ", out);
+    pr__fmt_ms(out, e->max_ms);
+    fputs("</title>", out);
+}
+
+/* p50 (dot) to max (tick) with p95 (bar) on a scale from x0 (0 ms) to
+ * x1 (top ms), 12 units tall from y. */
+static void latency_marks(FILE *out, const pr_endpoint_row *e, double x0,
+                          double x1, double top, double y)
+{
+    double x50 = x0 + e->p50_ms / top * (x1 - x0);
+    double x95 = x0 + e->p95_ms / top * (x1 - x0);
+    double xmx = x0 + e->max_ms / top * (x1 - x0);
+    fprintf(out, "<line class=\"range\" x1=\"%.1f\" y1=\"%.1f\" "
+                 "x2=\"%.1f\" y2=\"%.1f\"/>", x50, y + 6, xmx, y + 6);
+    fprintf(out, "<rect class=\"pmax\" x=\"%.1f\" y=\"%.1f\" "
+                 "width=\"1.5\" height=\"12\"/>", xmx - 0.75, y);
+    fprintf(out, "<rect class=\"p95\" x=\"%.1f\" y=\"%.1f\" width=\"3\" "
+                 "height=\"12\"/>", x95 - 1.5, y);
+    fprintf(out, "<circle class=\"p50\" cx=\"%.1f\" cy=\"%.1f\" "
+                 "r=\"3.5\"/>", x50, y + 6);
+}
+
+/* The legend of latency_marks, its first mark at x. */
+static void latency_legend(FILE *out, double x, double y)
+{
+    fprintf(out, "<circle class=\"p50\" cx=\"%.1f\" cy=\"%.0f\" r=\"3.5\"/>"
+                 "<text class=\"lbl\" x=\"%.1f\" y=\"%.0f\">p50</text>"
+                 "<rect class=\"p95\" x=\"%.1f\" y=\"%.0f\" width=\"3\" "
+                 "height=\"12\"/>"
+                 "<text class=\"lbl\" x=\"%.1f\" y=\"%.0f\">p95</text>"
+                 "<rect class=\"pmax\" x=\"%.1f\" y=\"%.0f\" width=\"1.5\" "
+                 "height=\"12\"/>"
+                 "<text class=\"lbl\" x=\"%.1f\" y=\"%.0f\">max</text>",
+            x, y - 4, x + 7, y, x + 40, y - 10, x + 47, y, x + 82, y - 10,
+            x + 88, y);
+}
+
+/* The latency scale: grid lines from y0 to y1 and ticks under them. */
+static void latency_axis(FILE *out, double x0, double x1, double top,
+                         double step, double y0, double y1)
+{
+    for (double v = 0; v <= top + step / 2; v += step) {
+        double x = x0 + v / top * (x1 - x0);
+        fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" "
+                     "x2=\"%.1f\" y2=\"%.1f\"/>", x, y0, x, y1);
+        fprintf(out, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
+                     "text-anchor=\"middle\">", x, y1 + 16);
+        fmt_tick_ms(out, v);
+        fputs("</text>", out);
+    }
+}
+
+/* For a phone: each endpoint on two lines, its name and total above, its
+ * total-time bar and latency marks below, side by side. */
+static pr_status endpoints_narrow(FILE *out, const pr_endpoint_row *rows,
+                                  size_t n, size_t m)
+{
+    const double RH = 38, T = 40, BW = 150, LX0 = 176, LX1 = 334;
+    double tmax = 0, lmax = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (rows[i].total_ms > tmax)
+            tmax = rows[i].total_ms;
+        if (rows[i].max_ms > lmax)
+            lmax = rows[i].max_ms;
+    }
+    double step, ltop = nice_max(lmax, 2, &step);
+    double yb = T + (double)m * RH;
+    svg_open(out, "endpoints", SVG_NARROW, yb + 26 + (m < n ? 18 : 0),
+             "Endpoints: total time and latency");
+    fputs("<text class=\"lbl\" x=\"0\" y=\"30\">total time</text>", out);
+    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">latency per "
+                 "request:</text>", LX0);
+    latency_legend(out, LX0 + 4, 30);
+    latency_axis(out, LX0, LX1, ltop, step, T - 4, yb);
+    for (size_t i = 0; i < m; i++) {
+        const pr_endpoint_row *e = &rows[i];
+        double y = T + (double)i * RH;
+        const char *label = e->label != NULL ? e->label : "";
+        fputs("<g>", out);
+        endpoint_title(out, e, label);
+        /* The name gets the line but for its total, at ~7.4 units a
+         * character of 12 px text. */
+        char ms[64], val[96];
+        pr__fmt_ms_buf(ms, sizeof ms, e->total_ms);
+        snprintf(val, sizeof val, "%s \xC2\xB7 %.1f%%", ms, e->share * 100);
+        double room = (NW - 12) / 7.4 - (double)nchars(val, strlen(val));
+        fprintf(out, "<text class=\"lbl\" x=\"0\" y=\"%.1f\">", y + 12);
+        text_fit(out, label, strlen(label), room > 4 ? (size_t)room : 4);
+        fprintf(out, "</text><text class=\"val\" x=\"%.0f\" y=\"%.1f\" "
+                     "text-anchor=\"end\">%s</text>", NW, y + 12, val);
+        fprintf(out, "<rect class=\"bar\" x=\"0\" y=\"%.1f\" "
+                     "width=\"%.1f\" height=\"12\"/>", y + 18,
+                tmax > 0 ? e->total_ms / tmax * BW : 0);
+        latency_marks(out, e, LX0, LX1, ltop, y + 18);
+        fputs("</g>", out);
+    }
+    if (m < n)
+        fprintf(out, "<text class=\"lbl\" x=\"0\" y=\"%.1f\">%zu more "
+                     "endpoint%s in the table below</text>", yb + 36,
+                n - m, n - m == 1 ? "" : "s");
+    fputs("</svg>", out);
+    return PR_OK;
+}
+
 pr_status svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
-                        size_t max_rows)
+                        size_t max_rows, svg_size size)
 {
     size_t m = max_rows != 0 && n > max_rows ? max_rows : n;
+    if (size == SVG_NARROW)
+        return endpoints_narrow(out, rows, n, m);
     /* Columns: labels end at LX, total bars from BX (BW long, value
      * after), latency scale from LX0 to LX1. */
     const double LX = 296, BX = 304, BW = 190, LX0 = 630, LX1 = 980;
@@ -135,49 +262,21 @@ pr_status svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
     }
     double step, ltop = nice_max(lmax, 4, &step);
     double h = TOP + (double)m * ROW + 26 + (m < n ? 18 : 0);
-    svg_open(out, "endpoints", h, "Endpoints: total time and latency");
+    svg_open(out, "endpoints", SVG_WIDE, h,
+             "Endpoints: total time and latency");
     fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">total time "
                  "(share of all requests)</text>", BX);
     fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">latency per "
                  "request:</text>", LX0);
-    fprintf(out, "<circle class=\"p50\" cx=\"%.1f\" cy=\"10\" r=\"3.5\"/>"
-                 "<text class=\"lbl\" x=\"%.1f\" y=\"14\">p50</text>"
-                 "<rect class=\"p95\" x=\"%.1f\" y=\"4\" width=\"3\" "
-                 "height=\"12\"/>"
-                 "<text class=\"lbl\" x=\"%.1f\" y=\"14\">p95</text>"
-                 "<rect class=\"pmax\" x=\"%.1f\" y=\"4\" width=\"1.5\" "
-                 "height=\"12\"/>"
-                 "<text class=\"lbl\" x=\"%.1f\" y=\"14\">max</text>",
-            LX0 + 142, LX0 + 149, LX0 + 182, LX0 + 189, LX0 + 224, LX0 + 230);
-    /* Latency grid and axis. */
+    latency_legend(out, LX0 + 142, 14);
     double yb = TOP + (double)m * ROW;
-    for (double v = 0; v <= ltop + step / 2; v += step) {
-        double x = LX0 + v / ltop * (LX1 - LX0);
-        fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" "
-                     "x2=\"%.1f\" y2=\"%.1f\"/>", x, TOP - 4, x, yb);
-        fprintf(out, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
-                     "text-anchor=\"middle\">", x, yb + 16);
-        fmt_tick_ms(out, v);
-        fputs("</text>", out);
-    }
+    latency_axis(out, LX0, LX1, ltop, step, TOP - 4, yb);
     for (size_t i = 0; i < m; i++) {
         const pr_endpoint_row *e = &rows[i];
         double y = TOP + (double)i * ROW;
         const char *label = e->label != NULL ? e->label : "";
-        fputs("<g><title>", out);
-        text(out, label);
-        fprintf(out, "\n%zu request%s, total ", e->requests,
-                e->requests == 1 ? "" : "s");
-        pr__fmt_ms(out, e->total_ms);
-        fprintf(out, " (%.1f%%)\nmean ", e->share * 100);
-        pr__fmt_ms(out, e->mean_ms);
-        fputs(", p50 ", out);
-        pr__fmt_ms(out, e->p50_ms);
-        fputs(", p95 ", out);
-        pr__fmt_ms(out, e->p95_ms);
-        fputs(", max ", out);
-        pr__fmt_ms(out, e->max_ms);
-        fputs("</title>", out);
+        fputs("<g>", out);
+        endpoint_title(out, e, label);
         fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
                      "text-anchor=\"end\">", LX, y + 15);
         text_fit(out, label, strlen(label), 42);
@@ -189,17 +288,8 @@ pr_status svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
                 y + 15);
         pr__fmt_ms(out, e->total_ms);
         fprintf(out, " \xC2\xB7 %.1f%%</text>", e->share * 100);
-        double x50 = LX0 + e->p50_ms / ltop * (LX1 - LX0);
-        double x95 = LX0 + e->p95_ms / ltop * (LX1 - LX0);
-        double xmx = LX0 + e->max_ms / ltop * (LX1 - LX0);
-        fprintf(out, "<line class=\"range\" x1=\"%.1f\" y1=\"%.1f\" "
-                     "x2=\"%.1f\" y2=\"%.1f\"/>", x50, y + 11, xmx, y + 11);
-        fprintf(out, "<rect class=\"pmax\" x=\"%.1f\" y=\"%.1f\" "
-                     "width=\"1.5\" height=\"12\"/>", xmx - 0.75, y + 5);
-        fprintf(out, "<rect class=\"p95\" x=\"%.1f\" y=\"%.1f\" width=\"3\" "
-                     "height=\"12\"/>", x95 - 1.5, y + 5);
-        fprintf(out, "<circle class=\"p50\" cx=\"%.1f\" cy=\"%.1f\" "
-                     "r=\"3.5\"/></g>", x50, y + 11);
+        latency_marks(out, e, LX0, LX1, ltop, y + 5);
+        fputs("</g>", out);
     }
     if (m < n)
         fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\">%zu more "
@@ -279,18 +369,22 @@ static double bucket_to(const pr_bucket_row *b, double bucket_s)
 }
 
 pr_status svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
-                      double bucket_s)
+                      double bucket_s, svg_size size)
 {
-    const double X0 = 64, X1 = 936, Y0 = 30, Y1 = 220, H = 262;
+    /* A phone's plot is narrower, its legend on two lines. */
+    const int nar = size == SVG_NARROW;
+    const double X0 = nar ? 34 : 64, X1 = nar ? 314 : 936;
+    const double Y0 = nar ? 48 : 30, Y1 = Y0 + 190, H = Y1 + 42;
     const double PW = X1 - X0, PH = Y1 - Y0;
     /* Memory first, so that running out writes nothing. */
     column *c = n > 0 && rows != NULL ? calloc(n, sizeof *c) : NULL;
     if (n > 0 && rows != NULL && c == NULL)
         return PR_ERR_NOMEM;
-    svg_open(out, "latency", H, "Requests and latency over time");
+    svg_open(out, "latency", size, H, "Requests and latency over time");
     if (n == 0 || rows == NULL) {
-        fputs("<text class=\"lbl\" x=\"500\" y=\"130\" text-anchor=\"middle\">"
-              "no requests with a time</text></svg>", out);
+        fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.0f\" "
+                     "text-anchor=\"middle\">no requests with a time</text>"
+                     "</svg>", (nar ? NW : W) / 2, H / 2 - 1);
         return PR_OK;
     }
     if (!(bucket_s > 0))
@@ -347,20 +441,25 @@ pr_status svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
         rtop = ceil(rtop);
     }
     double lstep, ltop = nice_max(lmax, 4, &lstep);
-    /* Legend. */
-    legend_swatch(out, X0, 16, "bar");
+    /* Legend: one line over the plot, or two from the left edge. */
+    const double LX = nar ? 0 : X0, L2 = nar ? 0 : X0 + 400;
+    const double LY = nar ? 34 : 16;
+    legend_swatch(out, LX, 16, "bar");
     fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"16\">requests per ",
-            X0 + 14);
+            LX + 14);
     pr__fmt_span(out, bucket_s);
-    fprintf(out, " bucket%s (left scale)</text>",
-            per_pixel ? ", summed per pixel" : "");
-    fprintf(out, "<line class=\"l50\" x1=\"%.0f\" y1=\"12\" x2=\"%.0f\" "
-                 "y2=\"12\"/><text class=\"lbl\" x=\"%.0f\" y=\"16\">p50"
-                 "</text>", X0 + 400, X0 + 418, X0 + 422);
-    fprintf(out, "<line class=\"l95\" x1=\"%.0f\" y1=\"12\" x2=\"%.0f\" "
-                 "y2=\"12\"/><text class=\"lbl\" x=\"%.0f\" y=\"16\">p95 "
-                 "latency%s (right scale)</text>", X0 + 460, X0 + 478, X0 + 482,
-            per_pixel ? ", highest per pixel" : "");
+    /* A phone's lines are short: "(left)", not "(left scale)". */
+    const char *scale = nar ? "" : " scale";
+    fprintf(out, " bucket%s (left%s)</text>",
+            per_pixel ? ", summed per pixel" : "", scale);
+    fprintf(out, "<line class=\"l50\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" "
+                 "y2=\"%.0f\"/><text class=\"lbl\" x=\"%.0f\" y=\"%.0f\">p50"
+                 "</text>", L2, LY - 4, L2 + 18, LY - 4, L2 + 22, LY);
+    fprintf(out, "<line class=\"l95\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" "
+                 "y2=\"%.0f\"/><text class=\"lbl\" x=\"%.0f\" y=\"%.0f\">p95 "
+                 "latency%s (right%s)</text>", L2 + 60, LY - 4, L2 + 78,
+            LY - 4, L2 + 82, LY, per_pixel ? ", highest per pixel" : "",
+            scale);
     /* Grid: the request scale's steps; both axes share the lines. */
     int steps = (int)lround(rtop / rstep);
     for (int s = 0; s <= steps; s++) {
@@ -375,7 +474,7 @@ pr_status svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
         fmt_tick_ms(out, ltop * s / steps);
         fputs("</text>", out);
     }
-    for (int s = 0; s <= 4; s++) {
+    for (int s = 0; s <= 4; s += nar ? 2 : 1) { /* three on a phone */
         double x = X0 + PW * s / 4;
         fprintf(out, "<text class=\"tick\" x=\"%.1f\" y=\"%.0f\" "
                      "text-anchor=\"%s\">", x, Y1 + 18,
@@ -442,13 +541,31 @@ static void module_title(FILE *out, const pr_module_row *m)
     fputs("</title>", out);
 }
 
+/* A module's inclusive (light) and own (solid) bars, shares of a scale
+ * whose `top` is bw units long from x. */
+static void module_bars(FILE *out, int col, double incl, double self,
+                        double top, double x, double bw, double y, double h)
+{
+    if (incl > 0 && top > 0)
+        fprintf(out, "<rect class=\"c%d inc\" x=\"%.0f\" y=\"%.1f\" "
+                     "width=\"%.1f\" height=\"%.0f\"/>", col, x, y,
+                incl / top * bw, h);
+    fprintf(out, "<rect class=\"c%d\" x=\"%.0f\" y=\"%.1f\" "
+                 "width=\"%.1f\" height=\"%.0f\"/>", col, x, y,
+            top > 0 ? self / top * bw : 0, h);
+}
+
 pr_status svg_modules(FILE *out, const pr_attribution *a,
-                      const svg_palette *pal, size_t max_rows)
+                      const svg_palette *pal, size_t max_rows, svg_size size)
 {
     size_t n = a != NULL ? a->nmodules : 0;
     size_t m = max_rows != 0 && n > max_rows ? max_rows : n;
     int other = m < n;
-    const double LX = 236, BX = 244, BW = 500, VX = 760, IX = 880;
+    /* Wide: name, bars and values side by side in one row. Narrow: the
+     * name and the shares on one line, the bars under them. */
+    const int nar = size == SVG_NARROW;
+    const double LX = 236, BX = nar ? 0 : 244, BW = nar ? 340 : 500;
+    const double VX = 760, IX = 880, RH = nar ? 36 : ROW, T = nar ? 40 : TOP;
     double smax = 0;
     for (size_t i = 0; i < m; i++) {
         const pr_module_row *r = &a->modules[i];
@@ -467,27 +584,34 @@ pr_status svg_modules(FILE *out, const pr_attribution *a,
     double step, top = nice_max(smax * 100, 4, &step) / 100;
     step /= 100;
     size_t rows = m + (size_t)other;
-    double yb = TOP + (double)rows * ROW;
-    svg_open(out, "modules", yb + 26, "Time by module");
+    double yb = T + (double)rows * RH;
+    svg_open(out, "modules", size, yb + 26, "Time by module");
     legend_swatch(out, BX, 14, "c0");
     fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">own time</text>",
             BX + 14);
     legend_swatch(out, BX + 90, 14, "c0 inc");
-    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">inclusive: from "
-                 "entering the module until leaving it</text>", BX + 104);
-    fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">own</text>"
-                 "<text class=\"lbl\" x=\"%.0f\" y=\"14\">inclusive</text>",
-            VX, IX);
+    if (nar)
+        fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">inclusive"
+                     "</text><text class=\"lbl\" x=\"%.0f\" y=\"14\" "
+                     "text-anchor=\"end\">own / inclusive</text>",
+                BX + 104, NW);
+    else
+        fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"14\">inclusive: "
+                     "from entering the module until leaving it</text>"
+                     "<text class=\"lbl\" x=\"%.0f\" y=\"14\">own</text>"
+                     "<text class=\"lbl\" x=\"%.0f\" y=\"14\">inclusive"
+                     "</text>", BX + 104, VX, IX);
     for (int s = 0; top > 0 && s <= (int)lround(top / step); s++) {
         double x = BX + s * step / top * BW;
+        /* A phone's first tick is at the chart's edge. */
         fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" "
                      "x2=\"%.1f\" y2=\"%.1f\"/><text class=\"tick\" "
-                     "x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g%%"
-                     "</text>", x, TOP - 4, x, yb, x, yb + 16,
-                s * step * 100);
+                     "x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%g%%"
+                     "</text>", x, T - 4, x, yb, x, yb + 16,
+                nar && s == 0 ? "start" : "middle", s * step * 100);
     }
     for (size_t i = 0; i < rows; i++) {
-        double y = TOP + (double)i * ROW;
+        double y = T + (double)i * RH;
         double self, incl = 0, self_share, incl_share = 0;
         int col = SVG_NCOLORS - 1, est = 0;
         fputs("<g>", out);
@@ -501,9 +625,13 @@ pr_status svg_modules(FILE *out, const pr_attribution *a,
             incl_share = r->inclusive_share;
             est = r->estimated;
             const char *name = r->name != NULL ? r->name : "";
-            fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
-                         "text-anchor=\"end\">", LX, y + 15);
-            text_fit(out, name, strlen(name), 32);
+            if (nar)
+                fprintf(out, "<text class=\"lbl\" x=\"0\" y=\"%.1f\">",
+                        y + 12);
+            else
+                fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
+                             "text-anchor=\"end\">", LX, y + 15);
+            text_fit(out, name, strlen(name), nar ? 26 : 32);
             fprintf(out, " <tspan class=\"kind\">%s</tspan></text>",
                     pr_module_kind_name(r->kind));
         } else {
@@ -512,16 +640,23 @@ pr_status svg_modules(FILE *out, const pr_attribution *a,
             fprintf(out, "<title>%zu smaller modules: own ", n - m);
             pr__fmt_ms(out, self * 1000);
             fprintf(out, "</title><text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
-                         "text-anchor=\"end\">%zu other module%s</text>",
-                    LX, y + 15, n - m, n - m == 1 ? "" : "s");
+                         "text-anchor=\"%s\">%zu other module%s</text>",
+                    nar ? 0 : LX, y + (nar ? 12 : 15), nar ? "start" : "end",
+                    n - m, n - m == 1 ? "" : "s");
         }
-        if (incl_share > 0 && top > 0)
-            fprintf(out, "<rect class=\"c%d inc\" x=\"%.0f\" y=\"%.1f\" "
-                         "width=\"%.1f\" height=\"14\"/>", col, BX, y + 4,
-                    incl_share / top * BW);
-        fprintf(out, "<rect class=\"c%d\" x=\"%.0f\" y=\"%.1f\" "
-                     "width=\"%.1f\" height=\"14\"/>", col, BX, y + 4,
-                top > 0 ? self_share / top * BW : 0);
+        if (nar) {
+            module_bars(out, col, incl_share, self_share, top, BX, BW, y + 18,
+                        12);
+            fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\" "
+                         "text-anchor=\"end\">%.1f%%", NW, y + 12,
+                    self_share * 100);
+            if (i < m)
+                fprintf(out, " / %s%.1f%%", est ? "\xE2\x89\x88" : "",
+                        incl_share * 100);
+            fputs("</text></g>", out);
+            continue;
+        }
+        module_bars(out, col, incl_share, self_share, top, BX, BW, y + 4, 14);
         fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">%.1f%% ",
                 VX, y + 15, self_share * 100);
         pr__fmt_ms(out, self * 1000);
@@ -541,10 +676,15 @@ pr_status svg_modules(FILE *out, const pr_attribution *a,
 /* ---- module mix per endpoint ------------------------------------------ */
 
 pr_status svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
-                         size_t max_rows, const svg_palette *pal)
+                         size_t max_rows, const svg_palette *pal,
+                         svg_size size)
 {
     size_t m = max_rows != 0 && n > max_rows ? max_rows : n;
-    const double LX = 296, BX = 304, BW = 600, VX = 912;
+    /* Wide: name, bar and total in one row. Narrow: name and total on
+     * one line, the bar under them, as wide as the chart. */
+    const int nar = size == SVG_NARROW;
+    const double LX = 296, BX = nar ? 0 : 304, BW = nar ? NW : 600, VX = 912;
+    const double RH = nar ? 36 : ROW, WIDTH = nar ? NW : W;
     /* Legend: the palette's modules, wrapped; at most ~7.4 px a
      * character of 12 px text. */
     double lx = BX, ly = 14;
@@ -563,7 +703,7 @@ pr_status svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
         if (len > 24)
             len = 24;
         double w = 14 + 7.4 * (double)len + 14;
-        if (lx + w > W && lx > BX) {
+        if (lx + w > WIDTH && lx > BX) {
             lx = BX;
             ly += 16;
         }
@@ -578,8 +718,8 @@ pr_status svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
     if (lg != NULL)
         fclose(lg);
     double top = ly + 14;
-    double yb = top + (double)m * ROW;
-    svg_open(out, "mix", yb + 8 + (m < n ? 18 : 0),
+    double yb = top + (double)m * RH;
+    svg_open(out, "mix", size, yb + 8 + (m < n ? 18 : 0),
              "Own time by module, per endpoint");
     if (legend != NULL)
         fwrite(legend, 1, legend_len, out);
@@ -587,22 +727,27 @@ pr_status svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
     for (size_t i = 0; i < m; i++) {
         const pr_endpoint_row *e = &rows[i];
         const pr_attribution *a = &e->attr;
-        double y = top + (double)i * ROW;
+        double y = top + (double)i * RH;
         const char *label = e->label != NULL ? e->label : "";
         fputs("<g><title>", out);
         text(out, label);
         fputs("</title>", out);
-        fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
-                     "text-anchor=\"end\">", LX, y + 15);
-        text_fit(out, label, strlen(label), 42);
+        if (nar)
+            fprintf(out, "<text class=\"lbl\" x=\"0\" y=\"%.1f\">", y + 12);
+        else
+            fprintf(out, "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\" "
+                         "text-anchor=\"end\">", LX, y + 15);
+        text_fit(out, label, strlen(label), nar ? 36 : 42);
         fputs("</text>", out);
+        /* The bar's top and the values' baseline. */
+        const double by = nar ? y + 18 : y + 4, vy = nar ? y + 12 : y + 15;
         double sum = 0;
         for (size_t k = 0; k < a->nmodules; k++)
             sum += a->modules[k].self_s;
         double total = a->total_s > sum ? a->total_s : sum;
         if (!(total > 0)) {
             fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">no "
-                         "profiled time</text></g>", BX, y + 15);
+                         "profiled time</text></g>", BX, nar ? y + 29 : y + 15);
             continue;
         }
         /* Palette modules in attribution order, then the rest as one. */
@@ -616,8 +761,8 @@ pr_status svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
             }
             double w = r->self_s / total * BW;
             fprintf(out, "<rect class=\"c%d\" x=\"%.1f\" y=\"%.1f\" "
-                         "width=\"%.1f\" height=\"14\"><title>", c, x, y + 4,
-                    w);
+                         "width=\"%.1f\" height=\"%d\"><title>", c, x, by,
+                    w, nar ? 12 : 14);
             text(out, r->name);
             fputs(": ", out);
             pr__fmt_ms(out, r->self_s * 1000);
@@ -628,12 +773,17 @@ pr_status svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
         if (rest > 0) {
             double w = rest / total * BW;
             fprintf(out, "<rect class=\"c%d\" x=\"%.1f\" y=\"%.1f\" "
-                         "width=\"%.1f\" height=\"14\"><title>other modules: ",
-                    SVG_NCOLORS - 1, x, y + 4, w);
+                         "width=\"%.1f\" height=\"%d\"><title>other modules: ",
+                    SVG_NCOLORS - 1, x, by, w, nar ? 12 : 14);
             pr__fmt_ms(out, rest * 1000);
             fprintf(out, " own (%.1f%%)</title></rect>", rest / total * 100);
         }
-        fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">", VX, y + 15);
+        if (nar)
+            fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\" "
+                         "text-anchor=\"end\">", NW, vy);
+        else
+            fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">", VX,
+                    vy);
         pr__fmt_ms(out, total * 1000);
         fputs("</text></g>", out);
     }
@@ -682,8 +832,9 @@ static void box_name(FILE *out, const pr_func_key *k, size_t max)
 
 pr_status svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
                      double min_share, size_t max_boxes,
-                     svg_icicle_info *info)
+                     svg_size size, svg_icicle_info *info)
 {
+    const double WD = size == SVG_NARROW ? NW : W;
     size_t nn = t != NULL ? t->nnodes : 0;
     double total = t != NULL ? t->total_s : 0;
     double roots = 0;
@@ -706,10 +857,10 @@ pr_status svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
     double root_x = 0;
     for (size_t i = 0; i < nn; i++) {
         const pr_tree_node *d = &t->nodes[i];
-        double want = total > 0 && d->time_s > 0 ? d->time_s / total * W : 0;
+        double want = total > 0 && d->time_s > 0 ? d->time_s / total * WD : 0;
         size_t up = d->parent;
         double *fill = up < i ? &next[up] : &root_x;
-        double end = up < i ? x[up] + w[up] : W;
+        double end = up < i ? x[up] + w[up] : WD;
         x[i] = *fill;
         w[i] = want < end - x[i] ? want : end - x[i] > 0 ? end - x[i] : 0;
         *fill += w[i];
@@ -718,13 +869,13 @@ pr_status svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
     /* Which boxes are drawn: at least `cut` of the width, parent drawn.
      * When too many, raise the cut to the max_boxes-th widest box; a box
      * is never wider than its parent, so that keeps whole paths. */
-    double cut = min_share > 1 / W ? min_share : 1 / W;
+    double cut = min_share > 1 / WD ? min_share : 1 / WD;
     size_t drawn = 0;
     for (int pass = 0; pass < 2; pass++) {
         drawn = 0;
         for (size_t i = 0; i < nn; i++) {
             size_t up = t->nodes[i].parent;
-            on[i] = (up >= i || on[up]) && w[i] > 0 && w[i] / W >= cut;
+            on[i] = (up >= i || on[up]) && w[i] > 0 && w[i] / WD >= cut;
             drawn += on[i];
         }
         if (pass == 1 || max_boxes == 0 || drawn <= max_boxes)
@@ -738,7 +889,7 @@ pr_status svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
         qsort(v, k, sizeof *v, cmp_desc);
         /* Strictly above the (max_boxes + 1)-th width: ties cannot
          * push the count over. */
-        cut = nextafter(v[max_boxes] / W, INFINITY);
+        cut = nextafter(v[max_boxes] / WD, INFINITY);
         free(v);
         v = NULL;
     }
@@ -747,7 +898,7 @@ pr_status svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
         if (on[i] && t->nodes[i].depth > maxdepth)
             maxdepth = t->nodes[i].depth;
     double h = drawn > 0 ? (double)(maxdepth + 1) * IROW : IROW;
-    svg_open(out, "icicle", h, "Call tree");
+    svg_open(out, "icicle", size, h, "Call tree");
     for (size_t i = 0; i < nn; i++) {
         if (!on[i])
             continue;

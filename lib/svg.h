@@ -2,8 +2,11 @@
  *
  * Each svg_* function writes one complete <svg> element to `out` and
  * nothing else: no script, no style sheet, no URL. Sizes are CSS pixels at
- * natural size (the page lets a chart shrink or scroll on a narrow
- * screen). Colours are CSS classes the page's style sheet defines (.c0 ..
+ * natural size. Every chart has two layouts (svg_size): a wide one for a
+ * desktop and a narrow one for a phone, where labels go above their bars
+ * instead of beside them; the page holds both and shows one by a CSS
+ * media query, so a phone reads the charts without a script and without
+ * scrolling sideways. Colours are CSS classes the page's style sheet defines (.c0 ..
  * .c11 for modules; .ax, .lbl, .bar ... for furniture), so dark mode and
  * print can change them. Every string that comes from a profile goes
  * through esc_html, in text and in <title> tooltips alike.
@@ -18,6 +21,12 @@
 #include "profreport.h"
 
 #include <stdio.h>
+
+/* SVG_WIDE charts are 1000 units wide and carry no class of their own;
+ * SVG_NARROW ones are 360 wide (a 390 px phone less the page's margins,
+ * so their text stays 11 to 12 px on screen) and have the class
+ * "narrow". */
+typedef enum svg_size { SVG_WIDE = 0, SVG_NARROW = 1 } svg_size;
 
 /* Module colours: .c0 .. .c10 for the biggest modules, .c11 for the rest. */
 #define SVG_NCOLORS 12
@@ -40,7 +49,7 @@ int svg_color(const svg_palette *p, const char *module);
  * the order given (the endpoint table's). Draws at most max_rows rows
  * (0: all) and says how many more there were. */
 pr_status svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
-                        size_t max_rows);
+                        size_t max_rows, svg_size size);
 
 /* Requests per time bucket (bars, left scale) with p50 and p95 lines
  * (right scale); empty buckets break the lines. The time axis is the
@@ -49,18 +58,19 @@ pr_status svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
  * buckets than pixel columns are drawn per column: requests summed, the
  * highest p50 and p95 of the column. */
 pr_status svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
-                      double bucket_s);
+                      double bucket_s, svg_size size);
 
 /* Where the time goes: per module, inclusive time (light bar) over self
  * time (solid bar), shares of a->total_s. At most max_rows modules (0:
  * all); the self time of the rest is one "other" row. */
 pr_status svg_modules(FILE *out, const pr_attribution *a,
-                      const svg_palette *pal, size_t max_rows);
+                      const svg_palette *pal, size_t max_rows, svg_size size);
 
 /* Self time by module per endpoint: one 100 % stacked bar per endpoint,
  * rows[0..n) in the order given, at most max_rows rows (0: all). */
 pr_status svg_module_mix(FILE *out, const pr_endpoint_row *rows, size_t n,
-                         size_t max_rows, const svg_palette *pal);
+                         size_t max_rows, const svg_palette *pal,
+                         svg_size size);
 
 /* What the icicle drew and what it left out. */
 typedef struct svg_icicle_info {
@@ -72,13 +82,13 @@ typedef struct svg_icicle_info {
 /* A flame graph drawn top-down (an icicle) of the call tree: one box per
  * node, as wide as its time, coloured by module, with the full name,
  * file:line, module and times in a <title> tooltip. Boxes under
- * `min_share` of t->total_s (or 1/1000, one pixel, if larger) are hidden
+ * `min_share` of t->total_s (or one unit of the width, if larger) are hidden
  * with everything below them; when more than max_boxes (0: no limit)
  * would remain, the cut-off rises until they fit. `info` may be NULL.
  * Returns PR_OK, or PR_ERR_NOMEM when memory ran out (nothing was
  * written). */
 pr_status svg_icicle(FILE *out, const pr_tree *t, const svg_palette *pal,
                      double min_share, size_t max_boxes,
-                     svg_icicle_info *info);
+                     svg_size size, svg_icicle_info *info);
 
 #endif

@@ -21,8 +21,9 @@ needed and no port is opened. For every report it checks that
   - clicking a flame-graph box zooms (the optional script works).
 
 NAME=FILE pairs name the reports; --shots DIR saves screenshots of the
-first one: NAME.png (1280 px wide), NAME-phone.png (390 px, mobile) and
-NAME-dark.png (prefers-color-scheme: dark). Prints PASS/FAIL lines and
+first one: NAME.png (1280 px wide), NAME-phone.png (390 px, mobile),
+NAME-dark.png (prefers-color-scheme: dark) and NAME-sandwich.png (a
+function's callers and callees, one screen). Prints PASS/FAIL lines and
 exits 1 when anything failed.
 """
 import argparse
@@ -146,9 +147,12 @@ INSPECT = r"""(() => {
   const kinds = {};
   const charts = svgs.map(s => {
     const r = s.getBoundingClientRect();
-    const cls = [...s.classList].filter(c => c !== 'chart' && c !== 'zoom')[0] || '';
+    const cls = [...s.classList].filter(c => c !== 'chart' && c !== 'zoom' &&
+                                        c !== 'narrow')[0] || '';
     kinds[cls] = (kinds[cls] || 0) + 1;
-    return {cls, w: r.width, h: r.height,
+    // Each chart comes wide and narrow; the page shows one of the two.
+    return {cls, w: r.width, h: r.height, narrow: s.classList.contains('narrow'),
+            shown: getComputedStyle(s).display !== 'none',
             drawn: s.querySelectorAll('rect,circle,line,polyline').length};
   });
   const attrs = [];
@@ -214,6 +218,59 @@ LAYOUT = r"""(() => {
           viewport: W, overflow: out.slice(0, 5), noverflow: out.length};
 })()"""
 
+# Every chart shown at this width, with each endpoint's <details> opened
+# in turn: its box on the screen, nothing of it scrolled or cut off by a
+# parent, its text inside it (an SVG clips what sticks out) and at least
+# MIN_TEXT px on screen (font size times the SVG's scale).
+CHARTS_FIT = r"""(() => {
+  const st = document.createElement('style');
+  st.textContent = 'section{content-visibility:visible!important}';
+  document.head.appendChild(st);
+  const W = document.documentElement.clientWidth, bad = [], seen = {};
+  let n = 0, minText = 1e9;
+  const check = () => {
+    for (const s of document.querySelectorAll('svg.chart')) {
+      if (getComputedStyle(s).display === 'none' || s.__seen) continue;
+      const r = s.getBoundingClientRect();
+      if (r.width === 0) continue;  // in a closed <details>
+      s.__seen = true;
+      n++;
+      const cls = s.getAttribute('class');
+      seen[cls] = (seen[cls] || 0) + 1;
+      if (r.left < -0.5 || r.right > W + 0.5)
+        bad.push(cls + ' spans ' + Math.round(r.left) + '..' + Math.round(r.right));
+      for (let p = s.parentElement; p && p !== document.body; p = p.parentElement)
+        if (p.scrollWidth > p.clientWidth + 1 &&
+            getComputedStyle(p).overflowX !== 'visible')
+          bad.push(cls + ' scrolls or is cut in ' + p.tagName + ' (' +
+                   p.scrollWidth + ' > ' + p.clientWidth + ')');
+      const vb = s.viewBox.baseVal, k = r.width / vb.width;
+      for (const t of s.querySelectorAll('text')) {
+        if (!t.textContent.trim() || t.closest('[display=none]')) continue;
+        const px = parseFloat(getComputedStyle(t).fontSize) * k;
+        if (px < minText) minText = px;
+        // The SVG clips what is outside it (less a glyph's overhang).
+        const bb = t.getBBox();
+        if (bb.x < vb.x - 2 || bb.x + bb.width > vb.x + vb.width + 2)
+          bad.push(cls + ': text "' + t.textContent.slice(0, 30) + '" cut at ' +
+                   Math.round(bb.x) + '..' + Math.round(bb.x + bb.width));
+      }
+    }
+  };
+  check();
+  for (const d of document.querySelectorAll('details')) {
+    const was = d.open;
+    d.open = true;
+    check();
+    d.open = was;
+  }
+  st.remove();
+  return {charts: n, kinds: seen, bad: bad.slice(0, 5), nbad: bad.length,
+          minText: Math.round(minText * 10) / 10};
+})()"""
+
+MIN_TEXT = 10  # px on screen
+
 # The explorer: sort, filter, module filter, flame-graph search, and a
 # function's callers and callees (by its link, as a reader follows it).
 EXPLORE = r"""(() => {
@@ -234,6 +291,7 @@ EXPLORE = r"""(() => {
   res.sortName = names.every((x, i) => i === 0 || names[i - 1] <= x);
   const box = t.closest('section').querySelector('.fnfilter');
   const q = box && box.querySelector('input'), m = box && box.querySelector('select');
+  const ep = box && box.querySelectorAll('select')[1];
   res.controls = !!(q && m);
   if (q) {
     q.value = 'open_session';
@@ -254,6 +312,27 @@ EXPLORE = r"""(() => {
     m.value = '';
     m.dispatchEvent(new Event('change'));
   }
+  // By endpoint: each endpoint's view function shows, the other
+  // endpoints' views do not (in the demo no view calls another), and
+  // every row shown says it ran in that endpoint.
+  res.endpoints = ep ? ep.options.length - 1 : 0;
+  res.endpointOk = res.endpoints > 1;
+  const view = label => {
+    const k = /^(.*) \((.*):(\d+)\)$/.exec(label);
+    return k && [...t.tBodies[0].rows].find(r =>
+        r.cells[0].textContent.endsWith(k[2] + ':' + k[3] + '(' + k[1] + ')'));
+  };
+  for (let i = 1; ep && i < ep.options.length; i++) {
+    ep.value = ep.options[i].value;
+    ep.dispatchEvent(new Event('change'));
+    const shown = rows(), mine = view(ep.options[i].text);
+    const ok = shown.length > 0 && shown.length < res.rows && mine && !mine.hidden &&
+        shown.every(r => (' ' + r.dataset.ep + ' ').includes(' ' + ep.value + ' ')) &&
+        [...ep.options].slice(1).every(o => o === ep.options[i] ||
+                                       !view(o.text) || view(o.text).hidden);
+    if (!ok) { res.endpointOk = false; res.endpointBad = ep.options[i].text; }
+  }
+  if (ep) { ep.value = ''; ep.dispatchEvent(new Event('change')); }
   const s = document.querySelector('svg.icicle');
   const sq = s && s.previousElementSibling && s.previousElementSibling.querySelector('input');
   if (sq) {
@@ -266,21 +345,44 @@ EXPLORE = r"""(() => {
   return res;
 })()"""
 
-# Follow the link of the function named `name` (as a reader clicks it)
-# and read the block it shows.
-def callers_of(name):
-    return r"""(() => {
-  const a = [...document.querySelectorAll('table.funcs a')]
-      .find(a => a.textContent.includes(%s));
-  if (!a) return {found: false};
-  location.hash = a.getAttribute('href');
-  const d = document.getElementById(a.getAttribute('href').slice(1));
+# What the block a link names shows once the address names it (as when a
+# reader follows the link; the script draws its sandwich on hashchange,
+# so wait for it, but timers do not run with scripts off).
+BLOCK = r"""async function prBlock(href, wait) {
+  location.hash = href;
+  if (wait) await new Promise(r => setTimeout(r, 150));
+  const d = document.getElementById(href.slice(1));
   const t = d ? [...d.querySelectorAll('table.edges')] : [];
+  const sw = d && d.querySelector('.sandwich');
   return {found: true, shown: !!d && d.offsetHeight > 0,
           callers: t[0] ? t[0].tBodies[0].rows.length : -1,
           callees: t[1] ? t[1].tBodies[0].rows.length : -1,
+          sandwich: !!sw && sw.offsetHeight > 0,
+          swCallers: sw ? sw.querySelectorAll('.sw.caller').length : -1,
+          swSelf: sw ? sw.querySelectorAll('.sw.self').length : -1,
+          swCallees: sw ? sw.querySelectorAll('.sw.callee').length : -1,
+          // callers above the function, callees below it
+          swOrder: sw ? [...sw.querySelectorAll('.sw')].map(e => e.classList[1])
+              .filter((c, i, all) => i === 0 || all[i - 1] !== c).join(',') : '',
           text: d ? d.innerText.slice(0, 300) : ''};
-})()""" % json.dumps(name)
+}"""
+
+
+# Follow the link of the function named `name` in the table.
+def callers_of(name, scripts):
+    return BLOCK + r""";(() => {
+  const a = [...document.querySelectorAll('table.funcs a')]
+      .find(a => a.textContent.includes(%s));
+  if (!a) return {found: false};
+  return prBlock(a.getAttribute('href'), %s);
+})()""" % (json.dumps(name), "true" if scripts else "false")
+
+
+def sandwich_ok(k):
+    return (k.get("sandwich") and k["swSelf"] == 1 and
+            k["swCallers"] == k["callers"] and
+            k["swCallees"] == k["callees"] and
+            k["swOrder"] == "caller,self,callee")
 
 
 class Checker:
@@ -338,12 +440,51 @@ def screenshot(b, path, width, height, mobile, scale, max_h):
         f.write(base64.b64decode(shot["data"]))
 
 
+def screens(b, url, out):
+    """report-desktop.png (1280 x 900), report-phone.png (390 x 1500, the
+    header down to the latency chart), report-dark.png and
+    report-sandwich.png (open_session's callers and callees)."""
+    os.makedirs(out, exist_ok=True)
+
+    def shot(name, width, height, mobile, dark=False, href=None):
+        b.call("Emulation.setDeviceMetricsOverride",
+               {"width": width, "height": height, "deviceScaleFactor": 1,
+                "mobile": mobile})
+        b.call("Emulation.setEmulatedMedia", {"features": [
+            {"name": "prefers-color-scheme",
+             "value": "dark" if dark else "light"}]})
+        load(b, url)
+        if href:
+            b.eval("location.hash = %s" % json.dumps(href))
+        time.sleep(0.5)
+        data = b.call("Page.captureScreenshot", {"format": "png"})["data"]
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(base64.b64decode(data))
+
+    shot("report-desktop.png", 1280, 900, False)
+    shot("report-phone.png", 390, 1500, True)
+    shot("report-dark.png", 1280, 900, False, dark=True)
+    load(b, url)
+    href = b.eval("""(() => { const a = [...document.querySelectorAll(
+        'table.funcs a')].find(a => a.textContent.includes('open_session'));
+        return a ? a.getAttribute('href') : ''; })()""")
+    shot("report-sandwich.png", 1280, 900, False, href=href)
+    b.call("Emulation.setEmulatedMedia", {"features": []})
+    b.call("Emulation.setDeviceMetricsOverride",
+           {"width": 1280, "height": 900, "deviceScaleFactor": 1,
+            "mobile": False})
+    print("screens in %s" % out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--chrome", required=True)
     ap.add_argument("--profile", required=True)
     ap.add_argument("--shots")
     ap.add_argument("--log", default=os.devnull)
+    ap.add_argument("--screens", metavar="DIR",
+                    help="also save one screen of each view of the first "
+                         "report (the README's screenshots)")
     ap.add_argument("--expect-text", action="append", default=[],
                     metavar="NAME:TEXT",
                     help="TEXT must appear as text in report NAME")
@@ -359,10 +500,13 @@ def main():
                          "explorer of report NAME (the demo)")
     ap.add_argument("--max-height", type=int, default=9000,
                     help="page height limit at 1280 px (10 screens)")
+    ap.add_argument("--max-height-phone", type=int, default=12000,
+                    help="page height limit at 390 px")
     ap.add_argument("reports", nargs="+", metavar="NAME=FILE")
     a = ap.parse_args()
     c = Checker()
     EXPLORE_MAX[0] = a.max_height
+    EXPLORE_MAX[1] = a.max_height_phone
     with open(a.log, "ab") as log:
         b = Browser(a.chrome, a.profile, log)
         try:
@@ -380,6 +524,8 @@ def main():
                 url = "file://" + os.path.abspath(path)
                 c.check("%s: file exists" % name, os.path.isfile(path))
                 run_one(b, c, a, name, url, shots=a.shots if k == 0 else None)
+                if k == 0 and a.screens:
+                    screens(b, url, a.screens)
         finally:
             b.close()
     print("%d check%s failed" % (c.failed, "" if c.failed == 1 else "s")
@@ -406,22 +552,34 @@ def control(b, c, workdir):
 def explore(b, c, name, url):
     """Height at 1280 and 390 px, overflow, and the explorer, with and
     without scripts."""
-    for width, mobile in ((1280, False), (390, True)):
+    for width, mobile, scripts in ((1280, False, True), (390, True, True),
+                                   (390, True, False)):
         b.call("Emulation.setDeviceMetricsOverride",
                {"width": width, "height": 900, "deviceScaleFactor": 1,
                 "mobile": mobile})
-        load(b, url)
+        load(b, url, scripts=scripts)
+        how = "%d px%s" % (width, "" if scripts else ", scripts off")
         lay = b.eval(LAYOUT)
-        print("%s: page height at %d px: %d px (%.1f screens of 900)"
-              % (name, width, lay["height"], lay["height"] / 900))
-        if width == 1280:
-            c.check("%s: page height at 1280 px under %d px" %
-                    (name, EXPLORE_MAX[0]), lay["height"] < EXPLORE_MAX[0],
+        if scripts:
+            print("%s: page height at %d px: %d px (%.1f screens of 900)"
+                  % (name, width, lay["height"], lay["height"] / 900))
+            limit = EXPLORE_MAX[0] if width == 1280 else EXPLORE_MAX[1]
+            c.check("%s: page height at %d px under %d px" %
+                    (name, width, limit), lay["height"] < limit,
                     str(lay["height"]))
-        c.check("%s: nothing overflows %d px outside scroll boxes" %
-                (name, width),
+        c.check("%s: nothing overflows %s outside scroll boxes" %
+                (name, how),
                 lay["width"] <= lay["viewport"] and lay["noverflow"] == 0,
                 json.dumps(lay))
+        fit = b.eval(CHARTS_FIT)
+        print("%s: %d charts shown at %s, smallest text %.1f px" %
+              (name, fit["charts"], how, fit["minText"]))
+        c.check("%s: every chart fits %s, none scrolls or is cut off" %
+                (name, how), fit["charts"] >= 5 and fit["nbad"] == 0,
+                json.dumps(fit))
+        c.check("%s: chart text at least %d px on screen at %s" %
+                (name, MIN_TEXT, how), fit["minText"] >= MIN_TEXT,
+                json.dumps(fit))
     b.call("Emulation.setDeviceMetricsOverride",
            {"width": 1280, "height": 900, "deviceScaleFactor": 1,
             "mobile": False})
@@ -436,17 +594,27 @@ def explore(b, c, name, url):
             x.get("controls") and x.get("filterOk"), json.dumps(x))
     c.check("%s: the function table filters by module" % name,
             x.get("moduleOk"), json.dumps(x))
+    c.check("%s: the function table filters by endpoint" % name,
+            x.get("endpointOk"), json.dumps(x))
     c.check("%s: the flame-graph search highlights boxes" % name,
             x.get("searchHits", 0) > 0, json.dumps(x))
     for scripts in (True, False):
         load(b, url, scripts=scripts)
-        k = b.eval(callers_of("open_session"))
+        k = b.eval(callers_of("open_session", scripts))
         c.check("%s: callers and callees of open_session (scripts %s)" %
                 (name, "on" if scripts else "off"),
                 k.get("shown") and k["callers"] > 0 and k["callees"] > 0,
                 json.dumps(k))
+        if scripts:
+            c.check("%s: a sandwich of open_session: its callers above it, "
+                    "its callees below" % name,
+                    sandwich_ok(k), json.dumps(k))
+        else:
+            c.check("%s: no sandwich with scripts off, the tables instead" %
+                    name, k.get("found") and not k.get("sandwich"),
+                    json.dumps(k))
     load(b, url)
-    z = b.eval(r"""(() => {
+    z = b.eval(BLOCK + r""";(async () => {
       const g = [...document.querySelectorAll('svg.icicle g[data-fn]')]
           .find(g => g.querySelector('title').textContent.startsWith('open_session'));
       if (!g) return {box: false};
@@ -454,13 +622,41 @@ def explore(b, c, name, url):
       const a = g.closest('figure').querySelector('.fnfilter a');
       const ok = a && !a.hidden && document.getElementById(a.getAttribute('href').slice(1));
       g.dispatchEvent(new MouseEvent('click', {bubbles: true}));
-      return {box: true, link: !!ok, text: a ? a.textContent : ''};
+      const k = ok ? await prBlock(a.getAttribute('href'), true) : {};
+      return {box: true, link: !!ok, text: a ? a.textContent : '', block: k};
     })()""")
-    c.check("%s: a flame-graph box links to its callers and callees" % name,
-            z.get("link"), json.dumps(z))
+    load(b, url)
+    o = b.eval(r"""(async () => {
+      const d = document.querySelector('details.ep');
+      if (!d) return {details: false};
+      const before = d.open;
+      location.hash = '#' + d.id;
+      await new Promise(r => setTimeout(r, 150));
+      return {details: true, before, after: d.open};
+    })()""")
+    c.check("%s: a link to an endpoint's details opens them" % name,
+            o.get("details") and not o["before"] and o["after"], json.dumps(o))
+    c.check("%s: a flame-graph box links to its callers and callees, "
+            "and the link shows their sandwich" % name,
+            z.get("link") and sandwich_ok(z["block"]), json.dumps(z))
 
 
-EXPLORE_MAX = [9000]
+EXPLORE_MAX = [9000, 12000]
+
+
+def phone_charts(b, c, name, url):
+    b.call("Emulation.setDeviceMetricsOverride",
+           {"width": 390, "height": 900, "deviceScaleFactor": 1,
+            "mobile": True})
+    load(b, url)
+    fit = b.eval(CHARTS_FIT)
+    c.check("%s: every chart fits 390 px, none cut off, text at least %d px"
+            % (name, MIN_TEXT), fit["charts"] >= 5 and fit["nbad"] == 0 and
+            fit["minText"] >= MIN_TEXT, json.dumps(fit))
+    b.call("Emulation.setDeviceMetricsOverride",
+           {"width": 1280, "height": 900, "deviceScaleFactor": 1,
+            "mobile": False})
+    load(b, url)
 
 
 def run_one(b, c, a, name, url, shots):
@@ -479,11 +675,18 @@ def run_one(b, c, a, name, url, shots):
     c.check("%s: no console error" % name, not errors, "; ".join(errors[:5]))
 
     charts = info["charts"]
-    empty = [ch for ch in charts if ch["drawn"] == 0 or ch["w"] < 50 or
-             ch["h"] < 10]
+    empty = [ch for ch in charts if ch["drawn"] == 0 or
+             (ch["shown"] and (ch["w"] < 50 or ch["h"] < 10))]
     c.check("%s: SVG charts present" % name, len(charts) >= 3,
             "%d charts: %s" % (len(charts), info["kinds"]))
     c.check("%s: no chart empty" % name, not empty, json.dumps(empty[:3]))
+    # At 1280 px the wide layout is shown, the narrow one is not; a
+    # chart of each layout for each one of the other.
+    wrong = [ch for ch in charts if ch["shown"] == ch["narrow"]]
+    nw = sum(1 for ch in charts if not ch["narrow"])
+    c.check("%s: at 1280 px the wide charts show, the narrow ones not" % name,
+            not wrong and nw > 0 and nw * 2 == len(charts),
+            "%d charts, %d wide; %s" % (len(charts), nw, json.dumps(wrong[:3])))
     for kind in ("endpoints", "icicle"):
         c.check("%s: has a %s chart" % (name, kind), info["kinds"].get(kind),
                 json.dumps(info["kinds"]))
@@ -525,6 +728,8 @@ def run_one(b, c, a, name, url, shots):
 
     if a.explore == name:
         explore(b, c, name, url)
+    else:  # the other reports' charts on a phone
+        phone_charts(b, c, name, url)
 
     z = b.eval(ZOOM)
     if z["zoomable"]:
@@ -534,6 +739,7 @@ def run_one(b, c, a, name, url, shots):
 
     if shots:
         os.makedirs(shots, exist_ok=True)
+        load(b, url)  # from the top: the checks above followed links
         screenshot(b, os.path.join(shots, name + ".png"), 1280, 900, False,
                    1, 4000)
         screenshot(b, os.path.join(shots, name + "-phone.png"), 390, 844,
@@ -546,6 +752,17 @@ def run_one(b, c, a, name, url, shots):
         b.call("Emulation.setDeviceMetricsOverride",
                {"width": 1280, "height": 900, "deviceScaleFactor": 1,
                 "mobile": False})
+        # The explorer: open_session's sandwich, one screen.
+        load(b, url)
+        href = b.eval("""(() => { const a = [...document.querySelectorAll(
+            'table.funcs a')].find(a => a.textContent.includes('open_session'));
+            return a ? a.getAttribute('href') : ''; })()""")
+        if href:
+            b.eval("location.hash = %s" % json.dumps(href))
+            time.sleep(0.5)
+            shot = b.call("Page.captureScreenshot", {"format": "png"})
+            with open(os.path.join(shots, name + "-sandwich.png"), "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
         print("screenshots in %s/%s*.png" % (shots, name))
 
 

@@ -6,9 +6,13 @@
 # markup) and has tests/browsertest.py load each one over the DevTools
 # protocol: no console error, no network request but the file itself, SVG
 # charts present and non-empty (with scripts off too), hostile names shown
-# as text, the optional zoom script working. Screenshots of the demo
+# as text, the optional script working (zoom, search, sort, filters by
+# text, module and endpoint, the sandwich), page heights at 1280 and 390
+# px, and on a phone every chart fitting the screen with legible text. Screenshots of the demo
 # report go to build/artifacts/ (report.png at 1280 px, report-phone.png,
-# report-dark.png); they are build output, not committed.
+# report-dark.png, report-sandwich.png); they are build output; the
+# committed ones in examples/screenshots/ are one screen of each, made
+# by SCREENS=examples/screenshots make browsertest.
 #
 # Installs Debian's chromium with apt-get when it is missing (as root;
 # otherwise prints the command and fails). Environment: PROFREPORT (the
@@ -58,6 +62,7 @@ echo "report sizes: $(wc -c < "$tmp/report.html") (demo)," \
 S='<script>alert(1)</script>'
 if "$PY" tests/browsertest.py --chrome "$CHROME" \
     --profile "$tmp/profile" --shots "$ART" --log "$tmp/chromium.log" \
+    ${SCREENS:+--screens "$SCREENS"} \
     --explore report \
     --expect-charts report:endpoints,latency,modules,mix,icicle \
     --expect-charts werkzeug:endpoints,modules,mix,icicle \
@@ -73,7 +78,7 @@ if "$PY" tests/browsertest.py --chrome "$CHROME" \
     --expect-svg-text 'hostile:md&"quote".py' \
     report="$tmp/report.html" werkzeug="$tmp/werkzeug.html" \
     hostile="$tmp/hostile.html"; then
-    echo "screenshots: $ART/report.png $ART/report-phone.png $ART/report-dark.png"
+    echo "screenshots: $ART/report.png $ART/report-phone.png $ART/report-dark.png $ART/report-sandwich.png"
 else
     echo "--- last lines of the Chromium log:"
     tail -20 "$tmp/chromium.log"

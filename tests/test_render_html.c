@@ -4,6 +4,9 @@
  * tests/browsertest.sh checks the same pages in a real browser. */
 #include "testutil.h"
 
+#include "funckey.h"
+#include "render.h"
+
 typedef struct page {
     char *html;
     size_t len;
@@ -285,4 +288,182 @@ Test(render_html, source_links_for_app_frames)
     cr_assert_null(strstr(h, "class=\"src\""));
     cr_assert_null(strstr(h, "javascript:"));
     free(h);
+}
+
+/* ---- All functions: the cap and the endpoint filter's data ------------- */
+
+static pr_report *report_of(const char *dir, pr_agg **agg)
+{
+    pr_agg_options ao = {.threads = 1};
+    cr_assert_eq(pr_agg_new(&ao, agg), PR_OK);
+    cr_assert_eq(pr_agg_add_paths(*agg, &dir, 1), PR_OK);
+    pr_report *r = NULL;
+    cr_assert_eq(pr_report_build(*agg, NULL, &r), PR_OK);
+    return r;
+}
+
+static char *functions_html(const pr_report *r, size_t max_funcs)
+{
+    char *html = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&html, &len);
+    cr_assert_not_null(f);
+    cr_assert_eq(pr__html_functions(r, max_funcs, f), PR_OK);
+    cr_assert_eq(fclose(f), 0);
+    return html;
+}
+
+/* The function table's row of `k`, from its "<tr", or NULL. */
+static const char *func_row(const char *html, const pr_func_key *k)
+{
+    char id[24], link[48];
+    pr__func_anchor(k, id, sizeof id);
+    snprintf(link, sizeof link, "><td><a href=\"#%s\">", id);
+    const char *t = strstr(html, "<table class=\"funcs\">");
+    cr_assert_not_null(t);
+    const char *end = strstr(t, "</table>"), *at = strstr(t, link);
+    if (at == NULL || at > end)
+        return NULL;
+    while (at > t && strncmp(at, "<tr", 3) != 0)
+        at--;
+    return at;
+}
+
+/* Over the cap, the functions with the most own time are listed, and a
+ * note says how many are not and how to get them; under it, no note. */
+Test(render_html, function_cap_says_what_is_left_out)
+{
+    pr_agg *agg;
+    pr_report *r = report_of("data/werkzeug", &agg);
+    const pr_func_row *f;
+    size_t n = pr_report_functions(r, &f);
+    cr_assert_gt(n, 20);
+    size_t most = 0, least = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (f[i].tt > f[most].tt)
+            most = i;
+        if (f[i].tt < f[least].tt)
+            least = i;
+    }
+    char *h = functions_html(r, 10);
+    const char *t = strstr(h, "<table class=\"funcs\">");
+    cr_assert_not_null(t);
+    size_t rows = 0;
+    for (const char *p = t; (p = strstr(p, "<tr")) != NULL &&
+                            p < strstr(t, "</table>"); p++)
+        rows++;
+    cr_assert_eq(rows, 1 + 10, "a head and 10 rows");
+    cr_assert_eq(count(h, "<div class=\"fnd\" id=\"fn-"), 10);
+    cr_assert_not_null(func_row(h, &f[most].key));
+    cr_assert_null(func_row(h, &f[least].key));
+    char note[200];
+    snprintf(note, sizeof note, "<p class=\"cap\">%zu functions with less "
+                                "own time are not listed here", n - 10);
+    cr_assert_not_null(strstr(h, note), "%s", note);
+    cr_assert_not_null(strstr(h, "<code>profreport -f csv -t functions</code>"
+                                 " lists every one"));
+    free(h);
+    h = functions_html(r, 0);
+    cr_assert_null(strstr(h, "class=\"cap\""), "no note when all are listed");
+    cr_assert_eq(count(h, "<div class=\"fnd\" id=\"fn-"), n);
+    free(h);
+    pr_report_free(r);
+    pr_agg_free(agg);
+}
+
+/* Each row says which endpoints called the function (data-ep, indexes
+ * into the hidden list the script builds its endpoint filter from):
+ * every function of an endpoint's own top list names that endpoint. */
+Test(render_html, function_rows_name_their_endpoints)
+{
+    pr_agg *agg;
+    pr_report *r = report_of("data/werkzeug", &agg);
+    const pr_endpoint_row *e;
+    size_t ne = pr_report_endpoints(r, &e);
+    cr_assert_gt(ne, 1);
+    char *h = functions_html(r, 0);
+    const char *list = strstr(h, "<ul class=\"eps\" hidden>");
+    cr_assert_not_null(list);
+    cr_assert_eq(count(list, "<li>") - count(strstr(list, "</ul>"), "<li>"),
+                 ne);
+    size_t checked = 0, partial = 0;
+    for (size_t k = 0; k < ne; k++)
+        for (size_t j = 0; j < e[k].nfuncs_top; j++) {
+            const char *row = func_row(h, &e[k].funcs_tt[j].key);
+            cr_assert_not_null(row);
+            cr_assert_eq(strncmp(row, "<tr data-ep=\"", 13), 0, "%.60s", row);
+            char eps[512], want[32];
+            size_t len = strcspn(row + 13, "\"");
+            cr_assert_lt(len, sizeof eps - 2);
+            snprintf(eps, sizeof eps, " %.*s ", (int)len, row + 13);
+            snprintf(want, sizeof want, " %zu ", k);
+            cr_assert_not_null(strstr(eps, want), "%s lacks %zu", eps, k);
+            partial += count(eps, " ") - 1 < ne;
+            checked++;
+        }
+    cr_assert_gt(checked, ne);
+    cr_assert_gt(partial, 0, "some function ran in only some endpoints");
+    free(h);
+    pr_report_free(r);
+    pr_agg_free(agg);
+}
+
+/* A block lists the callers with the most cumulative time first, at most
+ * 40, and says how many there were (builtins.isinstance has 125 callers
+ * in the fixture), so the script's sandwich has the heaviest calls. */
+Test(render_html, heaviest_edges_first_in_a_block)
+{
+    pr_agg *agg;
+    pr_report *r = report_of("data/werkzeug", &agg);
+    const pr_edge_row *e;
+    size_t ne = pr_report_edges(r, &e);
+    /* Edges come by callee: the longest run is the most-called one. */
+    size_t best = 0, n = 0;
+    for (size_t i = 0; i < ne;) {
+        size_t j = i;
+        while (j < ne && pr__key_cmp(&e[j].callee, &e[i].callee) == 0)
+            j++;
+        if (j - i > n) {
+            n = j - i;
+            best = i;
+        }
+        i = j;
+    }
+    cr_assert_gt(n, 40);
+    double heaviest = 0;
+    for (size_t k = best; k < best + n; k++)
+        if (!e[k].count_only && e[k].ct > heaviest)
+            heaviest = e[k].ct;
+    char *h = functions_html(r, 0);
+    char id[24], tag[64], want[64];
+    pr__func_anchor(&e[best].callee, id, sizeof id);
+    snprintf(tag, sizeof tag, "<div class=\"fnd\" id=\"%s\">", id);
+    const char *blk = strstr(h, tag);
+    cr_assert_not_null(blk, "%s", tag);
+    snprintf(want, sizeof want, "<caption>Called by (%zu)</caption>", n);
+    const char *cap = strstr(blk, want);
+    cr_assert_not_null(cap, "%s", want);
+    const char *end = strstr(cap, "</table>");
+    size_t rows = 0;
+    double last = heaviest + 1;
+    for (const char *p = cap; (p = strstr(p, "<tr><td>")) != NULL && p < end;
+         p++) {
+        const char *close = strstr(p, "</td></tr>");
+        const char *td = close;
+        while (strncmp(td, "<td>", 4) != 0)
+            td--;
+        double ct = strtod(td + 4, NULL);
+        if (rows == 0)
+            cr_assert_float_eq(ct, heaviest, 1e-6, "first: %f", ct);
+        cr_assert_leq(ct, last, "row %zu out of order", rows);
+        last = ct;
+        rows++;
+    }
+    cr_assert_eq(rows, 40);
+    snprintf(want, sizeof want, "The 40 with the most cumulative time of %zu",
+             n);
+    cr_assert_not_null(strstr(end, want), "%s", want);
+    free(h);
+    pr_report_free(r);
+    pr_agg_free(agg);
 }

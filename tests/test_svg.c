@@ -82,8 +82,8 @@ static size_t count(const char *hay, const char *needle)
 }
 
 /* Every width="..." and x="..." of a <rect> is >= 0 and x + width stays
- * within the 1000 units of the chart. */
-static void assert_rects_inside(const char *svg)
+ * within the `width` units of the chart. */
+static void assert_rects_within(const char *svg, double width)
 {
     for (const char *p = svg; (p = strstr(p, "<rect")) != NULL; p++) {
         const char *x = strstr(p, " x=\""), *w = strstr(p, " width=\"");
@@ -92,8 +92,13 @@ static void assert_rects_inside(const char *svg)
         double wv = strtod(w + 8, NULL);
         double xv = x != NULL && x < end ? strtod(x + 4, NULL) : 0;
         cr_assert(wv >= 0 && xv >= 0, "negative rect: %.40s", p);
-        cr_assert(xv + wv <= 1000.11, "rect past the edge: %.60s", p);
+        cr_assert(xv + wv <= width + 0.11, "rect past the edge: %.60s", p);
     }
+}
+
+static void assert_rects_inside(const char *svg)
+{
+    assert_rects_within(svg, 1000);
 }
 
 static pr_func_key key(const char *file, int64_t line, const char *name)
@@ -227,7 +232,7 @@ Test(svg, endpoints_golden)
     pr_endpoint_row e[3];
     endpoints(e);
     capture c;
-    svg_endpoints(cap_open(&c), e, 3, 0);
+    svg_endpoints(cap_open(&c), e, 3, 0, SVG_WIDE);
     const char *s = cap_close(&c);
     cr_assert_eq(count(s, "<svg"), 1);
     cr_assert_eq(count(s, "<script"), 0);
@@ -242,7 +247,7 @@ Test(svg, endpoints_more_rows_than_drawn)
     pr_endpoint_row e[3];
     endpoints(e);
     capture c;
-    svg_endpoints(cap_open(&c), e, 3, 2);
+    svg_endpoints(cap_open(&c), e, 3, 2, SVG_WIDE);
     const char *s = cap_close(&c);
     cr_assert(strstr(s, "1 more endpoint in the table below") != NULL);
     cr_assert(strstr(s, "static.") == NULL, "the third row is not drawn");
@@ -263,7 +268,7 @@ Test(svg, latency_golden)
         {t0 + 300, 8, 30, 70, 75, 60, t0 + 300, t0 + 320},
     };
     capture c;
-    svg_latency(cap_open(&c), b, 4, 60);
+    svg_latency(cap_open(&c), b, 4, 60, SVG_WIDE);
     const char *s = cap_close(&c);
     cr_assert_eq(count(s, "<polyline class=\"l50\""), 1);
     cr_assert_eq(count(s, "<circle class=\"d50\""), 1);
@@ -292,7 +297,7 @@ Test(svg, latency_more_buckets_than_pixels)
         b[i].p50_ms = b[i].p95_ms = b[i].max_ms = (double)(i % 100);
     }
     capture c;
-    svg_latency(cap_open(&c), b, N, 1);
+    svg_latency(cap_open(&c), b, N, 1, SVG_WIDE);
     const char *s = cap_close(&c);
     cr_assert(strstr(s, "summed per pixel") != NULL);
     cr_assert_leq(count(s, "<rect class=\"bar\""), 1 + 873,
@@ -306,7 +311,7 @@ Test(svg, latency_more_buckets_than_pixels)
 Test(svg, latency_empty)
 {
     capture c;
-    svg_latency(cap_open(&c), NULL, 0, 60);
+    svg_latency(cap_open(&c), NULL, 0, 60, SVG_WIDE);
     const char *s = cap_close(&c);
     cr_assert(strstr(s, "no requests with a time") != NULL);
     free(c.buf);
@@ -318,7 +323,7 @@ Test(svg, modules_golden)
     svg_palette pal;
     svg_palette_init(&pal, &a);
     capture c;
-    svg_modules(cap_open(&c), &a, &pal, 3);
+    svg_modules(cap_open(&c), &a, &pal, 3, SVG_WIDE);
     const char *s = cap_close(&c);
     cr_assert(strstr(s, "1 other module<") != NULL);
     cr_assert(strstr(s, "&lt;app &amp; co&gt;") != NULL);
@@ -335,7 +340,7 @@ Test(svg, module_mix_golden)
     svg_palette pal;
     svg_palette_init(&pal, &e[0].attr);
     capture c;
-    svg_module_mix(cap_open(&c), e, 3, 0, &pal);
+    svg_module_mix(cap_open(&c), e, 3, 0, &pal, SVG_WIDE);
     const char *s = cap_close(&c);
     cr_assert(strstr(s, "no profiled time") != NULL, "third endpoint empty");
     assert_rects_inside(s);
@@ -350,7 +355,7 @@ Test(svg, icicle_golden)
     svg_palette_init(&pal, &a);
     capture c;
     svg_icicle_info info;
-    cr_assert_eq(svg_icicle(cap_open(&c), &a.tree, &pal, 0.01, 0, &info), PR_OK);
+    cr_assert_eq(svg_icicle(cap_open(&c), &a.tree, &pal, 0.01, 0, SVG_WIDE, &info), PR_OK);
     const char *s = cap_close(&c);
     /* "tiny" is under 1 %: hidden, with the tree's own 3. */
     cr_assert_eq(info.drawn, 7);
@@ -375,7 +380,7 @@ Test(svg, icicle_children_never_past_their_parent)
     svg_palette pal;
     svg_palette_init(&pal, &a);
     capture c;
-    cr_assert_eq(svg_icicle(cap_open(&c), &a.tree, &pal, 0, 0, NULL), PR_OK);
+    cr_assert_eq(svg_icicle(cap_open(&c), &a.tree, &pal, 0, 0, SVG_WIDE, NULL), PR_OK);
     const char *s = cap_close(&c);
     /* render (x 600, width 300) has children of 250 and 200: the second
      * is cut to the 50 left. */
@@ -410,14 +415,14 @@ Test(svg, icicle_box_limit_keeps_size_bounded)
     capture c;
     svg_icicle_info info;
     /* ...so with no cut-off of its own, all are drawn... */
-    cr_assert_eq(svg_icicle(cap_open(&c), &t, &pal, 0, 0, &info), PR_OK);
+    cr_assert_eq(svg_icicle(cap_open(&c), &t, &pal, 0, 0, SVG_WIDE, &info), PR_OK);
     cap_close(&c);
     cr_assert_eq(info.drawn, N);
     cr_assert_eq(info.hidden, 0);
     free(c.buf);
     /* ...and with at most 500 boxes, a whole level goes: the root and
      * its 200 children stay, every grandchild is hidden and counted. */
-    cr_assert_eq(svg_icicle(cap_open(&c), &t, &pal, 0, 500, &info), PR_OK);
+    cr_assert_eq(svg_icicle(cap_open(&c), &t, &pal, 0, 500, SVG_WIDE, &info), PR_OK);
     const char *s = cap_close(&c);
     cr_assert_eq(info.drawn, 1 + KIDS);
     cr_assert_eq(info.hidden, (size_t)KIDS * GRAND);
@@ -434,7 +439,7 @@ Test(svg, icicle_empty_tree)
     svg_palette_init(&pal, NULL);
     capture c;
     svg_icicle_info info;
-    cr_assert_eq(svg_icicle(cap_open(&c), &t, &pal, 0.01, 0, &info), PR_OK);
+    cr_assert_eq(svg_icicle(cap_open(&c), &t, &pal, 0.01, 0, SVG_WIDE, &info), PR_OK);
     const char *s = cap_close(&c);
     cr_assert(strstr(s, "no call tree") != NULL);
     cr_assert_eq(info.drawn, 0);
@@ -451,4 +456,87 @@ Test(svg, palette_by_attribution_order)
     cr_assert_eq(svg_color(&pal, "json"), 3);
     cr_assert_eq(svg_color(&pal, "unknown"), SVG_NCOLORS - 1);
     cr_assert_eq(svg_color(&pal, NULL), SVG_NCOLORS - 1);
+}
+
+/* ---- narrow layouts ---------------------------------------------------- */
+
+/* A phone's chart: 360 units wide, marked "narrow", drawn within them. */
+static void assert_narrow(const char *svg, const char *kind)
+{
+    char open[64];
+    snprintf(open, sizeof open, "<svg class=\"chart %s narrow\" viewBox=\"0 0 "
+                                "360 ", kind);
+    cr_assert_eq(strncmp(svg, open, strlen(open)), 0, "%.80s", svg);
+    cr_assert_eq(count(svg, "<svg"), 1);
+    assert_rects_within(svg, 360);
+}
+
+Test(svg, narrow_endpoints_label_above_the_bar)
+{
+    pr_endpoint_row e[3];
+    endpoints(e);
+    capture c;
+    cr_assert_eq(svg_endpoints(cap_open(&c), e, 3, 2, SVG_NARROW), PR_OK);
+    const char *s = cap_close(&c);
+    assert_narrow(s, "endpoints");
+    /* The first row: its name starts the line, its bar is under it. */
+    static const char LBL[] = "<text class=\"lbl\" x=\"0\" y=\"";
+    static const char BAR[] = "<rect class=\"bar\" x=\"0\" y=\"";
+    const char *g = strstr(s, "<g>");
+    cr_assert_not_null(g);
+    const char *y = strstr(g, LBL), *bar = strstr(g, BAR);
+    cr_assert(y != NULL && bar != NULL);
+    cr_assert_eq(strncmp(strchr(y + sizeof LBL - 1, '>'),
+                         ">index (app.py:10)</text>", 25), 0, "%.80s", y);
+    cr_assert_lt(strtod(y + sizeof LBL - 1, NULL) + 4,
+                 strtod(bar + sizeof BAR - 1, NULL), "name above the bar");
+    cr_assert(strstr(s, "1 more endpoint in the table below") != NULL);
+    golden("endpoints-narrow", c.buf, c.len);
+    free(c.buf);
+}
+
+Test(svg, narrow_latency_modules_mix_icicle)
+{
+    pr_bucket_row b[3];
+    memset(b, 0, sizeof b);
+    for (int i = 0; i < 3; i++) {
+        b[i].start = 1764000000 + 60.0 * i;
+        b[i].requests = (size_t)(3 + i);
+        b[i].p50_ms = 10.0 * (i + 1);
+        b[i].p95_ms = 25.0 * (i + 1);
+        b[i].max_ms = 30.0 * (i + 1);
+    }
+    capture c;
+    cr_assert_eq(svg_latency(cap_open(&c), b, 3, 60, SVG_NARROW), PR_OK);
+    assert_narrow(cap_close(&c), "latency");
+    golden("latency-narrow", c.buf, c.len);
+    free(c.buf);
+
+    pr_attribution a = attribution();
+    svg_palette pal;
+    svg_palette_init(&pal, &a);
+    cr_assert_eq(svg_modules(cap_open(&c), &a, &pal, 3, SVG_NARROW), PR_OK);
+    assert_narrow(cap_close(&c), "modules");
+    cr_assert(strstr(c.buf, "1 other module<") != NULL);
+    golden("modules-narrow", c.buf, c.len);
+    free(c.buf);
+
+    pr_endpoint_row e[3];
+    endpoints(e);
+    cr_assert_eq(svg_module_mix(cap_open(&c), e, 3, 0, &pal, SVG_NARROW),
+                 PR_OK);
+    assert_narrow(cap_close(&c), "mix");
+    golden("mix-narrow", c.buf, c.len);
+    free(c.buf);
+
+    svg_icicle_info info;
+    cr_assert_eq(svg_icicle(cap_open(&c), &a.tree, &pal, 0.01, 0, SVG_NARROW,
+                            &info), PR_OK);
+    assert_narrow(cap_close(&c), "icicle");
+    /* The root spans the chart; its children keep their shares of it. */
+    cr_assert(strstr(c.buf, "<rect x=\"0.0\" y=\"0\" width=\"360.0\"") != NULL);
+    cr_assert(strstr(c.buf, "<rect x=\"216.0\" y=\"18\" width=\"108.0\"") !=
+              NULL, "render: 30 %% of 360 from 60 %%");
+    golden("icicle-narrow", c.buf, c.len);
+    free(c.buf);
 }
