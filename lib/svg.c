@@ -75,9 +75,27 @@ static double nice_step(double x)
     return n * e;
 }
 
+/* Where v lies on an axis to top, in [0, 1]: a corrupt profile's times
+ * can be infinite, and NaN or inf is no SVG coordinate. */
+static double frac(double v, double top)
+{
+    double f = v / top;
+    return f > 0 ? (f < 1 ? f : 1) : 0;
+}
+
+/* A share as a percentage for display: NaN (inf / inf) shows as 0. */
+static double pct(double share)
+{
+    return share > 0 ? (share < 1 ? share * 100 : 100) : 0;
+}
+
 /* Axis maximum for data up to max with about `ticks` steps: *step set. */
 static double nice_max(double max, int ticks, double *step)
 {
+    /* a corrupt profile can hold times near DBL_MAX: the axis stays
+     * finite, so that its ticks can be counted */
+    if (!(max <= 1e300))
+        max = 1e300;
     *step = nice_step(max / ticks);
     double top = ceil(max / *step - 1e-9) * *step;
     return top > 0 ? top : *step;
@@ -133,7 +151,7 @@ static void endpoint_title(FILE *out, const pr_endpoint_row *e,
     fprintf(out, "\n%zu request%s, total ", e->requests,
             e->requests == 1 ? "" : "s");
     pr__fmt_ms(out, e->total_ms);
-    fprintf(out, " (%.1f%%)\nmean ", e->share * 100);
+    fprintf(out, " (%.1f%%)\nmean ", pct(e->share));
     pr__fmt_ms(out, e->mean_ms);
     fputs(", p50 ", out);
     pr__fmt_ms(out, e->p50_ms);
@@ -149,9 +167,9 @@ static void endpoint_title(FILE *out, const pr_endpoint_row *e,
 static void latency_marks(FILE *out, const pr_endpoint_row *e, double x0,
                           double x1, double top, double y)
 {
-    double x50 = x0 + e->p50_ms / top * (x1 - x0);
-    double x95 = x0 + e->p95_ms / top * (x1 - x0);
-    double xmx = x0 + e->max_ms / top * (x1 - x0);
+    double x50 = x0 + frac(e->p50_ms, top) * (x1 - x0);
+    double x95 = x0 + frac(e->p95_ms, top) * (x1 - x0);
+    double xmx = x0 + frac(e->max_ms, top) * (x1 - x0);
     fprintf(out, "<line class=\"range\" x1=\"%.1f\" y1=\"%.1f\" "
                  "x2=\"%.1f\" y2=\"%.1f\"/>", x50, y + 6, xmx, y + 6);
     fprintf(out, "<rect class=\"pmax\" x=\"%.1f\" y=\"%.1f\" "
@@ -181,7 +199,11 @@ static void latency_legend(FILE *out, double x, double y)
 static void latency_axis(FILE *out, double x0, double x1, double top,
                          double step, double y0, double y1)
 {
-    for (double v = 0; v <= top + step / 2; v += step) {
+    /* counted, not stepped: v += step never reaches a huge top */
+    long n = lround(top / step);
+    n = n < 1 ? 1 : n > 50 ? 50 : n;
+    for (long k = 0; k <= n; k++) {
+        double v = top * (double)k / (double)n;
         double x = x0 + v / top * (x1 - x0);
         fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" "
                      "x2=\"%.1f\" y2=\"%.1f\"/>", x, y0, x, y1);
@@ -224,7 +246,7 @@ static pr_status endpoints_narrow(FILE *out, const pr_endpoint_row *rows,
          * character of 12 px text. */
         char ms[64], val[96];
         pr__fmt_ms_buf(ms, sizeof ms, e->total_ms);
-        snprintf(val, sizeof val, "%s \xC2\xB7 %.1f%%", ms, e->share * 100);
+        snprintf(val, sizeof val, "%s \xC2\xB7 %.1f%%", ms, pct(e->share));
         double room = (NW - 12) / 7.4 - (double)nchars(val, strlen(val));
         fprintf(out, "<text class=\"lbl\" x=\"0\" y=\"%.1f\">", y + 12);
         text_fit(out, label, strlen(label), room > 4 ? (size_t)room : 4);
@@ -232,7 +254,7 @@ static pr_status endpoints_narrow(FILE *out, const pr_endpoint_row *rows,
                      "text-anchor=\"end\">%s</text>", NW, y + 12, val);
         fprintf(out, "<rect class=\"bar\" x=\"0\" y=\"%.1f\" "
                      "width=\"%.1f\" height=\"12\"/>", y + 18,
-                tmax > 0 ? e->total_ms / tmax * BW : 0);
+                frac(e->total_ms, tmax) * BW);
         latency_marks(out, e, LX0, LX1, ltop, y + 18);
         fputs("</g>", out);
     }
@@ -281,13 +303,13 @@ pr_status svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
                      "text-anchor=\"end\">", LX, y + 15);
         text_fit(out, label, strlen(label), 42);
         fputs("</text>", out);
-        double bw = tmax > 0 ? e->total_ms / tmax * BW : 0;
+        double bw = frac(e->total_ms, tmax) * BW;
         fprintf(out, "<rect class=\"bar\" x=\"%.0f\" y=\"%.1f\" "
                      "width=\"%.1f\" height=\"14\"/>", BX, y + 4, bw);
         fprintf(out, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\">", BX + bw + 4,
                 y + 15);
         pr__fmt_ms(out, e->total_ms);
-        fprintf(out, " \xC2\xB7 %.1f%%</text>", e->share * 100);
+        fprintf(out, " \xC2\xB7 %.1f%%</text>", pct(e->share));
         latency_marks(out, e, LX0, LX1, ltop, y + 5);
         fputs("</g>", out);
     }
@@ -342,13 +364,13 @@ static void latency_line(FILE *out, const column *c, size_t nc, int p95,
             double v = p95 ? c[i].p95 : c[i].p50;
             fprintf(out, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" "
                          "r=\"2\"/>", p95 ? "d95" : "d50", X0 + c[i].x + c[i].w / 2,
-                    Y1 - v / ltop * PH);
+                    Y1 - frac(v, ltop) * PH);
         } else {
             fprintf(out, "<polyline class=\"%s\" points=\"", cls);
             for (size_t k = i; k < j; k++) {
                 double v = p95 ? c[k].p95 : c[k].p50;
                 fprintf(out, "%s%.1f,%.1f", k > i ? " " : "",
-                        X0 + c[k].x + c[k].w / 2, Y1 - v / ltop * PH);
+                        X0 + c[k].x + c[k].w / 2, Y1 - frac(v, ltop) * PH);
             }
             fputs("\"/>", out);
         }
@@ -490,7 +512,7 @@ pr_status svg_latency(FILE *out, const pr_bucket_row *rows, size_t n,
     /* Bars, each with its numbers as a tooltip. */
     for (size_t i = 0; i < nc; i++) {
         const column *k = &c[i];
-        double bh = (double)k->requests / rtop * PH;
+        double bh = frac((double)k->requests, rtop) * PH;
         double bw = k->w > 2 ? k->w - 1 : k->w;
         const pr_bucket_row *b = &rows[k->first];
         char when[32];
@@ -531,10 +553,10 @@ static void module_title(FILE *out, const pr_module_row *m)
     text(out, m->name != NULL ? m->name : "");
     fprintf(out, " (%s)\nown ", pr_module_kind_name(m->kind));
     pr__fmt_ms(out, m->self_s * 1000);
-    fprintf(out, " (%.1f%%), inclusive %s", m->self_share * 100,
+    fprintf(out, " (%.1f%%), inclusive %s", pct(m->self_share),
             m->estimated ? "about " : "");
     pr__fmt_ms(out, m->inclusive_s * 1000);
-    fprintf(out, " (%.1f%%)", m->inclusive_share * 100);
+    fprintf(out, " (%.1f%%)", pct(m->inclusive_share));
     if (m->calls > 0)
         fprintf(out, "\n%lld call%s from other modules", (long long)m->calls,
                 m->calls == 1 ? "" : "s");
@@ -549,10 +571,10 @@ static void module_bars(FILE *out, int col, double incl, double self,
     if (incl > 0 && top > 0)
         fprintf(out, "<rect class=\"c%d inc\" x=\"%.0f\" y=\"%.1f\" "
                      "width=\"%.1f\" height=\"%.0f\"/>", col, x, y,
-                incl / top * bw, h);
+                frac(incl, top) * bw, h);
     fprintf(out, "<rect class=\"c%d\" x=\"%.0f\" y=\"%.1f\" "
                  "width=\"%.1f\" height=\"%.0f\"/>", col, x, y,
-            top > 0 ? self / top * bw : 0, h);
+            frac(self, top) * bw, h);
 }
 
 pr_status svg_modules(FILE *out, const pr_attribution *a,
@@ -649,21 +671,21 @@ pr_status svg_modules(FILE *out, const pr_attribution *a,
                         12);
             fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\" "
                          "text-anchor=\"end\">%.1f%%", NW, y + 12,
-                    self_share * 100);
+                    pct(self_share));
             if (i < m)
                 fprintf(out, " / %s%.1f%%", est ? "\xE2\x89\x88" : "",
-                        incl_share * 100);
+                        pct(incl_share));
             fputs("</text></g>", out);
             continue;
         }
         module_bars(out, col, incl_share, self_share, top, BX, BW, y + 4, 14);
         fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">%.1f%% ",
-                VX, y + 15, self_share * 100);
+                VX, y + 15, pct(self_share));
         pr__fmt_ms(out, self * 1000);
         fputs("</text>", out);
         if (i < m) {
             fprintf(out, "<text class=\"val\" x=\"%.0f\" y=\"%.1f\">%s%.1f%% ",
-                    IX, y + 15, est ? "\xE2\x89\x88" : "", incl_share * 100);
+                    IX, y + 15, est ? "\xE2\x89\x88" : "", pct(incl_share));
             pr__fmt_ms(out, incl * 1000);
             fputs("</text>", out);
         }
