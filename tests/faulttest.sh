@@ -143,13 +143,24 @@ fi
 
 # SIGINT and SIGTERM in the middle of a run: the previous report and
 # state stay intact, the status says which signal, no temporary file.
-big=()
-for i in $(seq 1 30); do big+=("$W"); done
+# 60 copies of the fixtures under other names (hard links): one
+# directory given 30 times is read once, and a run that ends before the
+# signal tests nothing; at least one delay per signal must interrupt.
+mkdir "$tmp/bigin"
+for i in $(seq 1 60); do
+    mkdir "$tmp/bigin/d$i"
+    for f in "$W"/*.prof; do
+        b=$(basename "$f" .prof)
+        ln "$f" "$tmp/bigin/d$i/$b.$i.prof" 2>/dev/null || cp "$f" "$tmp/bigin/d$i/$b.$i.prof"
+    done
+done
+big=("$tmp/bigin")
 mkdir "$tmp/sig"
 "$P" -q --state "$tmp/sig/s.state" -o "$tmp/sig/r.md" $W
 cp "$tmp/sig/r.md" "$tmp/r.before"
 cp "$tmp/sig/s.state" "$tmp/s.before"
 for sig in INT TERM; do
+    hit=0
     for delay in 0.1 0.3 0.6; do
         "$P" -q -j1 -o "$tmp/sig/r.md" "${big[@]}" &
         pid=$!
@@ -163,10 +174,12 @@ for sig in INT TERM; do
             cp "$tmp/r.before" "$tmp/sig/r.md"
             continue
         fi
+        hit=$((hit + 1))
         [ $rc = $want ] && ok "SIG$sig after ${delay}s: exit $rc" || no "SIG$sig after ${delay}s: exit $rc, want $want"
         cmp -s "$tmp/sig/r.md" "$tmp/r.before" && ok "SIG$sig: previous report intact" || no "SIG$sig: previous report intact"
         [ "$(ls "$tmp/sig" | grep -c tmp)" = 0 ] && ok "SIG$sig: no temporary file" || no "SIG$sig: temporary file left"
     done
+    [ $hit -gt 0 ] && ok "SIG$sig interrupted a run ($hit of 3)" || no "SIG$sig never came before the run ended"
 done
 "$P" -q "$tmp/sig/s.state" > /dev/null && ok "state still readable after signals" || no "state still readable after signals"
 
