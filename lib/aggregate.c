@@ -264,7 +264,7 @@ static pr_status process(worker *w, const char *name, const char *base,
         return add_skip(&w->out, name, order, sub, &err);
     request r;
     memset(&r, 0, sizeof r);
-    r.order = order;
+    r.order = pr__order32(order);
     r.sub = sub;
     r.size = sst->size;
     r.mtime_ns = sst->mtime_ns;

@@ -784,7 +784,7 @@ static void read_requests(rcur *c, shard *s, const ids *id,
             return;
         }
         r.group = id->g[g];
-        r.order = base_order + i;
+        r.order = pr__order32(base_order + i);
         if (pr__request_strings(&r, path, method, url) != 0) {
             c->st = PR_ERR_NOMEM;
             return;
@@ -927,7 +927,7 @@ static void read_requests_v3(rcur *c, shard *s, const ids *id,
         if (flags & F_WHERE_PATH)
             r.where = pr__path_hash(path);
         r.group = id->g[g];
-        r.order = base_order + i;
+        r.order = pr__order32(base_order + i);
         r.pooled = 1;
         /* Paths packed end to end in blocks of the pool: the arena's
          * 16-byte alignment would cost 8 bytes a request. */
