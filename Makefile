@@ -215,8 +215,17 @@ speedscopetest: build/san/profreport test-deps
 truthtest: build/san/profreport test-deps
 	PROFREPORT=build/san/profreport PYTHON=$(PYTHON) ./tests/truthtest.sh
 
+# The fixtures must come out of the tests as they went in: mode, size,
+# mtime and bytes (a test's chmod -R once reached them through hard
+# links and made them executable).
+DATA_MANIFEST = find tests/data -type f -printf '%m %s %T@ %p\n' | sort; \
+	find tests/data -type f -print0 | sort -z | xargs -0 cat | md5sum
 test: test-deps
+	@mkdir -p build && { $(DATA_MANIFEST); } > build/data.before
 	$(MAKE) lint unit symtest difftest clitest statetest faulttest gatetest browsertest speedscopetest truthtest clangtest all
+	@{ $(DATA_MANIFEST); } | diff build/data.before - > build/data.diff \
+	    && echo "tests/data: every fixture as it was" \
+	    || { echo "tests/data: fixtures changed by the tests:"; head -20 build/data.diff; exit 1; }
 
 sanitize: unit
 

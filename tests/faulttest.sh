@@ -146,10 +146,13 @@ fi
 # 60 copies of the fixtures under other names (hard links): one
 # directory given 30 times is read once, and a run that ends before the
 # signal tests nothing; at least one delay per signal must interrupt.
-mkdir "$tmp/bigin"
+# The links are to a copy: cleanup's chmod -R would reach the
+# repository's fixtures through links to them.
+mkdir "$tmp/bigin" "$tmp/bigsrc"
+cp "$W"/*.prof "$tmp/bigsrc/"
 for i in $(seq 1 60); do
     mkdir "$tmp/bigin/d$i"
-    for f in "$W"/*.prof; do
+    for f in "$tmp/bigsrc"/*.prof; do
         b=$(basename "$f" .prof)
         ln "$f" "$tmp/bigin/d$i/$b.$i.prof" 2>/dev/null || cp "$f" "$tmp/bigin/d$i/$b.$i.prof"
     done
