@@ -101,11 +101,30 @@ static uint32_t fid_of(shard *s, sview *v, uint32_t k)
     return *fid;
 }
 
-/* Adds one parsed profile to an endpoint's function and edge tables. */
-static pr_status add_view(shard *s, ftable *t, sview *v)
+/* Interns every key the view's entries and callers use (v->scratch),
+ * so that the view no longer needs the bytes its key strings point
+ * into. */
+static pr_status intern_view(shard *s, sview *v)
+{
+    memset(v->scratch, 0xff, v->nkeys * sizeof *v->scratch);
+    for (size_t i = 0; i < v->n; i++) {
+        const sentry *e = &v->entries[i];
+        if (fid_of(s, v, e->key) == UINT32_MAX)
+            return PR_ERR_NOMEM;
+        for (size_t j = 0; j < e->ncallers; j++)
+            if (fid_of(s, v, v->callers[e->first + j].key) == UINT32_MAX)
+                return PR_ERR_NOMEM;
+    }
+    return PR_OK;
+}
+
+/* Adds one parsed profile to an endpoint's function and edge tables;
+ * interned says intern_view has run. */
+static pr_status add_view(shard *s, ftable *t, sview *v, int interned)
 {
     pr_status st;
-    memset(v->scratch, 0xff, v->nkeys * sizeof *v->scratch);
+    if (!interned)
+        memset(v->scratch, 0xff, v->nkeys * sizeof *v->scratch);
     for (size_t i = 0; i < v->n; i++) {
         const sentry *e = &v->entries[i];
         uint32_t fid = fid_of(s, v, e->key);
@@ -248,6 +267,10 @@ static int seen_before(pr_agg *agg, uint64_t fp, int *nomem)
 /* `name` is what the report shows; `base` is the file's own name, which
  * method, path, duration and time are read from (an archive entry's name,
  * not the archive's). */
+/* A profile at least this big gives its buffers back before its
+ * tables are built: the file and the tables need not fit at once. */
+#define RELEASE_EARLY (16u << 20)
+
 static pr_status process(worker *w, const char *name, const char *base,
                          size_t order, size_t sub, const unsigned char *data,
                          size_t len, const src_stat *sst)
@@ -307,7 +330,18 @@ static pr_status process(worker *w, const char *name, const char *base,
     ftable *t = group_for(&w->out, &ep, bucket, &r.group);
     if (t == NULL)
         return PR_ERR_NOMEM;
-    if ((st = add_view(&w->out, t, &w->view)) != PR_OK)
+    /* A big file's bytes go before its tables grow (a 127 MB profile:
+     * 400 -> 280 MB at the peak); an archive entry's stay with the
+     * archive. The view's keys point into them until interned. */
+    int early = sub == 0 && len >= RELEASE_EARLY;
+    if (early) {
+        if ((st = intern_view(&w->out, &w->view)) != PR_OK)
+            return st;
+        data = NULL;
+        rbuf_free(&w->raw);
+        rbuf_free(&w->unz);
+    }
+    if ((st = add_view(&w->out, t, &w->view, early)) != PR_OK)
         return st;
     pr_str path = {name, strlen(name)};
     pr_str method = {nf.method.ptr, nf.has_method ? nf.method.len : 0};
