@@ -214,19 +214,27 @@ static void latency_axis(FILE *out, double x0, double x1, double top,
     }
 }
 
+/* The largest total and the largest max latency of rows[0..m). */
+static void endpoint_maxima(const pr_endpoint_row *rows, size_t m,
+                            double *tmax, double *lmax)
+{
+    *tmax = *lmax = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (rows[i].total_ms > *tmax)
+            *tmax = rows[i].total_ms;
+        if (rows[i].max_ms > *lmax)
+            *lmax = rows[i].max_ms;
+    }
+}
+
 /* For a phone: each endpoint on two lines, its name and total above, its
  * total-time bar and latency marks below, side by side. */
 static pr_status endpoints_narrow(FILE *out, const pr_endpoint_row *rows,
                                   size_t n, size_t m)
 {
     const double RH = 38, T = 40, BW = 150, LX0 = 176, LX1 = 334;
-    double tmax = 0, lmax = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (rows[i].total_ms > tmax)
-            tmax = rows[i].total_ms;
-        if (rows[i].max_ms > lmax)
-            lmax = rows[i].max_ms;
-    }
+    double tmax, lmax;
+    endpoint_maxima(rows, m, &tmax, &lmax);
     double step, ltop = nice_max(lmax, 2, &step);
     double yb = T + (double)m * RH;
     svg_open(out, "endpoints", SVG_NARROW, yb + 26 + (m < n ? 18 : 0),
@@ -275,13 +283,8 @@ pr_status svg_endpoints(FILE *out, const pr_endpoint_row *rows, size_t n,
     /* Columns: labels end at LX, total bars from BX (BW long, value
      * after), latency scale from LX0 to LX1. */
     const double LX = 296, BX = 304, BW = 190, LX0 = 630, LX1 = 980;
-    double tmax = 0, lmax = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (rows[i].total_ms > tmax)
-            tmax = rows[i].total_ms;
-        if (rows[i].max_ms > lmax)
-            lmax = rows[i].max_ms;
-    }
+    double tmax, lmax;
+    endpoint_maxima(rows, m, &tmax, &lmax);
     double step, ltop = nice_max(lmax, 4, &step);
     double h = TOP + (double)m * ROW + 26 + (m < n ? 18 : 0);
     svg_open(out, "endpoints", SVG_WIDE, h,
