@@ -337,8 +337,7 @@ static pr_status process(worker *w, const char *name, const char *base,
     if (early) {
         if ((st = intern_view(&w->out, &w->view)) != PR_OK)
             return st;
-        data = NULL;
-        rbuf_free(&w->raw);
+        rbuf_free(&w->raw); /* data is not read past this point */
         rbuf_free(&w->unz);
     }
     if ((st = add_view(&w->out, t, &w->view, early)) != PR_OK)
