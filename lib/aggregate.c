@@ -681,7 +681,9 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
     memset(&list, 0, sizeof list);
     pr__known known;
     pr__known_init(&known, &agg->main);
-    src_filter filter = {pr__known_trusted, pr__known_has, &known, 1};
+    /* the walk may use a second thread only when the run may */
+    src_filter filter = {pr__known_trusted, pr__known_has, &known,
+                         agg->opts.threads > 1};
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     agg->checked_ns = pr__ns_of((int64_t)now.tv_sec, now.tv_nsec);

@@ -246,7 +246,7 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
 done
 cp "$W/${files[0]}" "$tmp/par/d/top.prof"
 "$P" -q -f csv -t requests "$tmp/par/d" > "$tmp/par/one.csv"
-"$P" -q --state "$tmp/par/s" -f csv -t requests "$tmp/par/d" > "$tmp/par/two.csv"
+"$P" -q -j 2 --state "$tmp/par/s" -f csv -t requests "$tmp/par/d" > "$tmp/par/two.csv"
 [ "$(wc -l < "$tmp/par/one.csv")" = 32 ] && cmp -s "$tmp/par/one.csv" "$tmp/par/two.csv" \
     && ok "a walk in two threads lists files in the same order" \
     || { no "a walk in two threads ($(wc -l < "$tmp/par/two.csv") lines)"; diff "$tmp/par/one.csv" "$tmp/par/two.csv" | head -5; }
