@@ -4,8 +4,12 @@
  * also gunzips, and reads the werkzeug name) twice to one aggregate, as
  * the files of a directory are. When that reads, a report is built from
  * it: endpoints, modules, entry points and the call tree come from the
- * input's entries and caller edges. fuzz_profile.c fuzzes the reader
- * alone, three times faster.
+ * input's entries and caller edges, and rendered in one of the nine
+ * formats (and for CSV one of its tables), chosen by the input's last
+ * two bytes, to /dev/null. fuzz_profile.c fuzzes the reader alone,
+ * three times faster. (Rendering was added after a profile whose
+ * tottime is infinite in ms made the HTML latency axis loop for ever:
+ * tests/data/fuzz/profile-no-callers.prof.)
  *
  * The aggregate is made fresh for each input rather than kept between
  * inputs: memory that grows from one input to the next makes libFuzzer
@@ -26,6 +30,27 @@ static const char *const NAMES[] = {
     "not-a-werkzeug-name.prof",
 };
 enum { ADDS = sizeof NAMES / sizeof *NAMES };
+
+/* One format (and for CSV one table) per input, from its last bytes. */
+static void render(const pr_report *r, const uint8_t *data, size_t size)
+{
+    static FILE *sink;
+    if (sink == NULL && (sink = fopen("/dev/null", "w")) == NULL)
+        abort();
+    unsigned a = size > 0 ? data[size - 1] : 0;
+    unsigned b = size > 1 ? data[size - 2] : 0;
+    pr_format fmt = (pr_format)(a % 9);
+    pr_table table = PR_TABLE_ALL;
+    int given = fmt == PR_FORMAT_CSV && b % 8 != 0;
+    if (given)
+        table = (pr_table)(b % 8); /* functions .. findings */
+    pr_error err;
+    FUZZ_CHECK(pr_output_table(fmt, 0, given, &table, &err) == PR_OK,
+               "every format writes a report");
+    pr_status st = pr_render(r, fmt, table, sink, &err);
+    FUZZ_CHECK(st == PR_OK || st == PR_ERR_NOMEM,
+               "a report renders unless memory runs out");
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,6 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pr_status st = pr_report_build(agg, NULL, &r);
         FUZZ_CHECK(st == PR_OK || st == PR_ERR_NOMEM,
                    "a report builds unless memory runs out");
+        if (st == PR_OK)
+            render(r, data, size);
         pr_report_free(r);
     }
     pr_agg_free(agg);
