@@ -51,8 +51,24 @@ typedef struct pw {
     int nomem;
 } pw;
 
-/* Appends a string (as escape.h's esc_plain shows it: bytes that are
- * not UTF-8 and control characters as \xNN) and returns its index. */
+/* Appends s[0..n), as it is, to the string table; returns its index. */
+static int64_t intern(pw *w, const char *s, size_t n)
+{
+    char *copy = arena_strndup(&w->a, s, n);
+    /* pr__grow may have moved the array even when the copy failed. */
+    char **v = pr__grow(w->strs, &w->capstrs, w->nstrs, sizeof *v, 256);
+    if (v != NULL)
+        w->strs = v;
+    if (copy == NULL || v == NULL) {
+        w->nomem = 1;
+        return 0;
+    }
+    w->strs[w->nstrs] = copy;
+    return (int64_t)w->nstrs++;
+}
+
+/* Appends a string as escape.h's esc_plain shows it (bytes that are not
+ * UTF-8 and control characters as \xNN) and returns its index. */
 static int64_t str(pw *w, const char *p, size_t n)
 {
     char *buf = NULL;
@@ -63,18 +79,13 @@ static int64_t str(pw *w, const char *p, size_t n)
         return 0;
     }
     esc_plain(m, p, n);
-    char *s = fclose(m) == 0 ? arena_strndup(&w->a, buf, len) : NULL;
-    free(buf);
-    /* pr__grow may have moved the array even when s failed. */
-    char **v = pr__grow(w->strs, &w->capstrs, w->nstrs, sizeof *v, 256);
-    if (v != NULL)
-        w->strs = v;
-    if (s == NULL || v == NULL) {
+    int64_t i = 0;
+    if (fclose(m) == 0)
+        i = intern(w, buf, len);
+    else
         w->nomem = 1;
-        return 0;
-    }
-    w->strs[w->nstrs] = s;
-    return (int64_t)w->nstrs++;
+    free(buf);
+    return i;
 }
 
 static int64_t cstr(pw *w, const char *s) { return str(w, s, strlen(s)); }
@@ -129,10 +140,10 @@ static int64_t label_str(pw *w, const pr_func_key *k)
         w->nomem = 1;
         return 0;
     }
-    pr__func_label(k, esc_plain, m);
+    pr__func_label(k, esc_plain, m); /* escaped as it is written */
     int64_t i = 0;
     if (fclose(m) == 0)
-        i = str(w, buf, len);
+        i = intern(w, buf, len);
     else
         w->nomem = 1;
     free(buf);
