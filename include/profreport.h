@@ -952,13 +952,17 @@ typedef struct pr_diff_blame {
 /* What an endpoint's latencies are. Werkzeug's file names round the
  * wall time to whole milliseconds, which ties most fast requests; the
  * request's profiled time (its root's cumulative time, microseconds) is
- * the same span measured inside the profiler. A diff compares profiled
- * times when both sides have them for every request of the endpoint
- * (reports, and `-t requests` or `-t request-modules` baselines written
- * since they carry `profiled_ms`), else wall times. */
+ * the same span measured inside the profiler when the two agree within
+ * the name's rounding (under CPython they do; under PyPy the profiler
+ * sees a fraction of the request, and a pause outside it can make them
+ * differ). A diff takes each request's profiled time where it agrees
+ * with the name and its wall time elsewhere, when both sides carry
+ * profiled times (reports, and `-t requests` or `-t request-modules`
+ * baselines written since they have `profiled_ms`); else wall times. */
 typedef enum pr_latency {
-    PR_LATENCY_WALL,
-    PR_LATENCY_PROFILED
+    PR_LATENCY_WALL,     /* wall times only */
+    PR_LATENCY_PROFILED, /* every request's profiled time */
+    PR_LATENCY_MIXED     /* profiled times where they agree, else wall */
 } pr_latency;
 
 typedef struct pr_diff_endpoint {

@@ -138,8 +138,10 @@ void pr_diff_free(pr_diff *d)
 typedef struct side_ep {
     const char *label;
     pr_diff_side s;
-    pr_diff_side prof;  /* the same of profiled times; prof.ms NULL when
-                         * a request has none */
+    pr_diff_side prof;  /* the same of the requests' finest latencies
+                         * (pr__latency_ms); prof.ms NULL when the side
+                         * has no profiled times */
+    size_t refined;     /* requests whose profiled time was taken */
     size_t *req;        /* indexes into the report's requests */
     size_t nreq;
     size_t row;         /* index into pr_report_endpoints, or SIZE_MAX */
@@ -206,11 +208,9 @@ static int side_from_report(pr_diff *d, const pr_report *r, side *out)
             count[rq[i].endpoint]++;
     double **ms = calloc(ne + 1, sizeof *ms);
     double **prof = calloc(ne + 1, sizeof *prof);
-    unsigned char *noprof = calloc(ne + 1, 1);
-    if (ms == NULL || prof == NULL || noprof == NULL) {
+    if (ms == NULL || prof == NULL) {
         free(ms);
         free(prof);
-        free(noprof);
         free(count);
         return -1;
     }
@@ -235,8 +235,9 @@ static int side_from_report(pr_diff *d, const pr_report *r, side *out)
             continue;
         side_ep *e = &out->ep[k];
         ms[k][e->nreq] = rq[i].wall_ms;
-        prof[k][e->nreq] = rq[i].profiled_ms;
-        noprof[k] |= !(rq[i].profiled_ms > 0);
+        prof[k][e->nreq] = pr__latency_ms(rq[i].wall_ms, rq[i].profiled_ms);
+        e->refined += pr__profiled_is_latency(rq[i].wall_ms,
+                                              rq[i].profiled_ms);
         e->req[e->nreq++] = i;
     }
     for (size_t i = 0; i < ne && !bad; i++) {
@@ -245,14 +246,13 @@ static int side_from_report(pr_diff *d, const pr_report *r, side *out)
         e->s.ms = ms[i];
         /* the test uses what was read; a report's count is the same */
         e->s.requests = e->nreq;
-        if (!noprof[i] && e->nreq > 0) {
+        if (e->nreq > 0) {
             pr__qsort(prof[i], e->nreq, sizeof **prof, cmp_double_asc);
             e->prof = summary(prof[i], e->nreq);
         }
     }
     free(ms);
     free(prof);
-    free(noprof);
     free(count);
     return bad ? -1 : 0;
 }
@@ -713,10 +713,16 @@ static int assemble(pr_diff *d, side *b, side *c)
             const side_ep *be = &b->ep[c->ep[i].partner];
             e->base = be->s;
             /* microseconds where both sides have them: names round */
-            if (be->prof.ms != NULL && c->ep[i].prof.ms != NULL) {
+            const side_ep *ce = &c->ep[i];
+            if (be->prof.ms != NULL && ce->prof.ms != NULL) {
                 e->base = be->prof;
-                e->cur = c->ep[i].prof;
-                e->latency = PR_LATENCY_PROFILED;
+                e->cur = ce->prof;
+                e->latency = be->refined == be->prof.requests &&
+                                     ce->refined == ce->prof.requests
+                                 ? PR_LATENCY_PROFILED
+                             : be->refined + ce->refined > 0
+                                 ? PR_LATENCY_MIXED
+                                 : PR_LATENCY_WALL;
             }
         }
         if (e->label == NULL)
@@ -1173,18 +1179,21 @@ static int group_requests(csv_state *c)
             if (got < 0)
                 return -1;
             n = (size_t)got;
-            pr__qsort(ms, n, sizeof *ms, cmp_double_asc);
         } else {
             for (size_t k = i; k < j; k++) {
                 ms[k - i] = c->req[k].ms;
                 prof[k - i] = c->req[k].prof_ms;
             }
         }
+        /* before the sort: ms[k] and prof[k] are one request's */
+        for (size_t k = 0; k < n; k++) {
+            e->refined += pr__profiled_is_latency(ms[k], prof[k]);
+            prof[k] = pr__latency_ms(ms[k], prof[k]);
+        }
+        if (c->with_modules)
+            pr__qsort(ms, n, sizeof *ms, cmp_double_asc);
         e->s = summary(ms, n);
-        int known = 1;
-        for (size_t k = 0; k < n; k++)
-            known &= prof[k] > 0;
-        if (known) {
+        if (c->have[C_PROF]) {
             pr__qsort(prof, n, sizeof *prof, cmp_double_asc);
             e->prof = summary(prof, n);
         }
@@ -1502,11 +1511,12 @@ static void md_method(const pr_diff *d, FILE *out)
               "requests` to test it.\n\n", out);
         return;
     }
-    size_t wall = 0, prof = 0;
+    size_t wall = 0, prof = 0, mixed = 0;
     for (size_t i = 0; i < d->neps; i++)
         if (d->eps[i].base.requests && d->eps[i].cur.requests) {
             wall += d->eps[i].latency == PR_LATENCY_WALL;
             prof += d->eps[i].latency == PR_LATENCY_PROFILED;
+            mixed += d->eps[i].latency == PR_LATENCY_MIXED;
         }
     fprintf(out, "Each endpoint with requests on both sides is tested: "
                  "Mann-Whitney U on the requests' latencies, Holm-"
@@ -1516,17 +1526,20 @@ static void md_method(const pr_diff *d, FILE *out)
                  "tested. ",
             d->ntested, d->alpha, CI_LEVEL * 100,
             pr__mwu_min_n(d->alpha));
-    if (wall == 0)
+    if (wall == 0 && mixed == 0)
         fputs("Latencies are profiled times (each request's cumulative "
-              "time in its profile, in microseconds; file names round "
-              "to whole milliseconds).\n\n", out);
-    else if (prof == 0)
+              "time in its profile, in microseconds; the file names' "
+              "whole milliseconds agree with them).\n\n", out);
+    else if (prof == 0 && mixed == 0)
         fputs("Latencies are wall times from the file names (the "
-              "baseline has no profiled times).\n\n", out);
+              "baseline has no profiled times, or they do not agree with "
+              "the names, as under PyPy).\n\n", out);
     else
-        fprintf(out, "Latencies are profiled times (microseconds) for "
-                     "%zu endpoints and wall times from the file names "
-                     "for %zu whose requests lack them.\n\n", prof, wall);
+        fprintf(out, "Latencies are each request's profiled time "
+                     "(microseconds) where it agrees with the file name's "
+                     "whole milliseconds, else its wall time: profiled "
+                     "for %zu endpoints, mixed for %zu, wall for %zu.\n\n",
+                prof, mixed, wall);
 }
 
 static void md_diff(const pr_diff *d, FILE *out)
@@ -1721,7 +1734,9 @@ static void csv_endpoints(const pr_diff *d, FILE *out)
             free(cell);
         }
         fprintf(out, ",%s\n",
-                e->latency == PR_LATENCY_PROFILED ? "profiled" : "wall");
+                e->latency == PR_LATENCY_PROFILED ? "profiled"
+                : e->latency == PR_LATENCY_MIXED  ? "mixed"
+                                                  : "wall");
     }
 }
 

@@ -6,6 +6,7 @@
  * are read again (lib/reqtime.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "escape.h"
+#include "report.h"
 #include "reqtime.h"
 #include "sort.h"
 #include "stattest.h"
@@ -188,14 +189,13 @@ static int endpoint_outliers(pr_outliers *o, const pr_report *r,
         free(typ);
         return -1;
     }
-    /* ranked by profiled time (microseconds) when every request has
-     * one: werkzeug's names round to whole milliseconds, and ties at
-     * p90 would leave the slowest requests out */
-    int prof = 1;
+    /* ranked by each request's finest latency: its profiled time
+     * (microseconds) where the name's whole milliseconds agree with it
+     * (ties at p90 would leave the slowest requests out), else its wall
+     * time (under PyPy the profiler sees part of a request) */
     for (size_t k = 0; k < nidx; k++)
-        prof &= rq[idx[k]].profiled_ms > 0;
-    for (size_t k = 0; k < nidx; k++)
-        v[n++] = (timed){prof ? rq[idx[k]].profiled_ms : rq[idx[k]].wall_ms,
+        v[n++] = (timed){pr__latency_ms(rq[idx[k]].wall_ms,
+                                        rq[idx[k]].profiled_ms),
                          idx[k]};
     pr__qsort(v, n, sizeof *v, cmp_timed);
     int bad = 0;

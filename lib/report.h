@@ -53,4 +53,21 @@ int pr__findings(pr_report *r);
 /* Nearest-rank percentile p (0 < p <= 100) of sorted values v[0..n). */
 double pr__percentile(const double *v, size_t n, double p);
 
+/* Whether a request's profiled time (its root's cumtime, microseconds)
+ * is a finer reading of its wall time: the name's whole milliseconds
+ * agree with it within their rounding. Under PyPy the profiler sees a
+ * fraction of the request (2 ms of 15), and then only the wall time is
+ * its latency. */
+static inline int pr__profiled_is_latency(double wall_ms, double prof_ms)
+{
+    return prof_ms > 0 && wall_ms - prof_ms < 1.0 && prof_ms - wall_ms < 1.0;
+}
+
+/* A request's latency at the finest reading there is: its profiled
+ * time where that is a reading of its wall time, else the wall time. */
+static inline double pr__latency_ms(double wall_ms, double prof_ms)
+{
+    return pr__profiled_is_latency(wall_ms, prof_ms) ? prof_ms : wall_ms;
+}
+
 #endif

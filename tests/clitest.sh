@@ -330,6 +330,16 @@ grep -q 'Latencies are profiled times' "$tmp/out" && ok "requests baseline: prof
 cut -d, -f1-5,7- "$tmp/tv-req.csv" > "$tmp/tv-wall.csv"
 "$P" diff -q -f csv --baseline "$tmp/tv-wall.csv" $TV/new > "$tmp/tv-d.csv"
 [ "$(grep -c ',wall$' "$tmp/tv-d.csv")" = 2 ] && ok "diff csv: a baseline without profiled_ms compares wall times" || no "diff csv: wall baseline"
+# Under PyPy the profiler sees a fraction of a request (2 ms of 15): its
+# profiled time is not its latency, and the diff keeps the wall times.
+"$P" diff -q -f csv tests/data/pypy-flask tests/data/pypy-flask > "$tmp/pp-d.csv"
+[ "$(tail -n +2 "$tmp/pp-d.csv" | grep -vc ',wall$')" = 0 ] && [ "$(wc -l < "$tmp/pp-d.csv")" -gt 1 ] \
+    && ok "diff csv: PyPy's profiled times are not taken for latencies" || no "diff csv: PyPy latencies"
+# One twin-ab request's name says 23 ms where its profile saw 16.6 ms (a
+# pause outside the profiler): that request keeps its wall time.
+"$P" diff -q -f csv tests/data/twin-ab/base tests/data/twin-ab/new > "$tmp/ab-d.csv"
+grep -q '^search (shop.py:56),.*,mixed$' "$tmp/ab-d.csv" && grep -q '^ping (shop.py:91),.*,profiled$' "$tmp/ab-d.csv" \
+    && ok "diff csv: a request whose name disagrees with its profile keeps its wall time" || no "diff csv: mixed latencies"
 "$P" -q -f csv -t request-modules -o "$tmp/tv-mod.csv" $TV/base
 [ "$(head -1 "$tmp/tv-mod.csv")" = "file,endpoint,wall_ms,profiled_ms,module,own_ms" ] && ok "request-modules csv header" || no "request-modules csv header"
 expect_rc "item 1: with a request-modules baseline" 1 "$P" diff --baseline "$tmp/tv-mod.csv" --fail-on 'mean>+50ms' $TV/new
