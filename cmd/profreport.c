@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -746,6 +747,7 @@ static int build_report(const options *o, const char *const *paths, size_t n,
         pr_agg_free(agg);
         return usage_error("%s", "SOURCE_DATE_EPOCH must be Unix seconds");
     }
+    pr_agg_compact(agg);
     st = pr_report_build(agg, &ro, out);
     pr_agg_free(agg);
     if (st != PR_OK) {
@@ -859,6 +861,15 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
+#ifdef M_MMAP_THRESHOLD
+    /* Blocks of 1 MiB or more get pages of their own, given back when
+     * freed. glibc's default threshold rises to 32 MiB as big blocks are
+     * freed, after which a huge profile's scratch arrays stay in the heap
+     * once freed, and its doubling arrays are copied rather than remapped
+     * as they grow: on a 127 MB profile, peak RSS 481 -> 349 MiB together
+     * with pr_agg_compact, and 7.9 -> 5.3 s. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
 
     pr_name_format *names = NULL;
     pr_error err;

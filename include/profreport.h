@@ -359,6 +359,14 @@ pr_status pr_agg_prune(pr_agg *agg, double before);
 PR_API
 const char *pr_agg_skipped(const pr_agg *agg, size_t i, pr_error *err);
 
+/* Gives back the memory that only adding files needs: the hash indexes
+ * of functions and calls, a third of a big aggregate (73 MB of 245 for a
+ * profile of 400,000 functions). Call it once the files are in, before
+ * pr_report_build; the aggregate stays whole, and adding to it later
+ * builds the indexes again. */
+PR_API
+void pr_agg_compact(pr_agg *agg);
+
 PR_API
 void pr_agg_free(pr_agg *agg);
 

@@ -532,6 +532,15 @@ pr_status pr_agg_new(const pr_agg_options *opts, pr_agg **out)
     return PR_OK;
 }
 
+void pr_agg_compact(pr_agg *agg)
+{
+    if (agg == NULL)
+        return;
+    functab_drop_index(&agg->main.funcs);
+    for (size_t i = 0; i < agg->main.ncells; i++)
+        ftable_drop_index(&agg->main.cells[i].t);
+}
+
 void pr_agg_free(pr_agg *agg)
 {
     if (agg == NULL)

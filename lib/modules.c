@@ -302,12 +302,12 @@ typedef struct module {
 } module;
 
 typedef struct entry_acc {
-    uint32_t mod;     /* module entered */
-    uint32_t caller;  /* function index of the place it is entered from */
     double ct, tree;
     int64_t calls;
-    int dirty;
-    int via;          /* caller works for several modules (see owners()) */
+    uint32_t mod;     /* module entered */
+    uint32_t caller;  /* function index of the place it is entered from */
+    uint8_t dirty;
+    uint8_t via;      /* caller works for several modules (see owners()) */
 } entry_acc;
 
 typedef struct owner {
@@ -503,7 +503,7 @@ static entry_acc *entry_for(ctx *x, uint32_t mod, uint32_t caller)
     if (i == UINT32_MAX)
         return NULL;
     if (added) {
-        entry_acc z = {mod, caller, 0, 0, 0, 0, 0};
+        entry_acc z = {.mod = mod, .caller = caller};
         x->ent[x->nent++] = z;
     }
     return &x->ent[i];
@@ -1132,6 +1132,22 @@ static char *node_label(const ctx *x, arena *a, const pr_func_key *k)
     return s;
 }
 
+/* What only steps 1 to 6 need: the edges by caller and callee, the
+ * components, the walks' scratch, and the map of entries, freed before
+ * the rows, which need memory of their own. */
+static void drop_graph(ctx *x)
+{
+    uint32_t **v[] = {&x->out_start, &x->out_list, &x->out_to, &x->in_start,
+                      &x->in_list, &x->scc, &x->path, &x->tfun};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        free(*v[i]);
+        *v[i] = NULL;
+    }
+    free(x->inflow);
+    x->inflow = NULL;
+    u64map_free(&x->entmap);
+}
+
 static void ctx_free(ctx *x)
 {
     free(x->idx);
@@ -1532,30 +1548,27 @@ static const char *module_name(ctx *x, arena *a, entry_names *en, uint32_t m)
     return en->module[m];
 }
 
-/* Step 7: the entry points, heaviest first. */
-static int out_entries(ctx *x, arena *a, pr_attribution *out)
+/* The entry's time: from the call tree when the module was estimated
+ * and this edge may run inside it; else the edge's own. */
+static double entry_time(const ctx *x, const entry_acc *en)
+{
+    return en->dirty && x->mods[en->mod].dirty ? en->tree : en->ct;
+}
+
+static int entry_kept(const ctx *x, const entry_acc *en)
+{
+    return !(entry_time(x, en) <= 0 && en->calls == 0);
+}
+
+/* The names of the entries kept, each made once: a place per caller
+ * (with its line when another function of that file has its name), or
+ * a label and owners for a caller that works for several modules. */
+static int entry_strings(ctx *x, arena *a, entry_names *names)
 {
     const ftable *t = x->t;
-    size_t ne = 0, nf = x->nf ? x->nf : 1;
-    /* Rows only for the entries kept. */
-    for (size_t k = 0; k < x->nent; k++) {
-        entry_acc *en = &x->ent[k];
-        double incl = en->dirty && x->mods[en->mod].dirty ? en->tree : en->ct;
-        ne += !(incl <= 0 && en->calls == 0);
-    }
-    pr_entry_point_row *ents = arena_alloc(a, (ne ? ne : 1) * sizeof *ents);
-    entry_names names;
-    names.module = calloc(x->nmods ? x->nmods : 1, sizeof *names.module);
-    names.place = calloc(nf, sizeof *names.place);
-    names.label = calloc(nf, sizeof *names.label);
-    names.owners = calloc(nf, sizeof *names.owners);
-    /* How many functions share each (file, name), to name places. */
-    u64map same;
+    u64map same; /* how many functions share each (file, name) */
     memset(&same, 0, sizeof same);
     int rc = -1;
-    if (ents == NULL || !names.module || !names.place || !names.label ||
-        !names.owners)
-        goto done;
     for (size_t i = 0; i < x->nf; i++) {
         uint32_t *count = u64map_ref(&same, file_name_hash(
                               &x->names->keys[t->f[i].fid]), 0);
@@ -1563,47 +1576,88 @@ static int out_entries(ctx *x, arena *a, pr_attribution *out)
             goto done;
         (*count)++;
     }
+    for (size_t k = 0; k < x->nent; k++) {
+        const entry_acc *en = &x->ent[k];
+        if (!entry_kept(x, en))
+            continue;
+        uint32_t c = en->caller;
+        const pr_func_key *pk = &x->names->keys[t->f[c].fid];
+        if (module_name(x, a, names, en->mod) == NULL)
+            goto done;
+        if (en->via) {
+            if (names->label[c] == NULL &&
+                (names->label[c] = node_label(x, a, pk)) == NULL)
+                goto done;
+            if (names->owners[c] == NULL &&
+                (names->owners[c] = owner_modules(x, a, c)) == NULL)
+                goto done;
+        } else {
+            if (names->place[c] == NULL &&
+                (names->place[c] = place_name(
+                     x, a, pk,
+                     u64map_get(&same, file_name_hash(pk), 0, 0, NULL) >
+                         1)) == NULL)
+                goto done;
+            if (module_name(x, a, names, x->eff[c]) == NULL)
+                goto done;
+        }
+    }
+    rc = 0;
+done:
+    u64map_free(&same);
+    return rc;
+}
+
+/* Step 7: the entry points, heaviest first. A huge profile has a million:
+ * their names are made first, and the accumulators go before the rows
+ * are sorted, so that names, accumulators, rows and the sort's scratch
+ * are never all held at once. */
+static int out_entries(ctx *x, arena *a, pr_attribution *out)
+{
+    size_t ne = 0, nf = x->nf ? x->nf : 1;
+    for (size_t k = 0; k < x->nent; k++)
+        ne += entry_kept(x, &x->ent[k]);
+    entry_names names;
+    names.module = calloc(x->nmods ? x->nmods : 1, sizeof *names.module);
+    names.place = calloc(nf, sizeof *names.place);
+    names.label = calloc(nf, sizeof *names.label);
+    names.owners = calloc(nf, sizeof *names.owners);
+    pr_entry_point_row *ents = NULL;
+    int rc = -1;
+    if (!names.module || !names.place || !names.label || !names.owners ||
+        entry_strings(x, a, &names) != 0 ||
+        (ents = arena_alloc(a, (ne ? ne : 1) * sizeof *ents)) == NULL)
+        goto done;
     ne = 0;
     for (size_t k = 0; k < x->nent; k++) {
-        entry_acc *en = &x->ent[k];
-        module *md = &x->mods[en->mod];
-        double incl = en->dirty && md->dirty ? en->tree : en->ct;
-        if (incl <= 0 && en->calls == 0)
+        const entry_acc *en = &x->ent[k];
+        if (!entry_kept(x, en))
             continue;
         pr_entry_point_row *r = &ents[ne++];
         memset(r, 0, sizeof *r);
         uint32_t c = en->caller;
-        const pr_func_key *pk = &x->names->keys[t->f[c].fid];
-        r->module = module_name(x, a, &names, en->mod);
+        r->module = names.module[en->mod];
         if (en->via) {
-            if (names.label[c] == NULL)
-                names.label[c] = node_label(x, a, pk);
-            if (names.owners[c] == NULL)
-                names.owners[c] = owner_modules(x, a, c);
             r->entered_from = names.label[c];
             r->via_callers = names.owners[c];
             r->caller_module = r->via_callers;
         } else {
-            if (names.place[c] == NULL)
-                names.place[c] = place_name(
-                    x, a, pk,
-                    u64map_get(&same, file_name_hash(pk), 0, 0, NULL) > 1);
             r->entered_from = names.place[c];
-            r->caller_module = module_name(x, a, &names, x->eff[c]);
+            r->caller_module = names.module[x->eff[c]];
         }
-        if (!r->module || !r->entered_from || !r->caller_module)
-            goto done;
-        r->estimated = en->dirty && md->dirty;
-        r->inclusive_s = incl;
+        r->estimated = en->dirty && x->mods[en->mod].dirty;
+        r->inclusive_s = entry_time(x, en);
         r->share = share_of(r->inclusive_s, x->total);
         r->calls = en->calls;
     }
+    free(x->ent);
+    x->ent = NULL;
+    x->nent = x->capent = 0;
     pr__qsort(ents, ne, sizeof *ents, cmp_entry);
     out->entries = ents;
     out->nentries = ne;
     rc = 0;
 done:
-    u64map_free(&same);
     free(names.module);
     free(names.place);
     free(names.label);
@@ -1779,9 +1833,8 @@ static pr_status attribute(const mod_config *c, const functab *names,
     if (collect_entries(&x) != 0 || mark_exactness(&x) != 0 ||
         build_tree(&x) != 0 || tree_estimates(&x) != 0)
         goto done;
-    /* Entries are found by (module, caller) no more: the map goes before
-     * the rows, which need memory of their own. */
-    u64map_free(&x.entmap);
+    /* The graph and the map of entries go before the rows. */
+    drop_graph(&x);
     if (out_modules(&x, a, out) != 0 || out_entries(&x, a, out) != 0 ||
         out_chains(&x, a, out) != 0 || out_tree(&x, a, out) != 0)
         goto done;
@@ -1792,16 +1845,21 @@ done:
     return st;
 }
 
-/* Whether some edge has an end that is not a function of t. */
-static int has_loose_edges(const ftable *t)
+/* Whether some edge has an end that is not a function of t (1), or
+ * memory ran out (-1). By marks over the names, not t's map: that map
+ * may have been dropped (pr_agg_compact). */
+static int has_loose_edges(const functab *names, const ftable *t)
 {
-    for (size_t i = 0; i < t->ne; i++) {
-        const edge_stat *e = &t->e[i];
-        if (u64map_find(&t->fmap, e->caller) == UINT32_MAX ||
-            u64map_find(&t->fmap, e->callee) == UINT32_MAX)
-            return 1;
-    }
-    return 0;
+    uint8_t *is_fn = calloc(names->n ? names->n : 1, 1);
+    if (is_fn == NULL)
+        return -1;
+    for (size_t i = 0; i < t->nf; i++)
+        is_fn[t->f[i].fid] = 1;
+    int loose = 0;
+    for (size_t i = 0; i < t->ne && !loose; i++)
+        loose = !is_fn[t->e[i].caller] || !is_fn[t->e[i].callee];
+    free(is_fn);
+    return loose;
 }
 
 /* A stats dict may name a caller that has no entry of its own (pstats
@@ -1812,7 +1870,12 @@ static int has_loose_edges(const ftable *t)
 pr_status mod_attribute(const mod_config *c, const functab *names,
                         const ftable *t, arena *a, pr_attribution *out)
 {
-    if (!has_loose_edges(t))
+    int loose = has_loose_edges(names, t);
+    if (loose < 0) {
+        memset(out, 0, sizeof *out);
+        return PR_ERR_NOMEM;
+    }
+    if (!loose)
         return attribute(c, names, t, a, out);
     ftable full;
     memset(&full, 0, sizeof full);

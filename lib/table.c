@@ -158,9 +158,13 @@ static uint64_t key_hash(const pr_func_key *k)
                         pr__hash(k->name.ptr, k->name.len, 0));
 }
 
+/* Room for n + 1 keys at most half full; after functab_drop_index, the
+ * first intern builds the index again at the size the keys need. */
 static int functab_rehash(functab *t)
 {
     size_t ns = t->nslots ? t->nslots * 2 : 1024;
+    while ((t->n + 1) * 2 > ns)
+        ns *= 2;
     uint32_t *slots = malloc(ns * sizeof *slots);
     if (slots == NULL)
         return -1;
@@ -175,6 +179,13 @@ static int functab_rehash(functab *t)
     t->slots = slots;
     t->nslots = ns;
     return 0;
+}
+
+void functab_drop_index(functab *t)
+{
+    free(t->slots);
+    t->slots = NULL;
+    t->nslots = 0;
 }
 
 uint32_t functab_intern(functab *t, const pr_func_key *key)
@@ -245,10 +256,36 @@ void ftable_free(ftable *t)
     memset(t, 0, sizeof *t);
 }
 
+void ftable_drop_index(ftable *t)
+{
+    u64map_free(&t->fmap);
+    u64map_free(&t->emap);
+}
+
+/* The indexes again, from the arrays, after ftable_drop_index: a map
+ * that holds fewer keys than its array has rows was dropped. */
+static pr_status reindex(u64map *m, size_t n, uint64_t (*key)(const ftable *,
+                         size_t), const ftable *t)
+{
+    for (size_t i = 0; m->n < n && i < n; i++)
+        if (u64map_get(m, key(t, i), 1, (uint32_t)i, NULL) == UINT32_MAX)
+            return PR_ERR_NOMEM;
+    return PR_OK;
+}
+
+static uint64_t func_key(const ftable *t, size_t i) { return t->f[i].fid; }
+
+static uint64_t edge_key(const ftable *t, size_t i)
+{
+    return (uint64_t)t->e[i].caller << 32 | t->e[i].callee;
+}
+
 pr_status ftable_add_func(ftable *t, uint32_t fid, int64_t cc, int64_t nc,
                           double tt, double ct)
 {
     int added;
+    if (t->fmap.n < t->nf && reindex(&t->fmap, t->nf, func_key, t) != PR_OK)
+        return PR_ERR_NOMEM;
     /* Room first, so a failed allocation never leaves a dangling index. */
     if (t->nf == t->capf) {
         size_t cap = t->capf ? t->capf * 2 : 16;
@@ -279,6 +316,8 @@ pr_status ftable_add_edge(ftable *t, uint32_t caller, uint32_t callee,
 {
     int added;
     uint64_t key = (uint64_t)caller << 32 | callee;
+    if (t->emap.n < t->ne && reindex(&t->emap, t->ne, edge_key, t) != PR_OK)
+        return PR_ERR_NOMEM;
     if (t->ne == t->cape) {
         size_t cap = t->cape ? t->cape * 2 : 16;
         edge_stat *e = realloc(t->e, cap * sizeof *e);

@@ -55,6 +55,8 @@ void functab_init(functab *t);
 void functab_free(functab *t);
 /* Id of key, adding it if new; UINT32_MAX when out of memory. */
 uint32_t functab_intern(functab *t, const pr_func_key *key);
+/* Frees the index that interning uses; the next intern builds it again. */
+void functab_drop_index(functab *t);
 /* The same, given the key's pr__key_hash. */
 uint32_t functab_intern_h(functab *t, const pr_func_key *key, uint64_t h);
 
@@ -91,6 +93,9 @@ int64_t pr__sat_add(int64_t a, int64_t b);
 double pr__fsat_add(double a, double b);
 
 void ftable_free(ftable *t);
+/* Frees the maps that adding looks rows up in (a third of a big table);
+ * the arrays stay, and the next add builds the maps again. */
+void ftable_drop_index(ftable *t);
 /* Adds one function's numbers (pstats add_func_stats). */
 pr_status ftable_add_func(ftable *t, uint32_t fid, int64_t cc, int64_t nc,
                           double tt, double ct);
