@@ -1,7 +1,14 @@
 /* render_json.c - the whole report as one JSON document (-f json),
- * built and written with jansson, so that no escaping is ours. The schema
- * is documented in docs/json-schema.md; SCHEMA_VERSION changes whenever a
- * field changes meaning or goes away (adding a field does not). */
+ * written with jansson, so that no escaping is ours. The schema is
+ * documented in docs/json-schema.md; SCHEMA_VERSION changes whenever a
+ * field changes meaning or goes away (adding a field does not).
+ *
+ * The document is streamed: the long arrays (endpoints, entry points,
+ * call-tree nodes, requests, functions, edges) are written an element at
+ * a time, each element built by jansson and dumped as it would be inside
+ * the whole tree, so the bytes are those of json_dumpf on the whole
+ * document, without holding it (a 127 MB profile's report is 1.2 GB of
+ * JSON, and a jansson tree of it 7 GB). */
 #define _POSIX_C_SOURCE 200809L
 #include "escape.h"
 #include "render.h"
@@ -71,6 +78,112 @@ static json_t *num(double v)
 
 /* Shares and costs that are negative when they do not apply. */
 static json_t *opt_num(double v) { return v >= 0 ? num(v) : json_null(); }
+
+/* ---- the streaming writer ----------------------------------------------
+ * Writes what json_dumpf(JSON_INDENT(1) | JSON_COMPACT) writes for the
+ * same tree: a container's members each on a line of their own, indented
+ * one space per level, "[]" and "{}" when empty. */
+
+enum { DUMP_FLAGS = JSON_INDENT(1) | JSON_COMPACT | JSON_REAL_PRECISION(17) };
+enum { MAX_DEPTH = 8 };
+
+typedef struct js {
+    jw *w;
+    FILE *out;
+    size_t depth;            /* containers open */
+    size_t count[MAX_DEPTH]; /* members written in each */
+} js;
+
+static void newline(js *s, size_t depth)
+{
+    fputc('\n', s->out);
+    for (size_t i = 0; i < depth; i++)
+        fputc(' ', s->out);
+}
+
+/* Before a member of the innermost container: a comma after the one
+ * before, and its line. */
+static void member(js *s)
+{
+    if (s->count[s->depth - 1]++ > 0)
+        fputc(',', s->out);
+    newline(s, s->depth);
+}
+
+/* v (taken) as written at the current depth: jansson's own dump, every
+ * line after the first indented by the depth (strings hold no newline:
+ * jansson escapes it). */
+static void put(js *s, json_t *v)
+{
+    if (v == NULL) {
+        s->w->nomem = 1;
+        return;
+    }
+    char *buf = json_dumps(v, DUMP_FLAGS | JSON_ENCODE_ANY);
+    json_decref(v);
+    if (buf == NULL) {
+        s->w->nomem = 1;
+        return;
+    }
+    for (const char *p = buf, *nl; *p != '\0'; p = nl + 1) {
+        if ((nl = strchr(p, '\n')) == NULL) {
+            fputs(p, s->out);
+            break;
+        }
+        fwrite(p, 1, (size_t)(nl - p), s->out);
+        newline(s, s->depth);
+    }
+    free(buf);
+}
+
+static void open_c(js *s, char brace)
+{
+    fputc(brace, s->out);
+    s->count[s->depth++] = 0;
+}
+
+static void close_c(js *s, char brace)
+{
+    if (s->count[--s->depth] > 0)
+        newline(s, s->depth);
+    fputc(brace, s->out);
+}
+
+/* "key": in the innermost object; its value follows. */
+static void key(js *s, const char *k)
+{
+    member(s);
+    put(s, json_string(k));
+    fputc(':', s->out);
+}
+
+static void field(js *s, const char *k, json_t *v)
+{
+    key(s, k);
+    put(s, v);
+}
+
+/* An element of the innermost array. */
+static void element(js *s, json_t *v)
+{
+    member(s);
+    put(s, v);
+}
+
+/* Every member of obj (taken), in order, into the innermost object. */
+static void members(js *s, json_t *obj)
+{
+    if (obj == NULL) {
+        s->w->nomem = 1;
+        return;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v) {
+        field(s, k, json_incref(v));
+    }
+    json_decref(obj);
+}
 
 static json_t *label(jw *w, const pr_func_key *k)
 {
@@ -202,58 +315,59 @@ static json_t *modules(jw *w, const pr_attribution *at)
     return a;
 }
 
-static json_t *entry_points(jw *w, const pr_attribution *at)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < at->nentries; i++) {
-        const pr_entry_point_row *e = &at->entries[i];
-        json_t *o = json_object();
-        set(w, o, "module", str(w, e->module));
-        set(w, o, "entered_from", str(w, e->entered_from));
-        set(w, o, "caller_module", str(w, e->caller_module));
-        set(w, o, "inclusive_s", num(e->inclusive_s));
-        set(w, o, "share", num(e->share));
-        set(w, o, "calls", json_integer(e->calls));
-        set(w, o, "estimated", json_boolean(e->estimated));
-        set(w, o, "chain", str(w, e->chain));
-        set(w, o, "via_callers", str(w, e->via_callers));
-        push(w, a, o);
-    }
-    return a;
-}
-
-static json_t *call_tree(jw *w, const pr_tree *t)
+static json_t *entry_point(jw *w, const pr_entry_point_row *e)
 {
     json_t *o = json_object();
-    set(w, o, "total_s", num(t->total_s));
-    set(w, o, "hidden_nodes", json_integer((json_int_t)t->hidden_nodes));
-    json_t *nodes = json_array();
-    for (size_t i = 0; i < t->nnodes; i++) {
-        const pr_tree_node *n = &t->nodes[i];
-        json_t *no = key_obj(w, &n->key);
-        set(w, no, "short_label", str(w, n->label));
-        set(w, no, "module", str(w, n->module));
-        set(w, no, "kind", json_string(pr_module_kind_name(n->kind)));
-        set(w, no, "depth", json_integer((json_int_t)n->depth));
-        set(w, no, "parent", n->parent == SIZE_MAX
-                                 ? json_null()
-                                 : json_integer((json_int_t)n->parent));
-        set(w, no, "time_s", num(n->time_s));
-        set(w, no, "own_s", num(n->self_s));
-        push(w, nodes, no);
-    }
-    set(w, o, "nodes", nodes);
+    set(w, o, "module", str(w, e->module));
+    set(w, o, "entered_from", str(w, e->entered_from));
+    set(w, o, "caller_module", str(w, e->caller_module));
+    set(w, o, "inclusive_s", num(e->inclusive_s));
+    set(w, o, "share", num(e->share));
+    set(w, o, "calls", json_integer(e->calls));
+    set(w, o, "estimated", json_boolean(e->estimated));
+    set(w, o, "chain", str(w, e->chain));
+    set(w, o, "via_callers", str(w, e->via_callers));
     return o;
 }
 
-static json_t *attribution(jw *w, const pr_attribution *at)
+static json_t *tree_node(jw *w, const pr_tree_node *n)
 {
-    json_t *o = json_object();
-    set(w, o, "total_s", num(at->total_s));
-    set(w, o, "modules", modules(w, at));
-    set(w, o, "entry_points", entry_points(w, at));
-    set(w, o, "call_tree", call_tree(w, &at->tree));
-    return o;
+    json_t *no = key_obj(w, &n->key);
+    set(w, no, "short_label", str(w, n->label));
+    set(w, no, "module", str(w, n->module));
+    set(w, no, "kind", json_string(pr_module_kind_name(n->kind)));
+    set(w, no, "depth", json_integer((json_int_t)n->depth));
+    set(w, no, "parent", n->parent == SIZE_MAX
+                             ? json_null()
+                             : json_integer((json_int_t)n->parent));
+    set(w, no, "time_s", num(n->time_s));
+    set(w, no, "own_s", num(n->self_s));
+    return no;
+}
+
+/* The value of an "attribution" key. */
+static void attribution(js *s, const pr_attribution *at)
+{
+    jw *w = s->w;
+    open_c(s, '{');
+    field(s, "total_s", num(at->total_s));
+    field(s, "modules", modules(w, at));
+    key(s, "entry_points");
+    open_c(s, '[');
+    for (size_t i = 0; i < at->nentries && !w->nomem; i++)
+        element(s, entry_point(w, &at->entries[i]));
+    close_c(s, ']');
+    key(s, "call_tree");
+    open_c(s, '{');
+    field(s, "total_s", num(at->tree.total_s));
+    field(s, "hidden_nodes", json_integer((json_int_t)at->tree.hidden_nodes));
+    key(s, "nodes");
+    open_c(s, '[');
+    for (size_t i = 0; i < at->tree.nnodes && !w->nomem; i++)
+        element(s, tree_node(w, &at->tree.nodes[i]));
+    close_c(s, ']');
+    close_c(s, '}');
+    close_c(s, '}');
 }
 
 static json_t *func_list(jw *w, const pr_func_row *rows, size_t n)
@@ -264,13 +378,12 @@ static json_t *func_list(jw *w, const pr_func_row *rows, size_t n)
     return a;
 }
 
-static json_t *endpoints(jw *w)
+/* An endpoint's fields before its attribution. */
+static json_t *endpoint(jw *w, size_t i)
 {
-    const pr_report *r = w->r;
-    json_t *a = json_array();
-    for (size_t i = 0; i < r->nendpoints; i++) {
-        const pr_endpoint_row *e = &r->endpoints[i];
-        json_t *o = json_object();
+    const pr_endpoint_row *e = &w->r->endpoints[i];
+    json_t *o = json_object();
+    {
         set(w, o, "index", json_integer((json_int_t)i));
         set(w, o, "label", str(w, e->label));
         /* Keyed by URL: no view function. */
@@ -294,19 +407,30 @@ static json_t *endpoints(jw *w)
         set(w, o, "functions", json_integer((json_int_t)e->nfuncs));
         set(w, o, "top_tottime", func_list(w, e->funcs_tt, e->nfuncs_top));
         set(w, o, "top_cumtime", func_list(w, e->funcs_ct, e->nfuncs_top));
-        set(w, o, "attribution", attribution(w, &e->attr));
-        push(w, a, o);
     }
-    return a;
+    return o;
 }
 
-static json_t *requests(jw *w)
+static void endpoints(js *s)
 {
-    const pr_report *r = w->r;
-    json_t *a = json_array();
-    for (size_t i = 0; i < r->nrequests; i++) {
-        const pr_request_row *q = &r->requests[i];
-        json_t *o = json_object();
+    const pr_report *r = s->w->r;
+    key(s, "endpoints");
+    open_c(s, '[');
+    for (size_t i = 0; i < r->nendpoints && !s->w->nomem; i++) {
+        member(s);
+        open_c(s, '{');
+        members(s, endpoint(s->w, i));
+        key(s, "attribution");
+        attribution(s, &r->endpoints[i].attr);
+        close_c(s, '}');
+    }
+    close_c(s, ']');
+}
+
+static json_t *request(jw *w, const pr_request_row *q)
+{
+    json_t *o = json_object();
+    {
         set(w, o, "file", str(w, q->file));
         set(w, o, "method", str(w, q->method));
         set(w, o, "path", str(w, q->path));
@@ -318,9 +442,8 @@ static json_t *requests(jw *w)
         set(w, o, "wall_source", json_string(q->wall_source == PR_WALL_NAME
                                                  ? "name"
                                                  : "profile"));
-        push(w, a, o);
     }
-    return a;
+    return o;
 }
 
 static json_t *buckets(jw *w)
@@ -345,20 +468,10 @@ static json_t *buckets(jw *w)
     return o;
 }
 
-/* Functions in pstats' key order (as -f csv -t functions, which sorts by
- * tottime instead). */
-static json_t *functions(jw *w)
+static json_t *edge(jw *w, const pr_edge_row *e)
 {
-    return func_list(w, w->r->funcs, w->r->nfuncs);
-}
-
-static json_t *edges(jw *w)
-{
-    const pr_report *r = w->r;
-    json_t *a = json_array();
-    for (size_t i = 0; i < r->nedges; i++) {
-        const pr_edge_row *e = &r->edges[i];
-        json_t *o = json_object();
+    json_t *o = json_object();
+    {
         set(w, o, "callee", key_obj(w, &e->callee));
         set(w, o, "caller", key_obj(w, &e->caller));
         set(w, o, "nc", json_integer(e->nc));
@@ -366,9 +479,8 @@ static json_t *edges(jw *w)
         /* profile.py keeps call counts only. */
         set(w, o, "tt", e->count_only ? json_null() : num(e->tt));
         set(w, o, "ct", e->count_only ? json_null() : num(e->ct));
-        push(w, a, o);
     }
-    return a;
+    return o;
 }
 
 static json_t *skipped(jw *w)
@@ -410,27 +522,38 @@ pr_status pr__render_json(const pr_report *r, pr_table table, FILE *out,
     (void)table;
     (void)err;
     jw w = {r, 0};
-    json_t *root = json_object();
-    if (root == NULL)
-        return PR_ERR_NOMEM;
-    header(&w, root);
-    set(&w, root, "summary", summary(&w));
-    set(&w, root, "findings", findings(&w));
-    set(&w, root, "endpoints", endpoints(&w));
-    set(&w, root, "requests", requests(&w));
-    set(&w, root, "buckets", buckets(&w));
-    set(&w, root, "attribution", attribution(&w, &r->attr));
-    set(&w, root, "functions", functions(&w));
-    set(&w, root, "edges", edges(&w));
-    set(&w, root, "skipped", skipped(&w));
-    pr_status st = PR_OK;
+    js s = {&w, out, 0, {0}};
+    open_c(&s, '{');
+    json_t *head = json_object();
+    header(&w, head);
+    members(&s, head);
+    field(&s, "summary", summary(&w));
+    field(&s, "findings", findings(&w));
+    endpoints(&s);
+    key(&s, "requests");
+    open_c(&s, '[');
+    for (size_t i = 0; i < r->nrequests && !w.nomem; i++)
+        element(&s, request(&w, &r->requests[i]));
+    close_c(&s, ']');
+    field(&s, "buckets", buckets(&w));
+    key(&s, "attribution");
+    attribution(&s, &r->attr);
+    /* Functions in pstats' key order (as -f csv -t functions, which
+     * sorts by tottime instead). */
+    key(&s, "functions");
+    open_c(&s, '[');
+    for (size_t i = 0; i < r->nfuncs && !w.nomem; i++)
+        element(&s, func(&w, &r->funcs[i]));
+    close_c(&s, ']');
+    key(&s, "edges");
+    open_c(&s, '[');
+    for (size_t i = 0; i < r->nedges && !w.nomem; i++)
+        element(&s, edge(&w, &r->edges[i]));
+    close_c(&s, ']');
+    field(&s, "skipped", skipped(&w));
+    close_c(&s, '}');
+    fputc('\n', out);
     if (w.nomem)
-        st = PR_ERR_NOMEM;
-    else if (json_dumpf(root, out, JSON_INDENT(1) | JSON_COMPACT |
-                                       JSON_REAL_PRECISION(17)) != 0)
-        st = ferror(out) ? PR_ERR_IO : PR_ERR_NOMEM;
-    else
-        fputc('\n', out);
-    json_decref(root);
-    return st;
+        return PR_ERR_NOMEM;
+    return ferror(out) ? PR_ERR_IO : PR_OK;
 }
