@@ -459,10 +459,13 @@ typedef struct pr_func_row {
 } pr_func_row;
 
 /* One merged caller edge: calls into `callee` made from `caller`.
- * count_only: every file gave only a call count (profile.py). */
+ * count_only: every file gave only a call count (profile.py). The keys
+ * belong to the report (one per function, however many edges name it:
+ * a profile with a million edges would hold 80 MB of copies); two edges
+ * name the same function exactly when their pointers are equal. */
 typedef struct pr_edge_row {
-    pr_func_key callee;
-    pr_func_key caller;
+    const pr_func_key *callee;
+    const pr_func_key *caller;
     int64_t nc;
     int64_t cc;
     double tt;

@@ -152,7 +152,7 @@ static void edge_table(FILE *out, const pr_report *r, const char *caption,
             caption, n);
     fputs(EDGE_HEAD, out);
     for (size_t k = 0; k < n && k < MAX_EDGES; k++)
-        edge_row(out, r, v[k], callers ? &v[k]->caller : &v[k]->callee,
+        edge_row(out, r, v[k], callers ? v[k]->caller : v[k]->callee,
                  has_block);
     fputs("</tbody></table>", out);
     if (n > MAX_EDGES)
@@ -185,13 +185,13 @@ static void func_block(FILE *out, const pr_report *r, size_t i,
     size_t lo = 0, hi = r->nedges;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (pr__key_cmp(&r->edges[mid].callee, &f->key) < 0)
+        if (pr__key_cmp(r->edges[mid].callee, &f->key) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     size_t end = lo;
-    while (end < r->nedges && pr__key_cmp(&r->edges[end].callee, &f->key) == 0)
+    while (end < r->nedges && pr__key_cmp(r->edges[end].callee, &f->key) == 0)
         end++;
     for (size_t e = lo; e < end; e++)
         v[e - lo] = &r->edges[e];
@@ -274,7 +274,7 @@ pr_status pr__html_functions(const pr_report *r, size_t max_funcs, FILE *out)
     }
     size_t nbc = 0;
     for (size_t e = 0; e < r->nedges && st == PR_OK; e++) {
-        size_t c = pr__report_func(r, &r->edges[e].caller);
+        size_t c = pr__report_func(r, r->edges[e].caller);
         if (c != SIZE_MAX)
             bc[nbc++] = (by_caller){c, e};
     }

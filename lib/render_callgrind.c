@@ -49,8 +49,10 @@ static int by_caller(const void *a, const void *b)
 {
     const pr_edge_row *x = &sort_edges[*(const size_t *)a];
     const pr_edge_row *y = &sort_edges[*(const size_t *)b];
-    int c = pr__key_cmp(&x->caller, &y->caller);
-    return c != 0 ? c : pr__key_cmp(&x->callee, &y->callee);
+    int c = x->caller == y->caller ? 0 : pr__key_cmp(x->caller, y->caller);
+    if (c != 0 || x->callee == y->callee)
+        return c;
+    return pr__key_cmp(x->callee, y->callee);
 }
 
 /* One function: its self cost, then its calls (edges[order[*j..]] while
@@ -65,11 +67,11 @@ static void function(const pr_report *r, const pr_func_key *k,
     fprintf(out, "%lld %lld\n", line, self_us);
     for (; *j < r->nedges; (*j)++) {
         const pr_edge_row *e = &r->edges[order[*j]];
-        if (pr__key_cmp(&e->caller, k) != 0)
+        if (pr__key_cmp(e->caller, k) != 0)
             break;
-        fl_fn(out, "cfl", "cfn", &e->callee);
+        fl_fn(out, "cfl", "cfn", e->callee);
         fprintf(out, "calls=%lld %lld\n", (long long)e->nc,
-                e->callee.line > 0 ? (long long)e->callee.line : 0);
+                e->callee->line > 0 ? (long long)e->callee->line : 0);
         fprintf(out, "%lld %lld\n", line,
                 e->count_only ? 0 : llround(e->ct * 1e6));
     }
@@ -112,12 +114,12 @@ pr_status pr__render_callgrind(const pr_report *r, pr_table table, FILE *out,
         /* Callers that have no entry of their own (pstats takes such
          * files) come first where they sort: no self cost. */
         while (j < r->nedges &&
-               pr__key_cmp(&r->edges[order[j]].caller, k) < 0)
-            function(r, &r->edges[order[j]].caller, 0, order, &j, out);
+               pr__key_cmp(r->edges[order[j]].caller, k) < 0)
+            function(r, r->edges[order[j]].caller, 0, order, &j, out);
         function(r, k, self[i], order, &j, out);
     }
     while (j < r->nedges)
-        function(r, &r->edges[order[j]].caller, 0, order, &j, out);
+        function(r, r->edges[order[j]].caller, 0, order, &j, out);
     free(order);
     free(self);
     return PR_OK;

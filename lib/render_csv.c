@@ -24,13 +24,13 @@ static void edges(const pr_report *r, FILE *out)
           "nc,cc,tt,ct\n", out);
     for (size_t k = 0; k < r->nedges; k++) {
         const pr_edge_row *e = &r->edges[k];
-        esc_csv(out, e->callee.file.ptr, e->callee.file.len, !r->opts.csv_raw);
-        fprintf(out, ",%lld,", (long long)e->callee.line);
-        esc_csv(out, e->callee.name.ptr, e->callee.name.len, !r->opts.csv_raw);
+        esc_csv(out, e->callee->file.ptr, e->callee->file.len, !r->opts.csv_raw);
+        fprintf(out, ",%lld,", (long long)e->callee->line);
+        esc_csv(out, e->callee->name.ptr, e->callee->name.len, !r->opts.csv_raw);
         fputc(',', out);
-        esc_csv(out, e->caller.file.ptr, e->caller.file.len, !r->opts.csv_raw);
-        fprintf(out, ",%lld,", (long long)e->caller.line);
-        esc_csv(out, e->caller.name.ptr, e->caller.name.len, !r->opts.csv_raw);
+        esc_csv(out, e->caller->file.ptr, e->caller->file.len, !r->opts.csv_raw);
+        fprintf(out, ",%lld,", (long long)e->caller->line);
+        esc_csv(out, e->caller->name.ptr, e->caller->name.len, !r->opts.csv_raw);
         fprintf(out, ",%lld,%lld,", (long long)e->nc, (long long)e->cc);
         if (!e->count_only)
             fprintf(out, "%.17g,%.17g", e->tt, e->ct);

@@ -472,8 +472,8 @@ static json_t *edge(jw *w, const pr_edge_row *e)
 {
     json_t *o = json_object();
     {
-        set(w, o, "callee", key_obj(w, &e->callee));
-        set(w, o, "caller", key_obj(w, &e->caller));
+        set(w, o, "callee", key_obj(w, e->callee));
+        set(w, o, "caller", key_obj(w, e->caller));
         set(w, o, "nc", json_integer(e->nc));
         set(w, o, "cc", json_integer(e->cc));
         /* profile.py keeps call counts only. */

@@ -27,8 +27,10 @@ static int cmp_rows(const void *a, const void *b)
 static int cmp_edges(const void *a, const void *b)
 {
     const pr_edge_row *x = a, *y = b;
-    int c = pr__key_cmp(&x->callee, &y->callee);
-    return c != 0 ? c : pr__key_cmp(&x->caller, &y->caller);
+    int c = x->callee == y->callee ? 0 : pr__key_cmp(x->callee, y->callee);
+    if (c != 0 || x->caller == y->caller)
+        return c;
+    return pr__key_cmp(x->caller, y->caller);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -141,8 +143,9 @@ typedef struct view {
     size_t only;
     /* Function keys by id, their strings copied into the report once:
      * rows of every endpoint point to them rather than copying them per
-     * endpoint (which cost endpoints x functions in memory). */
-    pr_func_key *keys;
+     * endpoint (which cost endpoints x functions in memory). The report's
+     * (r->keys): edges point into them. */
+    const pr_func_key *keys;
 } view;
 
 /* Length of the common directory of the view files (outside site- and
@@ -318,7 +321,6 @@ static void view_free(view *v)
     free(v->gt);
     free(v->table);
     free(v->req);
-    free(v->keys);
 }
 
 /* ---- endpoints ------------------------------------------------------- */
@@ -850,8 +852,8 @@ static int build_edges(pr_report *r, const pr_func_key *keys,
     for (size_t i = 0; i < all->ne; i++) {
         const edge_stat *e = &all->e[i];
         pr_edge_row *row = &r->edges[i];
-        row->callee = keys[e->callee];
-        row->caller = keys[e->caller];
+        row->callee = &keys[e->callee];
+        row->caller = &keys[e->caller];
         row->nc = e->nc;
         row->cc = e->cc;
         row->tt = e->tt;
@@ -971,7 +973,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     for (size_t g = 0; g < vw.ng && run == &all; g++)
         if (ftable_merge(&all, vw.table[g], NULL) != PR_OK)
             goto fail;
-    if ((vw.keys = copy_keys(r, m)) == NULL ||
+    if ((vw.keys = r->keys = copy_keys(r, m)) == NULL ||
         build_functions(r, vw.keys, run) != 0)
         goto fail;
     set_app_root(r, m);
@@ -1116,6 +1118,7 @@ void pr_report_free(pr_report *r)
     free(r->by_tt);
     free(r->by_ct);
     free(r->edges);
+    free(r->keys);
     free(r->endpoints);
     free(r->func_eps);
     free(r->func_ep_at);

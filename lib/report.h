@@ -21,6 +21,7 @@ struct pr_report {
     size_t *by_tt;        /* indexes into funcs, tottime descending */
     size_t *by_ct;        /* indexes into funcs, cumtime descending */
     pr_edge_row *edges;   /* sorted by (callee, caller) */
+    pr_func_key *keys;    /* by function id: the keys edges point to */
     size_t nedges;
     pr_endpoint_row *endpoints;
     size_t nendpoints;

@@ -129,8 +129,8 @@ static void same_edges(const pr_report *a, const pr_report *b, const char *what)
     size_t n = pr_report_edges(a, &x), m = pr_report_edges(b, &y);
     cr_assert_eq(n, m, "%s: %zu vs %zu edges", what, n, m);
     for (size_t i = 0; i < n; i++) {
-        cr_assert(key_eq(&x[i].callee, &y[i].callee) &&
-                      key_eq(&x[i].caller, &y[i].caller),
+        cr_assert(key_eq(x[i].callee, y[i].callee) &&
+                      key_eq(x[i].caller, y[i].caller),
                   "%s: edge %zu differs", what, i);
         cr_assert(x[i].nc == y[i].nc && x[i].cc == y[i].cc &&
                       x[i].count_only == y[i].count_only,

@@ -421,7 +421,7 @@ Test(render_html, heaviest_edges_first_in_a_block)
     size_t best = 0, n = 0;
     for (size_t i = 0; i < ne;) {
         size_t j = i;
-        while (j < ne && pr__key_cmp(&e[j].callee, &e[i].callee) == 0)
+        while (j < ne && pr__key_cmp(e[j].callee, e[i].callee) == 0)
             j++;
         if (j - i > n) {
             n = j - i;
@@ -436,7 +436,7 @@ Test(render_html, heaviest_edges_first_in_a_block)
             heaviest = e[k].ct;
     char *h = functions_html(r, 0);
     char id[24], tag[64], want[64];
-    pr__func_anchor(&e[best].callee, id, sizeof id);
+    pr__func_anchor(e[best].callee, id, sizeof id);
     snprintf(tag, sizeof tag, "<div class=\"fnd\" id=\"%s\">", id);
     const char *blk = strstr(h, tag);
     cr_assert_not_null(blk, "%s", tag);

@@ -1067,8 +1067,8 @@ Test(report, caller_without_entry)
     cr_assert(tu_str_is(f[0].key.name, "scaled"));
     const pr_edge_row *e;
     cr_assert_eq(pr_report_edges(r, &e), 1);
-    cr_assert(tu_str_is(e[0].caller.name, "main"));
-    cr_assert(tu_str_is(e[0].callee.name, "scaled"));
+    cr_assert(tu_str_is(e[0].caller->name, "main"));
+    cr_assert(tu_str_is(e[0].callee->name, "scaled"));
     pr_report_free(r);
     pr_agg_free(agg);
 }
