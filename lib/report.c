@@ -24,15 +24,6 @@ static int cmp_rows(const void *a, const void *b)
                    &((const pr_func_row *)b)->key);
 }
 
-static int cmp_edges(const void *a, const void *b)
-{
-    const pr_edge_row *x = a, *y = b;
-    int c = x->callee == y->callee ? 0 : pr__key_cmp(x->callee, y->callee);
-    if (c != 0 || x->caller == y->caller)
-        return c;
-    return pr__key_cmp(x->caller, y->caller);
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -843,14 +834,62 @@ static int build_functions(pr_report *r, const pr_func_key *keys,
     return bad ? -1 : 0;
 }
 
-/* The merged caller edges, sorted by (callee, caller). */
-static int build_edges(pr_report *r, const pr_func_key *keys,
+static int cmp_key_ptr(const void *a, const void *b)
+{
+    return pr__key_cmp(*(const pr_func_key *const *)a,
+                       *(const pr_func_key *const *)b);
+}
+
+/* Stable counting sort of edge indexes from[0..n) by the rank of one end
+ * (callee or caller) into to[]; count has nk + 1 zeroed slots. */
+static void by_rank(const ftable *all, const uint32_t *rank, int callee,
+                    const uint32_t *from, uint32_t *to, size_t *count,
+                    size_t nk)
+{
+    for (size_t i = 0; i < all->ne; i++) {
+        const edge_stat *e = &all->e[from ? from[i] : i];
+        count[rank[callee ? e->callee : e->caller] + 1]++;
+    }
+    for (size_t k = 0; k < nk; k++)
+        count[k + 1] += count[k];
+    for (size_t i = 0; i < all->ne; i++) {
+        uint32_t j = from ? from[i] : (uint32_t)i;
+        const edge_stat *e = &all->e[j];
+        to[count[rank[callee ? e->callee : e->caller]]++] = j;
+    }
+}
+
+/* The merged caller edges, sorted by (callee, caller): functions are
+ * ranked by key once, and the edges placed by two counting sorts (by
+ * caller, then stably by callee), not compared a million times. */
+static int build_edges(pr_report *r, const pr_func_key *keys, size_t nk,
                        const ftable *all)
 {
-    if ((r->edges = calloc(all->ne ? all->ne : 1, sizeof *r->edges)) == NULL)
-        return -1;
-    for (size_t i = 0; i < all->ne; i++) {
-        const edge_stat *e = &all->e[i];
+    size_t ne = all->ne;
+    const pr_func_key **order = malloc((nk ? nk : 1) * sizeof *order);
+    uint32_t *rank = malloc((nk ? nk : 1) * sizeof *rank);
+    size_t *count = calloc(nk + 1, sizeof *count);
+    uint32_t *a = malloc((ne ? ne : 1) * sizeof *a);
+    uint32_t *b = malloc((ne ? ne : 1) * sizeof *b);
+    int rc = -1;
+    if (!order || !rank || !count || !a || !b)
+        goto done;
+    for (size_t k = 0; k < nk; k++)
+        order[k] = &keys[k];
+    pr__qsort(order, nk, sizeof *order, cmp_key_ptr);
+    for (size_t k = 0; k < nk; k++)
+        rank[order[k] - keys] = (uint32_t)k;
+    free(order);
+    order = NULL;
+    by_rank(all, rank, 0, NULL, a, count, nk);
+    memset(count, 0, (nk + 1) * sizeof *count);
+    by_rank(all, rank, 1, a, b, count, nk);
+    free(a);
+    a = NULL;
+    if ((r->edges = calloc(ne ? ne : 1, sizeof *r->edges)) == NULL)
+        goto done;
+    for (size_t i = 0; i < ne; i++) {
+        const edge_stat *e = &all->e[b[i]];
         pr_edge_row *row = &r->edges[i];
         row->callee = &keys[e->callee];
         row->caller = &keys[e->caller];
@@ -860,9 +899,15 @@ static int build_edges(pr_report *r, const pr_func_key *keys,
         row->ct = e->ct;
         row->count_only = e->count_only;
     }
-    r->nedges = all->ne;
-    pr__qsort(r->edges, r->nedges, sizeof *r->edges, cmp_edges);
-    return 0;
+    r->nedges = ne;
+    rc = 0;
+done:
+    free(order);
+    free(rank);
+    free(count);
+    free(a);
+    free(b);
+    return rc;
 }
 
 /* The application's root: as given (with a trailing '/'), else found. */
@@ -985,7 +1030,7 @@ pr_status pr_report_build(const pr_agg *agg, const pr_report_options *opts,
     failure = PR_ERR_NOMEM;
     /* The edge rows (the report's largest part) once the attribution's
      * working memory is gone, so that the two do not add up. */
-    if (!r->opts.no_edges && build_edges(r, vw.keys, run) != 0)
+    if (!r->opts.no_edges && build_edges(r, vw.keys, m->funcs.n, run) != 0)
         goto fail;
     ftable_free(&all);
     summarize_requests(r, m, &vw);

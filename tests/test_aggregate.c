@@ -11,6 +11,8 @@
  */
 #include "testutil.h"
 
+#include "funckey.h"
+
 #include <fcntl.h>
 #include <math.h>
 #include <sys/types.h>
@@ -179,6 +181,13 @@ Test(aggregate, werkzeug_directory_matches_pstats)
     const pr_edge_row *edges;
     size_t ne = pr_report_edges(r, &edges);
     cr_assert_eq(ne, 2882);
+    /* Sorted by (callee, caller), each pair once. */
+    for (size_t i = 1; i < ne; i++) {
+        int c = pr__key_cmp(edges[i - 1].callee, edges[i].callee);
+        cr_assert(c < 0 || (c == 0 && pr__key_cmp(edges[i - 1].caller,
+                                                   edges[i].caller) < 0),
+                  "edge %zu out of order", i);
+    }
     pr_report_free(r);
     pr_agg_free(agg);
 }
