@@ -476,18 +476,10 @@ static int cmp_skip(const void *a, const void *b)
 }
 
 /* Requests in input order. Those of a state come first and in order
- * already, and a run adds a few after them: only the unsorted tail is
- * sorted (glibc's qsort copies the whole array to sort it). */
+ * already, and a run adds a few after them. */
 static void sort_requests(shard *m)
 {
-    size_t k = 1;
-    while (k < m->nreq && cmp_req(&m->req[k - 1], &m->req[k]) <= 0)
-        k++;
-    if (k >= m->nreq)
-        return;
-    pr__qsort(m->req + k, m->nreq - k, sizeof *m->req, cmp_req);
-    if (cmp_req(&m->req[k - 1], &m->req[k]) > 0)
-        pr__qsort(m->req, m->nreq, sizeof *m->req, cmp_req);
+    pr__sort_mostly_sorted(m->req, m->nreq, sizeof *m->req, cmp_req);
 }
 
 /* ---- public API ------------------------------------------------------ */

@@ -194,37 +194,6 @@ static int cmp_req_path(const void *a, const void *b)
     return (x->sub > y->sub) - (x->sub < y->sub);
 }
 
-/* v[0..n) sorted by cmp_req_path, cheaply when most of it is in order
- * already (a cron run: a state's requests, then a few new ones): the
- * longest sorted prefix stays, the rest is sorted and merged in from the
- * back through a buffer the size of the rest. */
-static void sort_by_path(const request **v, size_t n)
-{
-    size_t k = 1;
-    while (k < n && cmp_req_path(&v[k - 1], &v[k]) <= 0)
-        k++;
-    if (k >= n)
-        return;
-    size_t t = n - k;
-    pr__qsort(v + k, t, sizeof *v, cmp_req_path);
-    if (cmp_req_path(&v[k - 1], &v[k]) <= 0)
-        return;
-    const request **tail = malloc(t * sizeof *tail);
-    if (tail == NULL) { /* no buffer: the slow way */
-        pr__qsort(v, n, sizeof *v, cmp_req_path);
-        return;
-    }
-    memcpy(tail, v + k, t * sizeof *tail);
-    size_t i = k, j = t, out = n;
-    while (j > 0) {
-        if (i > 0 && cmp_req_path(&v[i - 1], &tail[j - 1]) > 0)
-            v[--out] = v[--i];
-        else
-            v[--out] = tail[--j];
-    }
-    free(tail);
-}
-
 /* Whether bucket b of size bs overlaps [since, until) (0 = open). */
 static int in_window(int64_t b, double bs, double since, double until)
 {
@@ -266,7 +235,7 @@ static int view_build(view *v, const pr_agg *agg, const pr_report_options *o)
         if (used[q->group] && in_window(b, bs, o->since, o->until))
             v->req[v->nreq++] = q;
     }
-    sort_by_path(v->req, v->nreq);
+    pr__sort_mostly_sorted(v->req, v->nreq, sizeof *v->req, cmp_req_path);
     /* An endpoint with one cell in the window (always, without time
      * buckets) uses it as it is: copying it would double the memory. */
     size_t *ncell = calloc(v->ng ? v->ng : 1, sizeof *ncell);

@@ -12,6 +12,14 @@ static inline void pr__qsort(void *base, size_t n, size_t size,
         qsort(base, n, size, cmp);
 }
 
+/* base[0..n) sorted by cmp, cheaply when most of it is in order already
+ * (a cron run: a state's requests, then a few new ones): the longest
+ * sorted prefix stays, the rest is sorted and merged in from the back
+ * through a buffer the size of the rest. Out of memory for that buffer,
+ * it sorts the whole array. */
+void pr__sort_mostly_sorted(void *base, size_t n, size_t size,
+                            int (*cmp)(const void *, const void *));
+
 /* Sorting by a value, descending, with the original index as the
  * tie-break so output never depends on hash or thread order. qsort has no
  * context argument, so the value travels with the index. */

@@ -1,7 +1,9 @@
 /* test_table.c - the aggregate's tables (lib/table.h): u64map, functab and
- * ftable, summed the way pstats.Stats.add sums (pstats-format.md 3.6). */
+ * ftable, summed the way pstats.Stats.add sums (pstats-format.md 3.6);
+ * and the sort that keeps their requests in order (lib/sort.h). */
 #include "testutil.h"
 
+#include "sort.h"
 #include "table.h"
 
 /* ---- u64map ----------------------------------------------------------- */
@@ -299,4 +301,53 @@ Test(ftable, merge_without_remap_is_identity)
     cr_assert_eq(dst.nf, 1);
     ftable_free(&src);
     ftable_free(&dst);
+}
+
+/* ---- pr__sort_mostly_sorted ---------------------------------------------- */
+
+typedef struct kv {
+    int key;
+    int seq; /* input position, the tie-break: a total order */
+} kv;
+
+static int cmp_kv_key(const void *a, const void *b)
+{
+    const kv *x = a, *y = b;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+static int cmp_kv(const void *a, const void *b)
+{
+    int c = cmp_kv_key(a, b);
+    return c != 0 ? c : (((const kv *)a)->seq > ((const kv *)b)->seq) -
+                            (((const kv *)a)->seq < ((const kv *)b)->seq);
+}
+
+/* A sorted prefix and a tail in any order, as a cron run has them: the
+ * result is qsort's, whatever the tail's length and where it lands. */
+Test(sort, mostly_sorted_matches_a_full_sort)
+{
+    unsigned seed = 12345;
+    for (int round = 0; round < 200; round++) {
+        size_t n = 1 + (size_t)(round * 7 % 300), k = (size_t)round % (n + 1);
+        kv *v = malloc(n * sizeof *v), *w = malloc(n * sizeof *w);
+        cr_assert(v != NULL && w != NULL);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            v[i].key = (int)(seed >> 16) % 50;
+            v[i].seq = (int)i;
+        }
+        qsort(v, k, sizeof *v, cmp_kv); /* the prefix, in order */
+        for (size_t i = 0; i < n; i++)
+            v[i].seq = (int)i;
+        memcpy(w, v, n * sizeof *v);
+        pr__sort_mostly_sorted(v, n, sizeof *v, cmp_kv);
+        qsort(w, n, sizeof *w, cmp_kv);
+        for (size_t i = 0; i < n; i++)
+            cr_assert(v[i].key == w[i].key && v[i].seq == w[i].seq,
+                      "round %d (n %zu, prefix %zu): element %zu", round, n,
+                      k, i);
+        free(v);
+        free(w);
+    }
 }
