@@ -170,6 +170,18 @@ static void element(js *s, json_t *v)
     put(s, v);
 }
 
+/* "key": [...] in the innermost object, an element per row of
+ * rows[0..n) (each `size` bytes), built by item. */
+static void array(js *s, const char *k, const void *rows, size_t n,
+                  size_t size, json_t *(*item)(jw *, const void *))
+{
+    key(s, k);
+    open_c(s, '[');
+    for (size_t i = 0; i < n && !s->w->nomem; i++)
+        element(s, item(s->w, (const char *)rows + i * size));
+    close_c(s, ']');
+}
+
 /* Every member of obj (taken), in order, into the innermost object. */
 static void members(js *s, json_t *obj)
 {
@@ -221,8 +233,9 @@ static json_t *key_obj(jw *w, const pr_func_key *k)
     return o;
 }
 
-static json_t *func(jw *w, const pr_func_row *f)
+static json_t *func(jw *w, const void *row)
 {
+    const pr_func_row *f = row;
     json_t *o = key_obj(w, &f->key);
     set(w, o, "ncalls", json_integer(f->nc));
     set(w, o, "primcalls", json_integer(f->cc));
@@ -315,8 +328,9 @@ static json_t *modules(jw *w, const pr_attribution *at)
     return a;
 }
 
-static json_t *entry_point(jw *w, const pr_entry_point_row *e)
+static json_t *entry_point(jw *w, const void *row)
 {
+    const pr_entry_point_row *e = row;
     json_t *o = json_object();
     set(w, o, "module", str(w, e->module));
     set(w, o, "entered_from", str(w, e->entered_from));
@@ -330,8 +344,9 @@ static json_t *entry_point(jw *w, const pr_entry_point_row *e)
     return o;
 }
 
-static json_t *tree_node(jw *w, const pr_tree_node *n)
+static json_t *tree_node(jw *w, const void *row)
 {
+    const pr_tree_node *n = row;
     json_t *no = key_obj(w, &n->key);
     set(w, no, "short_label", str(w, n->label));
     set(w, no, "module", str(w, n->module));
@@ -352,20 +367,14 @@ static void attribution(js *s, const pr_attribution *at)
     open_c(s, '{');
     field(s, "total_s", num(at->total_s));
     field(s, "modules", modules(w, at));
-    key(s, "entry_points");
-    open_c(s, '[');
-    for (size_t i = 0; i < at->nentries && !w->nomem; i++)
-        element(s, entry_point(w, &at->entries[i]));
-    close_c(s, ']');
+    array(s, "entry_points", at->entries, at->nentries, sizeof *at->entries,
+          entry_point);
     key(s, "call_tree");
     open_c(s, '{');
     field(s, "total_s", num(at->tree.total_s));
     field(s, "hidden_nodes", json_integer((json_int_t)at->tree.hidden_nodes));
-    key(s, "nodes");
-    open_c(s, '[');
-    for (size_t i = 0; i < at->tree.nnodes && !w->nomem; i++)
-        element(s, tree_node(w, &at->tree.nodes[i]));
-    close_c(s, ']');
+    array(s, "nodes", at->tree.nodes, at->tree.nnodes,
+          sizeof *at->tree.nodes, tree_node);
     close_c(s, '}');
     close_c(s, '}');
 }
@@ -427,8 +436,9 @@ static void endpoints(js *s)
     close_c(s, ']');
 }
 
-static json_t *request(jw *w, const pr_request_row *q)
+static json_t *request(jw *w, const void *row)
 {
+    const pr_request_row *q = row;
     json_t *o = json_object();
     {
         set(w, o, "file", str(w, q->file));
@@ -468,8 +478,9 @@ static json_t *buckets(jw *w)
     return o;
 }
 
-static json_t *edge(jw *w, const pr_edge_row *e)
+static json_t *edge(jw *w, const void *row)
 {
+    const pr_edge_row *e = row;
     json_t *o = json_object();
     {
         set(w, o, "callee", key_obj(w, e->callee));
@@ -530,26 +541,15 @@ pr_status pr__render_json(const pr_report *r, pr_table table, FILE *out,
     field(&s, "summary", summary(&w));
     field(&s, "findings", findings(&w));
     endpoints(&s);
-    key(&s, "requests");
-    open_c(&s, '[');
-    for (size_t i = 0; i < r->nrequests && !w.nomem; i++)
-        element(&s, request(&w, &r->requests[i]));
-    close_c(&s, ']');
+    array(&s, "requests", r->requests, r->nrequests, sizeof *r->requests,
+          request);
     field(&s, "buckets", buckets(&w));
     key(&s, "attribution");
     attribution(&s, &r->attr);
     /* Functions in pstats' key order (as -f csv -t functions, which
      * sorts by tottime instead). */
-    key(&s, "functions");
-    open_c(&s, '[');
-    for (size_t i = 0; i < r->nfuncs && !w.nomem; i++)
-        element(&s, func(&w, &r->funcs[i]));
-    close_c(&s, ']');
-    key(&s, "edges");
-    open_c(&s, '[');
-    for (size_t i = 0; i < r->nedges && !w.nomem; i++)
-        element(&s, edge(&w, &r->edges[i]));
-    close_c(&s, ']');
+    array(&s, "functions", r->funcs, r->nfuncs, sizeof *r->funcs, func);
+    array(&s, "edges", r->edges, r->nedges, sizeof *r->edges, edge);
     field(&s, "skipped", skipped(&w));
     close_c(&s, '}');
     fputc('\n', out);
