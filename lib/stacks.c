@@ -22,10 +22,19 @@ size_t pr__report_func(const pr_report *r, const pr_func_key *k)
     return SIZE_MAX;
 }
 
+/* Where a running sum stops: a corrupt profile's times (1e306 s) would
+ * round past what a long long holds, which llround leaves undefined; at
+ * half of LLONG_MAX, a step between two stops still fits. */
+#define ROUND_LIMIT 4.0e18
+
 long long pr__round_next(pr__rounder *r, double v)
 {
     r->sum += v;
-    long long to = llround(r->sum);
+    double s = r->sum;
+    long long to = s >= ROUND_LIMIT    ? (long long)ROUND_LIMIT
+                   : s <= -ROUND_LIMIT ? -(long long)ROUND_LIMIT
+                   : s == s            ? llround(s)
+                                       : r->emitted; /* NaN: no step */
     long long d = to - r->emitted;
     r->emitted = to;
     return d;

@@ -3,6 +3,8 @@
 
 #include "stacks.h"
 
+#include <math.h>
+
 typedef struct seen {
     double sum, hidden;
     size_t n;
@@ -79,4 +81,23 @@ Test(stacks, rounding_adds_up_to_the_rounded_whole)
     for (int i = 0; i < 1000; i++)
         sum += pr__round_next(&r, 0.4);
     cr_assert_eq(sum, 400);
+}
+
+/* A corrupt profile's times (1e306 s, infinities, NaN) stop the sum at
+ * 4e18 rather than overflow it (UBSan fails this test if they do; the
+ * input fuzz_report found is tests/data/fuzz/profile-pprof-huge-time.prof). */
+Test(stacks, rounding_stops_at_what_a_long_long_holds)
+{
+    const double v[] = {1e306, -1e306, INFINITY, -INFINITY, NAN, 17, 1e306};
+    pr__rounder r = {0, 0};
+    long long sum = 0;
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        long long d = pr__round_next(&r, v[i]);
+        cr_assert(d >= -8000000000000000000LL && d <= 8000000000000000000LL,
+                  "step %zu: %lld", i, d);
+        sum += d;
+        cr_assert(sum >= -4000000000000000000LL &&
+                      sum <= 4000000000000000000LL,
+                  "sum after %zu: %lld", i, sum);
+    }
 }
