@@ -68,6 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * and decoding them once more would only slow the target. */
         if (pr_agg_files_read(agg) == 0)
             break;
+        /* As the command does before a report; the next add builds the
+         * dropped indexes again. */
+        pr_agg_compact(agg);
     }
     if (pr_agg_files_read(agg) > 0) {
         pr_report *r = NULL;
