@@ -103,6 +103,11 @@ static const char USAGE2[] =
     "                        is a usage error)\n"
     "      --state-wait S    wait up to S seconds (default 300) for another\n"
     "                        run using FILE to finish, then exit 4\n"
+    "      --trust-after D   a known file that was D old (default 10m) when\n"
+    "                        read is trusted to be written once: later\n"
+    "                        runs know it by path and inode, unstat'ed,\n"
+    "                        and miss a rewrite in place; 'never' stats\n"
+    "                        every known file\n"
     "Inputs may also be state files (from --state or merge).\n"
     "Diff (profreport diff; BASE and NEW are directories, archives or files):\n"
     "      --fail-on RULE    exit 1 when an endpoint is significantly slower\n"
@@ -356,6 +361,7 @@ enum long_only {
     OPT_ALPHA,
     OPT_OUTLIERS,
     OPT_STATE_WAIT,
+    OPT_TRUST_AFTER,
     OPT_SOURCE_URL,
     OPT_COMMIT,
 };
@@ -438,6 +444,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"state-bucket", required_argument, NULL, OPT_STATE_BUCKET},
         {"csv-raw", no_argument, NULL, OPT_CSV_RAW},
         {"state-wait", required_argument, NULL, OPT_STATE_WAIT},
+        {"trust-after", required_argument, NULL, OPT_TRUST_AFTER},
         {"source-url", required_argument, NULL, OPT_SOURCE_URL},
         {"commit", required_argument, NULL, OPT_COMMIT},
         {NULL, 0, NULL, 0},
@@ -602,6 +609,14 @@ static int parse_args(int argc, char **argv, options *o)
             o->report.source_url = optarg;
             break;
         case OPT_COMMIT: o->report.source_commit = optarg; break;
+        case OPT_TRUST_AFTER:
+            if (strcmp(optarg, "never") == 0)
+                o->agg.trust_after_s = -1;
+            else if (pr_duration_parse(optarg, &o->agg.trust_after_s) != 0 ||
+                     !(o->agg.trust_after_s > 0))
+                return usage_error("--trust-after needs a duration such as "
+                                   "10m, or never, not '%s'", optarg);
+            break;
         case OPT_STATE_BUCKET:
             if (pr_duration_parse(optarg, &o->agg.bucket_s) != 0)
                 return usage_error("--state-bucket needs a duration such as "

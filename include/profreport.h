@@ -248,7 +248,16 @@ typedef struct pr_agg_options {
      * PR_ERR_TOO_BIG. 0 = 4 GiB; never less than twice max_file_size
      * plus 128 KiB, so that one file at its largest always fits. */
     uint64_t memory_budget;
+    /* Incremental runs: a known file whose mtime was this many seconds
+     * old when a run read or stat'ed it is trusted to be written once
+     * (werkzeug's files are): later runs know it by canonical path and
+     * inode without a stat, so a rewrite in place (same inode) is not
+     * seen. 0 = PR_DEFAULT_TRUST_AFTER_S; negative = never: every known
+     * file is stat'ed, and a state saved carries no trust. */
+    double trust_after_s;
 } pr_agg_options;
+
+#define PR_DEFAULT_TRUST_AFTER_S 600
 
 /* Creates an empty aggregate. opts may be NULL for defaults; out NULL
  * is PR_ERR_USAGE. */

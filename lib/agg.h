@@ -61,10 +61,19 @@ static inline uint32_t pr__order32(size_t order)
     return order < UINT32_MAX ? (uint32_t)order : UINT32_MAX;
 }
 
-/* See request.trusted: werkzeug names a file by the second it was
- * written, and rewrites it only for a request that ends in that same
- * second; 600 s leaves room for slow dumps and clock skew. */
-#define PR__TRUST_AFTER_S 600
+/* See request.trusted and pr_agg_options.trust_after_s: werkzeug names
+ * a file by the second it was written, and rewrites it only for a
+ * request that ends in that same second; the default 600 s leaves room
+ * for slow dumps and clock skew. The window in nanoseconds, or -1 for
+ * never. */
+static inline int64_t pr__trust_after_ns(const pr_agg_options *o)
+{
+    double s = o->trust_after_s == 0 ? PR_DEFAULT_TRUST_AFTER_S
+                                     : o->trust_after_s;
+    if (s < 0)
+        return -1;
+    return s < 9.2e9 ? (int64_t)(s * 1e9) : INT64_MAX;
+}
 
 typedef struct skip {
     char *path;

@@ -683,8 +683,10 @@ pr_status pr_agg_add_paths(pr_agg *agg, const char *const *paths, size_t n)
     pr__known known;
     pr__known_init(&known, &agg->main);
     /* the walk may use a second thread only when the run may */
-    src_filter filter = {pr__known_trusted, pr__known_has, &known,
-                         agg->opts.threads > 1};
+    src_filter filter = {pr__trust_after_ns(&agg->opts) < 0
+                             ? NULL
+                             : pr__known_trusted,
+                         pr__known_has, &known, agg->opts.threads > 1};
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     agg->checked_ns = pr__ns_of((int64_t)now.tv_sec, now.tv_nsec);

@@ -234,13 +234,15 @@ static void put_strnum(wbuf *b, strnums *t, const char *s)
 }
 
 /* Whether q is written once by now (see agg.h): it was, or this run
- * read or stat'ed it and its mtime was PR__TRUST_AFTER_S old then. */
-static int trusted(const request *q, int64_t checked_ns)
+ * read or stat'ed it and its mtime was trust_ns old then (-1: trust
+ * nothing). */
+static int trusted(const request *q, int64_t checked_ns, int64_t trust_ns)
 {
+    if (trust_ns < 0)
+        return 0;
     if (q->trusted)
         return 1;
-    return q->checked && q->ino != 0 &&
-           q->mtime_ns < checked_ns - (int64_t)PR__TRUST_AFTER_S * 1000000000;
+    return q->checked && q->ino != 0 && q->mtime_ns < checked_ns - trust_ns;
 }
 
 /* Little-endian and LEB128 encoders into a record being built. */
@@ -268,7 +270,8 @@ static unsigned char *enc_var(unsigned char *x, uint64_t v)
     return x;
 }
 
-static void put_requests(wbuf *b, const shard *m, int64_t checked_ns)
+static void put_requests(wbuf *b, const shard *m, int64_t checked_ns,
+                         int64_t trust_ns)
 {
     strnums t;
     memset(&t, 0, sizeof t);
@@ -289,7 +292,7 @@ static void put_requests(wbuf *b, const shard *m, int64_t checked_ns)
         put_strnum(b, &t, q->method);
         put_strnum(b, &t, q->url);
         unsigned flags = (q->named != 0) | (q->wall_source & 3) << 1;
-        if (trusted(q, checked_ns))
+        if (trusted(q, checked_ns, trust_ns))
             flags |= F_TRUSTED;
         if (q->where == 0)
             flags |= F_WHERE_NONE;
@@ -352,7 +355,7 @@ static void payload(wbuf *b, const pr_agg *agg)
             put(b, &e->count_only, 1);
         }
     }
-    put_requests(b, m, agg->checked_ns);
+    put_requests(b, m, agg->checked_ns, pr__trust_after_ns(&agg->opts));
 }
 
 /* The header of a payload of raw bytes, deflated to zlen bytes of CRC

@@ -271,6 +271,23 @@ cp "$W/${files[3]}" "$tmp/tr/d/moved.tmp" && mv "$tmp/tr/d/moved.tmp" "$tmp/tr/d
     && [ "$(grep -c moved.prof "$tmp/tr/req.csv")" = 2 ] && [ "$(grep -c old.prof "$tmp/tr/req.csv")" = 1 ] \
     && ok "trusted files known unstat'ed; replaced or young files read again" \
     || { no "write-once trust ($n0 -> $(nreq "$tmp/tr/s"))"; cat "$tmp/tr/req.csv"; }
+# --trust-after: with 'never', or a window longer than the old file's
+# age, the rewrite in place is seen too; 'never' also takes the trust
+# the state already holds away (old.prof was trusted above).
+for how in never 100000d; do
+    rm -rf "$tmp/tn" && mkdir -p "$tmp/tn/d"
+    cp "$W/${files[0]}" "$tmp/tn/d/old.prof" && touch -d '2001-01-01' "$tmp/tn/d/old.prof"
+    "$P" -q --trust-after $how --state "$tmp/tn/s" "$tmp/tn/d" > /dev/null
+    cat "$W/${files[3]}" > "$tmp/tn/d/old.prof"
+    "$P" -q --trust-after $how --state "$tmp/tn/s" "$tmp/tn/d" > /dev/null
+    [ "$(nreq "$tmp/tn/s")" = 2 ] && ok "--trust-after $how: a rewrite in place is read" \
+        || no "--trust-after $how: $(nreq "$tmp/tn/s") requests, not 2"
+done
+cp "$tmp/tr/s" "$tmp/tr/s2"
+cat "$W/${files[4]}" > "$tmp/tr/d/old.prof"     # in place again, trusted
+"$P" -q --trust-after never --state "$tmp/tr/s2" "$tmp/tr/d" > /dev/null
+[ "$(nreq "$tmp/tr/s2")" = 6 ] && ok "--trust-after never ignores the trust a state holds" \
+    || no "--trust-after never on a trusting state: $(nreq "$tmp/tr/s2") requests, not 6"
 (cd "$tmp/id/renamed" && tar cf ../w.tar *.prof)
 for i in 1 2 3; do "$P" -q --state "$tmp/id/sa" "$tmp/id/w.tar" > /dev/null; done
 n=$(nreq "$tmp/id/sa")
