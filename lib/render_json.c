@@ -392,31 +392,29 @@ static json_t *endpoint(jw *w, size_t i)
 {
     const pr_endpoint_row *e = &w->r->endpoints[i];
     json_t *o = json_object();
-    {
-        set(w, o, "index", json_integer((json_int_t)i));
-        set(w, o, "label", str(w, e->label));
-        /* Keyed by URL: no view function. */
-        set(w, o, "view", e->view.line < 0 ? json_null()
-                                           : key_obj(w, &e->view));
-        set(w, o, "method", str(w, e->method));
-        set(w, o, "requests", json_integer((json_int_t)e->requests));
-        set(w, o, "total_ms", num(e->total_ms));
-        set(w, o, "share", num(e->share));
-        set(w, o, "mean_ms", num(e->mean_ms));
-        set(w, o, "p50_ms", num(e->p50_ms));
-        set(w, o, "p90_ms", num(e->p90_ms));
-        set(w, o, "p95_ms", num(e->p95_ms));
-        set(w, o, "p99_ms", num(e->p99_ms));
-        set(w, o, "max_ms", num(e->max_ms));
-        set(w, o, "slowest_file", str(w, e->slowest_file));
-        json_t *ex = json_array();
-        for (size_t k = 0; k < e->nexamples; k++)
-            push(w, ex, str(w, e->examples[k]));
-        set(w, o, "examples", ex);
-        set(w, o, "functions", json_integer((json_int_t)e->nfuncs));
-        set(w, o, "top_tottime", func_list(w, e->funcs_tt, e->nfuncs_top));
-        set(w, o, "top_cumtime", func_list(w, e->funcs_ct, e->nfuncs_top));
-    }
+    set(w, o, "index", json_integer((json_int_t)i));
+    set(w, o, "label", str(w, e->label));
+    /* Keyed by URL: no view function. */
+    set(w, o, "view", e->view.line < 0 ? json_null()
+                                       : key_obj(w, &e->view));
+    set(w, o, "method", str(w, e->method));
+    set(w, o, "requests", json_integer((json_int_t)e->requests));
+    set(w, o, "total_ms", num(e->total_ms));
+    set(w, o, "share", num(e->share));
+    set(w, o, "mean_ms", num(e->mean_ms));
+    set(w, o, "p50_ms", num(e->p50_ms));
+    set(w, o, "p90_ms", num(e->p90_ms));
+    set(w, o, "p95_ms", num(e->p95_ms));
+    set(w, o, "p99_ms", num(e->p99_ms));
+    set(w, o, "max_ms", num(e->max_ms));
+    set(w, o, "slowest_file", str(w, e->slowest_file));
+    json_t *ex = json_array();
+    for (size_t k = 0; k < e->nexamples; k++)
+        push(w, ex, str(w, e->examples[k]));
+    set(w, o, "examples", ex);
+    set(w, o, "functions", json_integer((json_int_t)e->nfuncs));
+    set(w, o, "top_tottime", func_list(w, e->funcs_tt, e->nfuncs_top));
+    set(w, o, "top_cumtime", func_list(w, e->funcs_ct, e->nfuncs_top));
     return o;
 }
 
@@ -440,19 +438,17 @@ static json_t *request(jw *w, const void *row)
 {
     const pr_request_row *q = row;
     json_t *o = json_object();
-    {
-        set(w, o, "file", str(w, q->file));
-        set(w, o, "method", str(w, q->method));
-        set(w, o, "path", str(w, q->path));
-        set(w, o, "endpoint", json_integer((json_int_t)q->endpoint));
-        set(w, o, "wall_ms", num(q->wall_ms));
-        set(w, o, "profiled_ms", num(q->profiled_ms));
-        set(w, o, "time", num(q->time));
-        set(w, o, "named", json_boolean(q->named));
-        set(w, o, "wall_source", json_string(q->wall_source == PR_WALL_NAME
-                                                 ? "name"
-                                                 : "profile"));
-    }
+    set(w, o, "file", str(w, q->file));
+    set(w, o, "method", str(w, q->method));
+    set(w, o, "path", str(w, q->path));
+    set(w, o, "endpoint", json_integer((json_int_t)q->endpoint));
+    set(w, o, "wall_ms", num(q->wall_ms));
+    set(w, o, "profiled_ms", num(q->profiled_ms));
+    set(w, o, "time", num(q->time));
+    set(w, o, "named", json_boolean(q->named));
+    set(w, o, "wall_source", json_string(q->wall_source == PR_WALL_NAME
+                                             ? "name"
+                                             : "profile"));
     return o;
 }
 
@@ -482,15 +478,13 @@ static json_t *edge(jw *w, const void *row)
 {
     const pr_edge_row *e = row;
     json_t *o = json_object();
-    {
-        set(w, o, "callee", key_obj(w, e->callee));
-        set(w, o, "caller", key_obj(w, e->caller));
-        set(w, o, "nc", json_integer(e->nc));
-        set(w, o, "cc", json_integer(e->cc));
-        /* profile.py keeps call counts only. */
-        set(w, o, "tt", e->count_only ? json_null() : num(e->tt));
-        set(w, o, "ct", e->count_only ? json_null() : num(e->ct));
-    }
+    set(w, o, "callee", key_obj(w, e->callee));
+    set(w, o, "caller", key_obj(w, e->caller));
+    set(w, o, "nc", json_integer(e->nc));
+    set(w, o, "cc", json_integer(e->cc));
+    /* profile.py keeps call counts only. */
+    set(w, o, "tt", e->count_only ? json_null() : num(e->tt));
+    set(w, o, "ct", e->count_only ? json_null() : num(e->ct));
     return o;
 }
 
