@@ -1206,13 +1206,9 @@ Test(report, buckets_none_for_a_capture_too_short)
  * module's name, and one chain per (module, caller module). */
 Test(report, lone_endpoint_shares_the_runs_attribution)
 {
-    pr_agg *agg = NULL;
     pr_agg_options o = {.threads = 1};
-    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
-    const char *paths[] = {"data/werkzeug/GET.api.items.10.1ms.1795610533.prof"};
-    cr_assert_eq(pr_agg_add_paths(agg, paths, 1), PR_OK);
-    pr_report *r = NULL;
-    cr_assert_eq(pr_report_build(agg, NULL, &r), PR_OK);
+    pr_report *r = report_of(
+        "data/werkzeug/GET.api.items.10.1ms.1795610533.prof", &o, NULL);
     const pr_endpoint_row *ep;
     cr_assert_eq(pr_report_endpoints(r, &ep), 1);
     const pr_attribution *a = pr_report_attribution(r);
@@ -1236,18 +1232,25 @@ Test(report, lone_endpoint_shares_the_runs_attribution)
         }
     cr_assert_gt(shared, 0, "some module is entered from two places");
     pr_report_free(r);
-    pr_agg_free(agg);
+}
+
+static char *render_to_string(const pr_report *r, pr_format f, pr_table t,
+                              size_t *n)
+{
+    char *m = NULL;
+    FILE *fp = open_memstream(&m, n);
+    pr_error err;
+    cr_assert_eq(pr_render(r, f, t, fp, &err), PR_OK);
+    fclose(fp);
+    return m;
 }
 
 /* no_edges leaves the edge rows out and nothing else: the Markdown
  * report is the same bytes. The outputs that show edges say so. */
 Test(report, no_edges_leaves_out_only_the_edges)
 {
-    pr_agg *agg = NULL;
     pr_agg_options o = {.threads = 1};
-    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
-    const char *paths[] = {"data/werkzeug"};
-    cr_assert_eq(pr_agg_add_paths(agg, paths, 1), PR_OK);
+    pr_agg *agg = agg_of("data/werkzeug", &o);
     pr_report_options ro = {.generated_at = 1};
     pr_report *with = NULL, *without = NULL;
     cr_assert_eq(pr_report_build(agg, &ro, &with), PR_OK);
@@ -1257,15 +1260,9 @@ Test(report, no_edges_leaves_out_only_the_edges)
     cr_assert_eq(pr_report_edges(without, NULL), 0);
     cr_assert_eq(pr_report_functions(with, NULL),
                  pr_report_functions(without, NULL));
-    char *m1 = NULL, *m2 = NULL;
-    size_t n1 = 0, n2 = 0;
-    FILE *f1 = open_memstream(&m1, &n1), *f2 = open_memstream(&m2, &n2);
-    pr_error err;
-    cr_assert_eq(pr_render(with, PR_FORMAT_MD, PR_TABLE_ALL, f1, &err), PR_OK);
-    cr_assert_eq(pr_render(without, PR_FORMAT_MD, PR_TABLE_ALL, f2, &err),
-                 PR_OK);
-    fclose(f1);
-    fclose(f2);
+    size_t n1, n2;
+    char *m1 = render_to_string(with, PR_FORMAT_MD, PR_TABLE_ALL, &n1);
+    char *m2 = render_to_string(without, PR_FORMAT_MD, PR_TABLE_ALL, &n2);
     cr_assert_gt(n1, 1000);
     cr_assert(n1 == n2 && memcmp(m1, m2, n1) == 0);
     free(m1);
@@ -1281,26 +1278,12 @@ Test(report, no_edges_leaves_out_only_the_edges)
     pr_agg_free(agg);
 }
 
-static char *render_to_string(const pr_report *r, pr_format f, pr_table t,
-                              size_t *n)
-{
-    char *m = NULL;
-    FILE *fp = open_memstream(&m, n);
-    pr_error err;
-    cr_assert_eq(pr_render(r, f, t, fp, &err), PR_OK);
-    fclose(fp);
-    return m;
-}
-
 /* no_attribution leaves out the modules, findings and outliers and
  * nothing else: the four CSV tables that show none are the same bytes. */
 Test(report, no_attribution_leaves_the_tables_as_they_are)
 {
-    pr_agg *agg = NULL;
     pr_agg_options o = {.threads = 1};
-    cr_assert_eq(pr_agg_new(&o, &agg), PR_OK);
-    const char *paths[] = {"data/werkzeug"};
-    cr_assert_eq(pr_agg_add_paths(agg, paths, 1), PR_OK);
+    pr_agg *agg = agg_of("data/werkzeug", &o);
     pr_report_options ro = {.generated_at = 1};
     pr_report *with = NULL, *without = NULL;
     cr_assert_eq(pr_report_build(agg, &ro, &with), PR_OK);
