@@ -97,6 +97,12 @@ static pr_error *shape_slot(sview *v)
     return &v->shape;
 }
 
+/* The longest time a profile's function can show, in seconds: 31
+ * years, far past any request or batch job. Larger ones (a corrupt
+ * file's 5.6e306 s) would make every share and sum of the run
+ * meaningless, and overflow the integer microseconds of the exports. */
+#define MAX_PROFILE_S 1e9
+
 static void check_counts(sview *v, int64_t a, int64_t b, double tt,
                          double ct, uint64_t off)
 {
@@ -107,6 +113,10 @@ static void check_counts(sview *v, int64_t a, int64_t b, double tt,
     else if (!isfinite(tt) || !isfinite(ct))
         pr__fail(shape_slot(v), PR_ERR_BAD_VALUE, off,
                  "time is not a finite number");
+    else if (fabs(tt) > MAX_PROFILE_S || fabs(ct) > MAX_PROFILE_S)
+        pr__fail(shape_slot(v), PR_ERR_BAD_VALUE, off,
+                 "time of %g s is beyond any profile's (over 31 years)",
+                 fabs(tt) > fabs(ct) ? tt : ct);
 }
 
 static void bad_entry(sview *v, const char *kind, uint64_t off)

@@ -455,6 +455,10 @@ for fmt in md text html json csv collapsed callgrind speedscope pprof; do
 done
 timeout 20 "$P" diff -q --baseline $F/baseline-huge-requests.csv $W > /dev/null 2> "$tmp/err"
 [ $? = 3 ] && grep -q "requests out of range" "$tmp/err" && ok "fuzz regression: absurd baseline" || no "fuzz regression: absurd baseline"
+# Times over 1e9 s are refused, with the offset and the reason.
+"$P" $F/profile-no-callers.prof > /dev/null 2> "$tmp/err"
+[ $? = 3 ] && grep -q "profile-no-callers.prof: skipped: time of 5.61779e+306 s is beyond any profile's (over 31 years) (at byte 14)" "$tmp/err" \
+    && ok "fuzz regression: a 5.6e306 s time refused" || no "fuzz regression: huge time: $(cat "$tmp/err")"
 # 3.5 KB that re-read itself thousands of times (27 ms a parse, 1.2 s
 # under ASan): now refused as too complex.
 "$P" $F/profile-code-backtracking.prof > /dev/null 2> "$tmp/err"

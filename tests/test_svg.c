@@ -14,6 +14,8 @@
 #include "escape.h"
 #include "svg.h"
 
+#include <math.h>
+
 #define GOLDEN "data/golden/svg/"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -539,4 +541,46 @@ Test(svg, narrow_latency_modules_mix_icicle)
               NULL, "render: 30 %% of 360 from 60 %%");
     golden("icicle-narrow", c.buf, c.len);
     free(c.buf);
+}
+
+/* No attribute holds nan or inf (titles may: they say what the data
+ * is). */
+static void assert_finite_coordinates(const char *s)
+{
+    const char *bad[] = {"=\"nan", "=\"-nan", "=\"inf", "=\"-inf", " nan,",
+                         " inf,", ",nan", ",inf"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_assert_null(strstr(s, bad[i]), "%s in the chart", bad[i]);
+}
+
+/* Times no profile can hold any more (the parser refuses a function
+ * time over 31 years) still reach the charts from a corrupt state file:
+ * a 5.6e306 s time made the latency axis step towards an infinite top
+ * for ever. Every chart ends, stays small, and places nothing at NaN. */
+Test(svg, absurd_times_end_and_stay_bounded, .timeout = 10)
+{
+    pr_endpoint_row e[3];
+    endpoints(e);
+    e[0].total_ms = e[0].max_ms = e[0].p95_ms = INFINITY;
+    e[1].total_ms = e[1].max_ms = 5.6e306;
+    e[2].p50_ms = NAN;
+    const double t0 = 1795610520;
+    pr_bucket_row b[] = {
+        {t0, 5, 20, 5.6e306, INFINITY, 60, t0, t0 + 60},
+        {t0 + 60, 12, NAN, 120, 200, 60, t0 + 60, t0 + 120},
+    };
+    for (int narrow = 0; narrow <= 1; narrow++) {
+        svg_size size = narrow ? SVG_NARROW : SVG_WIDE;
+        capture c;
+        cr_assert_eq(svg_endpoints(cap_open(&c), e, 3, 0, size), PR_OK);
+        const char *s = cap_close(&c);
+        cr_assert_lt(c.len, 64 * 1024, "endpoints chart of %zu bytes", c.len);
+        assert_finite_coordinates(s);
+        free(c.buf);
+        cr_assert_eq(svg_latency(cap_open(&c), b, 2, 60, size), PR_OK);
+        s = cap_close(&c);
+        cr_assert_lt(c.len, 64 * 1024, "latency chart of %zu bytes", c.len);
+        assert_finite_coordinates(s);
+        free(c.buf);
+    }
 }

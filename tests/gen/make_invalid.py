@@ -324,6 +324,8 @@ def main():
         "cc = -1")
     add("nan_time.prof", b"\xfb" + KEY_A + entry(tt=float("nan")) + b"\x30", "PR_ERR_BAD_VALUE", 14,
         "tt = NaN")
+    add("huge_time.prof", b"\xfb" + KEY_A + entry(tt=5.6e306) + b"\x30", "PR_ERR_BAD_VALUE", 14,
+        "tt = 5.6e306 s, beyond any profile's")
 
     # -- write ---------------------------------------------------------------
     names = set()
